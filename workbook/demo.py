@@ -1,0 +1,239 @@
+"""Synthetic demo data: a fictional partnership whose agencies answer differently.
+
+Everything here is invented. Returns are generated from a seed, so the same seed
+gives the same store; texts are assembled from neutral phrases and never name people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbook import config, provision
+from workbook.framework import Framework, ResponseField
+from workbook.responses import Action, Answer, Status, missing_for_submission
+from workbook.store import CycleInfo, Store
+
+EVIDENCE = [
+    "Training records for {year} show take-up by {pct}% of frontline staff.",
+    "Quarterly performance report to the agency's safeguarding committee.",
+    "Case file audit of {n} cases in {month}, summary attached to the return.",
+    "Minutes of the MASE meeting and the agency's action log.",
+    "Policy and procedure reviewed in {month}; staff briefing notes.",
+    "Data extract for the partnership problem profile ({month}).",
+    "Feedback from young people gathered by the participation team.",
+]
+GOING_WELL = [
+    "Staff know how to raise concerns and use the agreed pathway.",
+    "A named lead attends the MASE consistently and reports back to managers.",
+    "Joint work with partners has improved since the last self-assessment.",
+    "Audits show plans are reviewed on time in most cases.",
+    "Awareness sessions were well attended and evaluated positively.",
+    "Information is shared promptly when risk is identified.",
+]
+DEVELOPMENT = [
+    "Practice is inconsistent across teams; we cannot yet show impact.",
+    "Recording does not always capture the child's own words.",
+    "Data is collected but not yet analysed or reported to our board.",
+    "Newer staff have not all completed role-specific training.",
+    "Feedback to referrers is not routinely given.",
+    "We rely on one or two individuals; cover arrangements are weak.",
+]
+ACTIONS = [
+    "Deliver refresher training to all frontline teams",
+    "Audit a sample of cases and report findings to the MASE",
+    "Add the screening tool to the case recording system",
+    "Agree a data set with the partnership analyst",
+    "Review the policy with partners and relaunch it",
+]
+OWNERS = [
+    "Named safeguarding lead",
+    "Head of service",
+    "Service manager",
+    "Designated professional",
+    "Training coordinator",
+    "Performance manager",
+]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one agency does in one cycle."""
+
+    strength: float  # 0 weak .. 1 strong
+    status: Status
+    reopened: bool = False
+
+
+def _plans(
+    rng: random.Random, agencies: tuple[str, ...], year_offset: float, seed: int
+) -> dict[str, Plan]:
+    """Statuses differ: most submit, some are in draft, one invited agency never starts."""
+    plans: dict[str, Plan] = {}
+    missing = rng.choice(agencies)
+    others = [a for a in agencies if a != missing]
+    drafts = set(rng.sample(others, k=max(0, min(2, len(others) - 1))))
+    submitted = [a for a in others if a not in drafts]
+    reopened = rng.choice(submitted) if submitted else None
+    for agency in agencies:
+        base = random.Random(f"{seed}:{agency}").random()  # an agency's strength persists
+        strength = min(1.0, max(0.0, 0.15 + 0.7 * base + year_offset + rng.uniform(-0.1, 0.1)))
+        if agency == missing:
+            status = Status.NOT_STARTED
+        elif agency in drafts:
+            status = Status.DRAFT
+        else:
+            status = Status.SUBMITTED
+        plans[agency] = Plan(strength, status, reopened=agency == reopened)
+    return plans
+
+
+def _answer(
+    rng: random.Random, framework: Framework, criterion_id: str, strength: float, day: dt.date
+) -> Answer:
+    levels = list(reversed(framework.scale.best_first()))  # worst .. best
+    heading = framework.criterion(criterion_id).heading
+    heading_bias = (zlib.crc32(heading.encode()) % 7 - 3) / 20
+    position = strength + heading_bias + rng.gauss(0, 0.18)
+    index = min(len(levels) - 1, max(0, round(position * (len(levels) - 1))))
+    level = levels[index]
+    asked = framework.fields_for(framework.criterion(criterion_id))
+    fill = {
+        "year": day.year,
+        "pct": rng.randint(40, 98),
+        "n": rng.randint(5, 30),
+        "month": day.strftime("%B %Y"),
+    }
+    actions: tuple[Action, ...] = ()
+    if ResponseField.ACTIONS in asked and index < len(levels) - 1 and rng.random() < 0.6:
+        actions = (
+            Action(
+                text=rng.choice(ACTIONS),
+                owner=rng.choice(OWNERS),
+                due=day + dt.timedelta(days=rng.randint(30, 240)),
+            ),
+        )
+    return Answer(
+        rating=level.key if ResponseField.RATING in asked else None,
+        evidence=rng.choice(EVIDENCE).format(**fill) if ResponseField.EVIDENCE in asked else "",
+        going_well=rng.choice(GOING_WELL) if ResponseField.GOING_WELL in asked else "",
+        development=(
+            rng.choice(DEVELOPMENT)
+            if ResponseField.DEVELOPMENT in asked and index < len(levels) - 1
+            else ""
+        ),
+        actions=actions,
+    )
+
+
+def _author(store: Store, agency_id: str) -> str:
+    return f"Return lead, {store.agency(agency_id).name}"
+
+
+def fill_cycle(
+    store: Store, cycle: CycleInfo, rng: random.Random, year_offset: float, seed: int
+) -> None:
+    """Save synthetic revisions for every invited agency according to its plan."""
+    framework = store.framework(cycle.framework_id, cycle.framework_version)
+    opened = cycle.timetable.returns_open
+    span = max(1, (cycle.timetable.returns_due - opened).days)
+    for agency, plan in _plans(rng, cycle.agencies, year_offset, seed).items():
+        if plan.status == Status.NOT_STARTED:
+            continue
+        author = _author(store, agency)
+        moment = dt.datetime.combine(opened, dt.time(9, 30), dt.UTC)
+        moment += dt.timedelta(days=rng.randint(0, span // 3), minutes=rng.randint(0, 400))
+        answers = {
+            c.id: _answer(rng, framework, c.id, plan.strength, moment.date())
+            for c in framework.criteria
+        }
+        ids = list(answers)
+        cut = len(ids) // 2 if plan.status == Status.SUBMITTED else rng.randint(3, len(ids) - 1)
+        state = store.save(
+            cycle.id,
+            agency,
+            {k: answers[k] for k in ids[:cut]},
+            author=author,
+            based_on=None,
+            at=moment,
+        )
+        moment += dt.timedelta(days=rng.randint(1, max(1, span // 3)), hours=2)
+        if plan.status != Status.SUBMITTED:
+            continue
+        state = store.save(
+            cycle.id, agency, answers, author=author, based_on=state.revision, at=moment
+        )
+        assert not missing_for_submission(framework, answers)
+        moment += dt.timedelta(hours=rng.randint(1, 48))
+        state = store.save(
+            cycle.id,
+            agency,
+            answers,
+            author=author,
+            based_on=state.revision,
+            status=Status.SUBMITTED,
+            at=moment,
+        )
+        if plan.reopened:
+            moment += dt.timedelta(days=2)
+            chair = "MASE chair"
+            state = store.save(
+                cycle.id,
+                agency,
+                answers,
+                author=chair,
+                based_on=state.revision,
+                status=Status.REOPENED,
+                at=moment,
+                note="Evidence for the top ratings under one heading needs to be added.",
+            )
+            first = framework.criteria[0].id
+            answers[first] = answers[first].model_copy(
+                update={"evidence": answers[first].evidence + " Audit summary added on request."}
+            )
+            moment += dt.timedelta(days=1)
+            state = store.save(
+                cycle.id,
+                agency,
+                answers,
+                author=author,
+                based_on=state.revision,
+                at=moment,
+                status=Status.REOPENED,
+            )
+            store.save(
+                cycle.id,
+                agency,
+                answers,
+                author=author,
+                based_on=state.revision,
+                status=Status.SUBMITTED,
+                at=moment + dt.timedelta(hours=3),
+            )
+
+
+def has_data(store: Store) -> bool:
+    """Whether the store holds any partnership already."""
+    return bool(store.partnerships())
+
+
+def create(
+    store: Store,
+    seed: int = 2017,
+    partnership_file: str | Path | None = None,
+    templates_dir: str | Path | None = None,
+) -> None:
+    """Create the demo partnership and fill each of its cycles with synthetic returns."""
+    partnership = provision.install(
+        store,
+        partnership_file or config.setting("demo_partnership"),
+        templates_dir or config.templates_dir(),
+    )
+    rng = random.Random(seed)
+    for index, cycle in enumerate(store.cycles(partnership.id)):
+        if store.returns(cycle.id):
+            continue  # never add a second history to returns that exist
+        fill_cycle(store, cycle, rng, year_offset=0.05 * index, seed=seed)

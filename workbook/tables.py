@@ -1,0 +1,137 @@
+"""The store's tables, its schema version, and the migrations between versions.
+
+Returns are append-only: a save inserts one ``revision`` row and one ``answer`` row
+per criterion whose state changed. The state of a return at revision *n* is, for
+each criterion, its answer in the latest revision ``<= n`` that touched it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Connection
+
+SCHEMA_VERSION = 1
+"""Bump when the tables change, and add the step to ``MIGRATIONS``."""
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+framework = Table(
+    "framework",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("version", String(32), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("definition", Text, nullable=False, comment="Framework as JSON, as validated."),
+    Column("digest", String(64), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+partnership = Table(
+    "partnership",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+)
+
+agency = Table(
+    "agency",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("sector", Text, nullable=False),
+)
+
+membership = Table(
+    "membership",
+    metadata,
+    Column("partnership_id", ForeignKey("partnership.id"), primary_key=True),
+    Column("agency_id", ForeignKey("agency.id"), primary_key=True),
+)
+
+cycle = Table(
+    "cycle",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("partnership_id", ForeignKey("partnership.id"), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("framework_id", String(64), nullable=False),
+    Column("framework_version", String(32), nullable=False),
+    Column("criteria_agreed", Date, nullable=False),
+    Column("returns_open", Date, nullable=False),
+    Column("returns_due", Date, nullable=False),
+    Column("draft_report", Date),
+    Column("final_report", Date),
+    ForeignKeyConstraint(
+        ["framework_id", "framework_version"], ["framework.id", "framework.version"]
+    ),
+)
+
+invitation = Table(
+    "invitation",
+    metadata,
+    Column("cycle_id", ForeignKey("cycle.id"), primary_key=True),
+    Column("agency_id", ForeignKey("agency.id"), primary_key=True),
+)
+
+revision = Table(
+    "revision",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cycle_id", ForeignKey("cycle.id"), nullable=False),
+    Column("agency_id", ForeignKey("agency.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("based_on", Integer),
+    Column("status", String(16), nullable=False),
+    Column("author", Text, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    # two saves based on the same revision cannot both become number n+1
+    UniqueConstraint("cycle_id", "agency_id", "number", name="uq_revision_number"),
+)
+
+answer = Table(
+    "answer",
+    metadata,
+    Column("revision_id", ForeignKey("revision.id"), primary_key=True),
+    Column("criterion_id", String(64), primary_key=True),
+    Column("rating", String(64)),
+    Column("score", Float, comment="The rating's score, kept for SQL-side analysis."),
+    Column("evidence", Text, nullable=False, default=""),
+    Column("going_well", Text, nullable=False, default=""),
+    Column("development", Text, nullable=False, default=""),
+    Column("actions", Text, nullable=False, default="[]", comment="JSON list of actions."),
+    Column("carried_forward", Boolean, nullable=False, default=False),
+)
+
+Index("ix_answer_criterion", answer.c.criterion_id, answer.c.revision_id)
+Index("ix_cycle_partnership", cycle.c.partnership_id)
+
+Migration = Callable[[Connection], None]
+
+MIGRATIONS: dict[int, Migration] = {}
+"""``MIGRATIONS[n]`` upgrades a store from schema ``n`` to ``n + 1``."""
