@@ -69,7 +69,7 @@ STORAGE_MESSAGES = {
         "(schema {found}, this version understands up to {supported}). "
         "Upgrade the workbook before opening it."
     ),
-    "unknown": "No {kind} named {key!r} in the store. {hint}",
+    "unknown": "No {what} named {key!r} in the store. {hint}",
     "conflict": (
         "The return for {agency!r} in cycle {cycle!r} has changed since revision {based_on}: "
         "the latest is revision {latest}. Reload it, then save again."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,7 +246,7 @@ class Store:
             if definition is None:
                 raise StorageError(
                     "unknown",
-                    kind="framework",
+                    what="framework",
                     key=f"{framework_id} {version}",
                     hint="Load it with `workbook load`.",
                 )
@@ -261,7 +261,7 @@ class Store:
                     T.framework.c.id, T.framework.c.version
                 )
             )
-            return [tuple(row) for row in rows]  # type: ignore[misc]
+            return [tuple(row) for row in rows]
 
     # -- partnerships, agencies, cycles --------------------------------------------------
 
@@ -312,7 +312,7 @@ class Store:
             rows = conn.execute(
                 select(T.partnership.c.id, T.partnership.c.name).order_by(T.partnership.c.id)
             )
-            return [tuple(row) for row in rows]  # type: ignore[misc]
+            return [tuple(row) for row in rows]
 
     def agencies(self, partnership_id: str | None = None) -> list[Agency]:
         """Agencies, all or one partnership's, by name."""
@@ -329,7 +329,7 @@ class Store:
         with self._read() as conn:
             row = conn.execute(select(T.agency).where(T.agency.c.id == agency_id)).first()
         if row is None:
-            raise StorageError("unknown", kind="agency", key=agency_id, hint="")
+            raise StorageError("unknown", what="agency", key=agency_id, hint="")
         return Agency(id=row.id, name=row.name, sector=row.sector)
 
     def put_cycle(self, partnership_id: str, cycle: Cycle, agencies: tuple[str, ...]) -> None:
@@ -396,7 +396,7 @@ class Store:
         for info in self.cycles():
             if info.id == cycle_id:
                 return info
-        raise StorageError("unknown", kind="cycle", key=cycle_id, hint="See `workbook summary`.")
+        raise StorageError("unknown", what="cycle", key=cycle_id, hint="See `workbook summary`.")
 
     def cycle_framework(self, cycle_id: str) -> Framework:
         """The framework version a cycle runs."""
@@ -405,13 +405,13 @@ class Store:
 
     # -- returns -------------------------------------------------------------------------
 
-    def _revisions(self, conn: Connection, cycle_id: str, agency_id: str | None) -> list[Any]:
+    def _revisions(self, conn: Connection, cycle_id: str, agency_id: str | None) -> Sequence[Any]:
         query = select(T.revision).where(T.revision.c.cycle_id == cycle_id)
         if agency_id is not None:
             query = query.where(T.revision.c.agency_id == agency_id)
         return conn.execute(query.order_by(T.revision.c.agency_id, T.revision.c.number)).all()
 
-    def _answer_rows(self, conn: Connection, cycle_id: str, agency_id: str | None) -> list[Any]:
+    def _answer_rows(self, conn: Connection, cycle_id: str, agency_id: str | None) -> Sequence[Any]:
         query = (
             select(T.revision.c.agency_id, T.revision.c.number, T.answer)
             .join(T.answer, T.answer.c.revision_id == T.revision.c.id)
@@ -468,7 +468,7 @@ class Store:
             state = self._states(conn, cycle_id, agency_id, upto=number).get(agency_id)
         if state is None or state.revision != number:
             raise StorageError(
-                "unknown", kind="revision", key=f"{cycle_id}/{agency_id}#{number}", hint=""
+                "unknown", what="revision", key=f"{cycle_id}/{agency_id}#{number}", hint=""
             )
         return state
 
@@ -560,7 +560,7 @@ class Store:
         if agency_id not in info.agencies:
             raise StorageError(
                 "unknown",
-                kind="agency",
+                what="agency",
                 key=agency_id,
                 hint=f"It is not invited to cycle {cycle_id!r}.",
             )
@@ -586,7 +586,7 @@ class Store:
                 if current is not None and not delta and status == old_status and not note:
                     return current  # an autosave with nothing new adds no revision
                 saved_at = at or dt.datetime.now(dt.UTC)
-                revision_id = conn.execute(
+                inserted = conn.execute(
                     insert(T.revision).values(
                         cycle_id=cycle_id,
                         agency_id=agency_id,
@@ -597,7 +597,9 @@ class Store:
                         saved_at=saved_at,
                         note=note,
                     )
-                ).inserted_primary_key[0]
+                ).inserted_primary_key
+                assert inserted is not None
+                revision_id = inserted[0]
                 if delta:
                     conn.execute(
                         insert(T.answer),
@@ -671,7 +673,7 @@ class Store:
         """The chair reopens a submitted return; the reason is kept in its history."""
         current = self.latest(cycle_id, agency_id)
         if current is None:
-            raise StorageError("unknown", kind="return", key=f"{cycle_id}/{agency_id}", hint="")
+            raise StorageError("unknown", what="return", key=f"{cycle_id}/{agency_id}", hint="")
         return self.save(
             cycle_id,
             agency_id,

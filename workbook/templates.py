@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
@@ -28,7 +28,11 @@ from workbook.partnership import Partnership
 M = TypeVar("M", bound=BaseModel)
 
 KINDS: dict[str, type[BaseModel]] = {"framework": Framework, "partnership": Partnership}
-CHECKS = {Framework: fw_schema.reference_problems, Partnership: pt_schema.reference_problems}
+Check = Callable[[Any], list[tuple[FieldPath, str]]]
+CHECKS: dict[type[BaseModel], Check] = {
+    Framework: fw_schema.reference_problems,
+    Partnership: pt_schema.reference_problems,
+}
 
 FRIENDLY = {
     "missing": "required field is missing",
@@ -175,7 +179,7 @@ def parse_model(text: str, source: str, model: type[M] | None = None) -> M:
         document = model.model_validate(root)
     except ValidationError as exc:
         raise TemplateError(source, _problems_from_validation(model, exc, root, source)) from None
-    check = CHECKS.get(model)  # type: ignore[call-overload]
+    check = CHECKS.get(model)
     if check is not None:
         problems = [
             Problem(f"{source}:{_line_of(root, path) or 1}", format_path(path), message)
@@ -183,7 +187,7 @@ def parse_model(text: str, source: str, model: type[M] | None = None) -> M:
         ]
         if problems:
             raise TemplateError(source, problems)
-    return document  # type: ignore[return-value]
+    return document
 
 
 def read_text(path: Path) -> str:

@@ -1,0 +1,78 @@
+"""The landing page's data and HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from workbook import demo, overview
+from workbook.partnership import Agency, Partnership
+from workbook.store import Store
+
+
+def _demo_store(tmp_path) -> Store:
+    store = Store.open(f"sqlite:///{tmp_path / 'demo.db'}")
+    demo.create(store, seed=3)
+    return store
+
+
+def test_context_counts_every_invited_agency(tmp_path):
+    with _demo_store(tmp_path) as store:
+        ctx = overview.context(store, today=dt.date(2026, 1, 1))
+    (partnership,) = ctx["partnerships"]
+    assert partnership["agencies"] == 11
+    assert [c["id"] for c in partnership["cycles"]] == [
+        "front-door-2018",
+        "cse-2017-18",
+        "cse-2016-17",
+    ]
+    for cycle in partnership["cycles"]:
+        counts = dict(cycle["counts"])
+        assert sum(counts.values()) == cycle["invited"] == 11
+        assert counts["Not started"] >= 1
+        # long after the due date, every unsubmitted return is overdue
+        assert len(cycle["overdue"]) == 11 - counts["Submitted"]
+
+
+def test_nothing_overdue_before_the_due_date(tmp_path):
+    with _demo_store(tmp_path) as store:
+        ctx = overview.context(store, today=dt.date(2016, 10, 1))
+    cycles = {c["id"]: c for c in ctx["partnerships"][0]["cycles"]}
+    assert cycles["cse-2016-17"]["overdue"] == []
+
+
+def test_render_escapes_text_from_the_store(tmp_path):
+    with _demo_store(tmp_path) as store:
+        hostile = Partnership(
+            kind="partnership",
+            id="demo",
+            name="<script>alert('x')</script> Partnership",
+            agencies=(Agency(id="police", name="Police & <b>Co</b>", sector="police"),),
+        )
+        store.put_partnership(hostile)
+        html = overview.render(store, notebooks_dir=tmp_path)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(" in html
+    assert "No forms or dashboards are installed yet." in html
+
+
+def test_apps_lists_notebooks_by_their_heading(tmp_path):
+    notebook = {
+        "cells": [{"cell_type": "markdown", "source": ["# Agency return form\n", "text"]}],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (tmp_path / "form.ipynb").write_text(json.dumps(notebook))
+    (tmp_path / "index.ipynb").write_text(json.dumps(notebook))
+    (tmp_path / "broken.ipynb").write_text("{not json")
+    assert overview.apps(tmp_path) == [
+        {"href": "broken.ipynb", "title": "broken"},
+        {"href": "form.ipynb", "title": "Agency return form"},
+    ]
+
+
+def test_empty_store_says_what_to_do(tmp_path):
+    with Store.open(f"sqlite:///{tmp_path / 'empty.db'}") as store:
+        html = overview.render(store, notebooks_dir=tmp_path)
+    assert "workbook demo" in html
