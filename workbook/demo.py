@@ -152,16 +152,27 @@ def fill_cycle(
         }
         ids = list(answers)
         cut = len(ids) // 2 if plan.status == Status.SUBMITTED else rng.randint(3, len(ids) - 1)
+        # a draft is saved twice (one criterion more the second time), so every saved
+        # return has a history to show
+        opening = ids[:cut] if plan.status == Status.SUBMITTED else ids[: cut - 1]
         state = store.save(
             cycle.id,
             agency,
-            {k: answers[k] for k in ids[:cut]},
+            {k: answers[k] for k in opening},
             author=author,
             based_on=None,
             at=moment,
         )
         moment += dt.timedelta(days=rng.randint(1, max(1, span // 3)), hours=2)
         if plan.status != Status.SUBMITTED:
+            store.save(
+                cycle.id,
+                agency,
+                {k: answers[k] for k in ids[:cut]},
+                author=author,
+                based_on=state.revision,
+                at=moment,
+            )
             continue
         state = store.save(
             cycle.id, agency, answers, author=author, based_on=state.revision, at=moment
@@ -190,9 +201,9 @@ def fill_cycle(
                 at=moment,
                 note="Evidence for the top ratings under one heading needs to be added.",
             )
-            first = framework.criteria[0].id
-            answers[first] = answers[first].model_copy(
-                update={"evidence": answers[first].evidence + " Audit summary added on request."}
+            asked_again = framework.criteria[0].id
+            answers[asked_again] = answers[asked_again].model_copy(
+                update={"evidence": answers[asked_again].evidence + " Audit summary added."}
             )
             moment += dt.timedelta(days=1)
             state = store.save(

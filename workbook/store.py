@@ -136,10 +136,14 @@ class Store:
         url = normalise_url(config.db_url(url))
         try:
             engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url)
-        except (SQLAlchemyError, ValueError, ModuleNotFoundError) as exc:
+        except (SQLAlchemyError, ValueError, ModuleNotFoundError, OSError) as exc:
             raise StorageError("database", url=url, reason=str(exc)) from None
         store = cls(engine)
-        store._prepare()
+        try:
+            store._prepare()
+        except BaseException:
+            engine.dispose()  # a refused store must not leave connections open
+            raise
         return store
 
     def close(self) -> None:
@@ -419,7 +423,9 @@ class Store:
         )
         if agency_id is not None:
             query = query.where(T.revision.c.agency_id == agency_id)
-        return conn.execute(query.order_by(T.revision.c.agency_id, T.revision.c.number)).all()
+        # criterion_id too: without it the order within a revision is up to the database
+        order = (T.revision.c.agency_id, T.revision.c.number, T.answer.c.criterion_id)
+        return conn.execute(query.order_by(*order)).all()
 
     @staticmethod
     def _answer(row: Any) -> Answer:

@@ -116,6 +116,8 @@ def _message(model: type[BaseModel], error: ErrorDetails, path: FieldPath) -> st
         return "a scale needs at least 2 levels"
     if kind == "too_short":
         return "needs at least one entry"
+    if kind == "string_pattern_mismatch" and path and path[-1] == "colour":
+        return "expected a colour written as '#rrggbb' (for example '#2c7bb6')"
     if kind in FRIENDLY:
         return FRIENDLY[kind]
     return error["msg"][0].lower() + error["msg"][1:]

@@ -1,0 +1,67 @@
+# Safeguarding Self-Assessment Workbook — developer entry points (GNU make).
+#   make serve   create .venv if needed, create the demo store if none, start Voila
+#   make test    create .venv if needed, install Chromium/PostgreSQL (root), run pytest
+#   make lint    ruff check + ruff format --check + mypy (strict on workbook/)
+#   make clean   remove .venv and build/test caches (never the store in data/)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+VENV_BIN    := $(VENV)/bin
+STAMP       := $(VENV)/.installed
+# Prefer python3.11; any python3 that is 3.11+ will do.
+PYTHON      ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+PORT        ?= 8866
+PYTEST_ARGS ?=
+
+.PHONY: help venv serve test lint format clean
+
+help:
+	@echo "make serve   start the workbook on http://127.0.0.1:$(PORT) (creates .venv and demo data)"
+	@echo "make test    run the full test suite (PYTEST_ARGS='-m \"not slow\"' for the fast tier)"
+	@echo "make lint    ruff check and format check"
+	@echo "make clean   remove .venv and caches (keeps data/)"
+
+venv: $(STAMP)
+
+# Re-runs are instant until the pins change. The editable install maps each top-level
+# package when it is made, so a new package (a new */__init__.py) also reinstalls.
+$(STAMP): pyproject.toml $(wildcard */__init__.py)
+	@if [[ -z "$(PYTHON)" ]]; then \
+	    echo "error: neither python3.11 nor python3 is on PATH; install Python 3.11 or newer" >&2; \
+	    exit 1; \
+	fi
+	@if ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then \
+	    echo "error: $(PYTHON) is Python $$("$(PYTHON)" -c 'import platform; print(platform.python_version())'); this project needs Python 3.11 or newer" >&2; \
+	    echo "       (install python3.11, or run: make PYTHON=/path/to/python3.11 ...)" >&2; \
+	    exit 1; \
+	fi
+	@"$(PYTHON)" -m venv $(VENV) || { \
+	    echo "error: '$(PYTHON) -m venv' failed; on Debian install the python3-venv package" >&2; \
+	    exit 1; }
+	$(VENV_BIN)/python -m pip install --upgrade pip
+	$(VENV_BIN)/python -m pip install -e '.[test]'
+	@touch $(STAMP)
+
+serve: venv
+	$(VENV_BIN)/workbook demo --if-missing
+	exec $(VENV_BIN)/voila notebooks/ --no-browser --port=$(PORT) --Voila.ip=127.0.0.1
+
+test: venv
+	bash scripts/install-test-deps.sh
+	$(VENV_BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV_BIN)/ruff check .
+	$(VENV_BIN)/ruff format --check .
+	$(VENV_BIN)/mypy workbook widgets
+
+format: venv
+	$(VENV_BIN)/ruff check --fix .
+	$(VENV_BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache
+	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -prune -exec rm -rf {} +

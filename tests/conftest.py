@@ -1,0 +1,352 @@
+"""Root test fixtures: real PostgreSQL, headless Chromium and a running Voila server.
+
+Core fixtures (factories, stores) live in ``tests/core/conftest.py``. Everything here
+talks to a real external program, so each fixture either starts it itself or skips with
+the Debian package to install; under ``CI=true`` a missing program fails instead, so CI
+always exercises PostgreSQL and the browser.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+# Without the background-networking flags Chromium keeps dialling Google's hosts, which
+# this machine's closed network refuses; --no-sandbox because CI runs as root.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VOILA_START_TIMEOUT = 90.0
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _unavailable(reason: str) -> None:
+    """Skip locally, but fail under CI=true where every dependency must be present."""
+    if _in_ci():
+        pytest.fail(f"{reason} (CI=true, so this is an error rather than a skip)")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ------------------------------------------------------------------------ PostgreSQL
+
+
+def _pg_bindir() -> Path | None:
+    """Newest PostgreSQL server bin dir from Debian's packages, if any."""
+    dirs = [
+        p
+        for p in Path("/").glob(PG_BIN_GLOB.lstrip("/"))
+        if (p / "initdb").exists() and (p / "pg_ctl").exists()
+    ]
+
+    def major(p: Path) -> float:
+        try:
+            return float(p.parent.name)
+        except ValueError:
+            return 0.0
+
+    return max(dirs, key=major, default=None)
+
+
+def _psycopg_conninfo(sqlalchemy_url: str) -> str:
+    """Turn ``postgresql+psycopg://...`` into a libpq URI psycopg accepts."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(sqlalchemy_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+class _TempCluster:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 with trust auth.
+
+    PostgreSQL refuses to run as root, so as root the cluster directory is owned by the
+    ``postgres`` system user (created by Debian's ``postgresql`` package) and the server
+    programs run through ``runuser``. The directory lives directly under /tmp so that
+    user can traverse its parents.
+    """
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.as_root = os.geteuid() == 0
+        self.base = Path(tempfile.mkdtemp(prefix="workbook-pg-", dir="/tmp"))
+        self.data = self.base / "data"
+        self.log = self.base / "server.log"
+        self.port = _free_port()
+        self.prefix: list[str] = []
+        if self.as_root:
+            try:
+                pg_user = pwd.getpwnam("postgres")
+            except KeyError:
+                shutil.rmtree(self.base, ignore_errors=True)
+                _unavailable(
+                    "running as root but there is no 'postgres' system user to run the "
+                    "server as; install the Debian package 'postgresql'"
+                )
+            os.chown(self.base, pg_user.pw_uid, pg_user.pw_gid)
+            runuser = shutil.which("runuser") or "/usr/sbin/runuser"
+            self.prefix = [runuser, "-u", "postgres", "--"]
+        self.base.chmod(0o700)
+
+    def _run(self, *args: str) -> None:
+        cmd = [*self.prefix, *args]
+        proc = subprocess.run(
+            cmd, cwd=self.base, capture_output=True, text=True, timeout=120, check=False
+        )
+        if proc.returncode != 0:
+            log = self.log.read_text(errors="replace") if self.log.exists() else ""
+            raise RuntimeError(
+                f"{' '.join(cmd)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}\n{log}"
+            )
+
+    def start(self) -> str:
+        self._run(
+            str(self.bindir / "initdb"),
+            f"--pgdata={self.data}",
+            "--username=postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
+        # Durability is irrelevant for a throwaway test cluster; turning it off keeps
+        # CREATE/DROP DATABASE per test cheap.
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            f"--pgdata={self.data}",
+            f"--log={self.log}",
+            f"--options={options}",
+            "--wait",
+            "--timeout=60",
+            "start",
+        )
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self._run(str(self.bindir / "pg_ctl"), f"--pgdata={self.data}", "--mode=fast", "stop")
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _create_database(server_url: str, name: str) -> str:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    with psycopg.connect(_psycopg_conninfo(server_url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(server_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_psycopg_conninfo(server_url), autocommit=True) as conn:
+        # WITH (FORCE) (PostgreSQL 13+) so a connection a test forgot to close cannot
+        # keep the database alive.
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """SQLAlchemy URL (``postgresql+psycopg://``) of a database on a real server.
+
+    Uses ``WORKBOOK_TEST_PG_URL`` as given when set; otherwise starts a throwaway cluster
+    from Debian's PostgreSQL binaries for the session, with an empty ``workbook_test``
+    database, and removes it afterwards. Tests that need isolation use ``db_url``.
+    """
+    external = os.environ.get("WORKBOOK_TEST_PG_URL")
+    if external:
+        yield external
+        return
+
+    bindir = _pg_bindir()
+    if bindir is None:
+        _unavailable(
+            f"no PostgreSQL server binaries under {PG_BIN_GLOB}; install the Debian "
+            "package 'postgresql' or set WORKBOOK_TEST_PG_URL"
+        )
+    cluster = _TempCluster(bindir)
+    try:
+        server_url = cluster.start()
+        yield _create_database(server_url, "workbook_test")
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """SQLAlchemy URL of a fresh, empty store database: a SQLite file, then PostgreSQL.
+
+    Each postgres test gets its own uniquely named database on the session server,
+    dropped afterwards.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/t.db"
+        return
+    server_url = request.getfixturevalue("pg_url")
+    name = f"wbtest_{uuid.uuid4().hex[:16]}"
+    url = _create_database(server_url, name)
+    try:
+        yield url
+    finally:
+        _drop_database(server_url, name)
+
+
+# -------------------------------------------------------------------------- Chromium
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """Headless Debian Chromium driven by Playwright (never Playwright's own download)."""
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} not found; install the Debian package 'chromium'")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium_browser):
+    """A fresh browser context and page per test."""
+    context = chromium_browser.new_context()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+# ----------------------------------------------------------------------------- Voila
+
+
+def _http_status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def _venv_script(name: str) -> Path:
+    """A console script from the same environment as the running interpreter."""
+    return Path(sys.executable).parent / name
+
+
+def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of Voila serving notebooks/ exactly as ``make serve`` does, on a free port.
+
+    The store is a fresh SQLite demo database (``workbook demo --db URL``) passed to the
+    kernels through ``WORKBOOK_DB``. The server log is kept next to the database and
+    printed when startup fails.
+    """
+    tmp = tmp_path_factory.mktemp("voila")
+    db = f"sqlite:///{tmp}/demo.db"
+    env = {**os.environ, "WORKBOOK_DB": db}
+
+    workbook = _venv_script("workbook")
+    if not workbook.exists():
+        pytest.fail(f"{workbook} not found; install the project with `make venv`")
+    demo = subprocess.run(
+        [str(workbook), "demo", "--db", db],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    if demo.returncode != 0:
+        pytest.fail(
+            f"`workbook demo --db {db}` exited {demo.returncode}:\n{demo.stdout}\n{demo.stderr}"
+        )
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = tmp / "voila.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                str(_venv_script("voila")),
+                "notebooks/",
+                "--no-browser",
+                f"--port={port}",
+                "--Voila.ip=127.0.0.1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: kernels die with the server
+        )
+    try:
+        deadline = time.monotonic() + VOILA_START_TIMEOUT
+        while _http_status(f"{base}/") != 200:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                state = (
+                    f"exited {proc.returncode}"
+                    if proc.poll() is not None
+                    else f"no HTTP 200 on / within {VOILA_START_TIMEOUT:.0f}s"
+                )
+                pytest.fail(f"Voila {state}; log:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        _stop_process_group(proc)

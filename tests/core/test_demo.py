@@ -1,0 +1,201 @@
+"""`workbook demo`: a synthetic partnership whose returns differ, reproducibly, naming no one."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from workbook import demo
+from workbook.cli import cli
+from workbook.responses import Status
+from workbook.store import Store
+
+PERSON = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+"""'Firstname Lastname': two capitalised words in a row."""
+ROLES = ("Return lead, ", "MASE chair")
+
+
+def run_demo(url: str, *extra: str) -> str:
+    result = CliRunner().invoke(cli, ["demo", "--db", url, *extra])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    return result.stdout
+
+
+def contents(url: str) -> dict:
+    """Everything the demo wrote, by cycle and agency: statuses, answers and history."""
+    with Store.open(url) as store:
+        return {
+            cycle.id: {
+                agency: (
+                    store.latest(cycle.id, agency),
+                    [
+                        (h.number, h.status, h.author, h.saved_at, h.note, h.changes)
+                        for h in store.history(cycle.id, agency)
+                    ],
+                )
+                for agency in cycle.agencies
+            }
+            for cycle in store.cycles()
+        }
+
+
+@pytest.fixture(autouse=True)
+def _packaged_templates(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the demo reads the shipped templates; a developer's override must not leak in
+    monkeypatch.delenv("WORKBOOK_TEMPLATES", raising=False)
+    monkeypatch.delenv("WORKBOOK_DB", raising=False)
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"
+    output = CliRunner().invoke(cli, ["demo", "--db", url])
+    assert output.exit_code == 0, output.output
+    return url
+
+
+@pytest.fixture(scope="module")
+def demo_store(demo_url: str) -> Iterator[Store]:
+    with Store.open(demo_url) as store:
+        yield store
+
+
+def test_demo_has_eleven_agencies_and_three_cycles(demo_store: Store) -> None:
+    assert [p for p, _ in demo_store.partnerships()] == ["demo"]
+    assert len(demo_store.agencies("demo")) == 11
+    cycles = demo_store.cycles("demo")
+    assert [c.id for c in cycles] == ["cse-2016-17", "cse-2017-18", "front-door-2018"]
+    assert {(c.framework_id, c.framework_version) for c in cycles} == {
+        ("cse-mase", "2017.1"),
+        ("ofsted-front-door", "2018.1"),
+    }
+    assert all(len(c.agencies) == 11 for c in cycles)
+
+
+def test_every_cycle_has_submitted_draft_and_not_started_returns(demo_store: Store) -> None:
+    for cycle in demo_store.cycles():
+        statuses = set(demo_store.statuses(cycle.id).values())
+        assert {Status.SUBMITTED, Status.DRAFT, Status.NOT_STARTED} <= statuses, cycle.id
+
+
+def test_some_returns_were_reopened_with_a_reason(demo_store: Store) -> None:
+    notes = [
+        h.note
+        for cycle in demo_store.cycles()
+        for agency in cycle.agencies
+        for h in demo_store.history(cycle.id, agency)
+        if h.status == Status.REOPENED and h.author == "MASE chair"
+    ]
+    assert notes
+    assert all(note.strip() for note in notes)
+
+
+def test_every_saved_return_has_a_history(demo_store: Store) -> None:
+    short = {
+        f"{cycle.id}/{agency}": len(demo_store.history(cycle.id, agency))
+        for cycle in demo_store.cycles()
+        for agency, status in demo_store.statuses(cycle.id).items()
+        if status != Status.NOT_STARTED and len(demo_store.history(cycle.id, agency)) < 2
+    }
+    assert short == {}
+
+
+def test_submitted_returns_are_complete(demo_store: Store) -> None:
+    from workbook.responses import missing_for_submission
+
+    for cycle in demo_store.cycles():
+        framework = demo_store.cycle_framework(cycle.id)
+        for agency, state in demo_store.returns(cycle.id).items():
+            if state.status == Status.SUBMITTED:
+                assert missing_for_submission(framework, state.answers) == [], agency
+
+
+def test_agencies_differ_some_strong_some_weak(demo_store: Store) -> None:
+    scores: dict[str, list[float]] = {}
+    for cycle in demo_store.cycles():
+        scale = demo_store.cycle_framework(cycle.id).scale
+        for agency, state in demo_store.returns(cycle.id).items():
+            scores.setdefault(agency, []).extend(
+                scale.normalised(a.rating) for a in state.answers.values() if a.rating
+            )
+    means = {agency: statistics.mean(values) for agency, values in scores.items()}
+    assert len(means) == 11
+    assert max(means.values()) - min(means.values()) >= 0.3, means
+    assert max(means.values()) >= 0.6, means
+    assert min(means.values()) <= 0.4, means
+    # ratings are spread, not one level for everyone
+    assert len({round(m, 2) for m in means.values()}) >= 8, means
+
+
+def test_same_seed_same_store_other_seed_differs(demo_url: str, tmp_path: Path) -> None:
+    again = f"sqlite:///{tmp_path}/again.db"
+    other = f"sqlite:///{tmp_path}/other.db"
+    run_demo(again)
+    run_demo(other, "--seed", "7")
+    first = contents(demo_url)
+    assert contents(again) == first
+    other_contents = contents(other)
+    assert other_contents != first
+
+    def answers(everything: dict) -> dict:
+        return {c: {a: s.answers for a, (s, _) in r.items() if s} for c, r in everything.items()}
+
+    assert answers(other_contents) != answers(first)
+
+
+def test_if_missing_leaves_an_existing_store_unchanged(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/kept.db"
+    run_demo(url)
+    before = contents(url)
+    output = run_demo(url, "--if-missing", "--seed", "99")
+    assert "already has data; left as it is." in output
+    assert contents(url) == before
+    # even without the flag, cycles that already have returns get no second history
+    run_demo(url, "--seed", "99")
+    assert contents(url) == before
+
+
+def test_demo_names_no_people(demo_store: Store) -> None:
+    agency_names = sorted((a.name for a in demo_store.agencies()), key=len, reverse=True)
+
+    def without_roles(text: str) -> str:
+        for wording in (*ROLES, *agency_names):
+            text = text.replace(wording, "")
+        return text
+
+    authors = set()
+    texts = set()
+    for cycle in demo_store.cycles():
+        for agency in cycle.agencies:
+            authors |= {h.author for h in demo_store.history(cycle.id, agency)}
+        for state in demo_store.returns(cycle.id).values():
+            for answer in state.answers.values():
+                texts |= {answer.evidence, answer.going_well, answer.development}
+                texts |= {f"{a.text} {a.owner}" for a in answer.actions}
+    expected_authors = {f"Return lead, {a.name}" for a in demo_store.agencies()} | {"MASE chair"}
+    assert authors <= expected_authors
+    assert len(authors) >= 10
+    assert [a for a in authors if PERSON.search(without_roles(a))] == []
+    assert [t for t in texts if PERSON.search(t)] == []
+    # the check bites: a name added to the role wording is caught
+    assert PERSON.search(without_roles("Return lead, Schools, signed Jane Smith"))
+
+
+def test_has_data(demo_store: Store, tmp_path: Path) -> None:
+    assert demo.has_data(demo_store)
+    with Store.open(f"sqlite:///{tmp_path}/empty.db") as empty:
+        assert not demo.has_data(empty)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_demo_on_postgresql_matches_sqlite(db_url: str, demo_url: str) -> None:
+    output = run_demo(db_url)
+    assert "Demo Borough Safeguarding Children Partnership [demo]: 11 agencies" in output
+    assert contents(db_url) == contents(demo_url)

@@ -1,0 +1,92 @@
+"""The install story stays consistent: pins agree across files, the README documents it."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _normalise(name: str) -> str:
+    """PEP 503 name normalisation: case and runs of ``-``, ``_``, ``.`` are equivalent."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _pins(specs: list[str], source: str) -> dict[str, tuple[str, frozenset[str]]]:
+    """Map normalised name -> (exact version, extras); every spec must be ``name==X``."""
+    pins: dict[str, tuple[str, frozenset[str]]] = {}
+    for spec in specs:
+        req = Requirement(spec)
+        specifiers = list(req.specifier)
+        exact = len(specifiers) == 1 and specifiers[0].operator == "=="
+        assert exact, f"{source}: {spec!r} must be pinned exactly with '=='"
+        name = _normalise(req.name)
+        assert name not in pins, f"{source}: {req.name} is listed twice"
+        pins[name] = (specifiers[0].version, frozenset(req.extras))
+    return pins
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _pyproject_pins() -> dict[str, tuple[str, frozenset[str]]]:
+    project = _pyproject()["project"]
+    specs = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    return _pins(specs, "pyproject.toml")
+
+
+def _environment() -> dict:
+    return YAML(typ="safe").load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+
+
+def _environment_pip_section() -> list[str]:
+    sections = [d["pip"] for d in _environment()["dependencies"] if isinstance(d, dict)]
+    assert len(sections) == 1, "environment.yml: expected exactly one 'pip:' section"
+    return [str(item) for item in sections[0]]
+
+
+def test_pyproject_and_environment_pin_the_same_packages() -> None:
+    pyproject = _pyproject_pins()
+    pip_specs = [s for s in _environment_pip_section() if not s.startswith("-")]
+    environment = _pins(pip_specs, "environment.yml")
+
+    problems = []
+    for name in sorted(pyproject.keys() | environment.keys()):
+        if name not in environment:
+            problems.append(f"{name}: in pyproject.toml but not in environment.yml")
+        elif name not in pyproject:
+            problems.append(f"{name}: in environment.yml but not in pyproject.toml")
+        elif pyproject[name] != environment[name]:
+            (pv, pe), (ev, ee) = pyproject[name], environment[name]
+            problems.append(
+                f"{name}: pyproject.toml has =={pv} extras {sorted(pe)}, "
+                f"environment.yml has =={ev} extras {sorted(ee)}"
+            )
+    assert not problems, "pins differ:\n" + "\n".join(problems)
+
+
+def test_environment_installs_python_311_pip_and_the_project() -> None:
+    conda = [d for d in _environment()["dependencies"] if isinstance(d, str)]
+    assert "python=3.11" in conda
+    assert "pip" in conda
+    assert "-e ." in _environment_pip_section()
+    assert _environment()["name"] == "safeguarding-workbook"
+
+
+def test_pyproject_metadata() -> None:
+    project = _pyproject()["project"]
+    assert project["name"] == "safeguarding-workbook"
+    assert project["requires-python"] == ">=3.11"
+    assert project["scripts"] == {"workbook": "workbook.cli:main"}
+
+
+def test_readme_documents_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make serve" in readme
+    assert "make test" in readme
