@@ -1,0 +1,46 @@
+"""Model/view base classes: state lives in a traitlets model, widgets only link to it.
+
+A ``Model`` holds state and calls :mod:`workbook`; it can be driven in a plain test
+without a browser. A ``View`` takes ``model=``, builds its widgets in :meth:`View.render`
+(once, when first needed, so large forms open fast) and links them to the model.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+import ipywidgets as ipw
+from traitlets import HasTraits, Unicode
+
+M = TypeVar("M", bound="Model")
+
+
+class Model(HasTraits):
+    """State and behaviour of one widget, free of ipywidgets.
+
+    ``message`` is the latest thing the user should be told, in words (errors are
+    never carried by colour alone).
+    """
+
+    message = Unicode("")
+
+
+class View(ipw.VBox, Generic[M]):  # type: ignore[misc]
+    """A view over one model; subclasses build widgets in ``render``."""
+
+    def __init__(self, model: M, *, lazy: bool = False, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.model = model
+        self.rendered = False
+        if not lazy:
+            self.ensure_rendered()
+
+    def ensure_rendered(self) -> None:
+        """Build the widgets the first time they are needed."""
+        if not self.rendered:
+            self.rendered = True
+            self.render()
+
+    def render(self) -> None:
+        """Build ``self.children`` and link them to ``self.model``."""
+        raise NotImplementedError
