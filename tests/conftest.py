@@ -259,6 +259,31 @@ def page(chromium_browser):
         context.close()
 
 
+@pytest.fixture
+def axe():
+    """Run axe-core (bundled by axe-playwright-python) on a page; returns serious/critical issues.
+
+    Each violation is a readable line: rule id, impact, help text and the first targets,
+    so a failing assert says what to fix.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    engine = Axe()
+
+    def run(page, impacts=("serious", "critical")) -> list[str]:
+        results = engine.run(page)
+        found = []
+        for violation in results.response["violations"]:
+            if violation["impact"] in impacts:
+                targets = [", ".join(n["target"]) for n in violation["nodes"][:3]]
+                found.append(
+                    f"{violation['id']} ({violation['impact']}): {violation['help']} -> {targets}"
+                )
+        return found
+
+    return run
+
+
 # ----------------------------------------------------------------------------- Voila
 
 
@@ -289,46 +314,48 @@ def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=15)
 
 
-@pytest.fixture(scope="session")
-def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of Voila serving notebooks/ exactly as ``make serve`` does, on a free port.
+def _require_workbook_template() -> None:
+    """Fail at once if Voila cannot find the ``workbook`` template that voila.json selects.
 
-    The store is a fresh SQLite demo database (``workbook demo --db URL``) passed to the
-    kernels through ``WORKBOOK_DB``. The server log is kept next to the database and
-    printed when startup fails.
+    Without it Voila still starts, answers 200 and then never finishes rendering a notebook
+    (TemplateNotFound in its log), so every browser test would time out instead.
     """
-    tmp = tmp_path_factory.mktemp("voila")
-    db = f"sqlite:///{tmp}/demo.db"
-    env = {**os.environ, "WORKBOOK_DB": db}
+    from voila.paths import collect_template_paths
 
-    workbook = _venv_script("workbook")
-    if not workbook.exists():
-        pytest.fail(f"{workbook} not found; install the project with `make venv`")
-    demo = subprocess.run(
-        [str(workbook), "demo", "--db", db],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    if demo.returncode != 0:
+    found = collect_template_paths(["voila", "nbconvert"], "workbook", prune=True)[0]
+    if Path(found).name != "workbook":
         pytest.fail(
-            f"`workbook demo --db {db}` exited {demo.returncode}:\n{demo.stdout}\n{demo.stderr}"
+            "Voila finds no 'workbook' template (share/jupyter/voila/templates/workbook/ "
+            "copied into the environment); run `make venv`"
         )
 
+
+@contextlib.contextmanager
+def run_voila(
+    db_url: str,
+    log_path: Path,
+    extra_args: tuple[str, ...] = (),
+    notebooks: str | Path = "notebooks/",
+) -> Iterator[str]:
+    """Run Voila over notebooks/ as ``make serve`` does, on a free port, with ``WORKBOOK_DB``.
+
+    Yields the base URL once ``/`` answers 200; the server and its kernels are stopped on
+    exit. The log is printed when startup fails. ``notebooks`` serves another directory
+    with the same settings (voila.json is read from the repository root).
+    """
+    _require_workbook_template()
+    env = {**os.environ, "WORKBOOK_DB": db_url}
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    log_path = tmp / "voila.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [
                 str(_venv_script("voila")),
-                "notebooks/",
+                str(notebooks),
                 "--no-browser",
                 f"--port={port}",
                 "--Voila.ip=127.0.0.1",
+                *extra_args,
             ],
             cwd=ROOT,
             env=env,
@@ -350,3 +377,38 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
     finally:
         _stop_process_group(proc)
+
+
+def run_workbook(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the ``workbook`` command of this environment; fail the test on a non-zero exit."""
+    workbook = _venv_script("workbook")
+    if not workbook.exists():
+        pytest.fail(f"{workbook} not found; install the project with `make venv`")
+    done = subprocess.run(
+        [str(workbook), *args],
+        cwd=ROOT,
+        env=env or dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(
+            f"`workbook {' '.join(args)}` exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        )
+    return done
+
+
+@pytest.fixture(scope="session")
+def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of Voila serving notebooks/ over a fresh SQLite demo store (``workbook demo``).
+
+    Shared by the session: tests that change data should use ``run_voila`` with a store of
+    their own instead.
+    """
+    tmp = tmp_path_factory.mktemp("voila")
+    db = f"sqlite:///{tmp}/demo.db"
+    run_workbook("demo", "--db", db)
+    with run_voila(db, tmp / "voila.log") as base:
+        yield base

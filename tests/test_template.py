@@ -1,0 +1,72 @@
+"""The Voila template "workbook": selected by voila.json, installed where Voila finds it.
+
+The template's source is share/jupyter/voila/templates/workbook/. Voila only looks in
+<prefix>/share/jupyter/voila/templates/, and an editable install leaves data files out,
+so `make venv` copies the directory into the environment. These tests catch a copy that
+is missing, stale or shadowed, and a wheel that would leave a file out; what the template
+renders is tested against a running server in test_serve.py.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "workbook"
+SOURCE = ROOT / "share" / "jupyter" / "voila" / "templates" / NAME
+
+
+def _files(top: Path) -> dict[str, bytes]:
+    return {p.relative_to(top).as_posix(): p.read_bytes() for p in top.rglob("*") if p.is_file()}
+
+
+def test_voila_json_selects_the_template_and_forbids_overriding_it() -> None:
+    config = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))["VoilaConfiguration"]
+    assert config["template"] == NAME
+    # Otherwise ?template=lab would bring back Voila's own template and its CDN links.
+    assert config["allow_template_override"] == "NO"
+
+
+def test_template_extends_voilas_lab_template() -> None:
+    conf = json.loads((SOURCE / "conf.json").read_text(encoding="utf-8"))
+    assert conf["base_template"] == "lab"
+    assert (SOURCE / "index.html.j2").is_file()
+
+
+def test_voila_finds_the_installed_template_and_it_matches_the_source() -> None:
+    from voila.paths import collect_template_paths
+
+    # The same call Voila makes at startup; the first directory wins.
+    found = collect_template_paths(["voila", "nbconvert"], NAME, prune=True)[0]
+    assert Path(found).name == NAME, (
+        f"Voila finds no {NAME!r} template (first template path: {found}); "
+        "run `make venv`, which copies it into the environment"
+    )
+    installed = _files(Path(found))
+    source = _files(SOURCE)
+    stale = sorted(
+        name for name in installed.keys() | source.keys() if installed.get(name) != source.get(name)
+    )
+    assert not stale, (
+        f"the template Voila uses ({found}) differs from {SOURCE.relative_to(ROOT)} in "
+        f"{stale}; run `make venv` to copy it again"
+    )
+
+
+def test_every_template_file_is_listed_as_a_data_file() -> None:
+    """A wheel (non-editable install) carries exactly what [tool.setuptools.data-files] lists."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    data_files = pyproject["tool"]["setuptools"]["data-files"]
+    listed: set[str] = set()
+    for target, patterns in data_files.items():
+        for pattern in patterns:
+            for path in ROOT.glob(pattern):
+                assert path.is_file(), f"data-files pattern {pattern!r} matches directory {path}"
+                assert path.parent.relative_to(ROOT).as_posix() == target, (
+                    f"{path.relative_to(ROOT)} would be installed into {target}"
+                )
+                listed.add(path.relative_to(ROOT).as_posix())
+    sources = {p.relative_to(ROOT).as_posix() for p in SOURCE.rglob("*") if p.is_file()}
+    assert sources - listed == set(), "add these to [tool.setuptools.data-files]"
