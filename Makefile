@@ -1,6 +1,7 @@
 # Safeguarding Self-Assessment Workbook — developer entry points (GNU make).
 #   make serve   create .venv if needed, create the demo store if none, start Voila
 #   make test    create .venv if needed, install Chromium/PostgreSQL (root), run pytest
+#   make bench   run every benchmark in bench/ (prints its figures; not a test)
 #   make lint    ruff check + ruff format --check + mypy (strict on workbook/)
 #   make clean   remove .venv and build/test caches (never the store in data/)
 
@@ -26,11 +27,12 @@ TEMPLATE_DST   := $(VENV)/$(TEMPLATE_SRC)
 TEMPLATE_FILES := $(shell find $(TEMPLATE_SRC) $(TEMPLATE_DST) 2>/dev/null)
 TEMPLATE_STAMP := $(VENV)/.template-installed
 
-.PHONY: help venv serve test lint format clean
+.PHONY: help venv serve test bench lint format clean
 
 help:
 	@echo "make serve   start the workbook on http://127.0.0.1:$(PORT) (creates .venv and demo data)"
 	@echo "make test    run the full test suite (PYTEST_ARGS='-m \"not slow\"' for the fast tier)"
+	@echo "make bench   run the benchmarks in bench/ and print their figures"
 	@echo "make lint    ruff check and format check"
 	@echo "make clean   remove .venv and caches (keeps data/)"
 
@@ -71,6 +73,17 @@ serve: venv
 test: venv
 	bash scripts/install-test-deps.sh
 	$(VENV_BIN)/pytest $(PYTEST_ARGS)
+
+# Each bench/NAME.py (bench/common.py is their shared helper) runs as `python -m bench.NAME`
+# from the project root; the browser benchmarks need Debian's chromium, as the tests do.
+bench: venv
+	bash scripts/install-test-deps.sh
+	@for file in bench/*.py; do \
+	    name=$$(basename "$$file" .py); \
+	    [[ $$name == common || $$name == __init__ ]] && continue; \
+	    echo "== bench/$$name.py"; \
+	    $(VENV_BIN)/python -m bench.$$name; \
+	done
 
 lint: venv
 	$(VENV_BIN)/ruff check .

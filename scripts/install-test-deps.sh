@@ -2,6 +2,8 @@
 # Make sure the system programs the test suite drives are present:
 #   /usr/bin/chromium                        (Debian package: chromium)
 #   /usr/lib/postgresql/*/bin/initdb, pg_ctl (Debian package: postgresql)
+#   soffice                                  (Debian package: libreoffice-calc-nogui; saves
+#                                             return workbooks as LibreOffice would, issue #6)
 # As root, missing ones are installed with apt-get; otherwise the exact packages are
 # named and the script exits non-zero. Playwright's own browser download is never used.
 set -euo pipefail
@@ -9,9 +11,10 @@ set -euo pipefail
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "install-test-deps: chromium and postgresql are present"
+    echo "install-test-deps: chromium, postgresql and libreoffice-calc-nogui are present"
     exit 0
 fi
 
@@ -29,4 +32,5 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 [[ -x /usr/bin/chromium ]] || { echo "install-test-deps: /usr/bin/chromium still missing" >&2; exit 1; }
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null \
     || { echo "install-test-deps: PostgreSQL server binaries still missing" >&2; exit 1; }
+command -v soffice >/dev/null || { echo "install-test-deps: soffice still missing" >&2; exit 1; }
 echo "install-test-deps: done"

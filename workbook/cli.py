@@ -8,8 +8,17 @@ from pathlib import Path
 
 import click
 
-from workbook import config, demo, provision, templates
-from workbook.errors import WorkbookError
+from workbook import (
+    config,
+    demo,
+    export,
+    generate,
+    provision,
+    templates,
+    xlsx_import,
+    xlsx_template,
+)
+from workbook.errors import MAX_PROBLEMS, SpreadsheetError, WorkbookError
 from workbook.store import Store
 
 DB_OPTION = click.option(
@@ -66,6 +75,22 @@ def demo_cmd(db: str | None, seed: int, if_missing: bool) -> None:
 
 
 cli.add_command(demo_cmd, name="demo")
+
+
+@cli.command(name="generate")
+@DB_OPTION
+@click.option("--agencies", default=20, show_default=True, help="Number of agencies.")
+@click.option("--criteria", default=40, show_default=True, help="Criteria per framework.")
+@click.option("--cycles", default=10, show_default=True, help="Number of yearly cycles.")
+@click.option("--seed", default=7, show_default=True, help="Seed for the synthetic returns.")
+def generate_cmd(db: str | None, agencies: int, criteria: int, cycles: int, seed: int) -> None:
+    """Fill a store with a large synthetic partnership (for benchmarks)."""
+    size = generate.Size(agencies=agencies, criteria=criteria, cycles=cycles)
+    with _open(db) as store:
+        generate.generate(store, size, seed=seed)
+        click.echo(
+            f"Generated {agencies} agencies x {criteria} criteria x {cycles} cycles in {store.url}"
+        )
 
 
 @cli.command()
@@ -131,6 +156,127 @@ def history(db: str | None, cycle_id: str, agency_id: str) -> None:
             if rev.note:
                 click.echo(f"    note: {rev.note}")
             click.echo(f"    changed: {changes or 'status only'}")
+
+
+# -- spreadsheets (issue #6) -------------------------------------------------------------
+
+OUTPUT_OPTION = click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write.",
+)
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--cycle", "cycle_id", required=True)
+@click.option("--agency", "agency_id", required=True)
+@OUTPUT_OPTION
+@click.option("--blank", is_flag=True, help="Leave the answers empty (default: current answers).")
+def template(db: str | None, cycle_id: str, agency_id: str, output: Path, blank: bool) -> None:
+    """Write one agency's return as an Excel workbook to fill in and import."""
+    with _open(db) as store:
+        facts = xlsx_template.write_template(store, cycle_id, agency_id, output, blank=blank)
+    made = f"pre-filled from revision {facts.revision}" if facts.revision else "blank"
+    click.echo(
+        f"Wrote {output}: {facts.agency_name}, {facts.cycle_title} "
+        f"({facts.framework.id} {facts.framework.version}), {made}"
+    )
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@DB_OPTION
+@click.option(
+    "--as", "author", default=None, metavar="USER", help="Author of the revision (default: file)."
+)
+@click.option("--check", is_flag=True, help="Report problems and changes; save nothing.")
+@click.option("--submit", is_flag=True, help="Submit the return (refused unless complete).")
+def import_cmd(file: Path, db: str | None, author: str | None, check: bool, submit: bool) -> None:
+    """Import a filled return workbook as a new revision of that agency's return."""
+    with _open(db) as store:
+        try:
+            result = xlsx_import.import_return(
+                store, file, author=author, check=check, submit=submit
+            )
+        except SpreadsheetError as exc:
+            for problem in exc.problems[:MAX_PROBLEMS]:
+                click.echo(str(problem), err=True)
+            hidden = len(exc.problems) - MAX_PROBLEMS
+            if hidden > 0:
+                click.echo(f"... and {hidden} more", err=True)
+            click.echo(f"{file}: {len(exc.problems)} problem(s); nothing was saved", err=True)
+            sys.exit(1)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    which = f"the return of {result.agency_id} for {result.cycle_id}"
+    changed = f"{len(result.changed)} criteria changed" + (
+        f" ({', '.join(result.changed)})" if 0 < len(result.changed) <= 10 else ""
+    )
+    if check:
+        click.echo(f"{file}: ok; importing would save {which} as {result.status.label.lower()}")
+        click.echo(f"    {changed}")
+    elif result.revision is None:
+        click.echo(f"{file}: holds no answers and {which} is not started; nothing was saved")
+    elif result.saved:
+        click.echo(
+            f"Imported {file} as revision {result.revision} of {which} "
+            f"({result.status.label.lower()}); {changed}"
+        )
+    else:
+        click.echo(f"{file}: no changes; {which} stays at revision {result.revision}")
+
+
+@cli.command("export")
+@DB_OPTION
+@click.option("--cycle", "cycle_id", required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv"]),
+    default=None,
+    help="Default: csv for a .csv file name, else xlsx.",
+)
+@OUTPUT_OPTION
+def export_cmd(db: str | None, cycle_id: str, fmt: export.Format | None, output: Path) -> None:
+    """Every return in a cycle as tidy tables (returns, actions, scale) for analysis."""
+    with _open(db) as store:
+        for path in export.export_cycle(store, cycle_id, output, fmt):
+            click.echo(f"Wrote {path}")
+
+
+# -- reports (issue #5) ------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("parameters_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="HTML file to write (default: the parameters file's name with .html, here).",
+)
+@DB_OPTION
+@click.option(
+    "--keep-notebook",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="PATH",
+    help="Keep the executed notebook here (default: kept only if the run fails).",
+)
+def report(
+    parameters_file: Path, output: Path | None, db: str | None, keep_notebook: Path | None
+) -> None:
+    """Run the notebook a parameters file names; write the board snapshot as one HTML file."""
+    from workbook import run  # papermill and nbconvert load only for this command
+
+    made = run.report(parameters_file, output, db=db, keep_notebook=keep_notebook)
+    click.echo(f"Wrote {made.html} in {made.seconds:.1f} s")
+    if made.notebook:
+        click.echo(f"Executed notebook kept at {made.notebook}")
 
 
 def main() -> None:

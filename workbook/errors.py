@@ -63,6 +63,13 @@ class ResponseError(ValidationProblems):
     """Answers do not fit the framework they claim to answer."""
 
 
+class SpreadsheetError(ValidationProblems):
+    """A spreadsheet return cannot be imported; nothing was saved.
+
+    Each problem's ``where`` is a cell (``Prevent!D4``), a sheet, or the file itself.
+    """
+
+
 STORAGE_MESSAGES = {
     "newer_schema": (
         "The store at {url} was written by a newer version of the workbook "
@@ -105,12 +112,38 @@ class ConflictError(StorageError):
         super().__init__("conflict", cycle=cycle, agency=agency, based_on=based_on, latest=latest)
 
 
-class NotebookRunError(WorkbookError):
-    """A papermill run failed; says which cell and why."""
+NOTEBOOK_RUN_MESSAGE = "Running {notebook} failed{where}: {reason}"
+NOTEBOOK_KEPT_MESSAGE = (
+    "The executed notebook is kept at {output}: open it in JupyterLab to see the full "
+    "traceback, fix the parameters or the data, and run again."
+)
 
-    def __init__(self, notebook: str, cell: int | None, reason: str) -> None:
+
+class NotebookRunError(WorkbookError):
+    """A papermill run failed; says which cell and why, and where the output notebook is.
+
+    ``cell`` is the cell's 1-based position in the executed notebook (which has the
+    injected parameters cell), ``source`` its first line, ``output`` the kept notebook.
+    """
+
+    def __init__(
+        self,
+        notebook: str,
+        cell: int | None,
+        reason: str,
+        *,
+        source: str = "",
+        output: str | None = None,
+    ) -> None:
         self.notebook = notebook
         self.cell = cell
         self.reason = reason
+        self.source = source
+        self.output = output
         where = f" in cell {cell}" if cell is not None else ""
-        super().__init__(f"Running {notebook} failed{where}: {reason}")
+        lines = [NOTEBOOK_RUN_MESSAGE.format(notebook=notebook, where=where, reason=reason)]
+        if source:
+            lines.append(f"    {source}")
+        if output:
+            lines.append(NOTEBOOK_KEPT_MESSAGE.format(output=output))
+        super().__init__("\n".join(lines))

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump when the tables change, and add the step to ``MIGRATIONS``."""
 
 metadata = MetaData()
@@ -131,7 +131,51 @@ answer = Table(
 Index("ix_answer_criterion", answer.c.criterion_id, answer.c.revision_id)
 Index("ix_cycle_partnership", cycle.c.partnership_id)
 
+# -- schema 2: the chair's moderation (issue #4) ---------------------------------------
+# Append-only like returns: the current moderated rating of a criterion, or the current
+# mark of an action, is its latest row; earlier rows are its history.
+
+moderation = Table(
+    "moderation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cycle_id", ForeignKey("cycle.id"), nullable=False),
+    Column("agency_id", ForeignKey("agency.id"), nullable=False),
+    Column("criterion_id", String(64), nullable=False),
+    Column("rating", String(64), comment="Moderated rating key; NULL keeps the self-rating."),
+    Column("comment", Text, nullable=False, default="", comment="The chair's challenge."),
+    Column("self_rating", String(64), comment="The agency's rating the chair saw."),
+    Column("revision", Integer, comment="The return revision the chair saw."),
+    Column("author", Text, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+action_mark = Table(
+    "action_mark",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cycle_id", ForeignKey("cycle.id"), nullable=False),
+    Column("agency_id", ForeignKey("agency.id"), nullable=False),
+    Column("criterion_id", String(64), nullable=False),
+    Column("action_text", Text, nullable=False, comment="Actions are matched by their text."),
+    Column("scope", String(16), nullable=False, comment="'partnership' (top 5) or 'agency' (3)."),
+    Column("marked", Boolean, nullable=False, comment="False records an unmarking."),
+    Column("author", Text, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+Index("ix_moderation_cycle", moderation.c.cycle_id, moderation.c.id)
+Index("ix_action_mark_cycle", action_mark.c.cycle_id, action_mark.c.id)
+
+V2_TABLES = (moderation, action_mark)
+
 Migration = Callable[[Connection], None]
 
-MIGRATIONS: dict[int, Migration] = {}
+
+def _add_moderation(conn: Connection) -> None:
+    """Schema 1 -> 2: add the moderation and action-mark tables (existing data untouched)."""
+    metadata.create_all(conn, tables=list(V2_TABLES))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_moderation}
 """``MIGRATIONS[n]`` upgrades a store from schema ``n`` to ``n + 1``."""

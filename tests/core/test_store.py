@@ -353,24 +353,26 @@ def test_a_store_from_a_newer_version_is_refused(db_url: str) -> None:
 
 
 def test_an_older_store_is_migrated(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # relative to the current version, so the mechanism stays tested as versions grow
+    now = tables.SCHEMA_VERSION
     with Store.open(db_url) as store:
-        assert store.schema_version() == 1
+        assert store.schema_version() == now
     ran = []
 
-    def add_moderation(conn) -> None:
+    def add_extra(conn) -> None:
         ran.append(1)
-        conn.execute(text("CREATE TABLE moderation (criterion_id VARCHAR(64) PRIMARY KEY)"))
-        conn.execute(text("ALTER TABLE answer ADD COLUMN moderated_rating VARCHAR(64)"))
+        conn.execute(text("CREATE TABLE extra_table (criterion_id VARCHAR(64) PRIMARY KEY)"))
+        conn.execute(text("ALTER TABLE answer ADD COLUMN extra_rating VARCHAR(64)"))
 
-    monkeypatch.setattr(tables, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(tables, "MIGRATIONS", {1: add_moderation})
+    monkeypatch.setattr(tables, "SCHEMA_VERSION", now + 1)
+    monkeypatch.setattr(tables, "MIGRATIONS", {now: add_extra})
     with Store.open(db_url) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == now + 1
         inspector = inspect(store.engine)
-        assert inspector.has_table("moderation")
-        assert "moderated_rating" in {c["name"] for c in inspector.get_columns("answer")}
+        assert inspector.has_table("extra_table")
+        assert "extra_rating" in {c["name"] for c in inspector.get_columns("answer")}
     with Store.open(db_url) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == now + 1
     assert ran == [1]
 
 
@@ -378,19 +380,20 @@ def test_a_failed_migration_leaves_the_old_version(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Store.open(db_url).close()
+    now = tables.SCHEMA_VERSION
 
     def half_done(conn) -> None:
-        conn.execute(text("CREATE TABLE moderation (criterion_id VARCHAR(64) PRIMARY KEY)"))
+        conn.execute(text("CREATE TABLE extra_table (criterion_id VARCHAR(64) PRIMARY KEY)"))
         conn.execute(text("ALTER TABLE no_such_table ADD COLUMN x INTEGER"))
 
-    monkeypatch.setattr(tables, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(tables, "MIGRATIONS", {1: half_done})
+    monkeypatch.setattr(tables, "SCHEMA_VERSION", now + 1)
+    monkeypatch.setattr(tables, "MIGRATIONS", {now: half_done})
     with pytest.raises(StorageError, match="could not be used"):
         Store.open(db_url)
     monkeypatch.undo()
     with Store.open(db_url) as store:
-        assert store.schema_version() == 1
-        assert not inspect(store.engine).has_table("moderation")
+        assert store.schema_version() == now
+        assert not inspect(store.engine).has_table("extra_table")
 
 
 # ------------------------------------------------------------------ SQLite details

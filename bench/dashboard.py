@@ -1,0 +1,105 @@
+"""Time to the first chart of the chair's dashboard against a bare one-chart Voila page.
+
+Generates a store of 20 agencies x 40 criteria x 10 cycles (``workbook generate``),
+serves a folder holding the dashboard notebook and two bare notebooks with one Altair
+chart each from one Voila server (same voila.json), and times each page from request to
+the first chart's SVG being visible, alternating pages in the same run. Prints the
+ratio of medians; the goal is at most 1.5x the bare page drawn the same offline way.
+
+    .venv/bin/python bench/dashboard.py [--runs 5] [--agencies 20 --criteria 40 --cycles 10]
+
+Baselines: ``bare-workbook`` draws its chart with the workbook's offline loader (the
+only offline way that is not slower); ``bare-inline`` with Altair's own
+``html``/``inline`` renderer, which rebuilds the Vega bundle in every kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ROOT, print_table, time_page, voila  # noqa: E402
+from workbook import generate  # noqa: E402
+from workbook.store import Store  # noqa: E402
+
+CHART = ".wb-chart svg, .vega-embed svg"
+GOAL = 1.5
+BARE_CHART = (
+    "import altair as alt, pandas as pd\n"
+    "alt.Chart(pd.DataFrame({'a': list('abcdefgh'), 'b': range(8)}))"
+    ".mark_bar().encode(x='a:N', y='b:Q', tooltip=['a', 'b'])"
+)
+
+
+def _notebook(path: Path, title: str, cells: list[str]) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}")] + [
+        nbformat.v4.new_code_cell(c) for c in cells
+    ]
+    nbformat.write(nb, path)
+
+
+def main() -> int:
+    """Run the benchmark; exit 1 if the dashboard misses the goal."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--agencies", type=int, default=20)
+    parser.add_argument("--criteria", type=int, default=40)
+    parser.add_argument("--cycles", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="wb-bench-dash-") as tmp:
+        folder = Path(tmp)
+        db = f"sqlite:///{folder}/bench.db"
+        size = generate.Size(args.agencies, args.criteria, args.cycles)
+        with Store.open(db) as store:
+            generate.generate(store, size)
+        pages = folder / "pages"
+        pages.mkdir()
+        shutil.copy(ROOT / "notebooks" / "dashboard.ipynb", pages / "dashboard.ipynb")
+        _notebook(
+            pages / "bare-workbook.ipynb",
+            "Bare chart",
+            ["from workbook import offline\noffline.enable()", BARE_CHART],
+        )
+        _notebook(
+            pages / "bare-inline.ipynb",
+            "Bare chart (Altair inline)",
+            ["import altair as alt\nalt.renderers.enable('html', template='inline')", BARE_CHART],
+        )
+        env = {**os.environ, "WORKBOOK_DB": db}
+        print(
+            f"store: {args.agencies} agencies x {args.criteria} criteria x {args.cycles} cycles; "
+            f"{args.runs} runs per page after one warm-up"
+        )
+        timings = {}
+        with voila(pages, env=env, log=folder / "voila.log") as base:
+            for name in ("bare-workbook", "dashboard", "bare-inline"):
+                timings[name] = time_page(
+                    f"{base}/voila/render/{name}.ipynb", CHART, runs=args.runs
+                )
+    bare = timings["bare-workbook"]
+    print_table(
+        [
+            ("bare page, one chart (workbook loader)", bare, None, None),
+            ("bare page, one chart (Altair inline)", timings["bare-inline"], bare, None),
+            ("dashboard, first chart", timings["dashboard"], bare, GOAL),
+        ]
+    )
+    ratio = timings["dashboard"].median / bare.median
+    print(f"ratio dashboard / bare page: {ratio:.2f}x (goal <= {GOAL}x)")
+    ratio_inline = timings["dashboard"].median / timings["bare-inline"].median
+    print(f"ratio dashboard / Altair-inline bare page: {ratio_inline:.2f}x")
+    return 0 if ratio <= GOAL else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Benchmark: import generated return workbooks, as `workbook import` does (issue #6).
+
+Generates COUNT filled returns of the shipped CSE framework (one cycle, COUNT agencies)
+into a temporary folder, then times, in the same run:
+
+* the floor: openpyxl merely loading each file;
+* the import: :func:`workbook.xlsx_import.import_return` for each file into a fresh
+  SQLite store, the code path of the ``workbook import`` command (one store, opened
+  once, like the form's upload; the command also pays for starting Python per file).
+
+and prints returns per second and the import's ratio to the floor. Goal: 1,000 returns
+in at most 60 s.
+
+    .venv/bin/python bench/import_returns.py [--count 1000] [--workers 2] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import random
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from workbook import config, templates
+from workbook.framework import Framework, ResponseField
+from workbook.partnership import Partnership
+from workbook.responses import Action, Answer
+from workbook.store import Store
+from workbook.xlsx_import import import_return
+from workbook.xlsx_template import TemplateFacts, build_workbook
+
+CYCLE = "bench-cycle"
+GOAL_SECONDS = 60.0
+GOAL_COUNT = 1000
+WORDS = [
+    *("training", "audit", "pathway", "referral", "screening", "MASE", "partners"),
+    *("children", "evidence", "data", "review", "plan", "missing", "return", "interview"),
+    *("licensing", "hotel", "taxi", "school", "health", "police", "disruption", "consent"),
+]
+
+
+def framework() -> Framework:
+    return templates.load_framework(config.templates_dir() / "cse-mase.yaml")
+
+
+def agency_ids(count: int) -> list[str]:
+    return [f"agency-{n:04d}" for n in range(1, count + 1)]
+
+
+def answers_for(fw: Framework, seed: int) -> dict[str, Answer]:
+    """Plausible answers: every criterion rated, a few sentences, some actions."""
+    rng = random.Random(seed)
+    levels = [lv.key for lv in fw.scale.levels]
+
+    def text(sentences: int) -> str:
+        return "\n".join(
+            " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 20))).capitalize() + "."
+            for _ in range(sentences)
+        )
+
+    answers = {}
+    for criterion in fw.criteria:
+        asked = fw.fields_for(criterion)
+        actions: tuple[Action, ...] = ()
+        if ResponseField.ACTIONS in asked and rng.random() < 0.4:
+            due = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 300))
+            actions = (Action(text=text(1), owner="Service manager", due=due),)
+        answers[criterion.id] = Answer(
+            rating=rng.choice(levels) if ResponseField.RATING in asked else None,
+            evidence=text(3) if ResponseField.EVIDENCE in asked else "",
+            going_well=text(2) if ResponseField.GOING_WELL in asked else "",
+            development=text(2) if ResponseField.DEVELOPMENT in asked else "",
+            actions=actions,
+        )
+    return answers
+
+
+def _write(job: tuple[str, int, str]) -> None:
+    folder, seed, agency = job
+    fw = framework()
+    facts = TemplateFacts(fw, CYCLE, "Benchmark cycle", agency, f"Agency {agency}")
+    build_workbook(facts, answers_for(fw, seed)).save(Path(folder) / f"{agency}.xlsx")
+
+
+def generate(folder: Path, agencies: list[str], workers: int) -> list[Path]:
+    jobs = [(str(folder), n, agency) for n, agency in enumerate(agencies)]
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(_write, jobs, chunksize=16))
+    else:
+        for job in jobs:
+            _write(job)
+    return [folder / f"{agency}.xlsx" for agency in agencies]
+
+
+def make_store(url: str, fw: Framework, agencies: list[str]) -> Store:
+    store = Store.open(url)
+    partnership = Partnership.model_validate(
+        {
+            "kind": "partnership",
+            "id": "bench",
+            "name": "Benchmark partnership",
+            "agencies": [{"id": a, "name": f"Agency {a}", "sector": "other"} for a in agencies],
+            "cycles": [
+                {
+                    "id": CYCLE,
+                    "title": "Benchmark cycle",
+                    "framework": fw.id,
+                    "framework_version": fw.version,
+                    "agencies": "all",
+                    "timetable": {
+                        "criteria_agreed": dt.date(2026, 1, 5),
+                        "returns_open": dt.date(2026, 1, 12),
+                        "returns_due": dt.date(2026, 2, 27),
+                    },
+                }
+            ],
+        }
+    )
+    store.put_framework(fw)
+    store.put_partnership(partnership)
+    for cycle in partnership.cycles:
+        store.put_cycle(partnership.id, cycle, partnership.invited(cycle))
+    return store
+
+
+def floor(files: list[Path]) -> tuple[float, float]:
+    """Wall and CPU seconds openpyxl alone takes to load every file, as the importer does."""
+    start, cpu = time.perf_counter(), time.process_time()
+    for path in files:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            load_workbook(io.BytesIO(path.read_bytes()), rich_text=False, keep_links=False)
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def run(count: int, workers: int, folder: Path) -> dict[str, float]:
+    fw = framework()
+    agencies = agency_ids(count)
+    started = time.perf_counter()
+    files = generate(folder, agencies, workers)
+    generated = time.perf_counter() - started
+    print(
+        f"generated {count} returns ({fw.id} {fw.version}, {len(fw.criteria)} criteria) "
+        f"in {generated:.1f} s with {workers} worker(s); "
+        f"{sum(p.stat().st_size for p in files) / count / 1024:.0f} KiB each"
+    )
+
+    load_seconds, load_cpu = floor(files)
+    store = make_store(f"sqlite:///{folder}/bench.db", fw, agencies)
+    try:
+        start, cpu = time.perf_counter(), time.process_time()
+        for path in files:
+            result = import_return(store, path)
+            if not result.saved or result.revision != 1:
+                raise RuntimeError(f"{path} was not imported as revision 1: {result}")
+        import_seconds, import_cpu = time.perf_counter() - start, time.process_time() - cpu
+        saved = sum(1 for a in agencies if store.latest(CYCLE, a) is not None)
+    finally:
+        store.close()
+    assert saved == count, f"only {saved} of {count} returns were saved"
+
+    floor_rate, import_rate = count / load_seconds, count / import_seconds
+    # CPU seconds too: on a shared machine they move less than wall-clock time
+    print(
+        f"floor  (openpyxl load only): {load_seconds:7.2f} s  {floor_rate:7.1f} files/s"
+        f"    (cpu {load_cpu:.2f} s)"
+    )
+    print(
+        f"import (check + save):       {import_seconds:7.2f} s  {import_rate:7.1f} returns/s"
+        f"  (cpu {import_cpu:.2f} s)"
+    )
+    print(
+        f"ratio import / floor: {import_seconds / load_seconds:.2f}x wall, "
+        f"{import_cpu / load_cpu:.2f}x cpu"
+    )
+    projected = GOAL_COUNT / import_rate
+    verdict = "meets" if projected <= GOAL_SECONDS else "MISSES"
+    print(
+        f"{GOAL_COUNT:,} returns would take {projected:.1f} s: {verdict} the goal of "
+        f"{GOAL_SECONDS:.0f} s"
+    )
+    return {"floor": load_seconds, "import": import_seconds, "projected": projected}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=GOAL_COUNT, help="returns to import")
+    parser.add_argument("--workers", type=int, default=2, help="processes to generate files")
+    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    args = parser.parse_args(argv)
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="workbook-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        numbers = run(args.count, args.workers, folder)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0 if numbers["projected"] <= GOAL_SECONDS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

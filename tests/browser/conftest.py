@@ -1,0 +1,166 @@
+"""Fixtures for the browser journeys (Playwright driving Debian's Chromium through Voila).
+
+Shared by the form and dashboard journeys: fixtures here are prefixed by the feature
+they serve (``form_...``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from workbook import config, provision
+from workbook.responses import Action, Answer
+from workbook.store import Store
+
+FORM_ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
+
+# A framework unlike the CSE one: four grades with the lowest score best, renamed field
+# labels, a criterion that asks for a rating only, no "going well" or development field.
+FORM_GRADES: dict[str, Any] = {
+    "id": "grades",
+    "title": "Front door test framework",
+    "version": "1.0",
+    "scale": {
+        "name": "Grade",
+        "best": "lowest",
+        "levels": [
+            {"key": "g1", "label": "Grade 1: Excellent", "score": 1, "colour": "#2c7bb6"},
+            {"key": "g2", "label": "Grade 2: Good", "score": 2, "colour": "#abd9e9"},
+            {"key": "g3", "label": "Grade 3: Weak", "score": 3, "colour": "#fdae61"},
+            {"key": "g4", "label": "Grade 4: Failing", "score": 4, "colour": "#d7191c"},
+        ],
+    },
+    "fields": ["rating", "evidence", "actions"],
+    "labels": {"evidence": "What shows it"},
+    "headings": [
+        {"id": "front", "title": "Front door", "guidance": "Contacts and referrals."},
+        {"id": "lead", "title": "Leadership"},
+    ],
+    "criteria": [
+        {"id": "f-1", "heading": "front", "prompt": "Are contacts screened within a day?"},
+        {"id": "f-2", "heading": "front", "prompt": "Is consent recorded?", "fields": ["rating"]},
+        {"id": "l-1", "heading": "lead", "prompt": "Do leaders audit front-door practice?"},
+    ],
+}
+
+
+def _form_timetable(year: int) -> dict[str, dt.date]:
+    return {
+        "criteria_agreed": dt.date(year, 1, 6),
+        "returns_open": dt.date(year, 2, 3),
+        "returns_due": dt.date(year, 3, 2),
+    }
+
+
+FORM_PARTNERSHIP: dict[str, Any] = {
+    "kind": "partnership",
+    "id": "gp",
+    "name": "Grades test partnership",
+    "agencies": [
+        {"id": "alpha", "name": "Alpha health trust", "sector": "health"},
+        {"id": "beta", "name": "Beta police force", "sector": "police"},
+    ],
+    "cycles": [
+        {
+            "id": "g-2019",
+            "title": "Grades 2019",
+            "framework": "grades",
+            "timetable": _form_timetable(2019),
+        },
+        {
+            "id": "g-2020",
+            "title": "Grades 2020",
+            "framework": "grades",
+            "timetable": _form_timetable(2020),
+        },
+    ],
+}
+
+
+def _form_write_yaml(path: Path, data: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    with path.open("w", encoding="utf-8") as out:
+        yaml.dump(data, out)
+    return path
+
+
+def form_seed(store: Store) -> None:
+    """Returns the journeys start from.
+
+    * ``gp`` / ``g-2019`` / ``alpha``: last cycle's answers for f-1 and f-2, to copy forward;
+    * ``cse-2017-18`` / ``police``: a draft with every CSE criterion answered but
+      prevent-1, prevent-2 and identify-3, and an action with no owner on governance-2.
+    """
+    store.save(
+        "g-2019",
+        "alpha",
+        {
+            "f-1": Answer(rating="g1", evidence="Screening audit 2019"),
+            "f-2": Answer(rating="g2"),
+        },
+        author="Alpha lead",
+        based_on=None,
+    )
+    framework = store.cycle_framework("cse-2017-18")
+    answers = {
+        c.id: Answer(rating="developing", development="Not yet consistent.")
+        for c in framework.criteria
+        if c.id not in {"prevent-1", "prevent-2", "identify-3"}
+    }
+    answers["governance-2"] = answers["governance-2"].model_copy(
+        update={"actions": (Action(text="Agree a data set", due=dt.date(2018, 1, 31)),)}
+    )
+    store.save("cse-2017-18", "police", answers, author="Police lead", based_on=None)
+
+
+@pytest.fixture(scope="session")
+def form_root_helpers(pytestconfig: pytest.Config) -> ModuleType:
+    """The root ``tests/conftest.py`` module (for ``run_voila``), as pytest loaded it."""
+    module = pytestconfig.pluginmanager.get_plugin(str(FORM_ROOT_CONFTEST))
+    assert module is not None, f"{FORM_ROOT_CONFTEST} is not loaded as a conftest"
+    return module
+
+
+@pytest.fixture(scope="module")
+def form_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite store with the demo partnership (no returns) and the grades partnership."""
+    tmp = tmp_path_factory.mktemp("form-store")
+    url = f"sqlite:///{tmp}/form.db"
+    templates = tmp / "templates"
+    _form_write_yaml(templates / "grades.yaml", FORM_GRADES)
+    partnership = _form_write_yaml(tmp / "grades-partnership.yaml", FORM_PARTNERSHIP)
+    with Store.open(url) as store:
+        provision.install(store, config.setting("demo_partnership"), config.templates_dir())
+        provision.install(store, partnership, templates)
+        form_seed(store)
+    return url
+
+
+FORM_SERVER_ARGS = (
+    # Culling as voila.json sets it up, but in seconds rather than minutes, so a test can
+    # watch closed pages' kernels go.
+    "--MappingKernelManager.cull_idle_timeout=4",
+    "--MappingKernelManager.cull_interval=1",
+    # A used preheated kernel is replaced after 1 s rather than 5: the journeys load pages
+    # faster than people do, and would otherwise wait for the replacement.
+    "--VoilaKernelManager.fill_delay=1",
+)
+
+
+@pytest.fixture(scope="module")
+def form_server(
+    form_store_url: str, form_root_helpers: ModuleType, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Base URL of Voila over notebooks/ (voila.json: preheated kernels), with fast culling."""
+    log = tmp_path_factory.mktemp("form-voila") / "voila.log"
+    with form_root_helpers.run_voila(form_store_url, log, FORM_SERVER_ARGS) as base:
+        yield base

@@ -1,0 +1,175 @@
+"""The chair's dashboard in a real browser (issue #4), with the network cut.
+
+One journey against ``workbook demo`` data in a store of its own: open the dashboard, see
+the heatmap drawn, pick a heading, read each agency's text for a criterion, record a
+moderated rating, reload and see it kept; then axe-core. Every request that leaves
+127.0.0.1 is refused and recorded, so the charts are shown to draw offline. A second test
+opens an exported HTML file of a notebook chart from disk, offline too.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from workbook import moderation
+from workbook.store import Store
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TIMEOUT = 60_000
+CHART = ".wb-chart svg"
+
+
+def _offline(page) -> list[str]:
+    """Refuse and record every request not to the local server."""
+    refused: list[str] = []
+
+    def route(r) -> None:
+        url = r.request.url
+        if re.match(r"^(https?|wss?)://127\.0\.0\.1[:/]", url) or url.startswith(
+            ("data:", "blob:")
+        ):
+            r.continue_()
+        else:
+            refused.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    return refused
+
+
+@pytest.fixture(scope="module")
+def dashboard_store(tmp_path_factory: pytest.TempPathFactory, form_root_helpers) -> str:
+    tmp = tmp_path_factory.mktemp("dashboard")
+    url = f"sqlite:///{tmp}/demo.db"
+    form_root_helpers.run_workbook("demo", "--db", url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def dashboard_server(dashboard_store: str, form_root_helpers, tmp_path_factory) -> str:
+    log = tmp_path_factory.mktemp("dashboard-voila") / "voila.log"
+    with form_root_helpers.run_voila(dashboard_store, log) as base:
+        yield base
+
+
+def choose(page, label: str, starts: str) -> None:
+    """Pick the option starting with ``starts`` in the last dropdown labelled ``label``."""
+    select = page.get_by_role("combobox", name=label, exact=True).last
+    option = select.locator("option").filter(has_text=starts).first
+    select.select_option(label=option.inner_text())
+
+
+def open_dashboard(page, base: str, query: str = "") -> None:
+    page.goto(f"{base}/voila/render/dashboard.ipynb{query}", timeout=TIMEOUT)
+    page.locator(CHART).first.wait_for(state="visible", timeout=TIMEOUT)
+
+
+def test_chair_reviews_a_cycle_and_moderates_a_rating(
+    dashboard_server: str, dashboard_store: str, page, axe
+) -> None:
+    refused = _offline(page)
+    open_dashboard(page, dashboard_server, "?cycle=cse-2017-18")
+    expect(page.get_by_role("heading", name="Chair's dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="The partnership at a glance")).to_be_visible()
+    # the heatmap draws, labels in its cells; its table is one keyboard stop away
+    heatmap = page.locator(".wb-chart").nth(1)
+    expect(heatmap.locator("svg").first).to_be_visible()
+    expect(heatmap.get_by_text("Strong").first).to_be_attached()
+    page.get_by_text("Table of the heatmap").click()
+    expect(page.get_by_role("table", name="Median rating by agency and heading")).to_be_visible()
+    expect(page.get_by_text("overdue").first).to_be_visible()
+
+    # drill-down: pick a heading, then a criterion; every agency's text side by side
+    page.get_by_role("tab", name="Drill-down").click()
+    expect(page.get_by_role("heading", name="Drill-down")).to_be_visible(timeout=TIMEOUT)
+    page.locator(".widget-dropdown").filter(has_text="Heading").last.locator(
+        "select"
+    ).select_option(label="Prevent")
+    select = page.locator(".widget-select").filter(has_text="Criterion").locator("select")
+    select.wait_for(timeout=TIMEOUT)
+    first = select.locator("option").nth(1)
+    expect(first).to_contain_text("ratings span")
+    select.select_option(index=1)
+    table = page.get_by_role("table", name=re.compile("Every agency's answer to prevent-"))
+    expect(table).to_be_visible(timeout=TIMEOUT)
+    expect(table.get_by_role("rowheader", name="Metropolitan Police Service")).to_be_visible()
+    expect(table.get_by_role("columnheader", name="What is going well")).to_be_visible()
+    caption = table.locator("caption").inner_text()
+    criterion_id = re.search(r"prevent-\d+", caption).group(0)
+
+    # moderation: record a moderated rating with a challenge
+    page.get_by_role("tab", name="Moderation").click()
+    expect(page.get_by_role("heading", name="Moderation")).to_be_visible(timeout=TIMEOUT)
+    choose(page, "Agency", "Metropolitan Police Service")
+    choose(page, "Criterion", f"{criterion_id}:")
+    choose(page, "Moderated rating", "Developing")
+    page.get_by_role("textbox", name="Challenge comment").fill("Show the audit <b>evidence</b>")
+    page.get_by_role("button", name="Save moderation").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved the moderation", timeout=TIMEOUT)
+    history = page.get_by_role("table", name="Moderation history of this criterion")
+    expect(history).to_contain_text("Show the audit <b>evidence</b>")  # escaped: shown as text
+
+    # reload: the moderation is kept
+    open_dashboard(page, dashboard_server, "?cycle=cse-2017-18")
+    page.get_by_role("tab", name="Moderation").click()
+    expect(page.get_by_role("heading", name="Moderation")).to_be_visible(timeout=TIMEOUT)
+    choose(page, "Agency", "Metropolitan Police Service")
+    choose(page, "Criterion", f"{criterion_id}:")
+    history = page.get_by_role("table", name="Moderation history of this criterion")
+    expect(history).to_contain_text("MASE chair", timeout=TIMEOUT)
+    expect(history).to_contain_text("Developing")
+    expect(page.get_by_role("heading", name="Optimism gap")).to_be_visible()
+
+    with Store.open(dashboard_store) as store:
+        kept = moderation.history(store, "cse-2017-18", "police", criterion_id)
+    assert [(m.rating, m.author) for m in kept] == [("developing", "MASE chair")]
+    assert refused == [], f"requests left the machine: {refused[:5]}"
+
+    page.get_by_role("tab", name="Overview").click()
+    assert axe(page) == []
+
+
+def test_a_notebook_chart_draws_offline_in_exported_html(tmp_path: Path, page) -> None:
+    """nbconvert's HTML of a notebook using the workbook renderer draws with no network."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import altair as alt, pandas as pd\nfrom workbook import offline\noffline.enable()\n"
+            "alt.Chart(pd.DataFrame({'a': ['x', 'y'], 'b': [1, 2]})).mark_bar()"
+            ".encode(x='a:N', y='b:Q')"
+        )
+    ]
+    source = tmp_path / "chart.ipynb"
+    nbformat.write(nb, source)
+    done = subprocess.run(
+        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--execute", str(source)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    refused = []
+
+    def route(r) -> None:
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            refused.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto((tmp_path / "chart.html").as_uri())
+    expect(page.locator(CHART).first).to_be_visible(timeout=TIMEOUT)
+    # nbconvert's own page links MathJax and require.js from CDNs: refused, and the chart
+    # still draws
+    assert all("vega" not in url for url in refused)

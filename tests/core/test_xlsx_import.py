@@ -1,0 +1,569 @@
+"""Importing a filled return: round trips, revisions, statuses, nothing saved on any error.
+
+A "user" fills the template with openpyxl exactly where a person would type (the answer
+cells of each heading sheet and rows of the Actions sheet); LibreOffice tests then let
+``soffice --headless`` save the file, as a partner agency's LibreOffice would.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from workbook import config, export, provision
+from workbook import xlsx_layout as L
+from workbook.cli import cli
+from workbook.errors import SpreadsheetError
+from workbook.framework import Framework, ResponseField
+from workbook.responses import MAX_TEXT, Action, Answer, Status
+from workbook.store import Store
+from workbook.xlsx_import import import_return
+from workbook.xlsx_template import write_template
+
+ROOT = config.ROOT
+T0 = dt.datetime(2020, 2, 10, 9, 30, tzinfo=dt.UTC)
+
+# What people type: every one must come back exactly (see docs: only \r\n becomes \n).
+TEXTS = [
+    "Plain evidence: the audit of 12 cases.",
+    "Line one\nLine two\n\n  indented line four\n",
+    "Ünïcödé — “curly” ‘quotes’ … 中文 العربية עברית 😀 👩🏽‍⚕️",
+    "=SUM(A1:A3)",
+    "+44 20 7946 0000",
+    "-10% on last year",
+    "@team please review",
+    "#N/A",
+    "TRUE",
+    "0123",
+    "1/2/2026",
+    "  leading and trailing  ",
+    "tab\tseparated",
+    "'starts with an apostrophe",
+    "looks like an escape: _x0041_",
+]
+LONG = ("A long paragraph of evidence, repeated. " * 300)[: MAX_TEXT - 1] + "!"
+
+
+def typed_answers(framework: Framework) -> tuple[dict[str, Answer], list[tuple[str, Action]]]:
+    """Answers covering every field and tricky text, and the actions in sheet order."""
+    answers: dict[str, Answer] = {}
+    actions: list[tuple[str, Action]] = []
+    texts = itertools.cycle(TEXTS)
+    levels = framework.scale.levels
+    for number, criterion in enumerate(framework.criteria):
+        asked = framework.fields_for(criterion)
+        values: dict[str, Any] = {}
+        if ResponseField.RATING in asked:
+            values["rating"] = levels[number % len(levels)].key
+        for field in (ResponseField.EVIDENCE, ResponseField.GOING_WELL, ResponseField.DEVELOPMENT):
+            if field in asked:
+                values[field.value] = LONG if number == 1 else next(texts)
+        if ResponseField.ACTIONS in asked and number % 2 == 0:
+            mine = (
+                Action(text=next(texts), owner="Head of service", due=dt.date(2026, 3, 31)),
+                Action(text="Second action\nwith two lines", owner="", due=None),
+            )
+            values["actions"] = mine
+            actions += [(criterion.id, a) for a in mine]
+        answers[criterion.id] = Answer(**values)
+    return answers, actions
+
+
+def fill(path: Path, framework: Framework, answers: dict[str, Answer], actions: list) -> None:
+    """Type answers into a template file as a person would, and save it."""
+    wb = load_workbook(path)
+    names = L.sheet_names(framework)
+    rows = {
+        c.id: (names[c.heading], row)
+        for heading in framework.headings
+        for row, c in enumerate(framework.criteria_under(heading.id), start=L.FIRST_ROW)
+    }
+    for cid, answer in answers.items():
+        sheet, row = rows[cid]
+        ws = wb[sheet]
+        if answer.rating:
+            L.set_text(ws.cell(row, 4), framework.scale.level(answer.rating).label)
+        for field in L.ANSWER_FIELDS[1:]:
+            text = getattr(answer, field.value)
+            if text:
+                L.set_text(ws.cell(row, L.field_column(framework, field).index), text)
+    ws = wb[L.ACTIONS_SHEET]
+    for row, (cid, action) in enumerate(actions, start=L.ACTIONS_FIRST_ROW):
+        for column, value in ((1, cid), (2, action.text), (3, action.owner)):
+            ws.cell(row, column).value = None
+            if value:
+                L.set_text(ws.cell(row, column), value)
+        ws.cell(row, 4).value = action.due
+    wb.save(path)
+
+
+def edit(path: Path, change: Callable[[Any], None]) -> Path:
+    wb = load_workbook(path)
+    change(wb)
+    wb.save(path)
+    return path
+
+
+def revisions(store: Store, agency: str = "alpha") -> list[tuple[int, str, str]]:
+    return [(r.number, r.status.value, r.author) for r in store.history("c1", agency)]
+
+
+@pytest.fixture
+def framework(store: Store) -> Framework:
+    return store.cycle_framework("c1")
+
+
+@pytest.fixture
+def template(store: Store, tmp_path: Path) -> Path:
+    path = tmp_path / "return.xlsx"
+    write_template(store, "c1", "alpha", path)
+    return path
+
+
+# ------------------------------------------------------------------------ round trip
+
+
+def test_round_trip_template_fill_import_export(
+    store: Store, framework: Framework, template: Path, tmp_path: Path
+) -> None:
+    answers, actions = typed_answers(framework)
+    fill(template, framework, answers, actions)
+
+    result = import_return(store, template)
+
+    assert (result.saved, result.revision, result.status) == (True, 1, Status.DRAFT)
+    assert result.warnings == ()
+    assert store.latest("c1", "alpha").answers == answers
+    assert revisions(store) == [(1, "draft", "Spreadsheet import (return.xlsx)")]
+
+    out = tmp_path / "cycle.xlsx"
+    export.export_cycle(store, "c1", out)
+    wb = load_workbook(out)
+    rows = [
+        dict(zip(export.RETURN_COLUMNS, r, strict=True))
+        for r in wb["Returns"].iter_rows(min_row=2, values_only=True)
+    ]
+    mine = {r["criterion"]: r for r in rows if r["agency"] == "alpha"}
+    for cid, answer in answers.items():
+        for field in ("evidence", "going_well", "development"):
+            assert (mine[cid][field] or "") == getattr(answer, field), (cid, field)
+        assert mine[cid]["rating"] == answer.rating
+    exported = [r for r in wb["Actions"].iter_rows(min_row=2, values_only=True)]
+    assert [(r[4], r[6], r[7] or "", r[8]) for r in exported] == [
+        (cid, a.text, a.owner, dt.datetime.combine(a.due, dt.time()) if a.due else None)
+        for cid, a in actions
+    ]
+
+
+def test_a_second_template_of_the_imported_return_imports_as_no_change(
+    store: Store, framework: Framework, template: Path, tmp_path: Path
+) -> None:
+    answers, actions = typed_answers(framework)
+    fill(template, framework, answers, actions)
+    import_return(store, template)
+    again = tmp_path / "again.xlsx"
+    write_template(store, "c1", "alpha", again)
+    result = import_return(store, again)
+    assert (result.saved, result.revision, result.changed) == (False, 1, ())
+    assert len(revisions(store)) == 1
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """The demo partnership with the shipped frameworks, no returns (SQLite)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"
+    store = Store.open(url)
+    provision.install(store, ROOT / "data" / "demo" / "partnership.yaml", config.templates_dir())
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("cycle", "agency"), [("cse-2016-17", "police"), ("front-door-2018", "csc")]
+)
+def test_round_trip_with_the_shipped_frameworks(
+    demo_store: Store, tmp_path: Path, cycle: str, agency: str
+) -> None:
+    framework = demo_store.cycle_framework(cycle)
+    path = tmp_path / f"{agency}.xlsx"
+    write_template(demo_store, cycle, agency, path)
+    answers, actions = typed_answers(framework)
+    fill(path, framework, answers, actions)
+    result = import_return(demo_store, path, author="MASE member")
+    assert result.saved
+    assert demo_store.latest(cycle, agency).answers == answers
+
+
+# ------------------------------------------------------------- revisions and status
+
+
+def test_import_is_based_on_the_latest_revision_and_warns_when_it_moved(
+    store: Store, template: Path
+) -> None:
+    store.save("c1", "alpha", {"p-1": Answer(rating="red")}, author="Web form", based_on=None)
+    edit(template, lambda wb: L.set_text(wb["Identify"]["D4"], "Green"))
+    result = import_return(store, template, author="Chair")
+    assert result.revision == 2
+    assert result.warnings == (
+        "this file was made blank, but the return is now at revision 1: importing replaces "
+        "the answers of revision 1 with the file's (history keeps both)",
+    )
+    assert store.latest("c1", "alpha").answers == {"i-1": Answer(rating="green")}
+    assert store.at("c1", "alpha", 1).answers == {"p-1": Answer(rating="red")}
+    assert store.history("c1", "alpha")[1].based_on == 1
+
+
+def test_a_file_made_from_an_older_revision_says_which(store: Store, tmp_path: Path) -> None:
+    store.save("c1", "alpha", {"p-1": Answer(rating="red")}, author="a", based_on=None)
+    path = tmp_path / "r.xlsx"
+    write_template(store, "c1", "alpha", path)
+    store.save("c1", "alpha", {"p-1": Answer(rating="amber")}, author="a", based_on=1)
+    result = import_return(store, path, check=True)
+    assert result.warnings[0].startswith(
+        "this file was made from revision 1, but the return is now at revision 2"
+    )
+    assert result.changed == ("p-1",)
+
+
+def test_check_saves_nothing(store: Store, template: Path) -> None:
+    edit(template, lambda wb: L.set_text(wb["Prevent"]["D5"], "Amber"))
+    result = import_return(store, template, check=True)
+    assert (result.saved, result.revision, result.changed) == (False, None, ("p-2",))
+    assert store.latest("c1", "alpha") is None
+
+
+def test_a_blank_file_does_not_start_a_return(store: Store, template: Path) -> None:
+    result = import_return(store, template)
+    assert (result.saved, result.revision) == (False, None)
+    assert store.latest("c1", "alpha") is None
+
+
+def test_a_submitted_return_must_be_reopened_first(
+    store: Store, template: Path, make_answers
+) -> None:
+    store.save("c1", "alpha", make_answers(), author="a", based_on=None, status=Status.SUBMITTED)
+    with pytest.raises(SpreadsheetError) as raised:
+        import_return(store, template)
+    assert [str(p) for p in raised.value.problems] == [
+        "return.xlsx: status: The return for 'alpha' in cycle 'c1' is submitted; it must be "
+        "reopened by the chair before it can be changed."
+    ]
+    store.reopen("c1", "alpha", author="Chair", reason="Evidence missing")
+    result = import_return(store, template, author="Return lead")
+    assert (result.revision, result.status) == (3, Status.REOPENED)
+
+
+def test_submit_a_complete_return(store: Store, template: Path, make_answers) -> None:
+    answers = make_answers()
+    fill(
+        template,
+        store.cycle_framework("c1"),
+        answers,
+        [(c, a.actions[0]) for c, a in answers.items()],
+    )
+    result = import_return(store, template, submit=True)
+    assert (result.revision, result.status) == (1, Status.SUBMITTED)
+    assert store.latest("c1", "alpha").answers == answers
+
+
+def test_submit_an_incomplete_return_names_the_cells(store: Store, template: Path) -> None:
+    def change(wb: Any) -> None:
+        L.set_text(wb["Prevent"]["D4"], "Green")
+        for column, value in zip("AB", ("i-1", "Audit"), strict=True):
+            L.set_text(wb["Actions"][f"{column}2"], value)
+
+    edit(template, change)
+    with pytest.raises(SpreadsheetError) as raised:
+        import_return(store, template, submit=True)
+    assert [str(p) for p in raised.value.problems] == [
+        "Prevent!E4: evidence: p-1: rated 'Green' but no evidence given",
+        "Prevent!D5: rating: p-2: not rated",
+        "Identify!D4: rating: i-1: not rated",
+        "Actions!C2: actions: i-1: action 1 has no owner",
+        "Actions!D2: actions: i-1: action 1 has no due date",
+    ]
+    assert store.latest("c1", "alpha") is None
+
+
+def test_an_answer_carried_forward_and_left_alone_stays_marked(
+    store: Store, tmp_path: Path
+) -> None:
+    carried = Answer(rating="amber", evidence="Last year", carried_forward=True)
+    store.save("c1", "alpha", {"p-1": carried}, author="a", based_on=None)
+    path = tmp_path / "r.xlsx"
+    write_template(store, "c1", "alpha", path)
+    edit(path, lambda wb: L.set_text(wb["Prevent"]["D5"], "Red"))
+    import_return(store, path)
+    assert store.latest("c1", "alpha").answers == {"p-1": carried, "p-2": Answer(rating="red")}
+
+
+def test_the_form_refuses_a_file_for_another_agency(store: Store, template: Path) -> None:
+    with pytest.raises(SpreadsheetError) as raised:
+        import_return(store, template, expect_agency="beta")
+    assert [str(p) for p in raised.value.problems] == [
+        "_workbook!B6: agency: this file is for agency 'alpha', not 'beta'"
+    ]
+
+
+# ----------------------------------------------------------- bad files save nothing
+
+
+def set_meta(key: str, value: str) -> Callable[[Any], None]:
+    def change(wb: Any) -> None:
+        L.set_text(wb[L.META_SHEET].cell(L.META_KEYS.index(key) + 1, 2), value)
+
+    return change
+
+
+def rename(wb: Any) -> None:
+    wb["Prevent"].title = "Prevention"
+
+
+def merge(wb: Any) -> None:
+    wb["Identify"].merge_cells("E4:G4")
+
+
+def bad_label(wb: Any) -> None:
+    L.set_text(wb["Prevent"]["D4"], "Very good")
+
+
+def extra_row(wb: Any) -> None:
+    L.set_text(wb["Identify"]["G9"], "More worries")
+
+
+BAD = {
+    "wrong framework version": (
+        set_meta("framework_version", "0.9"),
+        "_workbook!B4: framework: this file is for test-fw version 0.9, but cycle 'c1' runs "
+        "test-fw version 1.0; make a new one with `workbook template --cycle c1 --agency alpha`",
+    ),
+    "wrong framework": (
+        set_meta("framework", "cse-mase"),
+        "_workbook!B4: framework: this file is for cse-mase version 1.0, but cycle 'c1' runs "
+        "test-fw version 1.0; make a new one with `workbook template --cycle c1 --agency alpha`",
+    ),
+    "unknown cycle": (
+        set_meta("cycle", "c9"),
+        "_workbook!B5: cycle: there is no cycle 'c9' in this store",
+    ),
+    "agency not invited": (
+        set_meta("agency", "gamma"),
+        "_workbook!B6: agency: agency 'gamma' is not invited to 'c1'",
+    ),
+    "renamed sheet": (
+        rename,
+        "return.xlsx: sheets: sheet 'Prevent' is missing; expected the sheet for heading 'Prevent'. Rename it back or copy the answers into a new template",
+    ),
+    "merged cells": (
+        merge,
+        "Identify!E4:G4: merged cells cannot be imported; unmerge them (only the first cell's text is kept)",
+    ),
+    "invalid label": (
+        bad_label,
+        "Prevent!D4: rating: unknown rating 'Very good'; choose one of Red, Amber, Green",
+    ),
+    "extra row": (
+        extra_row,
+        "Identify!A9: id: this row has no criterion ID; rows cannot be added: put the text in the row of the criterion it answers",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_a_bad_file_saves_nothing(store: Store, template: Path, case: str) -> None:
+    change, first = BAD[case]
+    store.save("c1", "alpha", {"p-1": Answer(rating="red")}, author="a", based_on=None)
+    before = store.latest("c1", "alpha")
+
+    def also_answer(wb: Any) -> None:
+        L.set_text(wb["Identify"]["D4"], "Amber")  # a good change that must not be saved
+        change(wb)
+
+    edit(template, also_answer)
+    with pytest.raises(SpreadsheetError) as raised:
+        import_return(store, template)
+    assert str(raised.value.problems[0]) == first
+    assert store.latest("c1", "alpha") == before
+    assert len(revisions(store)) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"criterion,rating\np-1,Green\n", "this is a text file (CSV?), not an Excel workbook"),
+    ],
+    ids=["empty", "csv"],
+)
+def test_a_file_that_is_not_a_workbook_saves_nothing(
+    store: Store, tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "return.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(SpreadsheetError, match=re.escape(message)):
+        import_return(store, path)
+    assert store.latest("c1", "alpha") is None
+
+
+# ----------------------------------------------------------------------- the command
+
+
+def test_import_command_saves_and_says_so(db_url: str, store: Store, template: Path) -> None:
+    edit(template, lambda wb: L.set_text(wb["Prevent"]["D4"], "Green"))
+    runner = CliRunner()
+    args = ["import", str(template), "--db", db_url, "--as", "Jo Bloggs (MASE)"]
+    checked = runner.invoke(cli, [*args, "--check"])
+    assert checked.exit_code == 0, checked.output
+    assert checked.stdout == (
+        f"{template}: ok; importing would save the return of alpha for c1 as draft\n"
+        "    1 criteria changed (p-1)\n"
+    )
+    assert store.latest("c1", "alpha") is None
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"Imported {template} as revision 1 of the return of alpha for c1 (draft); "
+        "1 criteria changed (p-1)\n"
+    )
+    assert revisions(store) == [(1, "draft", "Jo Bloggs (MASE)")]
+
+
+def test_import_command_lists_three_problems_and_saves_nothing(
+    db_url: str, store: Store, template: Path
+) -> None:
+    def change(wb: Any) -> None:
+        for row in range(2, 7):
+            L.set_text(wb["Actions"][f"A{row}"], "p-1")
+            L.set_text(wb["Actions"][f"B{row}"], "Train")
+            L.set_text(wb["Actions"][f"D{row}"], "soon")
+
+    edit(template, change)
+    result = CliRunner().invoke(cli, ["import", str(template), "--db", db_url])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "Actions!D2: due: expected a date such as 2026-03-31, found 'soon'",
+        "Actions!D3: due: expected a date such as 2026-03-31, found 'soon'",
+        "Actions!D4: due: expected a date such as 2026-03-31, found 'soon'",
+        "... and 2 more",
+        f"{template}: 5 problem(s); nothing was saved",
+    ]
+    assert store.latest("c1", "alpha") is None
+
+
+# ---------------------------------------------------------------------- LibreOffice
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="module")
+def soffice(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path, str, Path], Path]:
+    """Convert a file with LibreOffice headless, using a private profile; returns the output."""
+    program = shutil.which("soffice") or shutil.which("libreoffice")
+    if program is None:
+        reason = "soffice not found; install the Debian package 'libreoffice-calc-nogui'"
+        if _in_ci():
+            pytest.fail(f"{reason} (CI=true, so this is an error rather than a skip)")
+        pytest.skip(reason)
+    profile = tmp_path_factory.mktemp("lo-profile")
+
+    def convert(source: Path, to: str, outdir: Path) -> Path:
+        outdir.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [
+                program,
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                to,
+                "--outdir",
+                str(outdir),
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        target = outdir / f"{source.stem}.{to.split(':')[0]}"
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert target.exists(), done.stdout + done.stderr
+        return target
+
+    return convert
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path, partnership_files: tuple[Path, Path]) -> Store:
+    store = Store.open(f"sqlite:///{tmp_path}/lo.db")
+    provision.install(store, *partnership_files)
+    yield store
+    store.close()
+
+
+def test_a_template_saved_by_libreoffice_imports_exactly(
+    soffice, sqlite_store: Store, tmp_path: Path
+) -> None:
+    framework = sqlite_store.cycle_framework("c1")
+    path = tmp_path / "return.xlsx"
+    write_template(sqlite_store, "c1", "alpha", path)
+    answers, actions = typed_answers(framework)
+    fill(path, framework, answers, actions)
+
+    saved = soffice(path, "xlsx", tmp_path / "libreoffice")
+    with zipfile.ZipFile(saved) as archive:
+        assert b"LibreOffice" in archive.read("docProps/app.xml")  # really re-written
+
+    result = import_return(sqlite_store, saved)
+    assert result.saved
+    assert sqlite_store.latest("c1", "alpha").answers == answers
+
+
+def test_an_ods_round_trip_through_libreoffice_imports_exactly(
+    soffice, sqlite_store: Store, tmp_path: Path
+) -> None:
+    framework = sqlite_store.cycle_framework("c1")
+    path = tmp_path / "return.xlsx"
+    write_template(sqlite_store, "c1", "beta", path)
+    answers, actions = typed_answers(framework)
+    fill(path, framework, answers, actions)
+
+    ods = soffice(path, "ods", tmp_path / "ods")
+    with pytest.raises(SpreadsheetError, match=r"this is an OpenDocument spreadsheet \(\.ods\)"):
+        import_return(sqlite_store, ods)
+    back = soffice(ods, "xlsx", tmp_path / "back")
+
+    import_return(sqlite_store, back)
+    assert sqlite_store.latest("c1", "beta").answers == answers
+
+
+def test_libreoffice_does_not_run_exported_text_as_formulas(
+    soffice, sqlite_store: Store, tmp_path: Path
+) -> None:
+    risky = Answer(rating="red", evidence="=1+2", going_well="@SUM(1,2)", development="-3+4")
+    sqlite_store.save("c1", "alpha", {"p-1": risky}, author="a", based_on=None)
+    out = tmp_path / "cycle.xlsx"
+    export.export_cycle(sqlite_store, "c1", out)
+
+    as_csv = soffice(out, "csv:Text - txt - csv (StarCalc):44,34,76", tmp_path / "csv")
+
+    rows = list(csv.DictReader(io.StringIO(as_csv.read_text("utf-8"))))
+    p1 = next(r for r in rows if r["agency"] == "alpha" and r["criterion"] == "p-1")
+    assert (p1["evidence"], p1["going_well"], p1["development"]) == ("=1+2", "@SUM(1,2)", "-3+4")

@@ -1,0 +1,58 @@
+"""How the form is served: the thin notebook and the Voila settings it relies on.
+
+The browser journeys (tests/browser/test_form_journeys.py) check the behaviour; these
+check the checked-in files, so a change to them fails fast and says why.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+
+import nbformat
+
+from workbook import config, overview
+
+NOTEBOOK = config.ROOT / "notebooks" / "form.ipynb"
+
+
+def settings() -> dict:
+    return json.loads((config.ROOT / "voila.json").read_text(encoding="utf-8"))
+
+
+def test_the_landing_page_lists_the_form() -> None:
+    apps = overview.apps(config.ROOT / "notebooks")
+    assert {"href": "form.ipynb", "title": "Agency return form"} in apps
+
+
+def test_the_notebook_is_thin_and_ends_in_the_form() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert nb.cells[0].cell_type == "markdown"
+    assert nb.cells[0].source.startswith("# Agency return form\n")
+    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    for source in code:
+        assert len(source.splitlines()) <= 5
+        tree = ast.parse(source)
+        assert not any(isinstance(n, ast.FunctionDef | ast.ClassDef) for n in ast.walk(tree))
+    assert code[-1] == "open_form(store, page_query())"
+    # with preheated kernels, every cell before the request is waited for must not depend
+    # on the request or on the store's contents (it runs long before the page is asked for)
+    assert all("page_query()" not in source and "open_form(" not in source for source in code[:-1])
+
+
+def test_form_kernels_are_preheated_and_other_pages_are_not() -> None:
+    voila = settings()
+    assert voila["VoilaConfiguration"]["preheat_kernel"] is True
+    pools = voila["VoilaKernelManager"]["kernel_pools_config"]
+    assert pools["form.ipynb"]["pool_size"] >= 1
+    # the landing page and dashboards show the store as it is when asked for, so they
+    # must not run ahead of the request
+    assert pools["default"]["pool_size"] == 0
+
+
+def test_idle_kernels_of_closed_pages_are_culled() -> None:
+    # Voila 0.5 leaves a page's kernel running when the page closes (voila#1458)
+    culling = settings()["MappingKernelManager"]
+    assert 60 <= culling["cull_idle_timeout"] <= 3600
+    assert 0 < culling["cull_interval"] <= culling["cull_idle_timeout"]
+    assert culling.get("cull_connected", False) is False  # never a page someone has open

@@ -1,0 +1,298 @@
+"""One criterion of a return: its model (answer state) and view (labelled inputs).
+
+``CriterionModel`` holds what the user sees for one criterion and counts their edits in
+``edits``; the form model listens to that and turns the criterion into an
+:class:`~workbook.responses.Answer`. Loading a saved answer (:meth:`CriterionModel.show`)
+is not an edit. ``CriterionView`` only builds labelled widgets and links them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+import ipywidgets as ipw
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
+from traitlets import Bool, Instance, Int, List, Unicode, observe
+
+from widgets.base import Model, View
+from workbook.framework import Criterion, Framework, ResponseField
+from workbook.responses import Action, Answer
+
+ANCHOR_PREFIX = "wb-crit-"
+TEXT_FIELDS = (ResponseField.EVIDENCE, ResponseField.GOING_WELL, ResponseField.DEVELOPMENT)
+CARRIED_NOTE = (
+    '<p class="wb-carried"><strong>Carried forward from the last cycle.</strong> '
+    "Check it and edit any field to make it this cycle's answer.</p>"
+)
+
+
+def anchor(criterion_id: str) -> str:
+    """The page id of a criterion's title, for links such as the list of missing items."""
+    return ANCHOR_PREFIX + criterion_id
+
+
+class ActionModel(Model):
+    """One action: what will be done, who owns it and by when."""
+
+    text = Unicode("")
+    owner = Unicode("")
+    due = Instance(dt.date, allow_none=True)
+
+    @classmethod
+    def of(cls, action: Action) -> ActionModel:
+        """A model showing a saved action."""
+        return cls(text=action.text, owner=action.owner, due=action.due)
+
+    @property
+    def is_blank(self) -> bool:
+        """True for a row nothing has been typed in (not saved)."""
+        return not (self.text.strip() or self.owner.strip() or self.due)
+
+    def action(self) -> Action:
+        """The action as saved (text as typed)."""
+        return Action(text=self.text, owner=self.owner, due=self.due)
+
+
+class CriterionModel(Model):
+    """The answer to one criterion as the user sees it.
+
+    Parameters
+    ----------
+    framework
+        The framework the criterion belongs to (its scale and field labels).
+    criterion
+        The criterion answered.
+    label
+        Short name users see, e.g. "Prevent 2".
+    """
+
+    rating = Unicode(None, allow_none=True)
+    evidence = Unicode("")
+    going_well = Unicode("")
+    development = Unicode("")
+    actions = List(Instance(ActionModel))
+    carried_forward = Bool(False)
+    read_only = Bool(False)
+    edits = Int(0, help="Incremented on every change the user makes.")
+
+    def __init__(self, framework: Framework, criterion: Criterion, label: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.framework = framework
+        self.criterion = criterion
+        self.label = label
+        self.asked = framework.fields_for(criterion)
+        self._loading = False
+
+    @property
+    def id(self) -> str:
+        """The criterion id."""
+        return self.criterion.id
+
+    def show(self, answer: Answer) -> None:
+        """Display a saved (or carried) answer; this is not an edit."""
+        self._loading = True
+        try:
+            self.rating = answer.rating
+            self.evidence = answer.evidence
+            self.going_well = answer.going_well
+            self.development = answer.development
+            self.actions = [self._watched(ActionModel.of(a)) for a in answer.actions]
+            self.carried_forward = answer.carried_forward
+        finally:
+            self._loading = False
+
+    def answer(self) -> Answer:
+        """The answer as it would be saved; blank action rows are left out.
+
+        Raises pydantic's ``ValidationError`` when a text is longer than the store takes.
+        """
+        return Answer(
+            rating=self.rating,
+            evidence=self.evidence,
+            going_well=self.going_well,
+            development=self.development,
+            actions=tuple(a.action() for a in self.actions if not a.is_blank),
+            carried_forward=self.carried_forward,
+        )
+
+    def set_actions(self, actions: Sequence[Action]) -> None:
+        """Replace the actions, as an edit."""
+        for old in self.actions:
+            old.unobserve(self._action_changed)
+        self.actions = [self._watched(ActionModel.of(a)) for a in actions]
+
+    def add_action(self) -> None:
+        """Add an empty action row."""
+        if not self.read_only:
+            self.actions = [*self.actions, self._watched(ActionModel())]
+
+    def remove_action(self, index: int) -> None:
+        """Remove the action at ``index`` (0-based)."""
+        if not self.read_only and 0 <= index < len(self.actions):
+            self.actions[index].unobserve(self._action_changed)
+            self.actions = self.actions[:index] + self.actions[index + 1 :]
+
+    def _watched(self, action: ActionModel) -> ActionModel:
+        action.observe(self._action_changed, names=["text", "owner", "due"])
+        return action
+
+    def _action_changed(self, _change: dict[str, Any]) -> None:
+        self._edited()
+
+    @observe("rating", "evidence", "going_well", "development", "actions")
+    def _field_changed(self, _change: dict[str, Any]) -> None:
+        self._edited()
+
+    def _edited(self) -> None:
+        if self._loading:
+            return
+        self.carried_forward = False  # edited, so it is this cycle's answer now
+        self.edits += 1
+
+
+def _criterion_html(model: CriterionModel) -> str:
+    criterion = model.criterion
+    parts = [
+        f'<h4 id="{escape(anchor(criterion.id))}" tabindex="-1" class="wb-criterion-title">'
+        f"{escape(model.label)}</h4>",
+        f'<p class="wb-prompt"><strong>{escape(criterion.prompt)}</strong></p>',
+    ]
+    if criterion.guidance:
+        parts.append(f"<p><em>Guidance:</em> {escape(criterion.guidance)}</p>")
+    if criterion.evidence and ResponseField.EVIDENCE in model.asked:
+        parts.append(f"<p><em>Good evidence:</em> {escape(criterion.evidence)}</p>")
+    return "\n".join(parts)
+
+
+def _level_text(framework: Framework, key: str | None) -> str:
+    if key is None:
+        return '<p class="wb-level">Not rated yet.</p>'
+    level = framework.scale.level(key)
+    description = f": {escape(level.description)}" if level.description else ""
+    return f'<p class="wb-level">Rated <strong>{escape(level.label)}</strong>{description}</p>'
+
+
+class Look:
+    """Layouts and styles shared by many widgets, so a big form sends fewer models."""
+
+    def __init__(self) -> None:
+        self.full = ipw.Layout(width="100%")
+        # label above its input, as wide as the form
+        self.stacked = ipw.Layout(width="100%", flex_flow="column", align_items="stretch")
+        self.row = ipw.Layout(flex_flow="row wrap", align_items="flex-end", width="100%")
+        self.auto = ipw.Layout(width="auto")
+        self.text_style = TextStyle(description_width="initial")
+        self.description_style = DescriptionStyle(description_width="initial")
+        self.button_style = ipw.ButtonStyle()
+        self.html_style = HTMLStyle()
+
+    def html(self, value: str = "") -> ipw.HTML:
+        """An HTML widget with the shared layout and style."""
+        return ipw.HTML(value, layout=self.full, style=self.html_style)
+
+    def button(self, description: str = "") -> ipw.Button:
+        """A button as wide as its words, with the shared layout and style."""
+        return ipw.Button(description=description, layout=self.auto, style=self.button_style)
+
+
+class ActionsView(View[CriterionModel]):
+    """Editable list of a criterion's actions: text, owner and due date, add and remove."""
+
+    def __init__(self, model: CriterionModel, look: Look, **kwargs: Any) -> None:
+        self.look = look
+        super().__init__(model, layout=look.full, **kwargs)
+
+    def render(self) -> None:
+        m = self.model
+        title = m.framework.label(ResponseField.ACTIONS)
+        self.heading = self.look.html(
+            f'<p class="wb-field-title"><strong>{escape(title)}</strong></p>'
+        )
+        self.rows = ipw.VBox(layout=self.look.full)
+        self.add = self.look.button(f"Add an action to {m.label}")
+        self.add.on_click(lambda _b: m.add_action())
+        ipw.dlink((m, "read_only"), (self.add, "disabled"))
+        m.observe(self._draw_rows, names="actions")
+        self._draw_rows()
+        self.children = [self.heading, self.rows, self.add]
+
+    def _draw_rows(self, _change: object = None) -> None:
+        rows = [self._row(number, action) for number, action in enumerate(self.model.actions, 1)]
+        self.rows.children = rows or [self.look.html("<p>No actions yet.</p>")]
+
+    def _row(self, number: int, action: ActionModel) -> ipw.Widget:
+        look, m = self.look, self.model
+        text = ipw.Textarea(
+            description=f"Action {number}", layout=look.stacked, style=look.text_style, rows=2
+        )
+        owner = ipw.Text(
+            description=f"Action {number} owner", layout=look.auto, style=look.text_style
+        )
+        due = ipw.DatePicker(
+            description=f"Action {number} due date",
+            layout=look.auto,
+            style=look.description_style,
+        )
+        remove = look.button(f"Remove action {number}")
+        remove.on_click(lambda _b, index=number - 1: m.remove_action(index))
+        for widget, name in ((text, "text"), (owner, "owner"), (due, "due")):
+            ipw.link((action, name), (widget, "value"))
+        for widget in (text, owner, due, remove):
+            ipw.dlink((m, "read_only"), (widget, "disabled"))
+        return ipw.VBox(
+            [text, ipw.HBox([owner, due, remove], layout=look.row)],
+            layout=look.full,
+        )
+
+
+class CriterionView(View[CriterionModel]):
+    """The labelled inputs for one criterion; built when its heading is first opened."""
+
+    def __init__(self, model: CriterionModel, look: Look, **kwargs: Any) -> None:
+        self.look = look
+        super().__init__(model, layout=look.full, **kwargs)
+
+    def render(self) -> None:
+        m, look = self.model, self.look
+        self.add_class("wb-criterion")
+        self.add_class(f"wb-c-{m.id}")  # lets tests and styles find one criterion
+        children: list[ipw.Widget] = [look.html(_criterion_html(m))]
+        self.carried = look.html()
+        ipw.dlink((m, "carried_forward"), (self.carried, "value"), lambda c: CARRIED_NOTE * c)
+        children.append(self.carried)
+        self.inputs: dict[str, ipw.Widget] = {}
+        if ResponseField.RATING in m.asked:
+            scale = m.framework.scale
+            rating = ipw.RadioButtons(
+                options=[(level.label, level.key) for level in scale.levels],
+                value=None,
+                description=f"{m.framework.label(ResponseField.RATING)} for {m.label}",
+                layout=look.stacked,
+                style=look.description_style,
+            )
+            self.level = look.html()
+            ipw.link((m, "rating"), (rating, "value"))
+            ipw.dlink((m, "rating"), (self.level, "value"), lambda k: _level_text(m.framework, k))
+            self.inputs["rating"] = rating
+            children += [rating, self.level]
+        for field in TEXT_FIELDS:
+            if field in m.asked:
+                box = ipw.Textarea(
+                    description=m.framework.label(field),
+                    layout=look.stacked,
+                    style=look.text_style,
+                    rows=3,
+                )
+                ipw.link((m, field.value), (box, "value"))
+                self.inputs[field.value] = box
+                children.append(box)
+        for widget in self.inputs.values():
+            ipw.dlink((m, "read_only"), (widget, "disabled"))
+        if ResponseField.ACTIONS in m.asked:
+            self.actions = ActionsView(m, look)
+            children.append(self.actions)
+        self.children = children

@@ -1,0 +1,118 @@
+"""A return's revision history: who saved it, when, its status and what changed.
+
+``history_html`` is a pure function of the framework and the store's revisions, so it is
+tested without widgets; every text that came from a user (author, note) is escaped.
+The form shows it under a show/hide button (``widgets.form.HistoryView``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from html import escape
+from typing import Any
+
+from workbook.framework import Framework, ResponseField
+from workbook.store import RevisionInfo
+
+FIELD_NAMES = {"carried_forward": "carried-forward mark"}
+MANY = 5
+"""More changed criteria than this are summed up rather than listed field by field."""
+
+
+def _field_name(framework: Framework, name: str) -> str:
+    try:
+        label = framework.label(ResponseField(name))
+    except ValueError:
+        return FIELD_NAMES.get(name, name.replace("_", " "))
+    return label.split(" (")[0].lower()  # "Evidence (documents, ...)" -> "evidence"
+
+
+def _runs(names: Sequence[str]) -> str:
+    """Consecutive numbers under one heading as ranges: "Prevent 1–3, Identify 2"."""
+    groups: list[list[Any]] = []  # [title, first, last]
+    for name in names:
+        title, _, number = name.rpartition(" ")
+        if not (title and number.isdigit()):
+            groups.append([name, None, None])
+        elif groups and groups[-1][0] == title and groups[-1][2] == int(number) - 1:
+            groups[-1][2] = int(number)
+        else:
+            groups.append([title, int(number), int(number)])
+    return ", ".join(
+        title if first is None else f"{title} {first}" + (f"–{last}" if last != first else "")
+        for title, first, last in groups
+    )
+
+
+def describe_changes(
+    framework: Framework, changes: Mapping[str, Sequence[str]], labels: Mapping[str, str]
+) -> str:
+    """The fields a revision changed, in words: "Prevent 1 (rating, evidence); ...".
+
+    More than ``MANY`` criteria (a copy from last cycle, say) are summed up:
+    "41 criteria (rating, evidence): Prevent 1–8, Identify 1–9, ...".
+
+    Parameters
+    ----------
+    framework
+        The framework answered (for field labels).
+    changes
+        Field names changed, by criterion id (``RevisionInfo.changes``).
+    labels
+        Short criterion names by id in framework order, e.g. ``{"prevent-1": "Prevent 1"}``.
+    """
+    order = {criterion_id: index for index, criterion_id in enumerate(labels)}
+    items = sorted(changes.items(), key=lambda item: order.get(item[0], len(order)))
+    if len(items) > MANY:
+        fields = dict.fromkeys(_field_name(framework, f) for _, names in items for f in names)
+        names = [labels.get(criterion_id, criterion_id) for criterion_id, _ in items]
+        return f"{len(items)} criteria ({', '.join(fields)}): {_runs(names)}"
+    parts = []
+    for criterion_id, fields_changed in items:
+        named = ", ".join(_field_name(framework, f) for f in fields_changed) or "cleared"
+        parts.append(f"{labels.get(criterion_id, criterion_id)} ({named})")
+    return "; ".join(parts) or "status only"
+
+
+def history_html(
+    framework: Framework,
+    revisions: Sequence[RevisionInfo],
+    labels: Mapping[str, str],
+    when: Callable[[dt.datetime], str],
+) -> str:
+    """The revision history as an escaped HTML table, newest first.
+
+    Parameters
+    ----------
+    framework
+        The framework answered.
+    revisions
+        The store's revisions, oldest first (``Store.history``).
+    labels
+        Short criterion names by id.
+    when
+        How to show a timestamp.
+    """
+    if not revisions:
+        return "<p>Nothing has been saved yet.</p>"
+    rows = []
+    for rev in reversed(revisions):
+        note = f"<br>Reason: {escape(rev.note)}" if rev.note else ""
+        rows.append(
+            "<tr>"
+            f"<td>{rev.number}</td>"
+            f"<td>{escape(when(rev.saved_at))}</td>"
+            f"<td>{escape(rev.author)}</td>"
+            f"<td>{escape(rev.status.label)}{note}</td>"
+            f"<td>{escape(describe_changes(framework, rev.changes, labels))}</td>"
+            "</tr>"
+        )
+    return (
+        '<table class="wb-history">'
+        "<caption>Revision history, newest first</caption>"
+        '<thead><tr><th scope="col">Revision</th><th scope="col">Saved</th>'
+        '<th scope="col">By</th><th scope="col">Status</th>'
+        '<th scope="col">What changed</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
