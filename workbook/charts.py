@@ -25,6 +25,10 @@ CELL = 26
 """Height of one heatmap row, in pixels (50 agencies stay readable)."""
 
 
+HEADING_WIDTH = 150
+"""Width of a heatmap column: room for a heading title such as 'Intervene and support'."""
+
+
 def _values(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """Only the columns a chart needs, JSON-friendly (dates as ISO text, NaN as null)."""
     out = table[list(columns)].copy()
@@ -91,7 +95,7 @@ def heatmap(
             "heading:N",
             sort=headings,
             title="Heading",
-            axis=alt.Axis(orient="top", labelAngle=0, labelLimit=150),
+            axis=alt.Axis(orient="top", labelAngle=0, labelLimit=HEADING_WIDTH - 6),
         ),
         y=alt.Y("agency:N", sort=agencies, title=None, axis=alt.Axis(labelLimit=260)),
         tooltip=[
@@ -126,7 +130,10 @@ def heatmap(
     return _layer(
         rect,
         text,
-        width=min(900, 110 * n_headings),
+        # the text has its own colour scale (dark or light for contrast); shared, Vega-Lite
+        # would merge it with the fill's and draw every label in its cell's own colour
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent")),
+        width=min(900, HEADING_WIDTH * n_headings),
         height=CELL * max(1, len(agencies)),
         title="Median rating by agency and heading",
         description=(
@@ -185,16 +192,16 @@ def spread_chart(
     )
 
 
-def overview(heatmap_table: pd.DataFrame, counts: pd.DataFrame, scale: Scale) -> alt.HConcatChart:
-    """Heatmap and spread side by side, filtering each other.
+def overview(heatmap_table: pd.DataFrame, counts: pd.DataFrame, scale: Scale) -> alt.VConcatChart:
+    """Heatmap above the spread (side by side they overflow a laptop screen), filtering each other.
 
     Clicking an agency's row in the heatmap shows only its ratings in the spread;
     clicking a heading's dot in the spread fades the other headings in the heatmap.
     """
     agency_pick, heading_pick = selections()
     headings = _ordered(heatmap_table, "heading", "heading_order")
-    return alt.HConcatChart(
-        hconcat=[
+    return alt.VConcatChart(
+        vconcat=[
             heatmap(heatmap_table, scale, agency_pick=agency_pick, heading_pick=heading_pick),
             spread_chart(
                 counts,

@@ -60,6 +60,8 @@ def test_heatmap_colours_come_from_the_scale_and_labels_are_text(fw, frame) -> N
     assert colour["scale"]["range"][:3] == ["#d7191c", "#fdae61", "#1a9641"]
     assert text["encoding"]["text"]["field"] == "short"  # the label, not only the colour
     assert text["encoding"]["color"]["legend"] is None
+    # shared, the two colour scales merge and each label is drawn in its cell's colour
+    assert spec["resolve"]["scale"]["color"] == "independent"
     tooltips = {t["field"] for t in rect["encoding"]["tooltip"]}
     assert {"agency", "heading", "label", "distribution"} <= tooltips
     assert rect["encoding"]["y"]["sort"] == [
@@ -78,7 +80,7 @@ def test_overview_cross_filters_the_heatmap_and_the_spread(fw, frame) -> None:
     spec = charts.overview(
         analysis.heatmap_table(frame, fw.scale), analysis.rating_counts(frame, fw.scale), fw.scale
     ).to_dict()
-    heat, spread = spec["hconcat"]
+    heat, spread = spec["vconcat"]
     assert {"agency_pick", "heading_pick"} <= {p["name"] for p in spec["params"]}
     dots, numbers = spread["layer"]
     assert {"filter": {"param": "agency_pick"}} in dots["transform"]
