@@ -17,6 +17,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+# Altair first, before pandas and the store: in a Jupyter kernel (which loads debugpy)
+# importing Altair after them took about 2 s longer, measured over papermill runs (its
+# jsonschema builds an IRI grammar with lark at import); first, it takes the usual time.
+import altair  # noqa: F401
 import pandas as pd
 
 from workbook import analysis, charts, moderation, offline, params
@@ -138,9 +142,7 @@ def ratings_section(frame: pd.DataFrame, framework: Framework) -> dict[str, Any]
         if not spread.empty
         else [],
         "charts": {
-            # the cell labels' text colours need a colour scale of their own: shared with
-            # the fills (the default), each label is drawn in its cell's colour, unseen
-            "heatmap": spec(charts.heatmap(table, scale).resolve_scale(color="independent")),
+            "heatmap": spec(charts.heatmap(table, scale)),
             "spread": spec(
                 charts.spread_chart(
                     analysis.rating_counts(frame, scale), scale, heading_order=headings

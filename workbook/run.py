@@ -12,6 +12,7 @@ executed notebook is kept for debugging.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import sys
 import tempfile
@@ -99,8 +100,9 @@ def execute(
     progress = sys.stderr.isatty() if progress is None else progress
     try:
         return papermill.execute_notebook(
-            str(notebook),
-            str(output),
+            str(notebook.resolve()),
+            # absolute: papermill saves after each cell from inside the kernel's cwd
+            str(output.resolve()),
             parameters=dict(parameters),
             progress_bar=progress,
             cwd=str(cwd or notebook.parent),
@@ -178,6 +180,23 @@ def to_html(nb: Any, name: str = "Report") -> str:
     return str(body)
 
 
+def absolute_sqlite(url: str) -> str:
+    """A relative SQLite URL made absolute, since the kernel runs in the notebook's folder.
+
+    >>> absolute_sqlite("sqlite:////tmp/x.db")
+    'sqlite:////tmp/x.db'
+    >>> absolute_sqlite("sqlite:///x.db") == "sqlite:///" + str(Path("x.db").resolve())
+    True
+    >>> absolute_sqlite("postgresql://u@h/db")
+    'postgresql://u@h/db'
+    """
+    prefix = "sqlite:///"
+    path = url[len(prefix) :] if url.startswith(prefix) else ""
+    if not path or path.startswith(("/", ":memory:")) or "?" in path:
+        return url
+    return prefix + str(Path(path).resolve())
+
+
 def report(
     parameters_file: Path,
     output: Path | None = None,
@@ -200,8 +219,9 @@ def report(
     """
     started = time.perf_counter()
     chosen = params.load(parameters_file)
-    if db:
-        chosen = chosen.model_copy(update={"db": db})
+    url = db or chosen.db or os.environ.get("WORKBOOK_DB", "")
+    if absolute_sqlite(url) != url or db:
+        chosen = chosen.model_copy(update={"db": absolute_sqlite(url)})
     output = output or Path(parameters_file.stem + ".html")
     kept = keep_notebook or output.with_suffix(".ipynb")
     with tempfile.TemporaryDirectory(prefix="workbook-report-") as tmp:

@@ -2,7 +2,7 @@
 
 Against a temporary demo store (``workbook demo``):
 
-* every ``parameters/*.yaml`` through ``workbook report`` (papermill, then the board
+* every ``parameters/*.yaml`` as ``workbook report`` runs it (papermill, then the board
   snapshot): the run succeeds and the HTML has no script and nothing to fetch;
 * a parameters file through papermill's own command line, as from a shell;
 * nbval (``--nbval-lax``) on the notebooks: every cell runs, and the cells marked
@@ -12,6 +12,7 @@ Against a temporary demo store (``workbook demo``):
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
@@ -21,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from workbook import params
+from workbook import params, run
 
 pytestmark = pytest.mark.slow
 
@@ -42,22 +43,14 @@ def _env(db: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_workbook_report_runs_every_parameters_file(
-    path: Path, demo_db: str, tmp_path: Path
+def test_every_parameters_file_runs_and_exports(
+    path: Path, demo_db: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """What ``workbook report`` does, in this process (the command itself: test_run.py)."""
     out, kept = tmp_path / "board.html", tmp_path / "executed.ipynb"
-    done = subprocess.run(
-        [str(BIN / "workbook"), "report", str(path), "-o", str(out), "--keep-notebook", str(kept)],
-        cwd=ROOT,
-        env=_env(demo_db),
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"Wrote {out} in ")
-    assert done.stderr == ""  # no warnings, no kernel chatter
+    made = run.report(path, out, db=demo_db, keep_notebook=kept, progress=False)
+    assert (made.html, made.notebook) == (out, kept)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     executed = nbformat.read(kept, as_version=4)
     errors = [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
