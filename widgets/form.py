@@ -25,6 +25,7 @@ from widgets.autosave import Schedule
 from widgets.base import View
 from widgets.criterion import CriterionView, Look, anchor
 from widgets.form_model import FormModel, HeadingModel
+from widgets.upload import UploadModel, UploadView
 from workbook.framework import Framework
 from workbook.store import Store
 
@@ -234,6 +235,11 @@ class FormView(View[FormModel]):
         self.scale = look.html()
         self.body = ipw.VBox(layout=look.full)
         self.reopen = self._reopen_box()
+        # agencies that work in Excel upload the filled return workbook here (issue #6)
+        self.upload_box = ipw.VBox(layout=ipw.Layout(width="100%"))
+        self.upload: UploadView | None = None
+        m.observe(self._upload_author, names="author")
+        m.observe(lambda _change: self._rebuild_upload(), names="read_only")
         self.history = HistoryView(m, look)
         m.observe(self._rebuild, names="loaded")
         self._rebuild()
@@ -249,6 +255,7 @@ class FormView(View[FormModel]):
             self.reopen,
             self.scale,
             self.body,
+            self.upload_box,
             self.history,
         ]
 
@@ -277,6 +284,45 @@ class FormView(View[FormModel]):
         self.scale.value = scale_html(m.framework)
         for button in (self.save_button, self.submit_button):
             button.disabled = m.framework is None or m.read_only
+        self._rebuild_upload()
+
+    def _rebuild_upload(self) -> None:
+        """An upload for the return now open: a file for any other return is refused."""
+        m = self.model
+        if m.framework is None or m.read_only or not m.cycle_id or not m.agency_id:
+            self.upload, self.upload_box.children = None, []
+            return
+        upload = UploadModel(
+            m.store,
+            author=m.author.strip() or "Spreadsheet upload",
+            cycle_id=m.cycle_id,
+            agency_id=m.agency_id,
+        )
+        imports = upload.import_file
+
+        def save_then_import() -> None:
+            # typing not yet autosaved is saved first, so the import never discards it
+            if m.dirty and not m.save():
+                upload.message = "Not imported: the form's unsaved changes could not be saved."
+                return
+            imports()
+
+        upload.import_file = save_then_import  # type: ignore[method-assign]
+        # then show the imported revision at once
+        upload.observe(lambda change: change["new"] and m.load(), names="revision")
+        self.upload = UploadView(upload)
+        self.upload_box.children = [
+            self.look.html(
+                "<h3>Import from a spreadsheet</h3><p>Filled in the return workbook "
+                "(<code>workbook template</code>) in Excel or LibreOffice? Upload it here: "
+                "it is checked first, and nothing is saved if anything is wrong.</p>"
+            ),
+            self.upload,
+        ]
+
+    def _upload_author(self, change: dict[str, Any]) -> None:
+        if self.upload is not None and change["new"].strip():
+            self.upload.model.author = change["new"].strip()
 
     @staticmethod
     def _state_html(text: str) -> str:
