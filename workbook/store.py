@@ -367,20 +367,25 @@ class Store:
             for agency_id in agencies:
                 self._upsert(conn, T.invitation, {"cycle_id": cycle.id, "agency_id": agency_id}, {})
 
-    def cycles(self, partnership_id: str | None = None) -> list[CycleInfo]:
-        """Cycles, oldest first by returns due date."""
+    def cycles(
+        self, partnership_id: str | None = None, *, cycle_id: str | None = None
+    ) -> list[CycleInfo]:
+        """Cycles, oldest first by returns due date (one partnership's, or just one cycle)."""
         query = select(T.cycle).order_by(T.cycle.c.returns_due, T.cycle.c.id)
+        invitations = select(T.invitation.c.cycle_id, T.invitation.c.agency_id).order_by(
+            T.invitation.c.agency_id
+        )
         if partnership_id is not None:
             query = query.where(T.cycle.c.partnership_id == partnership_id)
+        if cycle_id is not None:
+            # every save and status check asks for one cycle: read only its rows
+            query = query.where(T.cycle.c.id == cycle_id)
+            invitations = invitations.where(T.invitation.c.cycle_id == cycle_id)
         with self._read() as conn:
             rows = conn.execute(query).all()
             invited: dict[str, list[str]] = {}
-            for cycle_id, agency_id in conn.execute(
-                select(T.invitation.c.cycle_id, T.invitation.c.agency_id).order_by(
-                    T.invitation.c.agency_id
-                )
-            ):
-                invited.setdefault(cycle_id, []).append(agency_id)
+            for invited_cycle, agency_id in conn.execute(invitations):
+                invited.setdefault(invited_cycle, []).append(agency_id)
         timetable_fields = tuple(Timetable.model_fields)
         return [
             CycleInfo(
@@ -397,9 +402,8 @@ class Store:
 
     def cycle(self, cycle_id: str) -> CycleInfo:
         """One cycle."""
-        for info in self.cycles():
-            if info.id == cycle_id:
-                return info
+        for info in self.cycles(cycle_id=cycle_id):
+            return info
         raise StorageError("unknown", what="cycle", key=cycle_id, hint="See `workbook summary`.")
 
     def cycle_framework(self, cycle_id: str) -> Framework:
