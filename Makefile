@@ -1,5 +1,5 @@
 # Safeguarding Self-Assessment Workbook — developer entry points (GNU make).
-#   make serve   create .venv if needed, create the demo store if none, start Voila
+#   make serve   create .venv if needed, create the demo store if none, print links, start Voila
 #   make test    create .venv if needed, install Chromium/PostgreSQL (root), run pytest
 #   make bench   run every benchmark in bench/ (prints its figures; not a test)
 #   make lint    ruff check + ruff format --check + mypy (strict on workbook/)
@@ -66,9 +66,10 @@ $(TEMPLATE_STAMP): $(STAMP) $(TEMPLATE_FILES)
 	cp -R $(TEMPLATE_SRC) $(TEMPLATE_DST)
 	@touch $(TEMPLATE_STAMP)
 
+# `workbook serve` prints personal links (an administrator's, and with --demo a chair's
+# and an agency member's) and starts Voila on 127.0.0.1; pages refuse visitors without one.
 serve: venv
-	$(VENV_BIN)/workbook demo --if-missing
-	exec $(VENV_BIN)/voila notebooks/ --no-browser --port=$(PORT) --Voila.ip=127.0.0.1
+	exec $(VENV_BIN)/workbook serve --demo --port=$(PORT)
 
 test: venv
 	bash scripts/install-test-deps.sh

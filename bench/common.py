@@ -3,12 +3,17 @@
 A page counts as interactive when ``ready_selector`` is visible: for a widget that means
 the kernel has run the notebook, the browser has connected to it and drawn the widget.
 Each run uses a new browser context (an empty cache, as for a first visit); a run's time
-is from the request to that moment.
+is from the request to that moment. The workbook's pages open only with a personal link
+(issue #7), so their addresses carry its token (``personal_link``, and
+``workbook.access.page_url``).
 
-    from bench.common import print_table, time_page, voila
+    from bench.common import personal_link, print_table, time_page, voila
+    from workbook.access import page_url
 
-    with voila(Path("notebooks")) as base:
-        timing = time_page(f"{base}/voila/render/form.ipynb", ".wb-form", runs=7)
+    token = personal_link(db, "Benchmark", "member", cycle_id="c", agencies=("a",))
+    with voila(Path("notebooks"), env={**os.environ, "WORKBOOK_DB": db}) as base:
+        url = page_url(base, "form.ipynb", token, cycle_id="c", agency_id="a")
+        timing = time_page(url, ".wb-form", runs=7)
     print_table([("form", timing, None, None)])
 """
 
@@ -27,6 +32,8 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from workbook.access import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -57,6 +64,41 @@ class Timing:
     def floor(self) -> float:
         """The fastest run."""
         return min(self.samples)
+
+
+def personal_link(
+    db_url: str,
+    name: str,
+    role: str,
+    *,
+    cycle_id: str | None = None,
+    agencies: Sequence[str] = (),
+    partnership_id: str | None = None,
+) -> str:
+    """Issue a personal link in the store at ``db_url``; returns the token its pages need.
+
+    Parameters
+    ----------
+    db_url
+        The store the benchmark's Voila serves.
+    name
+        Whom the link is for (the author of its saves).
+    role
+        ``member``, ``chair``, ``analyst`` or ``admin``.
+    cycle_id, agencies, partnership_id
+        What the link reaches (a member's link needs an agency).
+    """
+    from workbook.store import Store
+
+    with Store.open(db_url) as store:
+        _link, token = store.issue_link(
+            name,
+            Role(role),
+            cycle_id=cycle_id,
+            agencies=agencies,
+            partnership_id=partnership_id,
+        )
+    return token
 
 
 def _free_port() -> int:

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import nbformat
 
-from bench.common import ROOT, Row, Timing, print_table, time_page, voila
+from bench.common import ROOT, Row, Timing, personal_link, print_table, time_page, voila
 from workbook import demo
+from workbook.access import page_url
 from workbook.responses import Status
 from workbook.store import Store
 
@@ -46,8 +47,11 @@ def bare_notebook() -> nbformat.NotebookNode:
     return nb
 
 
-def setup(tmp: Path) -> tuple[str, str]:
-    """Store, notebooks and voila.json in ``tmp``; returns the store URL and the form query."""
+def setup(tmp: Path) -> tuple[str, str, str]:
+    """Store, notebooks and voila.json in ``tmp``; returns the store URL, agency and token.
+
+    The form opens with the agency member's personal link, as people open it (issue #7).
+    """
     url = f"sqlite:///{tmp}/bench.db"
     with Store.open(url) as store:
         demo.create(store)
@@ -64,26 +68,37 @@ def setup(tmp: Path) -> tuple[str, str]:
     if "form.ipynb" in pools:
         pools["bare.ipynb"] = dict(pools["form.ipynb"])
     (tmp / "voila.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
-    return url, f"?cycle={CYCLE}&agency={agency}&user=Benchmark"
+    token = personal_link(url, "Benchmark", "member", cycle_id=CYCLE, agencies=(agency,))
+    return url, agency, token
 
 
 def measure(
-    tmp: Path, env: dict[str, str], query: str, runs: int, pause: float, extra: tuple[str, ...]
+    tmp: Path,
+    env: dict[str, str],
+    form: tuple[str, str],
+    runs: int,
+    pause: float,
+    extra: tuple[str, ...],
 ) -> tuple[Timing, Timing]:
     """Time the bare page and the form on one server, taking turns run by run.
 
-    Taking turns spreads any change in the machine's load over both pages.
+    Taking turns spreads any change in the machine's load over both pages. ``form`` is
+    the agency and the token of its member's personal link.
     """
     log = tmp / f"voila{'-'.join(extra)[:20]}.log"
-    pages = {
-        "bare": ("bare.ipynb", BARE_READY),
-        "form": (f"form.ipynb{query}", FORM_READY),
-    }
-    samples: dict[str, list[float]] = {name: [] for name in pages}
+    agency, token = form
+    samples: dict[str, list[float]] = {"bare": [], "form": []}
     with voila(tmp / "notebooks", cwd=tmp, env=env, extra_args=extra, log=log, settle=8) as base:
+        pages = {
+            "bare": (f"{base}/voila/render/bare.ipynb", BARE_READY),
+            "form": (
+                page_url(base, "form.ipynb", token, cycle_id=CYCLE, agency_id=agency),
+                FORM_READY,
+            ),
+        }
         for number in range(runs + 1):
-            for name, (path, ready) in pages.items():
-                timing = time_page(f"{base}/voila/render/{path}", ready, 1, warmup=0, pause=pause)
+            for name, (url, ready) in pages.items():
+                timing = time_page(url, ready, 1, warmup=0, pause=pause)
                 if number:  # the first round warms up
                     samples[name] += timing.samples
     return Timing(tuple(samples["bare"])), Timing(tuple(samples["form"]))
@@ -100,21 +115,24 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-form-") as name:
         tmp = Path(os.environ.get("BENCH_KEEP", name))
         tmp.mkdir(exist_ok=True)
-        url, query = setup(tmp)
+        url, agency, token = setup(tmp)
         env = {**os.environ, "WORKBOOK_DB": url}
-        bare, form = measure(tmp, env, query, args.runs, args.pause, ())
+        bare, form = measure(tmp, env, (agency, token), args.runs, args.pause, ())
         rows: list[Row] = [
             ("bare page, one widget (preheated)", bare, None, None),
             ("agency return form, CSE (preheated)", form, bare, GOAL),
         ]
         if args.cold:
             off = ("--VoilaConfiguration.preheat_kernel=False",)
-            cold_bare, cold_form = measure(tmp, env, query, args.runs, args.pause, off)
+            cold_bare, cold_form = measure(tmp, env, (agency, token), args.runs, args.pause, off)
             rows += [
                 ("bare page, one widget (cold kernel)", cold_bare, None, None),
                 ("agency return form, CSE (cold kernel)", cold_form, cold_bare, GOAL),
             ]
-    print(f"request to interactive, {args.runs} runs after 1 warm-up, Chromium {query}")
+    print(
+        f"request to interactive, {args.runs} runs after 1 warm-up, Chromium "
+        f"?cycle={CYCLE}&agency={agency} (member's personal link)"
+    )
     print_table(rows)
     return {figure: t.median / b.median for figure, t, b, _ in rows if b is not None}
 

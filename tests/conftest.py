@@ -400,15 +400,46 @@ def run_workbook(*args: str, env: dict[str, str] | None = None) -> subprocess.Co
     return done
 
 
+def issue_token(
+    db_url: str,
+    name: str,
+    role: str = "member",
+    cycle_id: str | None = None,
+    agencies: tuple[str, ...] | list[str] = (),
+    *,
+    partnership_id: str | None = None,
+) -> str:
+    """Issue a personal link in the store at ``db_url`` and return its token (issue #7).
+
+    Voila pages refuse visitors without a link, so every browser test opens its pages
+    with ``?token=...``. The test process is outside Voila, so it acts as the store's
+    local administrator and may issue links. ``role`` is a :class:`workbook.access.Role`
+    value; a member's link needs ``agencies``, other roles a cycle or a partnership.
+    """
+    from workbook.access import Role
+    from workbook.store import Store
+
+    with Store.open(db_url) as store:
+        _link, token = store.issue_link(
+            name, Role(role), partnership_id=partnership_id, agencies=agencies, cycle_id=cycle_id
+        )
+    return token
+
+
 @pytest.fixture(scope="session")
-def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of Voila serving notebooks/ over a fresh SQLite demo store (``workbook demo``).
+def voila_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of the SQLite demo store (``workbook demo``) that ``voila_server`` serves."""
+    db = f"sqlite:///{tmp_path_factory.mktemp('voila')}/demo.db"
+    run_workbook("demo", "--db", db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def voila_server(voila_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of Voila serving notebooks/ over a fresh SQLite demo store (``voila_store``).
 
     Shared by the session: tests that change data should use ``run_voila`` with a store of
-    their own instead.
+    their own instead. Pages need a personal link: ``issue_token(voila_store, ...)``.
     """
-    tmp = tmp_path_factory.mktemp("voila")
-    db = f"sqlite:///{tmp}/demo.db"
-    run_workbook("demo", "--db", db)
-    with run_voila(db, tmp / "voila.log") as base:
+    with run_voila(voila_store, tmp_path_factory.mktemp("voila-log") / "voila.log") as base:
         yield base

@@ -3,11 +3,14 @@
 Pages come from the project's Voila template "workbook" (share/jupyter/voila/templates/
 workbook/, selected in voila.json): nothing loaded from off the server, lang="en-GB", a
 title naming the notebook, a keyboard-focusable main region and a visible focus ring.
+The landing page is opened with a personal link (issue #7); without one it shows only why
+it cannot open.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,6 +32,28 @@ GENERATOR = '<meta name="generator" content="safeguarding-workbook">'
 # With show_tracebacks=false (voila.json) Voila replaces a failing cell's traceback with
 # this notice, so both texts mean a cell raised.
 CELL_ERROR_TEXTS = ("Traceback", "There was an error when executing cell")
+# Drawn from the store by the landing page (workbook/html/overview.html.j2), unlike the
+# notebook's own introduction, which says "Partner agencies" too.
+PARTNERSHIP_DATA = re.compile(r"\d+ partner agencies\.")
+
+
+def _helpers(pytestconfig: pytest.Config):
+    helpers = pytestconfig.pluginmanager.get_plugin(str(ROOT_CONFTEST))
+    assert helpers is not None, f"{ROOT_CONFTEST} is not loaded as a conftest"
+    return helpers
+
+
+@pytest.fixture(scope="module")
+def landing_token(voila_store: str, pytestconfig: pytest.Config) -> str:
+    """A personal link's token for the demo store ``voila_server`` serves (an administrator's)."""
+    return _helpers(pytestconfig).issue_token(voila_store, "Landing page tester", "admin")
+
+
+def _signed(path: str, token: str) -> str:
+    """``path`` with the token added when it is the landing page (other pages need none)."""
+    if not path.startswith(LANDING):
+        return path
+    return f"{path}{'&' if '?' in path else '?'}token={token}"
 
 
 def test_root_answers_200(voila_server: str) -> None:
@@ -35,11 +61,14 @@ def test_root_answers_200(voila_server: str) -> None:
         assert resp.status == 200
 
 
-def test_landing_notebook_renders_without_errors(voila_server: str, page) -> None:
-    page.goto(f"{voila_server}/voila/render/index.ipynb", timeout=60_000)
+def test_landing_notebook_renders_without_errors(
+    voila_server: str, landing_token: str, page
+) -> None:
+    page.goto(f"{voila_server}{_signed(LANDING, landing_token)}", timeout=60_000)
     title = page.get_by_text(TITLE).filter(visible=True).first
     title.wait_for(state="visible", timeout=60_000)
     assert title.is_visible()
+    page.get_by_text(PARTNERSHIP_DATA).first.wait_for(state="visible", timeout=60_000)
 
     outputs = page.locator(".jp-OutputArea-output")
     for text in CELL_ERROR_TEXTS:
@@ -47,19 +76,37 @@ def test_landing_notebook_renders_without_errors(voila_server: str, page) -> Non
         assert failing.count() == 0, f"a cell failed:\n{failing.first.inner_text()}"
 
 
-def test_landing_page_has_no_serious_accessibility_violations(voila_server: str, page, axe) -> None:
-    page.goto(f"{voila_server}/voila/render/index.ipynb", timeout=60_000)
+def test_landing_page_has_no_serious_accessibility_violations(
+    voila_server: str, landing_token: str, page, axe
+) -> None:
+    page.goto(f"{voila_server}{_signed(LANDING, landing_token)}", timeout=60_000)
     page.get_by_text(TITLE).filter(visible=True).first.wait_for(state="visible", timeout=60_000)
-    page.get_by_text("partner agencies").first.wait_for(state="visible", timeout=60_000)
+    page.get_by_text(PARTNERSHIP_DATA).first.wait_for(state="visible", timeout=60_000)
+    assert axe(page) == []
+
+
+def test_landing_page_without_a_link_shows_only_why(voila_server: str, page, axe) -> None:
+    """No token: the refusal in words, and nothing from the store (issue #7)."""
+    page.goto(f"{voila_server}{LANDING}", timeout=60_000)
+    refusal = page.locator(".wb-refusal")
+    expect(refusal).to_be_visible(timeout=60_000)
+    expect(refusal).to_have_attribute("role", "alert")
+    expect(refusal.get_by_role("heading", name="This page cannot open")).to_be_visible()
+    expect(refusal).to_contain_text("This page needs your personal link.")
+    shown = page.locator("#rendered_cells").inner_text()
+    assert not PARTNERSHIP_DATA.search(shown)
+    for partnership_data in ("Demo Borough", "CSE", "Returns due", "Store:", "Overdue"):
+        assert partnership_data not in shown
+    assert page.locator("#rendered_cells a[href]").count() == 0  # no way on to a page
     assert axe(page) == []
 
 
 # ------------------------------------------------------------------ the workbook template
 
 
-def _open_landing(page, base: str) -> None:
-    page.goto(f"{base}{LANDING}", timeout=60_000)
-    page.get_by_text("partner agencies").first.wait_for(state="visible", timeout=60_000)
+def _open_landing(page, base: str, token: str) -> None:
+    page.goto(f"{base}{_signed(LANDING, token)}", timeout=60_000)
+    page.get_by_text(PARTNERSHIP_DATA).first.wait_for(state="visible", timeout=60_000)
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -102,8 +149,10 @@ class _Resources(HTMLParser):
     [LANDING, f"{LANDING}?template=lab", "/", "/voila/render/no-such-notebook.ipynb"],
     ids=["landing", "template-override-refused", "file-list", "not-found"],
 )
-def test_pages_come_from_the_workbook_template(voila_server: str, path: str) -> None:
-    status, html = _get(f"{voila_server}{path}")
+def test_pages_come_from_the_workbook_template(
+    voila_server: str, landing_token: str, path: str
+) -> None:
+    status, html = _get(f"{voila_server}{_signed(path, landing_token)}")
     assert status == (404 if "no-such" in path else 200)
     assert GENERATOR in html, f"{path} was not rendered by the workbook template"
     assert '<html lang="en-GB">' in html
@@ -114,7 +163,10 @@ def test_pages_come_from_the_workbook_template(voila_server: str, path: str) -> 
     [LANDING, "/", "/voila/render/no-such-notebook.ipynb"],
     ids=["landing", "file-list", "not-found"],
 )
-def test_pages_reference_nothing_off_the_server(voila_server: str, path: str) -> None:
+def test_pages_reference_nothing_off_the_server(
+    voila_server: str, landing_token: str, path: str
+) -> None:
+    path = _signed(path, landing_token)
     _, html = _get(f"{voila_server}{path}")
     parser = _Resources()
     parser.feed(html)
@@ -131,7 +183,7 @@ def test_pages_reference_nothing_off_the_server(voila_server: str, path: str) ->
 
 
 def test_no_request_leaves_the_server_while_the_landing_page_renders(
-    voila_server: str, page
+    voila_server: str, landing_token: str, page
 ) -> None:
     """Every request, websocket included, goes to 127.0.0.1; anything else is refused."""
     off_server: list[str] = []
@@ -158,18 +210,18 @@ def test_no_request_leaves_the_server_while_the_landing_page_renders(
         "requestfailed", lambda r: failed.append(f"{r.failure} {r.url}") if local(r.url) else None
     )
 
-    _open_landing(page, voila_server)
+    _open_landing(page, voila_server, landing_token)
     page.wait_for_load_state("networkidle", timeout=60_000)
 
     assert sorted(set(off_server)) == []
     assert failed == []
 
 
-def test_widget_icons_are_served_by_the_server(voila_server: str, page) -> None:
+def test_widget_icons_are_served_by_the_server(voila_server: str, landing_token: str, page) -> None:
     """ipywidgets draws icons (Button(icon="upload"), ...) with Font Awesome classes."""
     fonts: list[str] = []
     page.on("response", lambda r: fonts.append(f"{r.status} {r.url}") if ".woff" in r.url else None)
-    _open_landing(page, voila_server)
+    _open_landing(page, voila_server, landing_token)
     drawn = page.evaluate(
         """async () => {
             const icon = document.createElement("i");
@@ -191,8 +243,10 @@ def test_widget_icons_are_served_by_the_server(voila_server: str, page) -> None:
     assert all(f.startswith(local) for f in fonts), fonts
 
 
-def test_landing_page_language_title_and_focusable_main_region(voila_server: str, page) -> None:
-    _open_landing(page, voila_server)
+def test_landing_page_language_title_and_focusable_main_region(
+    voila_server: str, landing_token: str, page
+) -> None:
+    _open_landing(page, voila_server, landing_token)
     assert page.evaluate("document.documentElement.lang") == "en-GB"
     # The landing notebook's heading is the service's name, so the title says it once.
     assert page.title() == TITLE
@@ -247,8 +301,7 @@ def scratch_server(
     pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """Voila, configured as ``make serve``, over a few throwaway notebooks."""
-    helpers = pytestconfig.pluginmanager.get_plugin(str(ROOT_CONFTEST))
-    assert helpers is not None, f"{ROOT_CONFTEST} is not loaded as a conftest"
+    helpers = _helpers(pytestconfig)
     notebooks = tmp_path_factory.mktemp("scratch-notebooks")
     _notebook(
         notebooks / "heading.ipynb",

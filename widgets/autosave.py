@@ -5,6 +5,10 @@ paragraph typed without a pause could be lost with the tab. :class:`Debouncer` t
 also fires once the oldest unsaved change is ``max_wait`` seconds old (issue #3: a
 closed tab or dead kernel loses at most the last few seconds).
 
+When the store refuses a save for a while (busy, full, unreachable: issue #7),
+:meth:`Debouncer.retry` runs it again after a delay from :class:`Backoff`, which
+doubles up to a cap so that many open forms do not hammer a store that is down.
+
 The clock and the scheduler are injected: tests drive them by hand, and in a kernel the
 default runs callbacks on the kernel's event loop (tornado's ``IOLoop.call_later``),
 where widget messages are handled, so a save never runs beside a widget update.
@@ -69,6 +73,7 @@ class Debouncer:
         self.clock = clock
         self._cancel: Cancel | None = None
         self._first: float | None = None
+        self._not_before: float | None = None
 
     @property
     def pending(self) -> bool:
@@ -82,12 +87,28 @@ class Debouncer:
             self._first = now
         self._stop_timer()
         wait = min(self.delay, max(0.0, self._first + self.max_wait - now))
+        if self._not_before is not None:  # a retry is waiting: typing does not hurry it
+            wait = max(wait, self._not_before - now)
         self._cancel = self.schedule(wait, self._fire)
+
+    def retry(self, delay: float) -> None:
+        """Run the call again in ``delay`` seconds (after it failed); changes do not hurry it.
+
+        Parameters
+        ----------
+        delay
+            Seconds until the next attempt, usually from :meth:`Backoff.next`.
+        """
+        self._stop_timer()
+        self._first = None
+        self._not_before = self.clock() + delay
+        self._cancel = self.schedule(delay, self._fire)
 
     def cancel(self) -> None:
         """Forget the waiting call (after a save made by other means)."""
         self._stop_timer()
         self._first = None
+        self._not_before = None
 
     def _stop_timer(self) -> None:
         if self._cancel is not None:
@@ -97,4 +118,40 @@ class Debouncer:
     def _fire(self) -> None:
         self._cancel = None
         self._first = None
+        self._not_before = None
         self.callback()
+
+
+class Backoff:
+    """Waits between retries of a failing save: ``first`` seconds, doubling, at most ``cap``.
+
+    >>> backoff = Backoff(first=2, cap=10)
+    >>> [backoff.next() for _ in range(5)]
+    [2.0, 4.0, 8.0, 10.0, 10.0]
+    >>> backoff.reset()
+    >>> backoff.next()
+    2.0
+
+    Parameters
+    ----------
+    first
+        Seconds before the first retry.
+    cap
+        Longest wait between retries.
+    """
+
+    def __init__(self, first: float = 2.0, cap: float = 30.0) -> None:
+        self.first = first
+        self.cap = cap
+        self.failures = 0
+
+    def next(self) -> float:
+        """The wait before the next retry; each call counts one more failure."""
+        wait = min(self.cap, self.first * 2.0**self.failures)
+        if wait < self.cap:  # counting on past the cap would overflow in a long outage
+            self.failures += 1
+        return float(wait)
+
+    def reset(self) -> None:
+        """Start again from ``first`` (after a success)."""
+        self.failures = 0

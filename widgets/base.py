@@ -44,3 +44,16 @@ class View(ipw.VBox, Generic[M]):  # type: ignore[misc]
     def render(self) -> None:
         """Build ``self.children`` and link them to ``self.model``."""
         raise NotImplementedError
+
+
+def refusal(error: Exception, title: str = "This page cannot open") -> ipw.HTML:
+    """What a refused visitor sees instead of the page: the reason in words, nothing else.
+
+    ``role="alert"`` has screen readers announce it as soon as it appears.
+    """
+    from html import escape
+
+    return ipw.HTML(
+        f'<div class="wb-refusal" role="alert" lang="en-GB"><h2>{escape(title)}</h2>'
+        f"<p>{escape(str(error))}</p></div>"
+    )

@@ -105,6 +105,21 @@ class CriterionModel(Model):
         finally:
             self._loading = False
 
+    def show_fields(self, **values: Any) -> None:
+        """Display some fields of a saved answer, leaving the others as typed; not an edit.
+
+        A merge (issue #7) takes in the fields only someone else changed this way.
+        """
+        self._loading = True
+        try:
+            for name, value in values.items():
+                if name == "actions":
+                    self.actions = [self._watched(ActionModel.of(a)) for a in value]
+                else:
+                    setattr(self, name, value)
+        finally:
+            self._loading = False
+
     def answer(self) -> Answer:
         """The answer as it would be saved; blank action rows are left out.
 

@@ -21,13 +21,13 @@ import ipywidgets as ipw
 import pandas as pd
 from traitlets import Int, Unicode, observe
 
-from widgets.base import Model, View
+from widgets.base import Model, View, refusal
 from workbook import analysis, charts, htmltable, moderation, offline
-from workbook.errors import WorkbookError
+from workbook.errors import AccessDenied, WorkbookError
 from workbook.store import Store
 
 CHAIR = "MASE chair"
-"""Who moderations are recorded as until identities arrive (a ``user=`` query overrides)."""
+"""Who moderations are recorded as when no personal link names the chair (JupyterLab)."""
 ALL = ""
 KEEP = "__keep__"
 
@@ -126,7 +126,10 @@ class DashboardModel(Model):
         super().__init__(**kwargs)
         self.store = store
         self.today = today or dt.date.today()
-        self.cycles = store.cycles()
+        if not store.identity.trusted_local:
+            self.user = store.identity.name
+        # members see a cycle's comparisons only once the chair has shared it
+        self.cycles = [c for c in store.cycles() if store.may_compare(c.id)]
         self.agencies = {a.id: a for a in store.agencies()}
         self.frame = pd.DataFrame(columns=analysis.COLUMNS)
         self._history: pd.DataFrame | None = None
@@ -295,6 +298,34 @@ class DashboardModel(Model):
 
     # -- the chair's changes ----------------------------------------------------------
 
+    @property
+    def may_moderate(self) -> bool:
+        """Whether the page's identity moderates the chosen cycle (the chair)."""
+        return bool(self.cycle) and self.store.identity.can_moderate(
+            self.info.partnership_id, self.cycle
+        )
+
+    @property
+    def shared(self) -> bool:
+        """Whether the chosen cycle's submitted returns are shared with the partnership."""
+        return bool(self.cycle) and self.store.is_shared(self.cycle)
+
+    def share(self, shared: bool = True) -> bool:
+        """Share the cycle's submitted returns with every agency member (or stop sharing)."""
+        try:
+            self.store.share(self.cycle, shared=shared, author=self.user)
+        except WorkbookError as exc:
+            self.message = f"Not changed: {exc}"
+            return False
+        title = self.info.title
+        self.message = (
+            f"Shared the submitted returns of {title} with every agency in the partnership."
+            if shared
+            else f"Stopped sharing {title}: agency members see only their own returns again."
+        )
+        self.version += 1
+        return True
+
     def moderate(self, agency_id: str, criterion_id: str, rating: str | None, comment: str) -> bool:
         """Record a moderated rating and challenge; says in ``message`` what happened."""
         try:
@@ -356,6 +387,10 @@ class DashboardModel(Model):
 
 def _html(value: str = "") -> ipw.HTML:
     return ipw.HTML(value=value)
+
+
+def _shown(visible: bool) -> str | None:
+    return None if visible else "none"
 
 
 def _chart(chart: Any, table_html: str, summary: str) -> str:
@@ -452,9 +487,32 @@ class DashboardView(View[DashboardModel]):
         done, charts_html = _html(), _html()
         export = ExportView(lambda: (m.heatmap(), HEATMAP, f"heatmap-{m.cycle}"))
         export_done = ExportView(lambda: (m.completion(), COMPLETION, f"completion-{m.cycle}"))
-        self.pages[0].children = [done, export_done, charts_html, export]
+        sharing = _html()
+        share = ipw.Button(layout=ipw.Layout(width="auto"))
+        share.on_click(lambda _b: m.share(not m.shared))
+        share_box = ipw.VBox([sharing, share])
+        self.pages[0].children = [done, export_done, charts_html, export, share_box]
+
+        def draw_sharing() -> None:
+            shared = m.shared
+            sharing.value = (
+                "<h2>Sharing</h2><p>"
+                + (
+                    "Agency members can see every submitted return in this cycle."
+                    if shared
+                    else "Agency members see only their own agency's return in this cycle."
+                )
+                + "</p>"
+            )
+            share.description = (
+                "Stop sharing the returns"
+                if shared
+                else "Share the submitted returns with the partnership"
+            )
+            share.layout.display = _shown(m.may_moderate)
 
         def draw() -> None:
+            draw_sharing()
             table = m.completion()
             info = m.info
             overdue = int(table["overdue"].sum()) if len(table) else 0
@@ -598,14 +656,10 @@ class DashboardView(View[DashboardModel]):
             layout=ipw.Layout(width="95%", height="6em"),
         )
         save = ipw.Button(description="Save moderation", button_style="primary", icon="check")
-        current, history, gap = _html(), _html(), _html()
+        current, history, gap, intro = _html(), _html(), _html(), _html()
         export = ExportView(lambda: (m.gap(), GAP, f"optimism-gap-{m.cycle}"))
         self.pages[3].children = [
-            _html(
-                "<h2>Moderation</h2><p>Record a moderated rating and a challenge beside an "
-                f"agency's self-rating. Saved as {html.escape(m.user)}; earlier moderations "
-                "are kept.</p>"
-            ),
+            intro,
             agency,
             criterion,
             current,
@@ -645,6 +699,17 @@ class DashboardView(View[DashboardModel]):
         save.on_click(on_save)
 
         def draw() -> None:
+            chair = m.may_moderate
+            intro.value = (
+                "<h2>Moderation</h2><p>Record a moderated rating and a challenge beside an "
+                f"agency's self-rating. Saved as {html.escape(m.user)}; earlier moderations "
+                "are kept.</p>"
+                if chair
+                else "<h2>Moderation</h2><p>Only the chair records moderations; you can read "
+                "them here.</p>"
+            )
+            for widget in (rating, comment, save):
+                widget.layout.display = _shown(chair)
             agencies = [(n, a) for n, a in m.agency_options() if a]
             if [v for _, v in agencies] != [v for _, v in agency.options]:
                 agency.options = agencies
@@ -702,6 +767,10 @@ class DashboardView(View[DashboardModel]):
             button.on_click(press(scope, marked))
 
         def draw() -> None:
+            chair = m.may_moderate
+            pick.layout.display = _shown(chair)
+            for button in buttons.values():
+                button.layout.display = _shown(chair)
             actions = m.actions()
             rows[0] = actions
             table.value = htmltable.html_table(
@@ -720,12 +789,28 @@ def open_dashboard(
     store: Store | None = None,
     query: Mapping[str, str] | None = None,
     today: dt.date | None = None,
-) -> DashboardView:
-    """The chair's dashboard for one page view (``user=`` and ``cycle=`` from the query)."""
+) -> DashboardView | ipw.HTML:
+    """The chair's dashboard for one page view (``token=`` and ``cycle=`` from the query).
+
+    Without a valid personal link, or with one that reaches no cycle it may compare yet,
+    the page says why in words and shows nothing else.
+    """
     store = store or Store.open()
     query = page_query() if query is None else query
+    try:
+        store = store.for_visitor(query.get("token"))
+    except AccessDenied as exc:
+        return refusal(exc)
     model = DashboardModel(store, today=today)
-    if query.get("user", "").strip():
+    if not model.cycles:
+        return refusal(
+            WorkbookError(
+                f"There is nothing for your link ({store.identity.describe()}) to compare yet: "
+                "the chair shares a cycle's returns with the partnership once they are in."
+            ),
+            title="Nothing to compare yet",
+        )
+    if store.identity.trusted_local and query.get("user", "").strip():
         model.user = query["user"].strip()
     if query.get("cycle") in {c.id for c in model.cycles}:
         model.cycle = query["cycle"]

@@ -22,11 +22,14 @@ from urllib.parse import parse_qs
 import ipywidgets as ipw
 
 from widgets.autosave import Schedule
-from widgets.base import View
+from widgets.base import View, refusal
 from widgets.criterion import CriterionView, Look, anchor
 from widgets.form_model import FormModel, HeadingModel
+from widgets.merge import MergeView
 from widgets.upload import UploadModel, UploadView
+from workbook.errors import AccessDenied
 from workbook.framework import Framework
+from workbook.responses import Status
 from workbook.store import Store
 
 if os.environ.get("VOILA_PREHEAT") == "True":
@@ -89,6 +92,36 @@ def problems_html(problems: list[dict[str, str]]) -> str:
         '<div class="wb-missing"><h3>Before you can submit</h3>'
         f"<p>{count} {'thing needs' if count == 1 else 'things need'} finishing. "
         "Each link goes to the criterion.</p>"
+        f"<ul>{items}</ul></div>"
+    )
+
+
+def personal_html(warnings: list[dict[str, str]]) -> str:
+    """Passages that look like personal data, as links to their criteria; "" when none.
+
+    The excerpts are masked by :mod:`workbook.personal_data`, so the list does not
+    repeat the data it warns about.
+
+    Parameters
+    ----------
+    warnings
+        ``FormModel.personal_warnings`` entries (criterion, label, field, kind, excerpt).
+    """
+    if not warnings:
+        return ""
+    items = "".join(
+        f'<li><a href="#{escape(anchor(w["criterion"]))}">{escape(w["label"])}, '
+        f"{escape(w['field'])}: looks like {escape(w['kind'])}</a> "
+        f"({escape(w['excerpt'])})</li>"
+        for w in warnings
+    )
+    count = len(warnings)
+    return (
+        '<div class="wb-personal"><h3>Check before you submit</h3>'
+        f"<p>{count} {'passage looks' if count == 1 else 'passages look'} like personal data "
+        "about a person. Returns should describe services, not people: edit "
+        f"{'it' if count == 1 else 'them'} (each link goes to the criterion), or choose "
+        "'Submit anyway' if you have checked.</p>"
         f"<ul>{items}</ul></div>"
     )
 
@@ -181,6 +214,14 @@ class FormView(View[FormModel]):
 
         self.author = ipw.Text(description="Your name or role", style=look.text_style)
         ipw.link((m, "author"), (self.author, "value"))
+        if m.author_fixed:  # the personal link says who saves; show it instead of asking
+            self.author.layout.display = "none"
+        self.who = look.html(
+            f"<p>Signed in by your personal link as <strong>{escape(m.author)}</strong> "
+            f"({escape(m.who)}).</p>"
+            if m.author_fixed
+            else ""
+        )
         self.title = look.html()
         ipw.dlink((m, "title"), (self.title, "value"), lambda t: f"<h2>{escape(t)}</h2>" * bool(t))
 
@@ -194,12 +235,25 @@ class FormView(View[FormModel]):
         self.submit_button.on_click(lambda _b: m.submit())
         for button in (self.save_button, self.submit_button):
             ipw.dlink((m, "read_only"), (button, "disabled"))
+        self.submit_anyway_button = ipw.Button(
+            description="Submit anyway",
+            layout=ipw.Layout(width="auto", display="none"),  # its own: shown with warnings
+            style=look.button_style,
+        )
+        self.submit_anyway_button.on_click(lambda _b: m.submit_anyway())
+        ipw.dlink((m, "personal_warnings"), (self.submit_anyway_button.layout, "display"), _visible)
         self.message = look.html()
         ipw.dlink((m, "message"), (self.message, "value"), self._message_html)
         bar = ipw.VBox(
             [
                 ipw.HBox(
-                    [self.save_state, self.overall, self.save_button, self.submit_button],
+                    [
+                        self.save_state,
+                        self.overall,
+                        self.save_button,
+                        self.submit_button,
+                        self.submit_anyway_button,
+                    ],
                     layout=look.row,
                 ),
                 self.message,
@@ -208,13 +262,8 @@ class FormView(View[FormModel]):
         )
         bar.add_class("wb-bar")
 
-        self.reload_button = ipw.Button(
-            description="Load the latest version",
-            layout=ipw.Layout(width="auto", display="none"),  # its own: shown on a conflict
-            style=look.button_style,
-        )
-        self.reload_button.on_click(lambda _b: m.load())
-        ipw.dlink((m, "conflict"), (self.reload_button.layout, "display"), _visible)
+        # someone else saved first: keep or merge (issue #7); shown only then
+        self.merge_view = MergeView(m, look, focus_after=self.save_button)
 
         self.carry_text = look.html()
         ipw.dlink(
@@ -232,6 +281,8 @@ class FormView(View[FormModel]):
 
         self.problems = look.html()
         ipw.dlink((m, "problems"), (self.problems, "value"), problems_html)
+        self.personal = look.html()
+        ipw.dlink((m, "personal_warnings"), (self.personal, "value"), personal_html)
         self.scale = look.html()
         self.body = ipw.VBox(layout=look.full)
         self.reopen = self._reopen_box()
@@ -247,11 +298,13 @@ class FormView(View[FormModel]):
             look.html(CSS),
             chooser,
             self.author,
+            self.who,
             self.title,
             bar,
-            self.reload_button,
+            self.merge_view,
             carry_box,
             self.problems,
+            self.personal,
             self.reopen,
             self.scale,
             self.body,
@@ -274,7 +327,14 @@ class FormView(View[FormModel]):
             [self.look.html("<h3>Reopen this return</h3>"), reason, button],
             layout=ipw.Layout(width="100%"),
         )
-        ipw.dlink((m, "read_only"), (box.layout, "display"), _visible)
+
+        def show(_change: object = None) -> None:
+            # only the chair (or an administrator) reopens, and only a submitted return
+            shown = m.read_only and m.may_reopen and m.status == Status.SUBMITTED
+            box.layout.display = _visible(shown)
+
+        m.observe(show, names=["read_only", "may_reopen", "status"])
+        show()
         return box
 
     def _rebuild(self, _change: object = None) -> None:
@@ -388,15 +448,19 @@ def open_form(
     schedule: Schedule | None = None,
     clock: Callable[[], float] | None = None,
     today: dt.date | None = None,
-) -> FormView:
+) -> FormView | ipw.HTML:
     """The form for one page view: the return named by the query, or a chooser.
+
+    The query's ``token`` (a personal link) says who is asking; without a valid one the
+    page says why in words and shows nothing else.
 
     Parameters
     ----------
     store
         The store (default: :meth:`Store.open`, i.e. ``WORKBOOK_DB``).
     query
-        ``cycle``, ``agency`` and ``user`` from the page URL (default: :func:`page_query`).
+        ``token``, ``cycle``, ``agency`` (and, without a link, ``user``) from the page URL
+        (default: :func:`page_query`).
     schedule
         How autosave runs later (default: the kernel's event loop).
     clock
@@ -406,8 +470,13 @@ def open_form(
     """
     store = store or Store.open()
     query = page_query() if query is None else query
+    try:
+        store = store.for_visitor(query.get("token"))
+    except AccessDenied as exc:
+        return refusal(exc)
     model = FormModel(store, schedule=schedule, clock=clock)
-    model.author = query.get("user", "")
+    if not model.author_fixed:
+        model.author = query.get("user", "")
     cycle_ids = {cycle_id for _, cycle_id in model.cycle_options}
     cycle = query.get("cycle")
     model.chosen_cycle = (

@@ -20,7 +20,16 @@ MANY = 5
 """More changed criteria than this are summed up rather than listed field by field."""
 
 
-def _field_name(framework: Framework, name: str) -> str:
+def field_name(framework: Framework, name: str) -> str:
+    """A field as the template names it, short and in lower case: "evidence".
+
+    Parameters
+    ----------
+    framework
+        The framework answered (its labels may rename fields).
+    name
+        The field's name in :class:`~workbook.responses.Answer`.
+    """
     try:
         label = framework.label(ResponseField(name))
     except ValueError:
@@ -65,12 +74,12 @@ def describe_changes(
     order = {criterion_id: index for index, criterion_id in enumerate(labels)}
     items = sorted(changes.items(), key=lambda item: order.get(item[0], len(order)))
     if len(items) > MANY:
-        fields = dict.fromkeys(_field_name(framework, f) for _, names in items for f in names)
+        fields = dict.fromkeys(field_name(framework, f) for _, names in items for f in names)
         names = [labels.get(criterion_id, criterion_id) for criterion_id, _ in items]
         return f"{len(items)} criteria ({', '.join(fields)}): {_runs(names)}"
     parts = []
     for criterion_id, fields_changed in items:
-        named = ", ".join(_field_name(framework, f) for f in fields_changed) or "cleared"
+        named = ", ".join(field_name(framework, f) for f in fields_changed) or "cleared"
         parts.append(f"{labels.get(criterion_id, criterion_id)} ({named})")
     return "; ".join(parts) or "status only"
 

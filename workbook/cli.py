@@ -9,10 +9,13 @@ from pathlib import Path
 import click
 
 from workbook import (
+    backup,
+    cli_access,
     config,
     demo,
     export,
     generate,
+    personal_data,
     provision,
     templates,
     xlsx_import,
@@ -158,6 +161,33 @@ def history(db: str | None, cycle_id: str, agency_id: str) -> None:
             click.echo(f"    changed: {changes or 'status only'}")
 
 
+# -- backups (issue #7) -------------------------------------------------------------------
+
+
+@cli.command("backup")
+@DB_OPTION
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Backup file to write (replaced only once the new backup is complete).",
+)
+def backup_cmd(db: str | None, output: Path) -> None:
+    """Copy the whole store to one file while it stays in use; `workbook restore` reads it."""
+    held = backup.backup(output, db)
+    click.echo(f"Backed up {held.url} to {output}: {held}")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@DB_OPTION
+def restore_cmd(file: Path, db: str | None) -> None:
+    """Restore a backup into an empty store: a new SQLite file or an empty PostgreSQL database."""
+    held = backup.restore(file, db)
+    click.echo(f"Restored {file} into {held.url}: {held}")
+
+
 # -- spreadsheets (issue #6) -------------------------------------------------------------
 
 OUTPUT_OPTION = click.option(
@@ -243,8 +273,30 @@ def import_cmd(file: Path, db: str | None, author: str | None, check: bool, subm
 def export_cmd(db: str | None, cycle_id: str, fmt: export.Format | None, output: Path) -> None:
     """Every return in a cycle as tidy tables (returns, actions, scale) for analysis."""
     with _open(db) as store:
+        _warn_personal_data(store, cycle_id)
         for path in export.export_cycle(store, cycle_id, output, fmt):
             click.echo(f"Wrote {path}")
+
+
+def _warn_personal_data(store: Store, cycle_id: str) -> None:
+    """List passages that look like personal data (issue #7); the export goes on.
+
+    An export is a working file for the partnership's analysts, not a report to the
+    board, so it is made anyway; the warning says where to look before the board report.
+    """
+    framework, found = personal_data.scan_cycle(store, cycle_id)
+    if not found:
+        return
+    heading, *items = personal_data.describe(framework, found, f"the returns for {cycle_id}")
+    click.echo(f"warning: {heading}", err=True)
+    for item in items:
+        click.echo(item, err=True)
+    click.echo(
+        "warning: exported anyway (a working file for analysts). Returns should describe "
+        "services, not people: ask the agencies to edit these before the board's report, "
+        "which stops until they are.",
+        err=True,
+    )
 
 
 # -- reports (issue #5) ------------------------------------------------------------------
@@ -267,16 +319,47 @@ def export_cmd(db: str | None, cycle_id: str, fmt: export.Format | None, output:
     metavar="PATH",
     help="Keep the executed notebook here (default: kept only if the run fails).",
 )
+@click.option(
+    "--despite-personal-data",
+    is_flag=True,
+    help="Make a board (final) report although passages in the returns look like personal "
+    "data (after checking that none is about a person).",
+)
 def report(
-    parameters_file: Path, output: Path | None, db: str | None, keep_notebook: Path | None
+    parameters_file: Path,
+    output: Path | None,
+    db: str | None,
+    keep_notebook: Path | None,
+    despite_personal_data: bool,
 ) -> None:
-    """Run the notebook a parameters file names; write the board snapshot as one HTML file."""
+    """Run the notebook a parameters file names; write the board snapshot as one HTML file.
+
+    First lists passages in the returns that look like personal data; a board report
+    (stage: final) then stops unless --despite-personal-data is given.
+    """
     from workbook import run  # papermill and nbconvert load only for this command
 
-    made = run.report(parameters_file, output, db=db, keep_notebook=keep_notebook)
+    made = run.report(
+        parameters_file,
+        output,
+        db=db,
+        keep_notebook=keep_notebook,
+        despite_personal_data=despite_personal_data,
+        warn=lambda line: click.echo(line, err=True),
+    )
     click.echo(f"Wrote {made.html} in {made.seconds:.1f} s")
     if made.notebook:
         click.echo(f"Executed notebook kept at {made.notebook}")
+
+
+for _command in (
+    cli_access.invite,
+    cli_access.links,
+    cli_access.revoke,
+    cli_access.share,
+    cli_access.serve,
+):
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -91,7 +91,39 @@ STORAGE_MESSAGES = {
         "content. Give the changed template a new version number."
     ),
     "database": "The store at {url} could not be used: {reason}",
+    # issue #7: conditions of the store, not of the save (see TRANSIENT_STORAGE_KINDS)
+    "store_busy": (
+        "The store at {url} could not be used: it is busy with other saves ({reason}). "
+        "Nothing was written and the last saved revision is intact; try again in a moment."
+    ),
+    "store_read_only": (
+        "The store at {url} could not be used: it can only be read at the moment ({reason}). "
+        "Nothing was written and the last saved revision is intact; whoever runs the "
+        "workbook needs to make the store writable again."
+    ),
+    "store_full": (
+        "The store at {url} could not be used: it has run out of space ({reason}). "
+        "Nothing was written and the last saved revision is intact; whoever runs the "
+        "workbook needs to free some disk space."
+    ),
+    "store_unreachable": (
+        "The store at {url} could not be used: it cannot be reached ({reason}). "
+        "The last saved revision is intact; try again when the store is back."
+    ),
+    "backup": "The store at {url} was not backed up, and no backup file was written: {reason}",
+    "restore": "{file} was not restored into the store at {url}: {reason}",
 }
+
+
+TRANSIENT_STORAGE_KINDS = frozenset(
+    {"store_busy", "store_read_only", "store_full", "store_unreachable"}
+)
+"""Kinds that describe the store rather than the request (issue #7).
+
+The same call can succeed unchanged once the condition clears (the lock is released,
+space is freed, the store is writable or reachable again), so the form keeps what was
+typed and tries again. Every other kind would fail the same way again.
+"""
 
 
 class StorageError(WorkbookError):
@@ -104,12 +136,38 @@ class StorageError(WorkbookError):
             setattr(self, key, value)
         super().__init__(STORAGE_MESSAGES[kind].format(**facts))
 
+    @property
+    def transient(self) -> bool:
+        """Whether the same call may succeed later (see ``TRANSIENT_STORAGE_KINDS``)."""
+        return self.kind in TRANSIENT_STORAGE_KINDS
+
 
 class ConflictError(StorageError):
     """A save was based on a revision that is no longer the latest."""
 
     def __init__(self, *, cycle: str, agency: str, based_on: int | None, latest: int) -> None:
         super().__init__("conflict", cycle=cycle, agency=agency, based_on=based_on, latest=latest)
+
+
+PERSONAL_DATA_MESSAGE = (
+    "The board report was not made: {passages} like personal data about a person "
+    "(listed above). Returns should describe services, not people: ask the agencies to "
+    "edit them (the MASE chair reopens a submitted return), then run the report again; "
+    "or, if you have checked that none is about a person, rerun with "
+    "--despite-personal-data."
+)
+
+
+class PersonalDataError(WorkbookError):
+    """A board report was refused: the returns hold passages that look like personal data.
+
+    ``count`` is how many; the passages themselves are listed (masked) before this is raised.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        passages = f"{count} passage looks" if count == 1 else f"{count} passages look"
+        super().__init__(PERSONAL_DATA_MESSAGE.format(passages=passages))
 
 
 NOTEBOOK_RUN_MESSAGE = "Running {notebook} failed{where}: {reason}"
@@ -147,3 +205,38 @@ class NotebookRunError(WorkbookError):
         if output:
             lines.append(NOTEBOOK_KEPT_MESSAGE.format(output=output))
         super().__init__("\n".join(lines))
+
+
+ACCESS_MESSAGES = {
+    "no_token": (
+        "This page needs your personal link. Open the link the partnership's administrator "
+        "sent you, or ask them for one."
+    ),
+    "bad_token": (
+        "This link is not recognised. Check that you copied the whole link, or ask the "
+        "partnership's administrator for a new one."
+    ),
+    "expired": "This link expired on {when}. Ask the partnership's administrator for a new one.",
+    "revoked": (
+        "This link was withdrawn on {when}. Ask the partnership's administrator for a new one."
+    ),
+    "forbidden": "Your link ({who}) does not allow you to {action}.",
+    "not_found": "There is no {what} {key!r} that your link ({who}) can open.",
+    "bad_link": "No link was made: {reason}.",
+}
+
+
+class AccessDenied(StorageError):
+    """The identity may not do this; nothing was read or written.
+
+    A StorageError, so every place that tells the user why the store refused something
+    tells this too. Messages say what the person can do next, never what exists beyond
+    their reach.
+    """
+
+    def __init__(self, kind: str, **facts: object) -> None:
+        self.kind = kind
+        self.facts = facts
+        for key, value in facts.items():
+            setattr(self, key, value)
+        WorkbookError.__init__(self, ACCESS_MESSAGES[kind].format(**facts))

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from workbook import tables as T
 from workbook.errors import WorkbookError
+from workbook.responses import text_problem
 from workbook.store import Store
 
 Scope = Literal["partnership", "agency"]
@@ -30,6 +31,7 @@ MESSAGES = {
     "unknown": "No {what} {key!r} in cycle {cycle!r}. {hint}",
     "empty": "A moderation needs a moderated rating or a challenge comment (or both).",
     "author": "A moderation needs an author.",
+    "bad_text": "The {what} {problem}.",
     "too_long": "The challenge comment is {length} characters; at most {limit} are kept.",
     "too_many": (
         "{scope_words} already has {limit} top actions marked. Unmark one before marking another."
@@ -88,8 +90,16 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+def _check_text(**texts: str) -> None:
+    """Refuse text no store takes (NUL, a broken character), as the returns do (issue #7)."""
+    for what, text in texts.items():
+        problem = text_problem(text)
+        if problem:
+            raise ModerationError("bad_text", what=what, problem=problem)
+
+
 def _check_target(store: Store, cycle_id: str, agency_id: str, criterion_id: str) -> None:
-    info = store.cycle(cycle_id)
+    info = store.require_moderator(cycle_id)  # only the chair moderates and marks
     if agency_id not in info.agencies:
         raise ModerationError(
             "unknown", what="agency", key=agency_id, cycle=cycle_id, hint="It is not invited."
@@ -132,6 +142,7 @@ def record(
     comment = comment.strip()
     if not author.strip():
         raise ModerationError("author")
+    _check_text(author=author, comment=comment)
     if rating is None and not comment:
         raise ModerationError("empty")
     if len(comment) > MAX_COMMENT:
@@ -186,6 +197,7 @@ def history(
     store: Store, cycle_id: str, agency_id: str | None = None, criterion_id: str | None = None
 ) -> list[Moderation]:
     """Every moderation recorded in a cycle (optionally one agency or criterion), oldest first."""
+    store.require_compare(cycle_id)
     query = select(T.moderation).where(T.moderation.c.cycle_id == cycle_id)
     if agency_id is not None:
         query = query.where(T.moderation.c.agency_id == agency_id)
@@ -234,6 +246,7 @@ def _current_marks(history: list[ActionMark]) -> list[ActionMark]:
 
 def mark_history(store: Store, cycle_id: str) -> list[ActionMark]:
     """Every marking and unmarking of actions in a cycle, oldest first."""
+    store.require_compare(cycle_id)
     with store._read() as conn:
         return _mark_history(conn, cycle_id)
 
@@ -270,6 +283,7 @@ def mark_action(
         raise ValueError(f"scope must be one of {sorted(TOP_LIMITS)}")
     if not author.strip():
         raise ModerationError("author")
+    _check_text(author=author)
     _check_target(store, cycle_id, agency_id, criterion_id)
     state = store.latest(cycle_id, agency_id)
     answer = state.answers.get(criterion_id) if state else None

@@ -5,10 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbook import templates
-from workbook.errors import Problem, TemplateError
+from workbook.errors import Problem, StorageError, TemplateError
 from workbook.framework import Framework
 from workbook.partnership import Partnership
 from workbook.store import Store
+
+
+def _at(source: str, path: tuple[str | int, ...]) -> str:
+    """``file:line`` of a field of the partnership file (the file alone if unreadable)."""
+    try:
+        root = templates.parse_yaml(templates.read_text(Path(source)), source)
+    except TemplateError:
+        return source
+    line = templates._line_of(root, path)
+    return f"{source}:{line}" if line else source
 
 
 def resolve_frameworks(
@@ -24,7 +34,7 @@ def resolve_frameworks(
             known = ", ".join(sorted(frameworks)) or "none"
             problems.append(
                 Problem(
-                    source,
+                    _at(source, ("cycles", index, "framework")),
                     f"{where}.framework",
                     f"no framework {cycle.framework!r} in the templates (found: {known})",
                 )
@@ -33,7 +43,7 @@ def resolve_frameworks(
         if cycle.framework_version not in (None, framework.version):
             problems.append(
                 Problem(
-                    source,
+                    _at(source, ("cycles", index, "framework_version")),
                     f"{where}.framework_version",
                     f"the template {cycle.framework!r} is version {framework.version!r}, "
                     f"not {cycle.framework_version!r}",
@@ -46,11 +56,39 @@ def resolve_frameworks(
     return chosen
 
 
+def _check_store(store: Store, partnership: Partnership, chosen: dict[str, Framework]) -> None:
+    """Refuse before writing anything what ``put_framework``/``put_cycle`` would refuse midway.
+
+    Each ``put_`` is its own transaction, so a refusal after the first would leave a
+    partial load behind (issue #7).
+    """
+    stored = {(framework_id, version) for framework_id, version, _ in store.frameworks()}
+    for framework in {f.id: f for f in chosen.values()}.values():
+        key = (framework.id, framework.version)
+        if key in stored and store.framework(*key).model_dump_json() != framework.model_dump_json():
+            raise StorageError(
+                "framework_changed", framework=framework.id, version=framework.version
+            )
+    for cycle in partnership.cycles:
+        try:
+            existing = store.cycle(cycle.id).framework_version
+        except StorageError:
+            continue  # a new cycle
+        if existing != chosen[cycle.id].version:
+            raise StorageError(
+                "bad_transition",
+                old=f"framework version {existing}",
+                new=chosen[cycle.id].version,
+                hint=f"Cycle {cycle.id!r} already runs version {existing}; make a new cycle.",
+            )
+
+
 def install(store: Store, partnership_file: str | Path, templates_dir: str | Path) -> Partnership:
     """Load a partnership file into the store with its agencies, cycles and frameworks."""
     partnership = templates.load_partnership(partnership_file)
     frameworks = templates.load_frameworks(Path(templates_dir))
     chosen = resolve_frameworks(partnership, frameworks, str(partnership_file))
+    _check_store(store, partnership, chosen)
     for framework in {f.id: f for f in chosen.values()}.values():
         store.put_framework(framework)
     store.put_partnership(partnership)

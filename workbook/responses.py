@@ -73,6 +73,31 @@ Answers = Mapping[str, Answer]
 TEXT_FIELDS = (ResponseField.EVIDENCE, ResponseField.GOING_WELL, ResponseField.DEVELOPMENT)
 
 
+def text_problem(text: str) -> str | None:
+    """Why a text cannot be stored, in words, or None.
+
+    PostgreSQL refuses the NUL character in text and no database takes half of a UTF-16
+    surrogate pair, so both are refused on every store alike (issue #7).
+
+    >>> text_problem("fine"), text_problem("a\\x00b")
+    (None, 'contains a NUL character (U+0000) at character 2, which cannot be stored; delete it')
+    """
+    position = text.find("\x00")
+    if position >= 0:
+        return (
+            f"contains a NUL character (U+0000) at character {position + 1}, which cannot be "
+            "stored; delete it"
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"contains a broken character at character {exc.start + 1} (half of an emoji or "
+            "symbol, often from pasting), which cannot be stored; retype it"
+        )
+    return None
+
+
 def check_answers(framework: Framework, answers: Answers) -> list[Problem]:
     """Answers that do not fit the framework: unknown criteria or ratings, fields not asked."""
     problems = []
@@ -100,6 +125,18 @@ def check_answers(framework: Framework, answers: Answers) -> list[Problem]:
                 problems.append(
                     Problem(criterion_id, field.value, "this criterion does not ask for it")
                 )
+        for field in TEXT_FIELDS:
+            problem = text_problem(getattr(answer, field.value))
+            if problem:
+                label = framework.label(field)
+                problems.append(Problem(criterion_id, field.value, f"{label} {problem}"))
+        for number, action in enumerate(answer.actions, start=1):
+            for part in ("text", "owner"):
+                problem = text_problem(getattr(action, part))
+                if problem:
+                    problems.append(
+                        Problem(criterion_id, "actions", f"action {number} {part} {problem}")
+                    )
     return problems
 
 

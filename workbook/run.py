@@ -7,6 +7,11 @@ self-contained HTML file with :func:`to_html`: no code, no prompts, no script an
 link that leaves the page. A failing cell becomes a one-screen
 :class:`~workbook.errors.NotebookRunError` naming the cell and its error, and the
 executed notebook is kept for debugging.
+
+Before any kernel starts, :func:`screen_personal_data` looks through the returns the
+report reads for passages that look like personal data about a person (issue #7): it
+lists them (masked) and stops a board report (``stage: final``) with
+:class:`~workbook.errors.PersonalDataError` unless told to go on; other reports go on.
 """
 
 from __future__ import annotations
@@ -17,13 +22,15 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbook import params
-from workbook.errors import NotebookRunError
+from workbook import params, personal_data
+from workbook.errors import NotebookRunError, PersonalDataError, StorageError
+from workbook.responses import Status
+from workbook.store import Store
 
 TEMPLATE = Path(__file__).resolve().parent / "html" / "nbconvert-report.html.j2"
 """The nbconvert page template: nbconvert's lab cells in a page without scripts."""
@@ -197,6 +204,83 @@ def absolute_sqlite(url: str) -> str:
     return prefix + str(Path(path).resolve())
 
 
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _personal_findings(chosen: params.NotebookParameters) -> list[list[str]]:
+    """Per cycle with findings, a heading line and a line per finding (``describe``)."""
+    blocks = []
+    scans: list[tuple[str, frozenset[Status] | None]] = []  # a notebook may read no returns
+    agency: str | None = None
+    with Store.open(chosen.db or None) as store:
+        if isinstance(chosen, params.ReportParameters):
+            scans = [(chosen.cycle, personal_data.scanned_statuses(chosen.include_unsubmitted))]
+        elif isinstance(chosen, params.ProfileParameters):
+            wanted = set(chosen.cycles)
+            scans = [
+                (c.id, None)
+                for c in store.cycles()
+                if chosen.agency in c.agencies and (not wanted or c.id in wanted)
+            ]
+            agency = chosen.agency
+        for cycle_id, statuses in scans:
+            framework, found = personal_data.scan_cycle(store, cycle_id, statuses, agency)
+            if found:
+                where = f"the returns for {cycle_id}"
+                blocks.append(personal_data.describe(framework, found, where))
+    return blocks
+
+
+def screen_personal_data(
+    chosen: params.NotebookParameters,
+    *,
+    despite: bool = False,
+    warn: Callable[[str], None] = _stderr,
+) -> int:
+    """Warn about passages in the returns a report reads that look like personal data.
+
+    Returns how many. A board report (``stage: final``) stops unless ``despite``; a
+    draft or profile only warns. A store or cycle that cannot be read is left for the
+    notebook to report, in its own words.
+
+    Parameters
+    ----------
+    despite
+        Make the board report anyway (``--despite-personal-data``).
+    warn
+        Where each line of the warning goes (default: stderr).
+
+    Raises
+    ------
+    PersonalDataError
+        For a board report with such passages, unless ``despite``.
+    """
+    try:
+        blocks = _personal_findings(chosen)
+    except StorageError:
+        return 0
+    count = sum(len(items) for _, *items in blocks)
+    if not count:
+        return 0
+    for heading, *items in blocks:
+        warn(f"warning: {heading}")
+        for item in items:
+            warn(item)
+    board = isinstance(chosen, params.ReportParameters) and chosen.stage == "final"
+    if board and not despite:
+        raise PersonalDataError(count)
+    if board:
+        warn("warning: making the board report anyway, as --despite-personal-data asks.")
+    else:
+        warn(
+            "warning: the report is made anyway (it is not the board's final report). "
+            "Returns should describe services, not people: ask the agencies to edit these "
+            "before the board's report, which stops until they are."
+        )
+    return count
+
+
 def report(
     parameters_file: Path,
     output: Path | None = None,
@@ -204,6 +288,8 @@ def report(
     db: str | None = None,
     keep_notebook: Path | None = None,
     progress: bool | None = None,
+    despite_personal_data: bool = False,
+    warn: Callable[[str], None] = _stderr,
 ) -> ReportRun:
     """Run the notebook a parameters file names and write the board snapshot.
 
@@ -216,12 +302,15 @@ def report(
     keep_notebook
         Keep the executed notebook here (default: kept only when the run fails, next
         to the HTML as ``<output>.ipynb``).
+    despite_personal_data, warn
+        See :func:`screen_personal_data`, which runs before the notebook.
     """
     started = time.perf_counter()
     chosen = params.load(parameters_file)
     url = db or chosen.db or os.environ.get("WORKBOOK_DB", "")
     if absolute_sqlite(url) != url or db:
         chosen = chosen.model_copy(update={"db": absolute_sqlite(url)})
+    screen_personal_data(chosen, despite=despite_personal_data, warn=warn)
     output = output or Path(parameters_file.stem + ".html")
     kept = keep_notebook or output.with_suffix(".ipynb")
     with tempfile.TemporaryDirectory(prefix="workbook-report-") as tmp:

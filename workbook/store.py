@@ -15,13 +15,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import Engine, and_, create_engine, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from workbook import config, tables
-from workbook.errors import ConflictError, ResponseError, StorageError
+from workbook.access import Identity, Link, Role, check_usable, default_identity, token_hash
+from workbook.access import new_token as _new_token
+from workbook.access import well_formed as _well_formed
+from workbook.errors import AccessDenied, ConflictError, ResponseError, StorageError
 from workbook.framework import Framework
 from workbook.partnership import Agency, Cycle, Partnership, Timetable
 from workbook.responses import (
@@ -33,8 +37,10 @@ from workbook.responses import (
     changed,
     changed_fields,
     missing_for_submission,
+    text_problem,
     validate_answers,
 )
+from workbook.store_errors import storage_error
 
 T = tables
 
@@ -76,6 +82,7 @@ class RevisionInfo:
     saved_at: dt.datetime
     note: str
     changes: dict[str, list[str]]
+    saved_by: str | None = None
 
 
 def normalise_url(url: str) -> str:
@@ -96,23 +103,62 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+SQLITE_TIMEOUT = 30.0
+"""Seconds a SQLite save waits for another writer's lock before failing as busy.
+
+``timeout`` in the URL's query overrides it (``sqlite:///x.db?timeout=2``).
+"""
+
+
+def _sqlite_file(database: str | None) -> Path | None:
+    """The file a SQLite URL's database names (``file:`` URIs too); None in memory.
+
+    >>> _sqlite_file("file:/srv/wb.db"), _sqlite_file("/srv/wb.db"), _sqlite_file(":memory:")
+    (PosixPath('/srv/wb.db'), PosixPath('/srv/wb.db'), None)
+    """
+    if database and database.startswith("file:"):  # uri=true: file:/path or file:///path
+        database = unquote(urlsplit(database).path)
+    return Path(database).absolute() if database and database != ":memory:" else None
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def _sqlite_engine(url: str) -> Engine:
     parsed = make_url(url)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    path = _sqlite_file(parsed.database)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    timeout = parsed.query.get("timeout", SQLITE_TIMEOUT)
+    timeout = float(timeout if isinstance(timeout, str | float) else SQLITE_TIMEOUT)
+    engine = create_engine(url, connect_args={"timeout": timeout})
+    shown = parsed.render_as_string(hide_password=True)
 
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
+    def _connect(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy's begin event issues BEGIN
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         cursor.close()
+        if path is not None:
+            record.info["workbook_file"] = _file_id(path)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
+        if path is not None and connection.info.get("workbook_file") != _file_id(path):
+            # An open connection keeps a deleted or replaced file, and SQLite would go on
+            # "saving" into it (issue #7): drop the connection, say the store is gone.
+            connection.invalidate()
+            raise StorageError(
+                "store_unreachable", url=shown, reason=f"the file {path} was moved or deleted"
+            )
         # writers take the lock up front so a read-then-write cannot fail half way
         immediate = connection.get_execution_options().get("write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
@@ -123,10 +169,18 @@ def _sqlite_engine(url: str) -> Engine:
 class Store:
     """The workbook's database; open with :meth:`Store.open`."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, identity: Identity | None = None) -> None:
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=True)
         self._frameworks: dict[tuple[str, str], Framework] = {}
+        self.identity = identity or default_identity()
+
+    def as_identity(self, identity: Identity) -> Store:
+        """The same store acting for ``identity``: every read and write is checked for it."""
+        other = Store.__new__(Store)
+        other.__dict__.update(self.__dict__)
+        other.identity = identity
+        return other
 
     # -- opening -------------------------------------------------------------------------
 
@@ -165,9 +219,8 @@ class Store:
             raise
         except IntegrityError:
             raise
-        except DBAPIError as exc:
-            reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-            raise StorageError("database", url=self.url, reason=reason) from None
+        except DBAPIError as exc:  # busy, read-only, full, gone: in words (issue #7)
+            raise storage_error(exc, self.url) from None
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -175,8 +228,7 @@ class Store:
             with self.engine.connect() as conn:
                 yield conn
         except DBAPIError as exc:
-            reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-            raise StorageError("database", url=self.url, reason=reason) from None
+            raise storage_error(exc, self.url) from None
 
     def schema_version(self) -> int:
         """The schema version recorded in the store."""
@@ -208,10 +260,171 @@ class Store:
                     .values(value=str(T.SCHEMA_VERSION))
                 )
 
+    def _require_admin(self, action: str) -> None:
+        self.identity.require(self.identity.administers, action)
+
+    # -- personal links --------------------------------------------------------------------
+
+    def issue_link(
+        self,
+        name: str,
+        role: Role,
+        *,
+        partnership_id: str | None = None,
+        agencies: Sequence[str] = (),
+        cycle_id: str | None = None,
+        expires_at: dt.datetime | None = None,
+    ) -> tuple[Link, str]:
+        """Make a personal link; returns it and its token, which is shown once and not kept.
+
+        A cycle implies its partnership. Members need at least one agency, each a member of
+        the partnership (and invited to the cycle, when one is given).
+        """
+        self._require_admin("issue links")
+        if not name.strip():
+            raise AccessDenied("bad_link", reason="a link needs the name of whom it is for")
+        role = Role(role)
+        info = self.cycle(cycle_id) if cycle_id else None
+        if info is not None:
+            if partnership_id not in (None, info.partnership_id):
+                raise AccessDenied(
+                    "bad_link",
+                    reason=f"cycle {cycle_id!r} belongs to partnership {info.partnership_id!r}",
+                )
+            partnership_id = info.partnership_id
+        if role != Role.ADMIN and partnership_id is None:
+            raise AccessDenied(
+                "bad_link", reason=f"a {role.label}'s link needs a cycle or a partnership"
+            )
+        if partnership_id is not None and partnership_id not in dict(self.partnerships()):
+            raise AccessDenied("bad_link", reason=f"there is no partnership {partnership_id!r}")
+        agencies = tuple(dict.fromkeys(agencies))
+        if role == Role.MEMBER and not agencies:
+            raise AccessDenied("bad_link", reason="an agency member's link needs an agency")
+        if role != Role.MEMBER and agencies:
+            raise AccessDenied("bad_link", reason=f"a {role.label}'s link is not for one agency")
+        members = {a.id for a in self.agencies(partnership_id)} if partnership_id else set()
+        for agency_id in agencies:
+            if agency_id not in members:
+                raise AccessDenied(
+                    "bad_link",
+                    reason=f"agency {agency_id!r} is not in partnership {partnership_id!r}",
+                )
+            if info is not None and agency_id not in info.agencies:
+                raise AccessDenied(
+                    "bad_link", reason=f"agency {agency_id!r} is not invited to {cycle_id!r}"
+                )
+        token = _new_token()
+        now = dt.datetime.now(dt.UTC)
+        if expires_at is not None and _utc(expires_at) <= now:
+            raise AccessDenied("bad_link", reason="its expiry date has already passed")
+        with self._write() as conn:
+            inserted = conn.execute(
+                insert(T.access_link).values(
+                    token_hash=token_hash(token),
+                    name=name.strip(),
+                    role=role.value,
+                    partnership_id=partnership_id,
+                    agencies=json.dumps(list(agencies)),
+                    cycle_id=cycle_id,
+                    created_at=now,
+                    created_by=self.identity.name,
+                    expires_at=expires_at,
+                )
+            ).inserted_primary_key
+        assert inserted is not None
+        return self.link(int(inserted[0])), token
+
+    @staticmethod
+    def _link(row: Any) -> Link:
+        def when(value: dt.datetime | None) -> dt.datetime | None:
+            return _utc(value) if value is not None else None
+
+        return Link(
+            id=row.id,
+            name=row.name,
+            role=Role(row.role),
+            partnership_id=row.partnership_id,
+            agencies=tuple(json.loads(row.agencies)),
+            cycle_id=row.cycle_id,
+            created_at=_utc(row.created_at),
+            created_by=row.created_by,
+            expires_at=when(row.expires_at),
+            revoked_at=when(row.revoked_at),
+            last_used_at=when(row.last_used_at),
+        )
+
+    def link(self, link_id: int) -> Link:
+        """One link by its number (as ``workbook links`` lists it)."""
+        self._require_admin("see links")
+        with self._read() as conn:
+            row = conn.execute(select(T.access_link).where(T.access_link.c.id == link_id)).first()
+        if row is None:
+            raise StorageError("unknown", what="link", key=link_id, hint="See `workbook links`.")
+        return self._link(row)
+
+    def links(self) -> list[Link]:
+        """Every link ever issued, newest first."""
+        self._require_admin("see links")
+        with self._read() as conn:
+            rows = conn.execute(select(T.access_link).order_by(T.access_link.c.id.desc()))
+            return [self._link(row) for row in rows]
+
+    def revoke_link(self, link_id: int) -> Link:
+        """Withdraw a link at once; pages opened with it stop at their next read or save."""
+        link = self.link(link_id)
+        if link.revoked_at is None:
+            with self._write() as conn:
+                conn.execute(
+                    update(T.access_link)
+                    .where(T.access_link.c.id == link_id)
+                    .values(revoked_at=dt.datetime.now(dt.UTC), revoked_by=self.identity.name)
+                )
+        return self.link(link_id)
+
+    def for_visitor(self, token: str | None) -> Store:
+        """The store for whoever opened a page: the holder of ``token`` if one is given.
+
+        Without a token only a trusted local identity (a notebook opened in JupyterLab)
+        carries on; in Voila the store starts anonymous, so a missing token is refused.
+        """
+        if (token or "").strip() or not self.identity.trusted_local:
+            return self.identify(token)
+        return self
+
+    def identify(self, token: str | None, *, now: dt.datetime | None = None) -> Store:
+        """The store acting for the holder of ``token``; AccessDenied, in words, if not valid."""
+        token = (token or "").strip()
+        if not token:
+            raise AccessDenied("no_token")
+        if not _well_formed(token):
+            raise AccessDenied("bad_token")
+        now = now or dt.datetime.now(dt.UTC)
+        with self._read() as conn:
+            row = conn.execute(
+                select(T.access_link).where(T.access_link.c.token_hash == token_hash(token))
+            ).first()
+        if row is None:
+            raise AccessDenied("bad_token")
+        link = self._link(row)
+        check_usable(link, now)
+        with self._write() as conn:
+            conn.execute(
+                update(T.access_link).where(T.access_link.c.id == link.id).values(last_used_at=now)
+            )
+        names = []
+        for agency_id in link.agencies:
+            try:
+                names.append(self.agency(agency_id).name)
+            except StorageError:
+                names.append(agency_id)
+        return self.as_identity(link.identity(names))
+
     # -- frameworks ----------------------------------------------------------------------
 
     def put_framework(self, framework: Framework) -> None:
         """Keep a framework version; the same id and version with other content is refused."""
+        self._require_admin("add frameworks")
         definition = framework.model_dump_json()
         digest = hashlib.sha256(definition.encode()).hexdigest()
         with self._write() as conn:
@@ -271,6 +484,7 @@ class Store:
 
     def put_partnership(self, partnership: Partnership) -> None:
         """Add or rename a partnership and its agencies (cycles are added with put_cycle)."""
+        self._require_admin("change partnerships")
         with self._write() as conn:
             self._upsert(
                 conn,
@@ -330,6 +544,8 @@ class Store:
 
     def agency(self, agency_id: str) -> Agency:
         """One agency."""
+        if text_problem(agency_id):  # as in _all_cycles: unknown, on every database alike
+            raise StorageError("unknown", what="agency", key=agency_id, hint="")
         with self._read() as conn:
             row = conn.execute(select(T.agency).where(T.agency.c.id == agency_id)).first()
         if row is None:
@@ -338,6 +554,7 @@ class Store:
 
     def put_cycle(self, partnership_id: str, cycle: Cycle, agencies: tuple[str, ...]) -> None:
         """Add a cycle; its framework version must be stored first."""
+        self._require_admin("add cycles")
         if cycle.framework_version is None:
             raise ValueError("put_cycle needs the cycle's framework_version resolved")
         self.framework(cycle.framework, cycle.framework_version)
@@ -370,7 +587,16 @@ class Store:
     def cycles(
         self, partnership_id: str | None = None, *, cycle_id: str | None = None
     ) -> list[CycleInfo]:
-        """Cycles, oldest first by returns due date (one partnership's, or just one cycle)."""
+        """Cycles the identity reaches, oldest first by due date (one partnership's, or one)."""
+        return [
+            c
+            for c in self._all_cycles(partnership_id, cycle_id)
+            if self.identity.reaches(c.partnership_id, c.id)
+        ]
+
+    def _all_cycles(self, partnership_id: str | None, cycle_id: str | None) -> list[CycleInfo]:
+        if cycle_id is not None and text_problem(cycle_id):
+            return []  # no id holds NUL (a URL's %00), and PostgreSQL cannot even look it up
         query = select(T.cycle).order_by(T.cycle.c.returns_due, T.cycle.c.id)
         invitations = select(T.invitation.c.cycle_id, T.invitation.c.agency_id).order_by(
             T.invitation.c.agency_id
@@ -401,10 +627,17 @@ class Store:
         ]
 
     def cycle(self, cycle_id: str) -> CycleInfo:
-        """One cycle."""
-        for info in self.cycles(cycle_id=cycle_id):
-            return info
-        raise StorageError("unknown", what="cycle", key=cycle_id, hint="See `workbook summary`.")
+        """One cycle; one beyond the identity's reach is reported as not there."""
+        for info in self._all_cycles(None, cycle_id):
+            if self.identity.reaches(info.partnership_id, info.id):
+                return info
+            break
+        else:
+            if self.identity.trusted_local:
+                raise StorageError(
+                    "unknown", what="cycle", key=cycle_id, hint="See `workbook summary`."
+                )
+        raise AccessDenied("not_found", what="cycle", key=cycle_id, who=self.identity.describe())
 
     def cycle_framework(self, cycle_id: str) -> Framework:
         """The framework version a cycle runs."""
@@ -467,13 +700,97 @@ class Store:
             for agency, row in latest.items()
         }
 
+    # -- who may see what ----------------------------------------------------------------
+
+    def is_shared(self, cycle_id: str) -> bool:
+        """Whether the chair has shared the cycle's returns with the partnership."""
+        with self._read() as conn:
+            shared = conn.scalar(
+                select(T.cycle_share.c.shared)
+                .where(T.cycle_share.c.cycle_id == cycle_id)
+                .order_by(T.cycle_share.c.id.desc())
+                .limit(1)
+            )
+        return bool(shared)
+
+    def share(self, cycle_id: str, *, shared: bool = True, author: str | None = None) -> None:
+        """Share a cycle's submitted returns with every member of the partnership (or stop)."""
+        info = self.cycle(cycle_id)
+        who = self.identity
+        who.require(who.can_moderate(info.partnership_id, cycle_id), "share this cycle")
+        with self._write() as conn:
+            conn.execute(
+                insert(T.cycle_share).values(
+                    cycle_id=cycle_id,
+                    shared=shared,
+                    author=author or who.name,
+                    saved_at=dt.datetime.now(dt.UTC),
+                )
+            )
+
+    def may_compare(self, cycle_id: str) -> bool:
+        """Whether the identity may see the cycle's comparisons (dashboard, reports)."""
+        info = self.cycle(cycle_id)
+        who = self.identity
+        if who.role != Role.MEMBER:
+            return who.can_see_cycle(info.partnership_id, cycle_id, shared=False)
+        return who.can_see_cycle(info.partnership_id, cycle_id, shared=self.is_shared(cycle_id))
+
+    def require_compare(self, cycle_id: str) -> CycleInfo:
+        """The cycle, if the identity may see its comparisons; else AccessDenied."""
+        info = self.cycle(cycle_id)
+        self.identity.require(self.may_compare(cycle_id), f"see the comparisons for {info.title}")
+        return info
+
+    def require_moderator(self, cycle_id: str) -> CycleInfo:
+        """The cycle, if the identity is its chair (or an administrator); else AccessDenied."""
+        info = self.cycle(cycle_id)
+        who = self.identity
+        who.require(who.can_moderate(info.partnership_id, cycle_id), "moderate this cycle")
+        return info
+
+    def may_see(self, info: CycleInfo, agency_id: str, status: Status | None) -> bool:
+        """Whether the identity may read this return's answers (given its status)."""
+        who = self.identity
+        if who.role != Role.MEMBER or who.owns(agency_id):
+            return who.can_see_return(
+                info.partnership_id, info.id, agency_id, shared=False, submitted=False
+            )
+        submitted = status == Status.SUBMITTED
+        shared = submitted and self.is_shared(info.id)
+        return who.can_see_return(
+            info.partnership_id, info.id, agency_id, shared=shared, submitted=submitted
+        )
+
+    def _deny_return(self, agency_id: str, what: str = "see") -> AccessDenied:
+        try:
+            name = self.agency(agency_id).name
+        except StorageError:
+            name = agency_id
+        who = self.identity
+        if who.anonymous:
+            return AccessDenied("no_token")
+        return AccessDenied("forbidden", who=who.describe(), action=f"{what} {name}'s return")
+
     def latest(self, cycle_id: str, agency_id: str) -> ReturnState | None:
         """The current state of a return, or None if the agency has not started."""
+        info = self.cycle(cycle_id)
         with self._read() as conn:
-            return self._states(conn, cycle_id, agency_id).get(agency_id)
+            state = self._states(conn, cycle_id, agency_id).get(agency_id)
+        if not self.identity.administers and not self.may_see(
+            info, agency_id, state.status if state else None
+        ):
+            raise self._deny_return(agency_id)
+        return state
+
+    def _require_history(self, cycle_id: str, agency_id: str) -> None:
+        info = self.cycle(cycle_id)
+        if not self.identity.can_see_history(info.partnership_id, cycle_id, agency_id):
+            raise self._deny_return(agency_id, "see the history of")
 
     def at(self, cycle_id: str, agency_id: str, number: int) -> ReturnState:
         """A return as it was at revision ``number``."""
+        self._require_history(cycle_id, agency_id)
         with self._read() as conn:
             state = self._states(conn, cycle_id, agency_id, upto=number).get(agency_id)
         if state is None or state.revision != number:
@@ -483,9 +800,13 @@ class Store:
         return state
 
     def returns(self, cycle_id: str) -> dict[str, ReturnState]:
-        """Current state of every started return in a cycle, by agency id."""
+        """Current state of every started return in a cycle the identity may see, by agency."""
+        info = self.cycle(cycle_id)
         with self._read() as conn:
-            return self._states(conn, cycle_id, None)
+            states = self._states(conn, cycle_id, None)
+        if self.identity.administers:
+            return states
+        return {a: s for a, s in states.items() if self.may_see(info, a, s.status)}
 
     def statuses(self, cycle_id: str) -> dict[str, Status]:
         """Status of every invited agency's return (``not_started`` when none saved)."""
@@ -509,10 +830,14 @@ class Store:
                 .where(T.revision.c.cycle_id == cycle_id)
             ).all()
         found = {agency: Status(status) for agency, status in rows}
-        return {agency: found.get(agency, Status.NOT_STARTED) for agency in info.agencies} | found
+        every = {agency: found.get(agency, Status.NOT_STARTED) for agency in info.agencies} | found
+        if self.identity.role != Role.MEMBER:
+            return every
+        return {a: s for a, s in every.items() if self.may_see(info, a, s)}
 
     def history(self, cycle_id: str, agency_id: str) -> list[RevisionInfo]:
         """Every revision of a return, oldest first, with the fields each changed."""
+        self._require_history(cycle_id, agency_id)
         with self._read() as conn:
             revisions = self._revisions(conn, cycle_id, agency_id)
             rows = self._answer_rows(conn, cycle_id, agency_id)
@@ -536,6 +861,7 @@ class Store:
                     saved_at=_utc(rev.saved_at),
                     note=rev.note,
                     changes=changes,
+                    saved_by=rev.saved_by,
                 )
             )
         return out
@@ -574,6 +900,11 @@ class Store:
                 key=agency_id,
                 hint=f"It is not invited to cycle {cycle_id!r}.",
             )
+        who = self.identity
+        may_edit = who.can_edit(info.partnership_id, cycle_id, agency_id)
+        may_reopen = who.can_moderate(info.partnership_id, cycle_id)
+        if not (may_edit or (status == Status.REOPENED and may_reopen)):
+            raise self._deny_return(agency_id, "change")
         framework = self.framework(info.framework_id, info.framework_version)
         answers = {cid: a for cid, a in answers.items() if not a.is_empty}
         validate_answers(framework, answers, source=f"{cycle_id}/{agency_id}")
@@ -588,6 +919,10 @@ class Store:
                 old_status = current.status if current else Status.NOT_STARTED
                 old_answers = current.answers if current else {}
                 delta = changed(old_answers, answers)
+                reopening = old_status == Status.SUBMITTED and status == Status.REOPENED
+                if (reopening and not may_reopen) or (delta and not may_edit):
+                    action = "reopen a submitted return" if reopening else "change this return"
+                    who.require(False, action)
                 self._check_transition(cycle_id, agency_id, old_status, status, delta, note)
                 if status == Status.SUBMITTED:
                     missing = missing_for_submission(framework, answers)
@@ -606,6 +941,7 @@ class Store:
                         author=author,
                         saved_at=saved_at,
                         note=note,
+                        saved_by=who.key,
                     )
                 ).inserted_primary_key
                 assert inserted is not None

@@ -24,10 +24,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when the tables change, and add the step to ``MIGRATIONS``."""
 
 metadata = MetaData()
@@ -110,6 +111,7 @@ revision = Table(
     Column("author", Text, nullable=False),
     Column("saved_at", DateTime(timezone=True), nullable=False),
     Column("note", Text, nullable=False, default=""),
+    Column("saved_by", Text, comment="The identity that saved it (link:N, hub:user, local:...)."),
     # two saves based on the same revision cannot both become number n+1
     UniqueConstraint("cycle_id", "agency_id", "number", name="uq_revision_number"),
 )
@@ -169,6 +171,43 @@ Index("ix_action_mark_cycle", action_mark.c.cycle_id, action_mark.c.id)
 
 V2_TABLES = (moderation, action_mark)
 
+# -- schema 3: who may see what (issue #7) -----------------------------------------------
+# A personal link carries a random token; only its SHA-256 is kept, so the store cannot
+# hand a link out again. Revoking stamps the row; nothing else about a link changes
+# except when it was last used.
+
+access_link = Table(
+    "access_link",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("name", Text, nullable=False, comment="Whom the link is for; saves carry it."),
+    Column("role", String(16), nullable=False),
+    Column("partnership_id", ForeignKey("partnership.id"), comment="NULL: every partnership."),
+    Column("agencies", Text, nullable=False, default="[]", comment="JSON list of agency ids."),
+    Column("cycle_id", ForeignKey("cycle.id"), comment="NULL: every cycle in scope."),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("revoked_by", Text),
+    Column("last_used_at", DateTime(timezone=True)),
+)
+
+cycle_share = Table(
+    "cycle_share",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cycle_id", ForeignKey("cycle.id"), nullable=False),
+    Column("shared", Boolean, nullable=False, comment="False records a withdrawal."),
+    Column("author", Text, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+Index("ix_cycle_share_cycle", cycle_share.c.cycle_id, cycle_share.c.id)
+
+V3_TABLES = (access_link, cycle_share)
+
 Migration = Callable[[Connection], None]
 
 
@@ -177,5 +216,13 @@ def _add_moderation(conn: Connection) -> None:
     metadata.create_all(conn, tables=list(V2_TABLES))
 
 
-MIGRATIONS: dict[int, Migration] = {1: _add_moderation}
+def _add_access(conn: Connection) -> None:
+    """Schema 2 -> 3: personal links, cycle sharing, and who saved each revision."""
+    metadata.create_all(conn, tables=list(V3_TABLES))
+    columns = {c["name"] for c in inspect(conn).get_columns("revision")}
+    if "saved_by" not in columns:
+        conn.exec_driver_sql("ALTER TABLE revision ADD COLUMN saved_by TEXT")
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_moderation, 2: _add_access}
 """``MIGRATIONS[n]`` upgrades a store from schema ``n`` to ``n + 1``."""

@@ -17,7 +17,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from workbook import framework as fw_schema
 from workbook import partnership as pt_schema
@@ -145,10 +147,37 @@ def _problems_from_validation(
     return problems
 
 
+MAX_FILE_BYTES = 1_000_000
+"""Largest template or parameters file read: the shipped frameworks are about 30 kB, and
+a 10 MB file would take the parser most of a minute (issue #7)."""
+
+
+class _Constructor(RoundTripConstructor):
+    """ruamel's round-trip constructor, with impossible dates as located YAML errors."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError as exc:  # 2018-02-30 matches the date pattern but is no date
+            raise ConstructorError(
+                None, None, f"{node.value!r} is not a real date ({exc})", node.start_mark
+            ) from None
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
 def parse_yaml(text: str, source: str) -> Any:
     """Parse YAML keeping line numbers; a syntax error becomes a located ``TemplateError``."""
     try:
-        return YAML(typ="rt", pure=True).load(text)
+        yaml = YAML(typ="rt", pure=True)
+        yaml.Constructor = _Constructor
+        return yaml.load(text)
+    except ReaderError as exc:  # a character YAML forbids (NUL, most control characters)
+        number = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else 1
+        what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a character"
+        reason = f"{what} is not allowed in YAML ({exc.reason}); remove it"
+        raise TemplateError(source, [Problem(f"{source}:{number}", "", reason)]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
@@ -169,7 +198,7 @@ def parse_model(text: str, source: str, model: type[M] | None = None) -> M:
         )
     if model is None:
         kind = root.get("kind", "framework")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             line = _line_of(root, ("kind",))
             expected = " or ".join(repr(k) for k in KINDS)
             raise TemplateError(
@@ -195,12 +224,20 @@ def parse_model(text: str, source: str, model: type[M] | None = None) -> M:
 def read_text(path: Path) -> str:
     """Read a template file as UTF-8; unreadable files become a ``TemplateError``."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            reason = (
+                f"the file is {size:,} bytes, more than the {MAX_FILE_BYTES:,} a template "
+                "or parameters file may have"
+            )
+            raise TemplateError(str(path), [Problem(str(path), "", reason)])
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise TemplateError(str(path), [Problem(str(path), "", "no such file")]) from None
     except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
         raise TemplateError(
-            str(path), [Problem(str(path), "", f"not UTF-8 text (byte {exc.start})")]
+            str(path), [Problem(f"{path}:{line}", "", f"not UTF-8 text (byte {exc.start})")]
         ) from None
     except OSError as exc:
         raise TemplateError(str(path), [Problem(str(path), "", exc.strerror or str(exc))]) from None

@@ -24,9 +24,12 @@ from openpyxl import load_workbook
 from workbook import xlsx_layout as L
 from workbook.errors import Problem, SpreadsheetError
 from workbook.framework import Criterion, Framework, ResponseField
-from workbook.responses import MAX_TEXT, Action, Answer, check_answers
+from workbook.responses import MAX_TEXT, Action, Answer, check_answers, text_problem
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_UNPACKED = 50_000_000
+"""Largest total size of a workbook's unpacked parts read: a filled return is a few MB, and
+a small file that unpacks to gigabytes (a zip bomb) would exhaust memory (issue #7)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,12 @@ def _cell_text(cell: Any, field: str, out: Collector) -> str:
     if cell.data_type == "e":
         out.add(where, field, f"holds the error value {cell.value}; type the text itself")
         return ""
-    return L.plain(cell.value)
+    text = L.plain(cell.value)
+    problem = text_problem(text)  # e.g. _x0000_ in the file: NUL, which no store takes
+    if problem:
+        out.add(where, field, problem)
+        return ""
+    return text
 
 
 def _check_headers(ws: Any, row: int, columns: Iterable[L.Column], out: Collector) -> bool:
@@ -125,8 +133,27 @@ def _not_a_workbook(data: bytes) -> str:
     return "this is a text file (CSV?), not an Excel workbook"
 
 
+def _unpacked_size(data: bytes) -> int:
+    """The sizes its zip directory declares for a file's parts (0 if it is no zip).
+
+    A part that is longer than declared fails to read, so the declaration can be trusted.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return 0
+
+
 def open_workbook(data: bytes, source: str) -> Any:
     """Load an .xlsx file's bytes with openpyxl; anything unreadable is a located problem."""
+    unpacked = _unpacked_size(data)
+    if unpacked > MAX_UNPACKED:
+        reason = (
+            f"the workbook unpacks to {unpacked:,} bytes, more than the {MAX_UNPACKED:,} a "
+            "return may have; remove pictures or other sheets, or make a new template"
+        )
+        raise SpreadsheetError(source, [Problem(source, "", reason)])
     try:
         with warnings.catch_warnings():
             # openpyxl warns about features it drops (e.g. LibreOffice's extensions)
@@ -424,7 +451,12 @@ class _Reader:
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        shown = f"the number {L.plain(value)}" if isinstance(value, int | float) else repr(value)
+        if isinstance(value, bool):  # before int: TRUE is not "the number TRUE"
+            shown = f"the value {L.plain(value)}"
+        elif isinstance(value, int | float):
+            shown = f"the number {L.plain(value)}"
+        else:
+            shown = repr(value)
         self.out.add(where, "due", f"expected a date such as 2026-03-31, found {shown}")
         return False
 

@@ -2,7 +2,8 @@
 
 One journey against ``workbook demo`` data in a store of its own: open the dashboard, see
 the heatmap drawn, pick a heading, read each agency's text for a criterion, record a
-moderated rating, reload and see it kept; then axe-core. Every request that leaves
+moderated rating, reload and see it kept; then axe-core. The chair opens it with their
+personal link (issue #7), whose name is the moderation's author. Every request that leaves
 127.0.0.1 is refused and recorded, so the charts are shown to draw offline. A second test
 opens an exported HTML file of a notebook chart from disk, offline too.
 """
@@ -13,6 +14,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
@@ -53,6 +55,14 @@ def dashboard_store(tmp_path_factory: pytest.TempPathFactory, form_root_helpers)
 
 
 @pytest.fixture(scope="module")
+def dashboard_chair(dashboard_store: str, form_root_helpers) -> str:
+    """The token of the chair's personal link for the demo partnership."""
+    return form_root_helpers.issue_token(
+        dashboard_store, "MASE chair", "chair", partnership_id="demo"
+    )
+
+
+@pytest.fixture(scope="module")
 def dashboard_server(dashboard_store: str, form_root_helpers, tmp_path_factory) -> str:
     log = tmp_path_factory.mktemp("dashboard-voila") / "voila.log"
     with form_root_helpers.run_voila(dashboard_store, log) as base:
@@ -66,16 +76,18 @@ def choose(page, label: str, starts: str) -> None:
     select.select_option(label=option.inner_text())
 
 
-def open_dashboard(page, base: str, query: str = "") -> None:
-    page.goto(f"{base}/voila/render/dashboard.ipynb{query}", timeout=TIMEOUT)
+def open_dashboard(page, base: str, token: str, **query: str) -> None:
+    """Open the dashboard with a personal link's ``token`` (and ``cycle=``)."""
+    address = urlencode({**query, "token": token})
+    page.goto(f"{base}/voila/render/dashboard.ipynb?{address}", timeout=TIMEOUT)
     page.locator(CHART).first.wait_for(state="visible", timeout=TIMEOUT)
 
 
 def test_chair_reviews_a_cycle_and_moderates_a_rating(
-    dashboard_server: str, dashboard_store: str, page, axe
+    dashboard_server: str, dashboard_store: str, dashboard_chair: str, page, axe
 ) -> None:
     refused = _offline(page)
-    open_dashboard(page, dashboard_server, "?cycle=cse-2017-18")
+    open_dashboard(page, dashboard_server, dashboard_chair, cycle="cse-2017-18")
     expect(page.get_by_role("heading", name="Chair's dashboard")).to_be_visible()
     expect(page.get_by_role("heading", name="The partnership at a glance")).to_be_visible()
     # the heatmap draws, labels in its cells; its table is one keyboard stop away
@@ -117,7 +129,7 @@ def test_chair_reviews_a_cycle_and_moderates_a_rating(
     expect(history).to_contain_text("Show the audit <b>evidence</b>")  # escaped: shown as text
 
     # reload: the moderation is kept
-    open_dashboard(page, dashboard_server, "?cycle=cse-2017-18")
+    open_dashboard(page, dashboard_server, dashboard_chair, cycle="cse-2017-18")
     page.get_by_role("tab", name="Moderation").click()
     expect(page.get_by_role("heading", name="Moderation")).to_be_visible(timeout=TIMEOUT)
     choose(page, "Agency", "Metropolitan Police Service")

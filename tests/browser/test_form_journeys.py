@@ -2,7 +2,9 @@
 
 Two journeys, one on the shipped CSE framework and one on a test framework with another
 scale, then a check that closed pages' kernels are culled. One Voila server (voila.json,
-so kernels are preheated) serves the module; its store is seeded by ``form_seed``.
+so kernels are preheated) serves the module; its store is seeded by ``form_seed``. Pages
+open with personal links (issue #7): the agency's member fills the form, and the chair
+reopens it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
@@ -23,9 +26,26 @@ TIMEOUT = 60_000
 SAVED = re.compile(r"saved at \d\d:\d\d")
 
 
-def goto_form(page, base: str, query: str = "") -> None:
-    page.goto(f"{base}/voila/render/form.ipynb{query}", timeout=TIMEOUT)
+def goto_form(page, base: str, token: str, **query: str) -> None:
+    """Open the form with a personal link's ``token`` (and ``cycle=``, ``agency=``)."""
+    address = urlencode({**query, "token": token})
+    page.goto(f"{base}/voila/render/form.ipynb?{address}", timeout=TIMEOUT)
     page.locator(".wb-form").wait_for(timeout=TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def form_links(form_store_url: str, form_root_helpers) -> dict[str, str]:
+    """Tokens of the journeys' personal links, by whom they are for."""
+    issue = form_root_helpers.issue_token
+    return {
+        "police": issue(form_store_url, "Police lead", "member", "cse-2017-18", ["police"]),
+        # the whole partnership, not one cycle: copying forward reads last cycle's return
+        "alpha": issue(
+            form_store_url, "<b>Alpha lead</b>", "member", None, ["alpha"], partnership_id="gp"
+        ),
+        "chair": issue(form_store_url, "MASE chair", "chair", partnership_id="gp"),
+        "reader": issue(form_store_url, "Reader", "member", "cse-2016-17", ["csc"]),
+    }
 
 
 def criterion(page, criterion_id: str):
@@ -45,9 +65,9 @@ def wait_saved(page) -> None:
 
 
 def test_cse_return_autosaves_lists_what_is_missing_and_submits(
-    form_server: str, form_store_url: str, page, axe
+    form_server: str, form_store_url: str, form_links: dict[str, str], page, axe
 ) -> None:
-    goto_form(page, form_server, "?cycle=cse-2017-18&agency=police&user=Police%20lead")
+    goto_form(page, form_server, form_links["police"], cycle="cse-2017-18", agency="police")
     expect(
         page.get_by_role("heading", name="Metropolitan Police Service: CSE self-assessment 2017/18")
     ).to_be_visible()
@@ -121,12 +141,16 @@ def test_cse_return_autosaves_lists_what_is_missing_and_submits(
 
 
 def test_other_framework_copy_forward_submit_history_and_reopen(
-    form_server: str, form_store_url: str, page, axe
+    form_server: str, form_store_url: str, form_links: dict[str, str], chromium_browser, page, axe
 ) -> None:
-    goto_form(page, form_server)
+    goto_form(page, form_server, form_links["alpha"])
     page.get_by_label("Cycle", exact=True).select_option(label="Grades 2020")
     page.get_by_label("Agency", exact=True).select_option(label="Alpha health trust")
-    page.get_by_label("Your name or role").fill("<b>Alpha lead</b>")
+    # the personal link names who saves: nothing to type, the name shown as text
+    expect(page.get_by_label("Your name or role")).to_be_hidden()
+    expect(
+        page.get_by_text(re.compile(r"^Signed in by your personal link as <b>Alpha lead</b> "))
+    ).to_be_visible()
     page.get_by_role("button", name="Open the return").click()
     page.get_by_role("heading", name="Alpha health trust: Grades 2020").wait_for(timeout=15_000)
     expect(page.get_by_role("heading", name="Rating scale: Grade")).to_be_visible()
@@ -172,28 +196,47 @@ def test_other_framework_copy_forward_submit_history_and_reopen(
     page.get_by_text(re.compile(r"Submitted at \d\d:\d\d")).wait_for(timeout=15_000)
     expect(criterion(page, "l-1").get_by_label("What shows it")).to_be_disabled()
 
-    # the history shows who did what, escaped; the chair reopens with a reason
+    # the history shows who did what, escaped; only the chair may reopen (issue #7)
     page.get_by_role("button", name="Show the revision history").click()
     history = page.locator("table.wb-history")
     history.wait_for(timeout=15_000)
     expect(history).to_contain_text("<b>Alpha lead</b>")
     expect(history.locator("b")).to_have_count(0)
     expect(history.locator("tbody tr").first.get_by_text("Submitted")).to_be_visible()
-    reason = "<i>Evidence</i> for l-1 needs a date"
-    page.get_by_label("Reason for reopening (kept in the history)").fill(reason)
-    page.get_by_role("button", name="Reopen the return (MASE chair)").click()
-    page.get_by_text(re.compile(r"Reopened at \d\d:\d\d")).wait_for(timeout=15_000)
-    expect(history).to_contain_text(f"Reason: {reason}")
-    expect(history.locator("i")).to_have_count(0)
+    expect(page.get_by_label("Reason for reopening (kept in the history)")).to_be_hidden()
+
+    # the chair opens the return with their own link and reopens it with a reason
+    context = chromium_browser.new_context()
+    try:
+        chair = context.new_page()
+        goto_form(chair, form_server, form_links["chair"], cycle="g-2020", agency="alpha")
+        reason = "<i>Evidence</i> for l-1 needs a date"
+        chair.get_by_label("Reason for reopening (kept in the history)").fill(reason)
+        chair.get_by_role("button", name="Reopen the return (MASE chair)").click()
+        chair.get_by_text(re.compile(r"Reopened at \d\d:\d\d")).wait_for(timeout=15_000)
+        chair.get_by_role("button", name="Show the revision history").click()
+        history = chair.locator("table.wb-history")
+        expect(history).to_contain_text(f"Reason: {reason}", timeout=15_000)
+        expect(history.locator("i")).to_have_count(0)
+        assert axe(chair) == []
+    finally:
+        context.close()
+
+    # the member's reloaded page can be edited again
+    page.reload()
+    page.locator(".wb-form").wait_for(timeout=TIMEOUT)
+    page.get_by_label("Cycle", exact=True).select_option(label="Grades 2020")
+    page.get_by_label("Agency", exact=True).select_option(label="Alpha health trust")
+    page.get_by_role("button", name="Open the return").click()
     show_heading(page, "Leadership")
     expect(criterion(page, "l-1").get_by_label("What shows it")).to_be_enabled()
-    assert axe(page) == []
 
     with Store.open(form_store_url) as store:
         revisions = store.history("g-2020", "alpha")
     assert [r.status for r in revisions][-2:] == [Status.SUBMITTED, Status.REOPENED]
     assert revisions[-1].note == reason
-    assert {r.author for r in revisions} == {"<b>Alpha lead</b>"}
+    assert revisions[-1].author == "MASE chair"  # the link's name, not typed
+    assert {r.author for r in revisions[:-1]} == {"<b>Alpha lead</b>"}
 
 
 def _kernel_pids(db_url: str) -> set[int]:
@@ -226,13 +269,13 @@ POOL = 2  # voila.json: kernel_pools_config form.ipynb pool_size
 
 
 def test_kernels_of_closed_pages_are_culled_and_open_ones_kept(
-    form_server: str, form_store_url: str, chromium_browser
+    form_server: str, form_store_url: str, form_links: dict[str, str], chromium_browser
 ) -> None:
     closed, kept = chromium_browser.new_context(), chromium_browser.new_context()
     try:
         pages = [closed.new_page(), kept.new_page()]
         for page in pages:
-            goto_form(page, form_server, "?cycle=cse-2016-17&agency=csc&user=Reader")
+            goto_form(page, form_server, form_links["reader"], cycle="cse-2016-17", agency="csc")
         assert len(_kernel_pids(form_store_url)) >= 2  # one per page
         closed.close()
 

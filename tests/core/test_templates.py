@@ -278,7 +278,8 @@ def test_non_utf8_bytes(tmp_path: Path) -> None:
         templates.load(path)
     (problem,) = caught.value.problems
     offset = FRAMEWORK.index("Test framework") + len("Caf")
-    assert str(problem) == f"{path}: not UTF-8 text (byte {offset})"
+    line = FRAMEWORK[:offset].count("\n") + 1
+    assert str(problem) == f"{path}:{line}: not UTF-8 text (byte {offset})"
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from widgets.autosave import Debouncer
+import doctest
+
+from widgets import autosave
+from widgets.autosave import Backoff, Debouncer
 
 
 def make(form_scheduler, calls: list[float]) -> Debouncer:
@@ -52,3 +55,42 @@ def test_cancel_forgets_the_waiting_call(form_scheduler) -> None:
     debouncer.poke()  # the longest wait starts again after a cancel
     form_scheduler.advance(3)
     assert calls == [23.0]
+
+
+def test_a_retry_runs_after_its_delay_and_typing_does_not_hurry_it(form_scheduler) -> None:
+    calls: list[float] = []
+    debouncer = make(form_scheduler, calls)
+    debouncer.retry(8)  # the store refused the save: try again in 8 s (issue #7)
+    form_scheduler.advance(2)
+    debouncer.poke()  # a change would normally be saved 3 s later
+    assert form_scheduler.waiting == [8.0]
+    form_scheduler.advance(5.9)
+    assert calls == []
+    form_scheduler.advance(0.1)
+    assert calls == [8.0]
+    debouncer.poke()  # after the retry, changes are saved on the usual delay again
+    form_scheduler.advance(3)
+    assert calls == [8.0, 11.0]
+
+
+def test_cancel_forgets_a_waiting_retry(form_scheduler) -> None:
+    calls: list[float] = []
+    debouncer = make(form_scheduler, calls)
+    debouncer.retry(30)
+    debouncer.cancel()  # "Save now" saved it
+    debouncer.poke()
+    form_scheduler.advance(3)
+    assert calls == [3.0]
+
+
+def test_backoff_doubles_to_its_cap_and_starts_again_after_a_success() -> None:
+    backoff = Backoff(first=2, cap=30)
+    assert [backoff.next() for _ in range(7)] == [2, 4, 8, 16, 30, 30, 30]
+    for _ in range(5000):  # an outage overnight does not overflow the count
+        backoff.next()
+    assert backoff.next() == 30
+    backoff.reset()
+    assert backoff.next() == 2
+    result = doctest.testmod(autosave, verbose=False, report=False)
+    assert result.attempted >= 3
+    assert result.failed == 0

@@ -1,0 +1,226 @@
+"""What survives a killed kernel, a closed page and a restarted server (issue #7).
+
+"A kernel killed mid-edit, a browser closed, the server restarted: everything older
+than the autosave interval is there on reopening." Three returns are edited side by
+side through Voila in Chromium, one criterion per round with pauses longer than the
+autosave interval between rounds. Then one page's kernel is SIGKILLed, another page is
+closed, and the server under the third is stopped and started again, each straight
+after a fresh edit. Every return is reopened and the edits that survived are counted:
+each edit older than the autosave delay plus ``MARGIN`` must be there; how many of the
+latest were lost is printed.
+
+The second test runs ten browser sessions on one server, each on its own return, and
+checks every save reached the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import re
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import expect
+
+from widgets.form_model import FormModel
+from workbook.store import Store
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TIMEOUT = 90_000
+AUTOSAVE_DELAY = inspect.signature(FormModel).parameters["autosave_delay"].default
+MARGIN = 3.0  # the edit's trip to the kernel and the save itself, on a busy machine
+PAUSE = AUTOSAVE_DELAY + MARGIN  # between rounds of edits
+ROUNDS = 4
+EVIDENCE = "Evidence (documents, data and audits, with references)"
+SURVIVAL_CYCLE = "cse-2016-17"  # no answers seeded in it
+SESSIONS_CYCLE = "cse-2017-18"
+# keeps voila.json (preheated form kernels, culling after 10 minutes) except that a used
+# pool kernel is replaced after 1 s, as the journeys' server does
+SERVER_ARGS = ("--VoilaKernelManager.fill_delay=1",)
+
+
+def form_url(base: str, cycle: str, agency: str, user: str) -> str:
+    """The address of one agency's return form: the only place tests build it."""
+    query = urlencode({"cycle": cycle, "agency": agency, "user": user})
+    return f"{base}/voila/render/form.ipynb?{query}"
+
+
+def open_return(page, base: str, cycle: str, agency: str, user: str) -> None:
+    page.goto(form_url(base, cycle, agency, user), timeout=TIMEOUT)
+    page.locator(".wb-form").wait_for(timeout=TIMEOUT)
+    page.get_by_role("button", name=re.compile(r"^Show the \d+ Prevent criteria$")).click()
+
+
+def evidence(page, criterion_id: str):
+    return page.locator(f'[class~="wb-c-{criterion_id}"]').get_by_label(EVIDENCE)
+
+
+def kernel_pid(page) -> int:
+    """The process of the kernel behind ``page`` (found by its connection file)."""
+    config = page.locator("#jupyter-config-data").text_content()
+    kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', config).group(1)
+    marker = f"kernel-{kernel_id}.json".encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"ipykernel" in cmdline and marker in cmdline:
+            return int(proc.name)
+    raise AssertionError(f"no kernel process for kernel {kernel_id}")
+
+
+@dataclass
+class Edit:
+    criterion: str
+    text: str
+    at: float  # time.monotonic() when the browser had typed it
+
+
+@dataclass
+class Scenario:
+    name: str
+    agency: str
+    page: object = None
+    edits: list[Edit] | None = None
+    struck_at: float = 0.0  # when the kernel was killed, the page closed, the server stopped
+
+    def edit(self, number: int) -> None:
+        criterion = f"prevent-{number}"
+        text = f"{self.name}: edit {number} at {time.strftime('%H:%M:%S')}"
+        evidence(self.page, criterion).fill(text)
+        self.edits = [*(self.edits or []), Edit(criterion, text, time.monotonic())]
+
+    def count(self, url: str) -> tuple[list[Edit], list[Edit], list[Edit]]:
+        """(edits old enough that they must be there, of them missing, recent ones lost)."""
+        with Store.open(url) as store:
+            state = store.latest(SURVIVAL_CYCLE, self.agency)
+        stored = {cid: a.evidence for cid, a in (state.answers if state else {}).items()}
+        old = [e for e in self.edits if self.struck_at - e.at > PAUSE]
+        missing = [e for e in old if stored.get(e.criterion) != e.text]
+        recent = [e for e in self.edits if e not in old]
+        lost = [e for e in recent if stored.get(e.criterion) != e.text]
+        return old, missing, lost
+
+
+def check_reopened(page, scenario: Scenario, base: str) -> None:
+    """Reopening the return shows every edit that had to survive."""
+    open_return(page, base, SURVIVAL_CYCLE, scenario.agency, "Survivor")
+    for edit in scenario.edits:
+        if scenario.struck_at - edit.at > PAUSE:
+            expect(evidence(page, edit.criterion)).to_have_value(edit.text, timeout=15_000)
+
+
+def test_edits_older_than_the_autosave_interval_survive_kill_close_and_restart(
+    form_store_url: str,
+    form_root_helpers: ModuleType,
+    chromium_browser,
+    tmp_path: Path,
+) -> None:
+    kill = Scenario("killed kernel", "csc")
+    close = Scenario("closed page", "ccg")
+    restart = Scenario("restarted server", "schools")
+    scenarios = (kill, close, restart)
+    contexts = [chromium_browser.new_context() for _ in scenarios]
+    server = contextlib.ExitStack()
+    try:
+        base = server.enter_context(
+            form_root_helpers.run_voila(form_store_url, tmp_path / "voila-1.log", SERVER_ARGS)
+        )
+        for scenario, context in zip(scenarios, contexts, strict=True):
+            scenario.page = context.new_page()
+            open_return(scenario.page, base, SURVIVAL_CYCLE, scenario.agency, "Survivor")
+
+        for number in range(1, ROUNDS + 1):
+            if number > 1:
+                time.sleep(PAUSE)
+            for scenario in scenarios:
+                scenario.edit(number)
+        # straight after the latest edit: kill one page's kernel (not a pooled one), close
+        # another page (its kernel lives on, as Voila leaves it)
+        os.kill(kernel_pid(kill.page), signal.SIGKILL)
+        kill.struck_at = time.monotonic()
+        contexts[1].close()
+        close.struck_at = time.monotonic()
+
+        time.sleep(PAUSE)  # the third page goes on; then a fresh edit and the server stops
+        restart.edit(ROUNDS + 1)
+        server.close()
+        restart.struck_at = time.monotonic()
+        base = server.enter_context(
+            form_root_helpers.run_voila(form_store_url, tmp_path / "voila-2.log", SERVER_ARGS)
+        )
+        for scenario in scenarios:
+            contexts.append(chromium_browser.new_context())
+            check_reopened(contexts[-1].new_page(), scenario, base)
+    finally:
+        server.close()
+        for context in contexts:
+            context.close()
+
+    report = []
+    for scenario in scenarios:
+        old, missing, lost = scenario.count(form_store_url)
+        assert old, f"{scenario.name}: no edit was old enough to check"
+        assert missing == [], f"{scenario.name}: edits older than {PAUSE:.0f} s lost: {missing}"
+        report.append(
+            f"{scenario.name}: {len(scenario.edits)} edits, {len(old)} older than "
+            f"{PAUSE:.0f} s all kept, {len(lost)} of the {len(scenario.edits) - len(old)} "
+            "latest lost"
+        )
+    print("\n" + "\n".join(report))
+
+
+def test_ten_sessions_on_one_server_all_save(
+    form_server: str, form_store_url: str, chromium_browser
+) -> None:
+    with Store.open(form_store_url) as store:
+        agencies = [a for a in store.cycle(SESSIONS_CYCLE).agencies if a != "police"][:10]
+    assert len(agencies) == 10
+    contexts = [chromium_browser.new_context() for _ in agencies]
+    try:
+        pages = [context.new_page() for context in contexts]
+        for page, agency in zip(pages, agencies, strict=True):  # all ten asked for at once
+            page.goto(
+                form_url(form_server, SESSIONS_CYCLE, agency, f"Lead of {agency}"),
+                wait_until="commit",
+                timeout=TIMEOUT,
+            )
+        for page in pages:
+            page.locator(".wb-form").wait_for(timeout=2 * TIMEOUT)
+            page.get_by_role("button", name=re.compile(r"^Show the \d+ Prevent criteria$")).click()
+
+        for page, agency in zip(pages, agencies, strict=True):  # autosaves, close together
+            evidence(page, "prevent-1").fill(f"{agency}: first")
+        for page in pages:
+            page.locator(".wb-bar").get_by_text(re.compile(r"saved at \d\d:\d\d")).wait_for(
+                timeout=30_000
+            )
+        for page, agency in zip(pages, agencies, strict=True):  # then "Save now" on all ten
+            evidence(page, "prevent-1").fill(f"{agency}: second")
+            page.get_by_role("button", name="Save now").click()
+        for page in pages:
+            expect(page.locator(".wb-message")).to_have_text(
+                re.compile(r"^Saved at \d\d:\d\d\.$"), timeout=30_000
+            )
+    finally:
+        for context in contexts:
+            context.close()
+
+    with Store.open(form_store_url) as store:
+        for agency in agencies:
+            history = store.history(SESSIONS_CYCLE, agency)
+            latest = store.latest(SESSIONS_CYCLE, agency)
+            assert [r.number for r in history] == [1, 2], agency
+            assert latest.answers["prevent-1"].evidence == f"{agency}: second"
+            assert latest.author == f"Lead of {agency}"

@@ -1,0 +1,222 @@
+"""``workbook report`` and ``workbook export`` warn about personal data first (issue #7).
+
+A board report (``stage: final``) stops before any kernel starts, so these tests never
+run a notebook: ``run.execute`` is replaced by a stand-in that records the call and
+returns an empty notebook. Values are invented (Ofcom drama numbers, example.org).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from nbformat.v4 import new_notebook
+
+from workbook import config, params, provision, run
+from workbook.cli import cli
+from workbook.errors import PersonalDataError
+from workbook.responses import Answer, Status
+from workbook.store import Store
+
+PHONE = "Ring the mother on 07700 900123 after school"
+REFUSED = (
+    "error: The board report was not made: 1 passage looks like personal data about a "
+    "person (listed above). Returns should describe services, not people: ask the agencies "
+    "to edit them (the MASE chair reopens a submitted return), then run the report again; "
+    "or, if you have checked that none is about a person, rerun with --despite-personal-data."
+)
+
+
+@pytest.fixture
+def url(tmp_path: Path, partnership_files: tuple[Path, Path], make_answers) -> str:
+    """Alpha submitted a return with a phone number in it; beta's draft is clean."""
+    db = f"sqlite:///{tmp_path}/store.db"
+    with Store.open(db) as store:
+        provision.install(store, *partnership_files)
+        answers: dict[str, Answer] = make_answers()
+        answers["p-2"] = answers["p-2"].model_copy(update={"going_well": PHONE})
+        store.save("c1", "alpha", answers, author="Lead", based_on=None, status=Status.SUBMITTED)
+        store.save("c1", "beta", make_answers(), author="Lead", based_on=None)
+    return db
+
+
+@pytest.fixture
+def write_params(tmp_path: Path) -> Callable[..., Path]:
+    def write(stage: str = "final", include_unsubmitted: bool = False) -> Path:
+        path = tmp_path / f"{stage}.yaml"
+        path.write_text(
+            "notebook: report.ipynb\ncycle: c1\ncompare_with: ''\n"
+            f"stage: {stage}\ninclude_unsubmitted: {str(include_unsubmitted).lower()}\n",
+            encoding="utf-8",
+        )
+        return path
+
+    return write
+
+
+@pytest.fixture
+def executed(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Replace papermill: each run's parameters are recorded; the notebook is empty."""
+    calls: list[dict[str, Any]] = []
+
+    def execute(_notebook: Path, _output: Path, parameters: Any, **_kw: Any) -> Any:
+        calls.append(dict(parameters))
+        return new_notebook()
+
+    monkeypatch.setattr(run, "execute", execute)
+    return calls
+
+
+def _report(*args: str) -> Any:
+    return CliRunner().invoke(cli, ["report", *args])
+
+
+def test_a_board_report_stops_before_the_notebook_runs(
+    url: str, write_params, executed: list, tmp_path: Path
+) -> None:
+    out = tmp_path / "board.html"
+    result = _report(str(write_params("final")), "--db", url, "-o", str(out))
+    assert result.exit_code == 1
+    assert isinstance(result.exception, PersonalDataError)
+    assert result.exception.count == 1
+    assert result.stderr.splitlines() == [
+        "warning: 1 passage looks like personal data about a person in the returns for c1:",
+        "  Alpha health trust [alpha], p-2, What is going well: looks like a phone number: "
+        '"Ring the mother on \u2022\u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u202223 after '
+        'school"',
+    ]
+    assert "900123" not in result.stderr
+    assert executed == []
+    assert not out.exists()
+
+
+def test_the_real_command_says_what_to_do_without_a_traceback(
+    url: str, write_params, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBOOK_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "workbook.cli", "report", str(write_params("final")), "--db", url],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("warning: 1 passage looks like personal data")
+    assert lines[-1] == REFUSED
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "final.html").exists()
+
+
+def test_despite_personal_data_makes_the_board_report(
+    url: str, write_params, executed: list, tmp_path: Path
+) -> None:
+    out = tmp_path / "board.html"
+    result = _report(
+        str(write_params("final")), "--db", url, "-o", str(out), "--despite-personal-data"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == (
+        "warning: making the board report anyway, as --despite-personal-data asks."
+    )
+    assert len(executed) == 1
+    assert out.exists()
+
+
+def test_a_draft_report_warns_and_goes_on(
+    url: str, write_params, executed: list, tmp_path: Path
+) -> None:
+    out = tmp_path / "draft.html"
+    result = _report(
+        str(write_params("draft", include_unsubmitted=True)), "--db", url, "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: 1 passage looks like personal data")
+    assert "warning: the report is made anyway (it is not the board's final report)." in (
+        result.stderr
+    )
+    assert len(executed) == 1
+    assert out.exists()
+    assert f"Wrote {out}" in result.stdout
+
+
+def test_a_board_report_reads_only_submitted_returns(
+    tmp_path: Path, partnership_files: tuple[Path, Path], make_answers, write_params, executed
+) -> None:
+    db = f"sqlite:///{tmp_path}/drafts.db"
+    with Store.open(db) as store:
+        provision.install(store, *partnership_files)
+        answers = make_answers()
+        answers["p-1"] = answers["p-1"].model_copy(update={"evidence": "Seen at M1 1AE"})
+        store.save("c1", "beta", answers, author="Lead", based_on=None)  # a draft
+    out = tmp_path / "board.html"
+    result = _report(str(write_params("final")), "--db", db, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # the draft is not in the board's report
+    assert out.exists()
+
+
+def test_a_profile_warns_about_its_agency_only(url: str, tmp_path: Path) -> None:
+    chosen = params.ProfileParameters(agency="beta", db=url)
+    lines: list[str] = []
+    assert run.screen_personal_data(chosen, warn=lines.append) == 0
+    assert lines == []
+    chosen = params.ProfileParameters(agency="alpha", db=url)
+    assert run.screen_personal_data(chosen, warn=lines.append) == 1
+    assert lines[0].startswith("warning: 1 passage looks")
+    assert lines[-1].startswith("warning: the report is made anyway")
+
+
+def test_an_unknown_cycle_is_left_for_the_notebook_to_report(url: str) -> None:
+    chosen = params.ReportParameters(cycle="nope", compare_with="", stage="final", db=url)
+    lines: list[str] = []
+    assert run.screen_personal_data(chosen, warn=lines.append) == 0
+    assert lines == []
+
+
+# -- export -------------------------------------------------------------------------------
+
+
+def test_export_warns_and_still_writes_the_working_file(url: str, tmp_path: Path) -> None:
+    out = tmp_path / "c1.xlsx"
+    result = CliRunner().invoke(cli, ["export", "--cycle", "c1", "--db", url, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        "warning: 1 passage looks like personal data about a person in the returns for c1:"
+    )
+    assert lines[1].startswith("  Alpha health trust [alpha], p-2, What is going well:")
+    assert lines[2].startswith("warning: exported anyway (a working file for analysts).")
+    assert "900123" not in result.stderr
+    assert result.stdout == f"Wrote {out}\n"
+
+
+def test_export_of_clean_returns_says_nothing_more(
+    tmp_path: Path, partnership_files: tuple[Path, Path], make_answers
+) -> None:
+    db = f"sqlite:///{tmp_path}/clean.db"
+    with Store.open(db) as store:
+        provision.install(store, *partnership_files)
+        store.save("c1", "alpha", make_answers(), author="Lead", based_on=None)
+    out = tmp_path / "c1.csv"
+    result = CliRunner().invoke(cli, ["export", "--cycle", "c1", "--db", db, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert out.exists()
+
+
+def test_the_demo_board_parameters_name_the_final_stage() -> None:
+    # the refusal keys on stage: final; the shipped board files must say so
+    final = params.load(config.ROOT / "parameters" / "demo-cse-2017-18-final.yaml")
+    assert isinstance(final, params.ReportParameters)
+    assert final.stage == "final"

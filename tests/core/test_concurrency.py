@@ -1,0 +1,240 @@
+"""Fifty processes saving to one store for a minute lose nothing (issue #7, "Tests").
+
+On a SQLite file and on PostgreSQL (``db_url``), ``PROCESSES`` separate Python processes
+(``concurrency_worker.py``, which imports only the workbook core) save for
+``DURATION`` seconds to one cycle: every process writes most often to the one hot
+return, and otherwise to its group's return (shared by ``PROCESSES / GROUPS``
+processes). Each loops latest -> change -> save(based_on=latest), starting again on a
+``ConflictError``, and reports every save it was told succeeded. Then:
+
+* no process crashed, and every one reported to the end;
+* no revision was reported twice, and every reported revision is stored with exactly
+  the reported content, author and ``based_on``;
+* each return's revisions are numbered 1..n with no gap or duplicate, and the store
+  holds as many revisions as were reported (none lost, none unreported);
+* SQLite's ``PRAGMA integrity_check`` is ok.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from concurrency_worker import digest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from workbook import provision, tables
+from workbook.responses import Answer
+from workbook.store import Store
+
+pytestmark = pytest.mark.slow
+
+DURATION = 60.0  # seconds of saving, as issue #7 asks
+PROCESSES = 50
+GROUPS = 5  # returns shared by PROCESSES / GROUPS processes each, besides the hot one
+WORKER = Path(__file__).with_name("concurrency_worker.py")
+CYCLE = "c1"
+HOT = "hot"
+START_TIMEOUT = 180.0  # fifty interpreters importing SQLAlchemy on a shared 2-core machine
+
+
+def group(index: int) -> str:
+    return f"group-{index}"
+
+
+@pytest.fixture
+def crowd_store(
+    db_url: str, write_yaml: Callable[..., Path], framework_data: Callable[..., dict[str, Any]]
+) -> str:
+    """``db_url`` holding cycle ``c1`` of ``test-fw``: the hot return and one per group."""
+    agencies = [HOT, *(group(i) for i in range(GROUPS))]
+    partnership = {
+        "kind": "partnership",
+        "id": "crowd",
+        "name": "Crowded partnership",
+        "agencies": [{"id": a, "name": f"Agency {a}", "sector": "health"} for a in agencies],
+        "cycles": [
+            {
+                "id": CYCLE,
+                "title": "Crowded cycle",
+                "framework": "test-fw",
+                "agencies": agencies,
+                "timetable": {
+                    "criteria_agreed": dt.date(2020, 1, 6),
+                    "returns_open": dt.date(2020, 2, 3),
+                    "returns_due": dt.date(2020, 3, 2),
+                },
+            }
+        ],
+    }
+    templates = write_yaml("crowd-templates/test-fw.yaml", framework_data()).parent
+    with Store.open(db_url) as store:
+        provision.install(store, write_yaml("crowd.yaml", partnership), templates)
+    return db_url
+
+
+def start_workers(url: str, tmp_path: Path) -> tuple[list[subprocess.Popen[bytes]], Path]:
+    go = tmp_path / "go"
+    workers = []
+    for index in range(PROCESSES):
+        returns = ",".join([HOT, group(index % GROUPS)])
+        out = tmp_path / f"writer-{index}.jsonl"
+        args = [
+            url,
+            CYCLE,
+            str(index),
+            returns,
+            str(out),
+            str(tmp_path / f"ready-{index}"),
+            str(go),
+        ]
+        with (tmp_path / f"writer-{index}.err").open("wb") as err:
+            workers.append(
+                subprocess.Popen(
+                    [sys.executable, str(WORKER), *args, str(DURATION)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                )
+            )
+    return workers, go
+
+
+def wait_ready(workers: list[subprocess.Popen[bytes]], tmp_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while len(list(tmp_path.glob("ready-*"))) < PROCESSES:
+        crashed = [w.args for w in workers if w.poll() is not None]
+        assert not crashed, f"writers exited before starting: {crashed}"
+        assert time.monotonic() < deadline, "the writers did not all start in time"
+        time.sleep(0.2)
+
+
+def stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait()
+
+
+def stored_revisions(store: Store) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every stored revision of the cycle with its author, based_on and content digest.
+
+    A revision stores only the answers that changed, so each return's content is folded
+    forward revision by revision, as ``Store.at`` does.
+    """
+    revision, answer = tables.revision, tables.answer
+    with store.engine.connect() as conn:
+        heads = conn.execute(
+            select(revision.c.agency_id, revision.c.number, revision.c.author, revision.c.based_on)
+            .where(revision.c.cycle_id == CYCLE)
+            .order_by(revision.c.agency_id, revision.c.number)
+        ).all()
+        rows = conn.execute(
+            select(revision.c.agency_id, revision.c.number, answer)
+            .join(answer, answer.c.revision_id == revision.c.id)
+            .where(revision.c.cycle_id == CYCLE)
+        ).all()
+    changed: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    for row in rows:
+        changed[(row.agency_id, row.number)].append(row)
+    found = {}
+    content: dict[str, dict[str, Answer]] = defaultdict(dict)
+    for head in heads:
+        key = (head.agency_id, head.number)
+        assert key not in found, f"revision {key} is stored twice"
+        state = content[head.agency_id]
+        for row in changed[key]:
+            state[row.criterion_id] = Store._answer(row)  # the store's own decoding
+            if state[row.criterion_id].is_empty:
+                del state[row.criterion_id]
+        found[key] = {"author": head.author, "based_on": head.based_on, "digest": digest(state)}
+    return found
+
+
+def check_and_report(url: str, tmp_path: Path, workers: list[subprocess.Popen[bytes]]) -> None:
+    crashed = {}
+    for index, worker in enumerate(workers):
+        errors = (tmp_path / f"writer-{index}.err").read_text(errors="replace")
+        if worker.returncode != 0 or "Traceback" in errors:
+            crashed[index] = (worker.returncode, errors[-2000:])
+    assert not crashed, f"writers crashed: {crashed}"
+
+    reported: dict[tuple[str, int], dict[str, Any]] = {}
+    totals: Counter[str] = Counter()
+    rounds = 0
+    for index in range(PROCESSES):
+        lines = (tmp_path / f"writer-{index}.jsonl").read_text().splitlines()
+        summary = json.loads(lines[-1])
+        assert "summary" in summary, f"writer {index} did not finish its report"
+        totals.update(summary["summary"])
+        rounds += summary["rounds"]
+        for line in lines[:-1]:
+            record = json.loads(line)
+            key = (record["agency"], record["revision"])
+            assert key not in reported, f"revision {key} was reported to two writers"
+            reported[key] = record
+
+    with Store.open(url) as store:
+        stored = stored_revisions(store)
+        for key, record in reported.items():
+            assert key in stored, f"reported revision {key} is not in the store"
+            assert stored[key]["digest"] == record["digest"], f"revision {key} has other content"
+            assert stored[key]["author"] == record["author"]
+            assert stored[key]["based_on"] == record["based_on"]
+        per_return = Counter(agency for agency, _ in stored)
+        for agency, count in per_return.items():
+            numbers = sorted(n for a, n in stored if a == agency)
+            assert numbers == list(range(1, count + 1)), f"{agency}: numbers not 1..{count}"
+        assert len(stored) == len(reported) == totals["saved"]
+        # the public API agrees with the fold: each return's latest and a sample of the rest
+        sample = random.Random(7).sample(sorted(stored), k=min(20, len(stored)))
+        latest = [(agency, count) for agency, count in per_return.items()]
+        for agency, number in {*sample, *latest}:
+            assert (
+                digest(store.at(CYCLE, agency, number).answers)
+                == stored[(agency, number)]["digest"]
+            )
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(make_url(url).database)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        finally:
+            conn.close()
+
+    engine = url.split(":", 1)[0]
+    print(
+        f"\n{engine}: {PROCESSES} processes for {DURATION:.0f} s: {rounds} rounds, "
+        f"{totals['saved']} saves ({totals['saved'] / DURATION:.1f}/s), "
+        f"{totals['conflicts']} conflicts, other refusals "
+        f"{ {k: v for k, v in totals.items() if k not in {'saved', 'conflicts'}} }; "
+        f"revisions per return {dict(sorted(per_return.items()))}; all verified"
+    )
+
+
+def test_fifty_processes_saving_for_a_minute_lose_nothing(crowd_store: str, tmp_path: Path) -> None:
+    started = time.monotonic()
+    workers, go = start_workers(crowd_store, tmp_path)
+    try:
+        wait_ready(workers, tmp_path)
+        ready = time.monotonic()
+        go.touch()
+        for worker in workers:
+            worker.wait(timeout=DURATION + 120)
+        done = time.monotonic()
+    finally:
+        stop(workers)
+    check_and_report(crowd_store, tmp_path, workers)
+    print(
+        f"  (all started in {ready - started:.0f} s; the last round ended "
+        f"{done - ready - DURATION:.1f} s after the minute)"
+    )

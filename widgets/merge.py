@@ -1,0 +1,460 @@
+"""Someone else saved the return this page is editing (issue #7): keep or merge, never overwrite.
+
+When a save is refused with ``ConflictError``, :func:`start_merge` compares what the page
+shows with the revision it was based on and the latest revision
+(:func:`workbook.merge.compare`). ``FormModel`` takes the fields only they changed into the
+page; a :class:`MergeModel` holds the fields both pages changed until the user decides
+each one ("Keep mine" or "Use theirs"), and :class:`MergeView` shows both values side by
+side, in words, with who saved theirs and when. If they submitted the return meanwhile it
+is read-only, so the page offers the user's unsaved text to copy instead of saving it.
+
+Accessibility: every state is told in words (never by colour); decisions are ordinary
+buttons whose text names the criterion and field; after each decision focus moves to the
+next undecided one, then to "Save the merged return".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as ipw
+from traitlets import Dict, Int, List, Unicode, observe
+
+from widgets.base import Model, View
+from widgets.criterion import Look
+from widgets.history import describe_changes, field_name
+from workbook.errors import StorageError
+from workbook.framework import Framework
+from workbook.merge import Comparison, FieldConflict, Side, compare, in_words
+from workbook.responses import Answers, Status
+from workbook.store import ReturnState, RevisionInfo, Store
+
+if TYPE_CHECKING:
+    from widgets.form_model import FormModel
+
+DECIDING, LOCKED, MERGED = "deciding", "locked", "merged"
+FOCUS_DELAY = 0.5
+"""Seconds before focusing a widget just sent to the browser (it has no view until then)."""
+
+MESSAGES = {
+    "decide": (
+        "Not saved yet: {who} while you were working. {count} {answers} changed on both "
+        "pages: under 'Someone else saved this return', choose 'Keep mine' or 'Use theirs' "
+        "for each, then 'Save the merged return'. Nothing has been overwritten."
+    ),
+    "waiting": (
+        "Not saved yet: {left} of the answers changed on both pages still {need} a choice "
+        "('Keep mine' or 'Use theirs'); then choose 'Save the merged return'."
+    ),
+    "locked": (
+        "Not saved: {who}, so it is read-only now. Your unsaved changes are listed under "
+        "'This return was submitted while you were working', for you to copy."
+    ),
+    "locked_nothing": "{who}, so it is read-only now. You had no unsaved changes.",
+    "not_submitted": (
+        "Not submitted: {who} while you were working. Their changes are now on this page "
+        "with yours (see 'Merged with someone else's changes'); check them, then choose "
+        "'Submit the return' again."
+    ),
+    "saved": "Saved the merged return at {time}.",
+    "nothing": "There is nothing to merge: no one else has saved this return since you opened it.",
+}
+
+CSS = """<style>
+.wb-form .wb-merge {border: 3px solid #0b0c0c; padding: 4px 12px; margin: 8px 0;}
+.wb-form .wb-merge-item {border-top: 1px solid #b1b4b6; margin-top: 8px;}
+.wb-form table.wb-merge-values {border-collapse: collapse; width: 100%; table-layout: fixed;}
+.wb-form table.wb-merge-values th, .wb-form table.wb-merge-values td {
+  border: 1px solid #b1b4b6; padding: 4px 8px; text-align: left; vertical-align: top;
+  white-space: pre-wrap;}
+</style>"""
+
+
+def _names(people: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return people[0] if len(people) == 1 else ", ".join(people[:-1]) + " and " + people[-1]
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+class MergeModel(Model):
+    """A save refused because someone else saved first, and what the user decides.
+
+    Parameters
+    ----------
+    comparison
+        Base, mine and theirs compared (:func:`workbook.merge.compare`).
+    theirs
+        The latest revision.
+    revisions
+        The revisions saved since the page's base, oldest first.
+    framework
+        The framework answered (labels and rating words).
+    labels
+        Short criterion names by id, in framework order.
+    when
+        How to show a save time.
+    apply
+        Puts a decided value on the page: ``apply(criterion_id, **{field: value})``.
+    submitting
+        The refused save was a submission.
+    """
+
+    state = Unicode(DECIDING, help="'deciding', 'locked' (they submitted it) or 'merged'.")
+    title = Unicode("")
+    summary = Unicode("")
+    entries: List[dict[str, str]] = List(
+        help="One per field both pages changed: key, title, mine, theirs, theirs_by."
+    )
+    choices = Dict(help="'mine' or 'theirs' by entry key ('criterion/field').")
+    undecided = Int(0)
+    copy_text = Unicode("", help="The user's unsaved changes in words, when it is locked.")
+
+    def __init__(
+        self,
+        comparison: Comparison,
+        theirs: ReturnState,
+        revisions: Sequence[RevisionInfo],
+        *,
+        framework: Framework,
+        labels: Mapping[str, str],
+        when: Callable[[dt.datetime], str],
+        apply: Callable[..., None],
+        submitting: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.comparison = comparison
+        self.theirs = theirs
+        self.revisions = list(revisions)
+        self.framework = framework
+        self.labels = dict(labels)
+        self.when = when
+        self.apply = apply
+        self.submitting = submitting
+        self.conflicts = {f"{c.criterion}/{c.field}": c for c in comparison.conflicts}
+        by: dict[tuple[str, str], RevisionInfo] = {}  # who last changed each field
+        for revision in self.revisions:
+            for criterion_id, names in revision.changes.items():
+                for name in names:
+                    by[(criterion_id, name)] = revision
+        self.entries = [self._entry(key, c, by.get(c.key)) for key, c in self.conflicts.items()]
+        self.undecided = len(self.conflicts)
+        if not theirs.status.editable:
+            self.copy_text = self._mine_in_words()
+        self.state = (
+            LOCKED if not theirs.status.editable else DECIDING if self.conflicts else MERGED
+        )
+        self._describe()
+
+    # -- facts ---------------------------------------------------------------------------
+
+    @property
+    def who(self) -> str:
+        """Who saved since this page's base, and when: "Sam saved this return at 14:03 ..."."""
+        theirs, when = self.theirs, self.when(self.theirs.saved_at)
+        if theirs.status == Status.SUBMITTED:
+            return f"{theirs.author} submitted this return at {when} (revision {theirs.revision})"
+        authors = list(dict.fromkeys(r.author for r in self.revisions)) or [theirs.author]
+        times = f" {len(self.revisions)} times, last" if len(self.revisions) > 1 else ""
+        return f"{_names(authors)} saved this return{times} at {when} (revision {theirs.revision})"
+
+    def _title(self, criterion_id: str, name: str) -> str:
+        label = self.labels.get(criterion_id, criterion_id)
+        return f"{label}, {field_name(self.framework, name)}"
+
+    def _entry(self, key: str, c: FieldConflict, by: RevisionInfo | None) -> dict[str, str]:
+        author, saved, number = (
+            (by.author, by.saved_at, by.number)
+            if by
+            else (self.theirs.author, self.theirs.saved_at, self.theirs.revision)
+        )
+        return {
+            "key": key,
+            "title": self._title(c.criterion, c.field),
+            "mine": in_words(self.framework, c.field, c.mine),
+            "theirs": in_words(self.framework, c.field, c.theirs),
+            "theirs_by": f"saved by {author} at {self.when(saved)} (revision {number})",
+        }
+
+    def _mine_in_words(self) -> str:
+        mine = self.comparison.mine
+        return "\n\n".join(
+            f"{self._title(cid, name)}:\n"
+            + in_words(self.framework, name, getattr(mine[cid], name) if cid in mine else None)
+            for cid, names in self.comparison.mine_changed().items()
+            for name in names
+        )
+
+    # -- deciding ------------------------------------------------------------------------
+
+    def choose(self, criterion_id: str, name: str, side: Side) -> None:
+        """Decide one field both pages changed; the page shows the chosen value at once.
+
+        Parameters
+        ----------
+        criterion_id, name
+            The criterion and field (an entry's key is ``"criterion/field"``).
+        side
+            ``"mine"`` (as typed on this page) or ``"theirs"`` (as they saved it).
+        """
+        key = f"{criterion_id}/{name}"
+        if self.state != DECIDING or key not in self.conflicts:
+            return
+        conflict = self.conflicts[key]
+        self.apply(criterion_id, **{name: conflict.mine if side == "mine" else conflict.theirs})
+        self.choices = {**self.choices, key: side}
+        self.undecided = len(self.conflicts) - len(self.choices)
+
+    def choose_all(self, side: Side) -> None:
+        """Decide every field both pages changed the same way ("Keep all mine", ...)."""
+        for conflict in self.conflicts.values():
+            self.choose(conflict.criterion, conflict.field, side)
+
+    # -- in words ------------------------------------------------------------------------
+
+    def _changes(self, changes: Mapping[str, Sequence[str]]) -> str:
+        return describe_changes(self.framework, changes, self.labels)
+
+    @observe("state")
+    def _describe(self, _change: object = None) -> None:
+        c = self.comparison
+        taken = f" Their changes are now on this page: {self._changes(c.taken)}." * bool(c.taken)
+        kept = f" Your changes are kept: {self._changes(c.kept)}." * bool(c.kept)
+        resubmit = (
+            " The return has not been submitted: once this is saved, choose 'Submit the "
+            "return' again." * self.submitting
+        )
+        if self.state == LOCKED:
+            self.title = "This return was submitted while you were working"
+            self.summary = (
+                f"{self.who}, so it is read-only now and the changes you made on this page "
+                "were not saved. They are below: select the text and copy it to keep it. "
+                "The MASE chair can reopen the return. Then choose 'Show the submitted return'."
+            )
+        elif self.state == DECIDING:
+            count = len(self.conflicts)
+            self.title = "Someone else saved this return while you were working"
+            self.summary = (
+                f"{self.who}. Nothing has been overwritten.{taken}{kept} "
+                f"{_plural(count, 'answer was', 'answers were')} changed on both pages: "
+                "for each, keep yours or use theirs, then choose 'Save the merged return'."
+                f"{resubmit}"
+            )
+        else:
+            chose = ""
+            if self.choices:
+                kept_mine = [e["title"] for e in self.entries if self.choices[e["key"]] == "mine"]
+                used = [e["title"] for e in self.entries if self.choices[e["key"]] == "theirs"]
+                chose = f" You kept yours for {'; '.join(kept_mine)}." * bool(
+                    kept_mine
+                ) + f" You used theirs for {'; '.join(used)}." * bool(used)
+            self.title = "Merged with someone else's changes"
+            self.summary = f"{self.who}.{taken}{kept}{chose}{resubmit}"
+
+
+def start_merge(
+    store: Store,
+    cycle_id: str,
+    agency_id: str,
+    based_on: int | None,
+    mine: Answers,
+    **kwargs: Any,
+) -> MergeModel:
+    """Compare the page with its base and the latest revision, after a refused save.
+
+    Raises ``StorageError`` when the store cannot be read.
+
+    Parameters
+    ----------
+    store
+        Where the return is kept.
+    cycle_id, agency_id
+        The return.
+    based_on
+        The revision the page was based on (None: nothing was saved when it opened).
+    mine
+        What the page shows.
+    **kwargs
+        Passed on to :class:`MergeModel` (framework, labels, when, apply, submitting).
+    """
+    base = store.at(cycle_id, agency_id, based_on).answers if based_on else {}
+    theirs = store.latest(cycle_id, agency_id)
+    if theirs is None:
+        raise StorageError("unknown", what="return", key=f"{cycle_id}/{agency_id}", hint="")
+    revisions = [
+        r
+        for r in store.history(cycle_id, agency_id)
+        if (based_on or 0) < r.number <= theirs.revision
+    ]
+    comparison = compare(base, mine, theirs.answers, order=list(kwargs.get("labels", ())))
+    return MergeModel(comparison, theirs, revisions, **kwargs)
+
+
+def _values_html(entry: Mapping[str, str]) -> str:
+    return (
+        f"<h4>{escape(entry['title'])}</h4>"
+        '<table class="wb-merge-values"><thead><tr>'
+        '<th scope="col">Yours (on this page, not saved)</th>'
+        f'<th scope="col">Theirs ({escape(entry["theirs_by"])})</th>'
+        "</tr></thead><tbody><tr>"
+        f"<td>{escape(entry['mine'])}</td><td>{escape(entry['theirs'])}</td>"
+        "</tr></tbody></table>"
+    )
+
+
+def _decision_html(side: str | None) -> str:
+    words = {"mine": "keep yours", "theirs": "use theirs"}.get(side or "", "not made yet")
+    return f'<p class="wb-merge-decision"><strong>Decision: {words}.</strong></p>'
+
+
+class MergeView(View["FormModel"]):
+    """The panel under the form's bar while a merge is pending or just done.
+
+    Parameters
+    ----------
+    model
+        The form.
+    look
+        Shared layouts and styles.
+    focus_after
+        Where focus goes when the note is closed (the form's "Save now").
+    """
+
+    def __init__(
+        self,
+        model: FormModel,
+        look: Look,
+        focus_after: ipw.Button | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.look = look
+        self.focus_after = focus_after
+        self.merge: MergeModel | None = None
+        super().__init__(model, layout=ipw.Layout(width="100%", display="none"), **kwargs)
+
+    def render(self) -> None:
+        self.add_class("wb-merge")
+        self.buttons: dict[str, tuple[ipw.Button, ipw.Button]] = {}
+        self.decisions: dict[str, ipw.HTML] = {}
+        self.model.observe(self._draw, names="merge")
+        self._draw()
+
+    def _focus_soon(self, widget: ipw.DOMWidget) -> None:
+        # a widget sent to the browser a moment ago has no view yet to take the focus
+        self.model.autosave.schedule(FOCUS_DELAY, widget.focus)
+
+    def _draw(self, change: dict[str, Any] | None = None) -> None:
+        if self.merge is not None:
+            self.merge.unobserve(self._draw_state, names="state")
+            self.merge.unobserve(self._show_choices, names="choices")
+        self.merge = merge = self.model.merge
+        if merge is None:
+            self.children: list[ipw.Widget] = []
+            self.layout.display = "none"
+            if change is not None and self.focus_after is not None:
+                self.focus_after.focus()
+            return
+        merge.observe(self._draw_state, names="state")
+        merge.observe(self._show_choices, names="choices")
+        self._draw_state()
+
+    def _draw_state(self, _change: object = None) -> None:
+        merge, look = self.merge, self.look
+        assert merge is not None
+        self.layout.display = None
+        self.buttons, self.decisions = {}, {}
+        head = look.html(CSS + f"<h3>{escape(merge.title)}</h3><p>{escape(merge.summary)}</p>")
+        if merge.state == LOCKED:
+            self.copy_box = ipw.Textarea(
+                merge.copy_text,
+                description="Your changes that were not saved, to copy",
+                rows=min(12, merge.copy_text.count("\n") + 2),
+                layout=look.stacked,
+                style=look.text_style,
+            )
+            self.show_theirs = look.button("Show the submitted return")
+            self.show_theirs.on_click(lambda _b: self.model.load())
+            self.children = [head, self.copy_box, self.show_theirs]
+            self._focus_soon(self.copy_box)
+        elif merge.state == MERGED:
+            self.close_button = look.button("Close this note")
+            self.close_button.on_click(lambda _b: setattr(self.model, "merge", None))
+            self.children = [head, self.close_button]
+            self._focus_soon(self.close_button)
+        else:
+            self.children = [head, *self._deciding(merge)]
+            first = next(iter(self.buttons.values()), None)
+            if first is not None:
+                self._focus_soon(first[0])
+
+    def _deciding(self, merge: MergeModel) -> list[ipw.Widget]:
+        look = self.look
+        self.left = look.html()
+        self.keep_all = look.button("Keep all mine")
+        self.keep_all.on_click(lambda _b: self._decide_all("mine"))
+        self.use_all = look.button("Use all theirs")
+        self.use_all.on_click(lambda _b: self._decide_all("theirs"))
+        items: list[ipw.Widget] = []
+        for entry in merge.entries:
+            key, title = entry["key"], entry["title"]
+            keep = look.button(f"Keep mine ({title})")
+            use = look.button(f"Use theirs ({title})")
+            keep.on_click(lambda _b, key=key: self._decide(key, "mine"))
+            use.on_click(lambda _b, key=key: self._decide(key, "theirs"))
+            self.buttons[key] = (keep, use)
+            self.decisions[key] = look.html()
+            item = ipw.VBox(
+                [
+                    look.html(_values_html(entry)),
+                    self.decisions[key],
+                    ipw.HBox([keep, use], layout=look.row),
+                ],
+                layout=look.full,
+            )
+            item.add_class("wb-merge-item")
+            item.add_class(f"wb-merge-{key.replace('/', '-')}")  # lets tests find one
+            items.append(item)
+        self.save_button = look.button("Save the merged return")
+        self.save_button.on_click(lambda _b: self.model.save_merged())
+        self._show_choices()
+        return [
+            self.left,
+            ipw.HBox([self.keep_all, self.use_all], layout=look.row),
+            *items,
+            self.save_button,
+        ]
+
+    def _show_choices(self, _change: object = None) -> None:
+        merge = self.merge
+        if merge is None or merge.state != DECIDING:
+            return
+        for key, html in self.decisions.items():
+            html.value = _decision_html(merge.choices.get(key))
+        total = len(merge.conflicts)
+        self.left.value = (
+            f'<p role="status">{merge.undecided} of {total} still to decide.</p>'
+            if merge.undecided
+            else "<p role=\"status\">All decided: choose 'Save the merged return'.</p>"
+        )
+
+    def _decide(self, key: str, side: Side) -> None:
+        merge = self.merge
+        if merge is None:
+            return
+        criterion_id, name = key.split("/", 1)
+        merge.choose(criterion_id, name, side)
+        keys = list(self.buttons)
+        after = keys[keys.index(key) + 1 :] + keys[: keys.index(key)]
+        following = [k for k in after if k not in merge.choices]
+        (self.buttons[following[0]][0] if following else self.save_button).focus()
+
+    def _decide_all(self, side: Side) -> None:
+        if self.merge is not None:
+            self.merge.choose_all(side)
+            self.save_button.focus()
