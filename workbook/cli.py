@@ -224,12 +224,29 @@ def template(db: str | None, cycle_id: str, agency_id: str, output: Path, blank:
 )
 @click.option("--check", is_flag=True, help="Report problems and changes; save nothing.")
 @click.option("--submit", is_flag=True, help="Submit the return (refused unless complete).")
-def import_cmd(file: Path, db: str | None, author: str | None, check: bool, submit: bool) -> None:
+@click.option(
+    "--despite-personal-data",
+    is_flag=True,
+    help="Submit even if some text looks like personal data (it is still listed).",
+)
+def import_cmd(
+    file: Path,
+    db: str | None,
+    author: str | None,
+    check: bool,
+    submit: bool,
+    despite_personal_data: bool,
+) -> None:
     """Import a filled return workbook as a new revision of that agency's return."""
     with _open(db) as store:
         try:
             result = xlsx_import.import_return(
-                store, file, author=author, check=check, submit=submit
+                store,
+                file,
+                author=author,
+                check=check,
+                submit=submit,
+                despite_personal_data=despite_personal_data,
             )
         except SpreadsheetError as exc:
             for problem in exc.problems[:MAX_PROBLEMS]:

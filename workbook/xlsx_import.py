@@ -16,6 +16,7 @@ from pathlib import Path
 from workbook import xlsx_layout as L
 from workbook.errors import STORAGE_MESSAGES, Problem, SpreadsheetError, StorageError
 from workbook.framework import Framework
+from workbook.personal_data import passages, scan_answers
 from workbook.responses import Answer, Status, missing_for_submission
 from workbook.store import ReturnState, Store
 from workbook.xlsx_read import (
@@ -113,6 +114,15 @@ def _warnings(facts: FileFacts, current: ReturnState | None) -> tuple[str, ...]:
     )
 
 
+def _personal_data(framework: Framework, answers: dict[str, Answer]) -> tuple[str, ...]:
+    """One masked line per passage that looks like personal data about a person."""
+    return tuple(
+        f"{f.criterion}, {f.field_label(framework)}: looks like {f.finding.kind.phrase}: "
+        f'"{f.finding.excerpt}"'
+        for f in scan_answers(framework, answers)
+    )
+
+
 def _keep_carried_forward(
     answers: dict[str, Answer], current: ReturnState | None
 ) -> dict[str, Answer]:
@@ -138,6 +148,7 @@ def import_return(
     submit: bool = False,
     expect_cycle: str | None = None,
     expect_agency: str | None = None,
+    despite_personal_data: bool = False,
 ) -> ImportResult:
     """Check a filled return workbook and save it as a new revision of its return.
 
@@ -157,6 +168,9 @@ def import_return(
         Submit the return (refused, with located problems, unless it is complete).
     expect_cycle, expect_agency
         Refuse a file made for another cycle or agency (the form's upload sets these).
+    despite_personal_data
+        Submit even though some text looks like personal data (it is still warned about),
+        as the form's "Submit anyway" does.
 
     Raises
     ------
@@ -188,6 +202,21 @@ def import_return(
     if out.problems:
         raise SpreadsheetError(source, out.problems)
     answers = _keep_carried_forward(parsed.answers, current)
+    personal = _personal_data(framework, answers)
+    if submit and personal and not despite_personal_data:
+        raise SpreadsheetError(
+            source,
+            [
+                Problem(
+                    source,
+                    "personal data",
+                    f"not submitted: {passages(len(personal))} like personal data about a "
+                    "person; returns should describe services, not people. Edit them, or "
+                    "import with --despite-personal-data",
+                ),
+                *(Problem(source, "personal data", line) for line in personal),
+            ],
+        )
     before = current.answers if current else {}
     changed = tuple(
         c.id
@@ -205,7 +234,7 @@ def import_return(
         revision=None,
         status=status,
         changed=changed,
-        warnings=_warnings(facts, current),
+        warnings=_warnings(facts, current) + personal,
         answers=answers,
     )
     if check or (current is None and not submit and all(a.is_empty for a in answers.values())):

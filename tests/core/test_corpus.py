@@ -81,25 +81,6 @@ def test_every_builder_is_named_in_the_manifest() -> None:
 # ------------------------------------------------------------------ templates (YAML)
 
 
-def enormous_file(tmp_path: Path) -> Path:
-    """12,000 criteria: 1.2 MB, past the 1 MB a template may have."""
-    rows = "".join(
-        f"  - {{id: c-{n}, heading: h, prompt: 'Question {n}, padded out to about a hundred "
-        f"bytes per line'}}\n"
-        for n in range(12_000)
-    )
-    path = tmp_path / "enormous.yaml"
-    path.write_text(_SMALL_HEAD + rows, "utf-8")
-    return path
-
-
-def enormous_line(tmp_path: Path) -> Path:
-    """A criterion whose prompt is one 200,000-character line."""
-    path = tmp_path / "enormous-line.yaml"
-    path.write_text(_SMALL_HEAD + "  - {id: c-1, heading: h, prompt: " + "x" * 200_000 + "}\n")
-    return path
-
-
 _SMALL_HEAD = """\
 id: big
 title: Big
@@ -116,6 +97,28 @@ description: The criteria follow on line 14.
 criteria:
 """
 
+
+def enormous_file(tmp_path: Path) -> Path:
+    """12,000 criteria: 1.2 MB, past the 1 MB a template may have."""
+    rows = "".join(
+        f"  - {{id: c-{n}, heading: h, prompt: 'Question {n}, padded out to about a hundred "
+        f"bytes per line'}}\n"
+        for n in range(12_000)
+    )
+    path = tmp_path / "enormous.yaml"
+    path.write_text(_SMALL_HEAD + rows, "utf-8")
+    return path
+
+
+def enormous_line(tmp_path: Path) -> Path:
+    """A criterion whose prompt is one 200,000-character line."""
+    path = tmp_path / "enormous-line.yaml"
+    path.write_text(
+        _SMALL_HEAD + "  - {id: c-1, heading: h, prompt: " + "x" * 200_000 + "}\n", "utf-8"
+    )
+    return path
+
+
 TEMPLATE_BUILDERS: dict[str, Callable[[Path], Path]] = {
     "enormous_file": enormous_file,
     "enormous_line": enormous_line,
@@ -125,7 +128,7 @@ TEMPLATE_BUILDERS: dict[str, Callable[[Path], Path]] = {
 def _input_file(case: Any, tmp_path: Path) -> Path:
     if "builder" in case.raw:
         return TEMPLATE_BUILDERS[case.raw["builder"]](tmp_path)
-    return case.file
+    return Path(case.file)
 
 
 def _problems(error: WorkbookError) -> str:
@@ -238,6 +241,8 @@ def test_a_notebook_path_with_the_right_name_runs_only_the_notebook_in_notebooks
 # ------------------------------------------------------------------ spreadsheet returns
 
 PLACEHOLDER = "CORPUS-PLACEHOLDER"
+Builder = Callable[[bytes, Any], bytes]
+"""Makes a bad return from the blank template's bytes and the case."""
 
 
 def _edit(data: bytes, change: Callable[[Any], None]) -> bytes:
@@ -260,7 +265,7 @@ def _replace_in_parts(data: bytes, old: str, new: str) -> bytes:
     return out.getvalue()
 
 
-def _cell(sheet: str, coordinate: str, value: Any, *, as_text: bool = True) -> Callable:
+def _cell(sheet: str, coordinate: str, value: Any, *, as_text: bool = True) -> Builder:
     def change(wb: Any) -> None:
         if as_text:
             L.set_text(wb[sheet][coordinate], value)
@@ -270,7 +275,7 @@ def _cell(sheet: str, coordinate: str, value: Any, *, as_text: bool = True) -> C
     return lambda data, _case: _edit(data, change)
 
 
-def _action(due: Any, *, as_text: bool) -> Callable:
+def _action(due: Any, *, as_text: bool) -> Builder:
     def change(wb: Any) -> None:
         ws = wb[L.ACTIONS_SHEET]
         for coordinate, text in (("A2", "p-1"), ("B2", "Train staff"), ("C2", "Lead")):
@@ -283,7 +288,7 @@ def _action(due: Any, *, as_text: bool) -> Callable:
     return lambda data, _case: _edit(data, change)
 
 
-def _placeholder_cell(length: int) -> Callable:
+def _placeholder_cell(length: int) -> Builder:
     def build(data: bytes, _case: Any) -> bytes:
         data = _edit(data, lambda wb: L.set_text(wb["Prevent"]["E4"], PLACEHOLDER))
         return _replace_in_parts(data, PLACEHOLDER, "A" * length)
@@ -294,6 +299,12 @@ def _placeholder_cell(length: int) -> Callable:
 def _raw_text(wb: Any) -> None:
     cell = wb["Prevent"]["E4"]
     cell.value = "before_x0000_after"  # as Excel writes a NUL: not escaped by set_text
+    cell.data_type = "s"
+
+
+def _raw_cycle(wb: Any) -> None:
+    cell = wb[L.META_SHEET]["B5"]
+    cell.value = "c1_x0000_"
     cell.data_type = "s"
 
 
@@ -311,7 +322,7 @@ def typed_answers(data: bytes, case: Any) -> bytes:
     return _edit(data, change)
 
 
-SHEET_BUILDERS: dict[str, Callable[[bytes, Any], bytes]] = {
+SHEET_BUILDERS: dict[str, Builder] = {
     "formula_hyperlink": _cell(
         "Prevent", "E4", '=HYPERLINK("http://evil.example","click")', as_text=False
     ),
@@ -322,6 +333,7 @@ SHEET_BUILDERS: dict[str, Callable[[bytes, Any], bytes]] = {
     "date_boolean": _action(True, as_text=False),
     "hidden_sheet_changed": _cell(L.META_SHEET, "B6", "gamma"),
     "hidden_revision": _cell(L.META_SHEET, "B7", "-1"),
+    "hidden_sheet_nul": lambda data, _c: _edit(data, _raw_cycle),
     "hidden_sheet_deleted": lambda data, _c: _edit(data, lambda wb: wb.remove(wb[L.META_SHEET])),
     "sheet_deleted": lambda data, _c: _edit(data, lambda wb: wb.remove(wb["Identify"])),
     "merged_cells": lambda data, _c: _edit(data, lambda wb: wb["Prevent"].merge_cells("E4:F4")),
@@ -391,7 +403,9 @@ def test_spreadsheet_text_is_kept_and_exported_guarded(
     name, data = _spreadsheet(case, blank_return)
     result = import_return(store, data, filename=name)
     assert result.saved
-    answers = store.latest("c1", "alpha").answers
+    state = store.latest("c1", "alpha")
+    assert state is not None
+    answers = state.answers
     assert answers["i-1"].rating == "amber"
     typed = case["answers"]
     for criterion, fields in typed.items():

@@ -60,7 +60,7 @@ class Case:
     @property
     def file(self) -> Path:
         """The input file in the corpus folder."""
-        return CORPUS / self.raw["file"]
+        return CORPUS / str(self.raw["file"])
 
     @property
     def expect(self) -> list[str]:
@@ -70,7 +70,8 @@ class Case:
 
 def manifest() -> dict[str, Any]:
     """The manifest as plain data."""
-    return YAML(typ="safe", pure=True).load(MANIFEST.read_text(encoding="utf-8"))
+    data: dict[str, Any] = YAML(typ="safe", pure=True).load(MANIFEST.read_text("utf-8"))
+    return data
 
 
 def cases(*categories: str) -> list[Case]:
