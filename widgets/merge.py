@@ -208,8 +208,9 @@ class MergeModel(Model):
             return
         conflict = self.conflicts[key]
         self.apply(criterion_id, **{name: conflict.mine if side == "mine" else conflict.theirs})
-        self.choices = {**self.choices, key: side}
-        self.undecided = len(self.conflicts) - len(self.choices)
+        choices = {**self.choices, key: side}
+        self.undecided = len(self.conflicts) - len(choices)  # before the view hears of it
+        self.choices = choices
 
     def choose_all(self, side: Side) -> None:
         """Decide every field both pages changed the same way ("Keep all mine", ...)."""
@@ -264,6 +265,8 @@ def start_merge(
     agency_id: str,
     based_on: int | None,
     mine: Answers,
+    *,
+    labels: Mapping[str, str],
     **kwargs: Any,
 ) -> MergeModel:
     """Compare the page with its base and the latest revision, after a refused save.
@@ -280,8 +283,10 @@ def start_merge(
         The revision the page was based on (None: nothing was saved when it opened).
     mine
         What the page shows.
+    labels
+        Short criterion names by id, in framework order (the order decisions are asked).
     **kwargs
-        Passed on to :class:`MergeModel` (framework, labels, when, apply, submitting).
+        Passed on to :class:`MergeModel` (framework, when, apply, submitting).
     """
     base = store.at(cycle_id, agency_id, based_on).answers if based_on else {}
     theirs = store.latest(cycle_id, agency_id)
@@ -292,8 +297,8 @@ def start_merge(
         for r in store.history(cycle_id, agency_id)
         if (based_on or 0) < r.number <= theirs.revision
     ]
-    comparison = compare(base, mine, theirs.answers, order=list(kwargs.get("labels", ())))
-    return MergeModel(comparison, theirs, revisions, **kwargs)
+    comparison = compare(base, mine, theirs.answers, order=list(labels))
+    return MergeModel(comparison, theirs, revisions, labels=labels, **kwargs)
 
 
 def _values_html(entry: Mapping[str, str]) -> str:

@@ -40,7 +40,7 @@ def test_the_same_field_changed_alike_on_both_sides_is_no_conflict() -> None:
     assert result.merged == both
 
 
-def test_both_changed_one_field_differently_is_a_conflict_decided_either_way() -> None:
+def test_both_changed_one_field_differently_is_a_conflict() -> None:
     mine = {**BASE, "p-1": Answer(rating="green", evidence="Audit 2019")}
     theirs = {**BASE, "p-1": Answer(rating="red", evidence="Audit 2019, redone")}
 

@@ -151,19 +151,17 @@ def test_someone_elses_save_is_not_overwritten(make_model, form_store: Store) ->
     )
     model.set_answer("p-2", rating="amber")
 
-    assert not model.save()
-    assert model.conflict
-    assert "someone else saved this return (revision 2)" in model.message
-    assert "Their work has not been overwritten" in model.message
-    assert model.save_state == "Not saved: changed by someone else"
-    assert form_store.latest("c2", "alpha").answers == {"p-1": Answer(rating="green")}
-    model.set_answer("p-2", rating="red")  # no autosave while in conflict
-    assert not model.autosave.pending
-
-    assert model.load()  # "Load the latest version"
+    # refused, then their change is merged into the page and saved with mine (issue #7;
+    # test_form_merge has the cases that need the user's choice)
+    assert model.save(), model.message
     assert not model.conflict
-    assert model.based_on == 2
+    latest = form_store.latest("c2", "alpha")
+    assert latest.revision == 3
+    assert form_store.history("c2", "alpha")[-1].based_on == 2
+    assert latest.answers == {"p-1": Answer(rating="green"), "p-2": Answer(rating="amber")}
     assert model.criteria["p-1"].rating == "green"
+    assert model.merge.title == "Merged with someone else's changes"
+    assert "Colleague saved this return" in model.merge.summary
 
 
 def test_submit_lists_what_is_missing_in_words(make_model, form_store: Store) -> None:

@@ -1,4 +1,4 @@
-"""One FormModel journey on each database: edit, autosave, conflict, submit, reopen.
+"""One FormModel journey on each database: edit, autosave, merge, submit, reopen.
 
 The other form tests run on SQLite only; this one checks nothing in the widget layer
 depends on the engine (PostgreSQL returns aware timestamps, SQLite naive ones).
@@ -29,11 +29,13 @@ def test_journey(form_store: Store, form_scheduler) -> None:
 
     form_store.save("c2", "alpha", {"p-1": Answer(rating="red")}, author="Other", based_on=1)
     model.set_answer("p-2", rating="amber")
-    form_scheduler.advance(3)
-    assert model.conflict
-    assert form_store.latest("c2", "alpha").revision == 2
+    form_scheduler.advance(3)  # refused, merged with theirs (no overlap) and saved: #7
+    assert not model.conflict
+    latest = form_store.latest("c2", "alpha")
+    assert latest.revision == 3
+    assert latest.answers == {"p-1": Answer(rating="red"), "p-2": Answer(rating="amber")}
+    assert model.criteria["p-1"].evidence == ""
 
-    assert model.load()
     for criterion_id in ("p-1", "p-2", "i-1"):
         model.set_answer(criterion_id, rating="amber")
     assert model.submit(), model.message
