@@ -84,6 +84,15 @@ def describe_changes(
     return "; ".join(parts) or "status only"
 
 
+def _identity(saved_by: str | None) -> str:
+    """How a revision's identity reads beside the author's name ("personal link 3")."""
+    if not saved_by:
+        return ""
+    kind, _, rest = saved_by.partition(":")
+    words = {"link": "personal link", "hub": "hub user", "local": "on the server as"}
+    return f"<br><small>({escape(words.get(kind, kind))} {escape(rest)})</small>"
+
+
 def history_html(
     framework: Framework,
     revisions: Sequence[RevisionInfo],
@@ -112,7 +121,7 @@ def history_html(
             "<tr>"
             f"<td>{rev.number}</td>"
             f"<td>{escape(when(rev.saved_at))}</td>"
-            f"<td>{escape(rev.author)}</td>"
+            f"<td>{escape(rev.author)}{_identity(rev.saved_by)}</td>"
             f"<td>{escape(rev.status.label)}{note}</td>"
             f"<td>{escape(describe_changes(framework, rev.changes, labels))}</td>"
             "</tr>"

@@ -155,7 +155,8 @@ def history(db: str | None, cycle_id: str, agency_id: str) -> None:
             changes = ", ".join(
                 f"{criterion} ({'/'.join(fields)})" for criterion, fields in rev.changes.items()
             )
-            click.echo(f"#{rev.number} {when} {rev.status.label} by {rev.author}")
+            identity = f" [{rev.saved_by}]" if rev.saved_by else ""
+            click.echo(f"#{rev.number} {when} {rev.status.label} by {rev.author}{identity}")
             if rev.note:
                 click.echo(f"    note: {rev.note}")
             click.echo(f"    changed: {changes or 'status only'}")

@@ -124,14 +124,18 @@ def test_history_lists_each_revision(db_url: str, store: Store, make_answers) ->
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     every = "rating/evidence/going_well/development/actions"
+    me = store.identity.key  # the fixture's store acts as the local administrator
+    assert me.startswith("local:")
     assert lines[:4] == [
-        "#1 2020-02-10 09:30 UTC Draft by Return lead",
+        f"#1 2020-02-10 09:30 UTC Draft by Return lead [{me}]",
         f"    changed: p-1 ({every})",
-        "#2 2020-02-11 11:30 UTC Submitted by Head of service",
+        f"#2 2020-02-11 11:30 UTC Submitted by Head of service [{me}]",
         # criteria in id order within a revision, the same on every database
         f"    changed: i-1 ({every}), p-2 ({every})",
     ]
-    assert re.fullmatch(r"#3 \d{4}-\d\d-\d\d \d\d:\d\d UTC Reopened by MASE chair", lines[4])
+    assert re.fullmatch(
+        r"#3 \d{4}-\d\d-\d\d \d\d:\d\d UTC Reopened by MASE chair \[local:.+\]", lines[4]
+    )
     assert lines[5:] == ["    note: Evidence for p-2 is missing", "    changed: status only"]
 
 

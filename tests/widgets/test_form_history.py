@@ -71,3 +71,20 @@ def test_history_table_is_newest_first_and_escaped(framework) -> None:
 
 def test_an_empty_history_says_so(framework) -> None:
     assert history_html(framework, [], LABELS, str) == "<p>Nothing has been saved yet.</p>"
+
+
+def test_each_revision_says_which_identity_saved_it(framework) -> None:
+    linked = RevisionInfo(
+        number=1,
+        based_on=None,
+        status=Status.DRAFT,
+        author="Police lead",
+        saved_at=dt.datetime(2020, 2, 1, 9, 0, tzinfo=dt.UTC),
+        note="",
+        changes={"p-1": ["rating"]},
+        saved_by="link:3",
+    )
+    before = revision(2, Status.DRAFT, "<b>Old</b>", {"p-1": ["rating"]})  # no identity kept
+    html = history_html(framework, [linked, before], LABELS, lambda t: t.isoformat())
+    assert "Police lead<br><small>(personal link 3)</small>" in html
+    assert "&lt;b&gt;Old&lt;/b&gt;</td>" in html
