@@ -57,3 +57,12 @@ def refusal(error: Exception, title: str = "This page cannot open") -> ipw.HTML:
         f'<div class="wb-refusal" role="alert" lang="en-GB"><h2>{escape(title)}</h2>'
         f"<p>{escape(str(error))}</p></div>"
     )
+
+
+def refusal_title(error: Exception) -> str:
+    """The refusal's heading: a link problem, or a store that cannot be reached."""
+    from workbook.errors import AccessDenied
+
+    if isinstance(error, AccessDenied):
+        return "This page cannot open"
+    return "The workbook cannot reach its store just now"

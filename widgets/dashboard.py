@@ -21,9 +21,9 @@ import ipywidgets as ipw
 import pandas as pd
 from traitlets import Int, Unicode, observe
 
-from widgets.base import Model, View, refusal
+from widgets.base import Model, View, refusal, refusal_title
 from workbook import analysis, charts, htmltable, moderation, offline
-from workbook.errors import AccessDenied, WorkbookError
+from workbook.errors import StorageError, WorkbookError
 from workbook.store import Store
 
 CHAIR = "MASE chair"
@@ -795,13 +795,12 @@ def open_dashboard(
     Without a valid personal link, or with one that reaches no cycle it may compare yet,
     the page says why in words and shows nothing else.
     """
-    store = store or Store.open()
     query = page_query() if query is None else query
     try:
-        store = store.for_visitor(query.get("token"))
-    except AccessDenied as exc:
-        return refusal(exc)
-    model = DashboardModel(store, today=today)
+        store = (store or Store.open()).for_visitor(query.get("token"))
+        model = DashboardModel(store, today=today)
+    except StorageError as exc:  # a refused link, or a store that cannot be reached
+        return refusal(exc, title=refusal_title(exc))
     if not model.cycles:
         return refusal(
             WorkbookError(

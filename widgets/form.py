@@ -22,12 +22,12 @@ from urllib.parse import parse_qs
 import ipywidgets as ipw
 
 from widgets.autosave import Schedule
-from widgets.base import View, refusal
+from widgets.base import View, refusal, refusal_title
 from widgets.criterion import CriterionView, Look, anchor
 from widgets.form_model import FormModel, HeadingModel
 from widgets.merge import MergeView
 from widgets.upload import UploadModel, UploadView
-from workbook.errors import AccessDenied
+from workbook.errors import StorageError
 from workbook.framework import Framework
 from workbook.responses import Status
 from workbook.store import Store
@@ -217,7 +217,7 @@ class FormView(View[FormModel]):
         if m.author_fixed:  # the personal link says who saves; show it instead of asking
             self.author.layout.display = "none"
         self.who = look.html(
-            f"<p>Signed in by your personal link as <strong>{escape(m.author)}</strong> "
+            f"<p>Signed in {m.store.identity.signed_in} as <strong>{escape(m.author)}</strong> "
             f"({escape(m.who)}).</p>"
             if m.author_fixed
             else ""
@@ -468,13 +468,12 @@ def open_form(
     today
         For preselecting the open cycle.
     """
-    store = store or Store.open()
     query = page_query() if query is None else query
     try:
-        store = store.for_visitor(query.get("token"))
-    except AccessDenied as exc:
-        return refusal(exc)
-    model = FormModel(store, schedule=schedule, clock=clock)
+        store = (store or Store.open()).for_visitor(query.get("token"))
+        model = FormModel(store, schedule=schedule, clock=clock)
+    except StorageError as exc:  # a refused link, or a store that cannot be reached
+        return refusal(exc, title=refusal_title(exc))
     if not model.author_fixed:
         model.author = query.get("user", "")
     cycle_ids = {cycle_id for _, cycle_id in model.cycle_options}

@@ -168,3 +168,23 @@ def test_the_landing_page_lists_what_the_link_reaches(admin: Store) -> None:
     assert "agency=csc" in html
     assert f"dashboard.ipynb?cycle={CYCLE}" in html
     assert "front-door-2018" not in html  # the link is for one cycle
+
+
+def test_pages_say_in_words_when_the_store_cannot_be_reached(demo_url: str, tmp_path) -> None:
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    shutil.copy(demo_url.removeprefix("sqlite:///"), folder / "copy.db")
+    store = Store.open(f"sqlite:///{folder / 'copy.db'}")
+    police = member_token(store, "police")
+    shutil.rmtree(folder)  # the disk holding the store went away
+    try:
+        for page in (
+            open_form(store, {"token": police, "cycle": CYCLE, "agency": "police"}),
+            open_dashboard(store, {"token": police}, today=TODAY),
+        ):
+            assert isinstance(page, ipw.HTML)
+            assert "The workbook cannot reach its store just now" in page.value
+            assert 'role="alert"' in page.value
+            assert "Traceback" not in page.value
+    finally:
+        store.close()
