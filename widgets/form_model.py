@@ -297,6 +297,7 @@ class FormModel(Model):
         self.saved_at = state.saved_at if state else None
         self.status = state.status if state else Status.NOT_STARTED
         self.answers = answers
+        self._answers_changed({})  # new heading models: count even if the answers are equal
         self._status_changed()
         self._find_carry_source()
         self._refresh_history()

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,13 +214,22 @@ def expect_refused(page, message: str) -> None:
     cells = page.locator("#rendered_cells")
     for control in (".wb-form", "select", "input", "textarea", "button", ".wb-chart", "table"):
         expect(cells.locator(control)).to_have_count(0)
-    expect(cells.locator("a[href]")).to_have_count(0)
+    expect(cells.locator("a[href]:not([href^='#'])")).to_have_count(0)  # no way on
     for data in (OWN_NAME, OTHER_NAME, CYCLE_TITLE, "partner agencies.", "Store:"):
         assert data not in cells.inner_text()
 
 
 def new_revisions(store: Store, agency: str, after: int) -> list:
     return [r for r in store.history(CYCLE, agency) if r.number > after]
+
+
+def wait_for_revision(url: str, agency: str, number: int, timeout: float = 20.0) -> None:
+    """Wait until the return has revision ``number`` (saved by a page's autosave)."""
+    deadline = time.monotonic() + timeout
+    with Store.open(url) as store:
+        while not new_revisions(store, agency, number - 1):
+            assert time.monotonic() < deadline, f"no revision {number} of {agency} was saved"
+            time.sleep(0.25)
 
 
 # --------------------------------------------------------------- (a) one's own agency only
@@ -237,7 +248,10 @@ def test_a_member_opens_their_return_and_not_another_agencys(
     assert OTHER_NAME not in agency.locator("option").all_inner_texts()  # only their own
 
     # the same link with agency B typed into the address
-    page.goto(address(access_server, "form", cycle=CYCLE, agency=OTHER, token=links.member))
+    page.goto(
+        address(access_server, "form", cycle=CYCLE, agency=OTHER, token=links.member),
+        timeout=TIMEOUT,
+    )
     page.locator(".wb-form").wait_for(timeout=TIMEOUT)
     expect(
         page.get_by_text(
@@ -312,7 +326,7 @@ def test_the_chair_moderates_and_shares_and_a_member_only_reads(
 ) -> None:
     links = access_store.links
     # before sharing, a member has nothing to compare
-    page.goto(address(access_server, "dashboard", cycle=CYCLE, token=links.member))
+    page.goto(address(access_server, "dashboard", cycle=CYCLE, token=links.member), timeout=TIMEOUT)
     refusal = page.locator(REFUSAL)
     expect(refusal).to_be_visible(timeout=TIMEOUT)
     expect(refusal.get_by_role("heading", name="Nothing to compare yet")).to_be_visible()
@@ -385,7 +399,8 @@ def test_the_chair_reopens_a_submitted_return_and_its_member_cannot(
     open_form(page, access_server, links.member, cycle=CYCLE, agency=OWN)
     show_heading(page, "Prevent")
     criterion(page, LAST_CRITERION).get_by_label("Established").check()
-    page.locator(".wb-bar").get_by_text(re.compile(r"saved at \d\d:\d\d")).wait_for(timeout=15_000)
+    # autosave: wait for the draft revision itself ("saved at" is shown from loading on)
+    wait_for_revision(access_store.url, OWN, access_store.seeded[OWN] + 1)
     page.get_by_role("button", name="Submit the return").click()
     page.get_by_text(re.compile(r"Submitted at \d\d:\d\d")).wait_for(timeout=15_000)
     expect(page.get_by_label("Reason for reopening (kept in the history)")).to_be_hidden()
@@ -404,6 +419,7 @@ def test_the_chair_reopens_a_submitted_return_and_its_member_cannot(
         chair.get_by_role("button", name="Reopen the return (MASE chair)").click()
         chair.get_by_text(re.compile(r"Reopened at \d\d:\d\d")).wait_for(timeout=15_000)
         # reopened for the agency, not for the chair: still read-only here
+        show_heading(chair, "Prevent")  # the reloaded return's headings start closed
         expect(criterion(chair, LAST_CRITERION).get_by_label("Established")).to_be_disabled()
     finally:
         context.close()
@@ -450,15 +466,26 @@ FILES_REFUSED = (403, 404)
 
 
 def _raw_get(base: str, path: str) -> tuple[int, bytes]:
-    """GET ``path`` exactly as written (a browser or urllib would resolve ``..`` first)."""
+    """GET ``path`` exactly as written (a browser or urllib would resolve ``..`` first).
+
+    Redirects within the server are followed (``/voila/render/x.db`` redirects to
+    ``/voila/files/x.db``), so the status is the one the last answer gave.
+    """
     parts = urlsplit(base)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    try:
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
+    for _ in range(5):
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            status, body, location = resp.status, resp.read(), resp.getheader("Location")
+        finally:
+            conn.close()
+        if status not in (301, 302, 303, 307, 308) or not location:
+            return status, body
+        target = urlsplit(location)
+        assert target.hostname in (None, parts.hostname), f"{path} redirects off the server"
+        path = target.path + (f"?{target.query}" if target.query else "")
+    return status, body
 
 
 def _traversals(target: Path, root: Path) -> list[str]:
@@ -540,14 +567,25 @@ def test_files_beside_the_notebooks_are_not_served(files_server: tuple[str, Path
         relative = path.relative_to(folder).as_posix()
         if path.suffix == ".png":
             continue
-        for url in (
-            f"/voila/files/{relative}",
-            f"/voila/render/{relative}",
-            f"/voila/tree/{relative}",
-            f"/files/{relative}",
-            f"/api/contents/{relative}",
-        ):
+        urls = [f"/voila/files/{relative}", f"/files/{relative}", f"/api/contents/{relative}"]
+        if path.suffix != ".ipynb":  # a notebook renders as a page; its source is not served
+            urls += [
+                f"/voila/render/{relative}",
+                f"/voila/tree/{relative}",
+                f"/voila/api/contents/{relative}",
+            ]
+        for url in urls:
             status, body = _raw_get(base, url)
             if status not in FILES_REFUSED:
                 served.append(f"{url} -> {status} ({len(body)} bytes)")
     assert served == []
+    # Voila's file list (the tree page reads it) names folders and notebooks only, and
+    # gives no notebook's content
+    listed = {}
+    for folder_path in ("", "data"):
+        status, body = _raw_get(base, f"/voila/api/contents/{folder_path}")
+        assert status == 200
+        listed |= {entry["path"]: entry["type"] for entry in json.loads(body)["content"]}
+    assert listed == {"data": "directory", "index.ipynb": "notebook"}
+    status, body = _raw_get(base, "/voila/api/contents/index.ipynb?content=1")
+    assert json.loads(body)["content"] is None

@@ -213,10 +213,14 @@ def test_the_chair_reopens_with_a_reason_and_edits_are_saved_as_reopened(
     assert not model.reopen("  ")
     assert model.message == "Give a reason for reopening the return; it is kept in its history."
 
+    counts = [(h.done, h.total) for h in model.headings]
     model.reopen_reason = "Evidence for P1 needs dates"
     assert model.reopen()
     assert model.status == Status.REOPENED
     assert not model.read_only
+    # the reload builds new heading models; their counts must not fall back to 0
+    assert [(h.done, h.total) for h in model.headings] == counts
+    assert all(done > 0 for done, _ in counts)
     assert model.reopen_reason == ""
     history = form_store.history("c2", "alpha")
     assert (history[-1].status, history[-1].author, history[-1].note) == (

@@ -23,6 +23,9 @@ def settings() -> dict:
 def test_the_landing_page_lists_the_form() -> None:
     apps = overview.apps(config.ROOT / "notebooks")
     assert {"href": "form.ipynb", "title": "Agency return form"} in apps
+    # a visitor's personal link goes along, or the form would refuse them (issue #7)
+    signed = overview.apps(config.ROOT / "notebooks", token="Abc-123_xyz")
+    assert {"href": "form.ipynb?token=Abc-123_xyz", "title": "Agency return form"} in signed
 
 
 def test_the_notebook_is_thin_and_ends_in_the_form() -> None:
