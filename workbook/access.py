@@ -15,7 +15,9 @@ and the reports obey the same rules and a widget never decides alone.
 
 Outside Voila (the CLI, papermill, JupyterLab) the person at the keyboard already holds
 the store file or its password, so they act as a local administrator. Inside a Voila
-kernel nobody is trusted until a personal link says who they are.
+kernel nobody is trusted until a personal link says who they are, or, in a user's server
+under JupyterHub (issue #9), until the hub user is found in the administrator's list of
+hub users (:mod:`workbook.users`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlencode
@@ -89,6 +91,11 @@ class Identity:
     @property
     def anonymous(self) -> bool:
         return self.role is None
+
+    @property
+    def signed_in(self) -> str:
+        """How this identity was established, in words for pages ('Signed in ...')."""
+        return "through JupyterHub" if self.key.startswith("hub:") else "by your personal link"
 
     def describe(self) -> str:
         """The identity in words, for messages: 'agency member for Police, cycle x'."""
@@ -175,9 +182,39 @@ def in_voila_kernel(environ: dict[str, str] | None = None) -> bool:
     return "VOILA_BASE_URL" in env or "VOILA_PREHEAT" in env
 
 
+HUB_USER_VARIABLE = "JUPYTERHUB_USER"
+"""Set by JupyterHub's spawner in each user's server, and inherited by its kernels."""
+IDENTITY_VARIABLE = "WORKBOOK_IDENTITY"
+"""``hub`` in the servers of the workbook's own hub (deploy/jupyterhub_config.py)."""
+
+
+def hub_username(environ: Mapping[str, str] | None = None) -> str | None:
+    """The JupyterHub user whose server this process runs in, or None outside the hub.
+
+    JupyterHub authenticates the user, starts their own server with ``JUPYTERHUB_USER``
+    set, and lets no one else in; Voila starts each page's kernel with the server's
+    environment, so a kernel of that server acts for that user. Only the workbook's own
+    hub says so (``WORKBOOK_IDENTITY=hub``): on any other JupyterHub (Binder, a
+    developer's hub) the workbook runs as it does on a laptop.
+
+    >>> hub_username({"JUPYTERHUB_USER": "alice", "WORKBOOK_IDENTITY": "hub"})
+    'alice'
+    >>> hub_username({"JUPYTERHUB_USER": "alice"}), hub_username({"WORKBOOK_IDENTITY": "hub"})
+    (None, None)
+    """
+    env = os.environ if environ is None else environ
+    if env.get(IDENTITY_VARIABLE, "").strip().lower() != "hub":
+        return None
+    name = env.get(HUB_USER_VARIABLE, "").strip()
+    return name or None
+
+
 def default_identity(environ: dict[str, str] | None = None) -> Identity:
-    """Whom a freshly opened store acts for: nobody in Voila, the local user elsewhere."""
-    return ANONYMOUS if in_voila_kernel(environ) else Identity.local()
+    """Whom a freshly opened store acts for: nobody in Voila or in the workbook's hub (where
+    the page says who is asking), the local user elsewhere."""
+    if in_voila_kernel(environ) or hub_username(environ) is not None:
+        return ANONYMOUS
+    return Identity.local()
 
 
 # -- personal links ----------------------------------------------------------------------
