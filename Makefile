@@ -1,7 +1,8 @@
 # Safeguarding Self-Assessment Workbook — developer entry points (GNU make).
 #   make serve   create .venv if needed, create the demo store if none, print links, start Voila
 #   make test    create .venv if needed, install Chromium/PostgreSQL (root), run pytest
-#   make bench   run every benchmark in bench/ (prints its figures; not a test)
+#   make hub     the multi-user stack on 127.0.0.1:8000: PostgreSQL, JupyterHub, its proxy
+#   make bench   run every benchmark in bench/ and print one table (not a test)
 #   make lint    ruff check + ruff format --check + mypy (strict on workbook/)
 #   make clean   remove .venv and build/test caches (never the store in data/)
 
@@ -27,11 +28,12 @@ TEMPLATE_DST   := $(VENV)/$(TEMPLATE_SRC)
 TEMPLATE_FILES := $(shell find $(TEMPLATE_SRC) $(TEMPLATE_DST) 2>/dev/null)
 TEMPLATE_STAMP := $(VENV)/.template-installed
 
-.PHONY: help venv serve test bench lint format clean
+.PHONY: help venv serve test bench lint format clean hub hub-proxy
 
 help:
 	@echo "make serve   start the workbook on http://127.0.0.1:$(PORT) (creates .venv and demo data)"
 	@echo "make test    run the full test suite (PYTEST_ARGS='-m \"not slow\"' for the fast tier)"
+	@echo "make hub     try the multi-user stack (JupyterHub + PostgreSQL) on http://127.0.0.1:$(HUB_PORT)"
 	@echo "make bench   run the benchmarks in bench/ and print their figures"
 	@echo "make lint    ruff check and format check"
 	@echo "make clean   remove .venv and caches (keeps data/)"
@@ -54,7 +56,7 @@ $(STAMP): pyproject.toml $(wildcard */__init__.py)
 	    echo "error: '$(PYTHON) -m venv' failed; on Debian install the python3-venv package" >&2; \
 	    exit 1; }
 	$(VENV_BIN)/python -m pip install --upgrade pip
-	$(VENV_BIN)/python -m pip install -e '.[test]'
+	$(VENV_BIN)/python -m pip install -e '.[test,hub]'
 	@touch $(STAMP)
 
 # A plain copy (not a symlink): a non-editable `pip install .` into the venv writes the
@@ -73,18 +75,37 @@ serve: venv
 
 test: venv
 	bash scripts/install-test-deps.sh
+	$(MAKE) --no-print-directory hub-proxy
 	$(VENV_BIN)/pytest $(PYTEST_ARGS)
 
-# Each bench/NAME.py (bench/common.py is their shared helper) runs as `python -m bench.NAME`
-# from the project root; the browser benchmarks need Debian's chromium, as the tests do.
+# JupyterHub's proxy, configurable-http-proxy from npm, pinned by deploy/package-lock.json
+# and installed into deploy/node_modules (git-ignored); again whenever the pins change.
+HUB_PROXY := deploy/node_modules/.bin/configurable-http-proxy
+HUB_PORT  ?= 8000
+$(HUB_PROXY): deploy/package.json deploy/package-lock.json
+	cd deploy && npm ci --no-audit --no-fund
+	@touch $(HUB_PROXY)
+
+hub-proxy: $(HUB_PROXY)
+
+# The whole multi-user stack on this machine for trying it (deploy/README.md): a throwaway
+# PostgreSQL cluster with the demo partnership (or the store in WORKBOOK_DB), JupyterHub
+# with a local test sign-in for two agency members and the chair (passwords printed),
+# each user's server serving the Voila pages. Ctrl-C stops it all.
+hub: venv
+	@command -v npm >/dev/null || { \
+	    echo "error: npm is missing; install the Debian packages: postgresql npm" >&2; exit 1; }
+	$(MAKE) --no-print-directory hub-proxy
+	exec $(VENV_BIN)/python deploy/hub.py --port=$(HUB_PORT)
+
+# `python -m bench` (bench/__main__.py) runs each bench/NAME.py as `python -m bench.NAME`
+# from the project root, then prints every figure in one table and writes
+# bench/results.json; BENCH_ARGS='--quick' or '--only form,scale' (bench/README.md).
+# The browser benchmarks need Debian's chromium, as the tests do.
+BENCH_ARGS ?=
 bench: venv
 	bash scripts/install-test-deps.sh
-	@for file in bench/*.py; do \
-	    name=$$(basename "$$file" .py); \
-	    [[ $$name == common || $$name == __init__ ]] && continue; \
-	    echo "== bench/$$name.py"; \
-	    $(VENV_BIN)/python -m bench.$$name; \
-	done
+	$(VENV_BIN)/python -m bench $(BENCH_ARGS)
 
 lint: venv
 	$(VENV_BIN)/ruff check .

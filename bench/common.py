@@ -15,11 +15,17 @@ is from the request to that moment. The workbook's pages open only with a person
         url = page_url(base, "form.ipynb", token, cycle_id="c", agency_id="a")
         timing = time_page(url, ".wb-form", runs=7)
     print_table([("form", timing, None, None)])
+
+Every benchmark reports its figures as :class:`Result` rows through :func:`report`: it
+prints them as a table and, under ``python -m bench`` (``make bench``), also hands them
+to the runner, which prints every benchmark's rows as one table (``bench/__main__.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import signal
 import socket
@@ -30,8 +36,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from workbook.access import Role
 
@@ -115,6 +122,10 @@ def _answers(url: str) -> bool:
         return False
 
 
+SERVERS: dict[str, int] = {}
+"""Process id of each running :func:`voila` server, by base URL (bench/memory.py)."""
+
+
 @contextlib.contextmanager
 def voila(
     notebooks: Path,
@@ -172,8 +183,10 @@ def voila(
                 raise RuntimeError(f"Voila did not start ({' '.join(command)}); see {log}")
             time.sleep(0.25)
         time.sleep(settle)
+        SERVERS[base] = proc.pid
         yield base
     finally:
+        SERVERS.pop(base, None)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -241,3 +254,194 @@ def print_table(rows: Sequence[Row]) -> None:
             goal_text = f"<= {goal:.2f}x " + ("met" if ratio <= goal else "MISSED")
         median, floor = f"{timing.median:.2f}s", f"{timing.floor:.2f}s"
         print(f"{figure:<44} {median:>8} {floor:>8} {ratio_text:>7}  {goal_text}")
+
+
+# -- results: one format for every benchmark, one table for all (issue #8) ---------------
+
+RESULTS_ENV = "BENCH_RESULTS"
+"""Under ``python -m bench`` the file each benchmark appends its results to (JSON lines)."""
+UNITS = {"s": 1.0, "ms": 1e3, "MiB": 1.0}
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) by linear interpolation, as numpy's default."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One figure of one benchmark, with the floor measured in the same run.
+
+    ``samples`` and ``floor_samples`` are in ``unit`` (seconds, milliseconds or MiB).
+    The goal is either a ratio to the floor's median (``goal_kind="ratio"``) or an upper
+    bound in ``unit`` (``"max"``); ``stat`` says which statistic of the samples is held
+    to it (the median, or the 95th percentile for autosave).
+    """
+
+    figure: str
+    samples: tuple[float, ...]
+    unit: str = "s"
+    floor: str = ""
+    floor_samples: tuple[float, ...] = ()
+    goal: float | None = None
+    goal_kind: Literal["ratio", "max"] = "ratio"
+    stat: Literal["median", "p95"] = "median"
+    note: str = ""
+    extra: dict[str, float | str] = field(default_factory=dict)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples) if self.samples else math.nan
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.samples, 95)
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        """The fastest and the slowest run."""
+        return (min(self.samples), max(self.samples)) if self.samples else (math.nan, math.nan)
+
+    @property
+    def floor_median(self) -> float | None:
+        return statistics.median(self.floor_samples) if self.floor_samples else None
+
+    @property
+    def judged(self) -> float:
+        """The statistic the goal applies to."""
+        return self.p95 if self.stat == "p95" else self.median
+
+    @property
+    def floor_value(self) -> float | None:
+        """The floor's same statistic (its median, or its 95th percentile)."""
+        if not self.floor_samples:
+            return None
+        if self.stat == "p95":
+            return percentile(self.floor_samples, 95)
+        return statistics.median(self.floor_samples)
+
+    @property
+    def ratio(self) -> float | None:
+        """The judged statistic over the floor's."""
+        floor = self.floor_value
+        return self.judged / floor if floor else None
+
+    @property
+    def ok(self) -> bool | None:
+        """Whether the goal is met (None: no goal, or no floor to compare with)."""
+        if self.goal is None:
+            return None
+        if self.goal_kind == "max":
+            return self.judged <= self.goal
+        ratio = self.ratio
+        return None if ratio is None else ratio <= self.goal
+
+    def goal_text(self) -> str:
+        if self.goal is None:
+            return "-"
+        stat = "p95 " if self.stat == "p95" else ""
+        if self.goal_kind == "max":
+            return f"{stat}<= {format_value(self.goal, self.unit)}"
+        return f"{stat}<= {self.goal:g}x floor"
+
+    def as_dict(self) -> dict[str, object]:
+        """The result as JSON-ready data, with its statistics."""
+        data = asdict(self)
+        low, high = self.spread
+        data.update(
+            median=self.median,
+            p95=self.p95,
+            min=low,
+            max=high,
+            floor_median=self.floor_median,
+            floor_value=self.floor_value,
+            ratio=self.ratio,
+            ok=self.ok,
+        )
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Result:
+        names = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in data.items() if k in names}
+        for key in ("samples", "floor_samples"):
+            values[key] = tuple(values.get(key) or ())  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """``1.79 s``, ``12.3 ms``, ``145 MiB``; ``-`` for nothing."""
+    if value is None or math.isnan(value):
+        return "-"
+    if unit == "MiB":
+        return f"{value:.0f} MiB"
+    if unit == "ms":
+        return f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
+    return f"{value:.2f} s" if value < 100 else f"{value:.0f} s"
+
+
+def results_table(results: Sequence[Result]) -> str:
+    """figure, median, spread (fastest-slowest), floor, ratio, goal, ok: one row each."""
+    header = ("figure", "median", "spread", "floor", "ratio", "goal", "ok")
+    rows = [header]
+    for r in results:
+        low, high = r.spread
+        spread = (
+            "-"
+            if len(r.samples) < 2
+            else (f"{format_value(low, r.unit).split()[0]}-{format_value(high, r.unit)}")
+        )
+        ratio = f"{r.ratio:.2f}x" if r.ratio is not None else "-"
+        ok = {True: "met", False: "MISSED", None: "-"}[r.ok]
+        if r.stat == "p95" and r.goal is not None:
+            ok += f" (p95 {format_value(r.p95, r.unit)})"
+        rows.append(
+            (
+                r.figure,
+                format_value(r.median, r.unit),
+                spread,
+                format_value(r.floor_value, r.unit),
+                ratio,
+                r.goal_text(),
+                ok,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    right = {1, 2, 3, 4}
+    lines = []
+    for number, row in enumerate(rows):
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if number == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    floors = sorted({r.floor for r in results if r.floor})
+    if floors:
+        lines.append("floors: " + "; ".join(floors))
+    return "\n".join(lines)
+
+
+def report(results: Sequence[Result], *, table: bool = True) -> None:
+    """Print ``results`` as a table; under ``make bench`` also pass them to the runner.
+
+    ``table=False`` when the benchmark has printed its figures already.
+    """
+    if table:
+        print(results_table(results))
+    target = os.environ.get(RESULTS_ENV)
+    if target:
+        with Path(target).open("a", encoding="utf-8") as out:
+            for result in results:
+                out.write(json.dumps(result.as_dict(), default=str) + "\n")
+
+
+def samples_of(timing: Timing, scale: float = 1.0) -> tuple[float, ...]:
+    """A :class:`Timing`'s samples, multiplied by ``scale`` (1000 for milliseconds)."""
+    return tuple(s * scale for s in timing.samples)

@@ -24,7 +24,18 @@ from pathlib import Path
 
 import nbformat
 
-from bench.common import ROOT, Row, Timing, personal_link, print_table, time_page, voila
+from bench.common import (
+    ROOT,
+    Result,
+    Row,
+    Timing,
+    personal_link,
+    print_table,
+    report,
+    samples_of,
+    time_page,
+    voila,
+)
 from workbook import demo
 from workbook.access import page_url
 from workbook.responses import Status
@@ -134,6 +145,22 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         f"?cycle={CYCLE}&agency={agency} (member's personal link)"
     )
     print_table(rows)
+    report(
+        [
+            Result(
+                f"form: request -> interactive, CSE ({kind})",
+                samples_of(timing),
+                floor=f"form: Voila page with one widget ({kind})",
+                floor_samples=samples_of(baseline),
+                goal=GOAL,
+            )
+            for (_, timing, baseline, _goal), kind in zip(
+                rows[1::2], ("preheated", "cold kernel"), strict=False
+            )
+            if baseline is not None
+        ],
+        table=False,
+    )
     return {figure: t.median / b.median for figure, t, b, _ in rows if b is not None}
 
 

@@ -29,7 +29,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from bench.common import ROOT, Row, Timing, print_table
+from bench.common import ROOT, Result, Row, Timing, print_table
+from bench.common import report as report_results
 
 GOAL = 2.0
 BIN = Path(sys.executable).parent
@@ -94,6 +95,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wall time of the commands, {args.runs} runs after 1 warm-up each, alternating")
     print_table(rows)
     print(f"board snapshot: {size / 1024:.0f} KiB, one file")
+    report_results(
+        [
+            Result(
+                "board report: workbook report (papermill + offline HTML)",
+                report_timing.samples,
+                floor="board report: papermill + nbconvert on a trivial notebook",
+                floor_samples=floor_timing.samples,
+                goal=GOAL,
+            )
+        ],
+        table=False,
+    )
     return 0 if report_timing.median <= GOAL * floor_timing.median else 1
 
 

@@ -2,6 +2,8 @@
 # Make sure the system programs the test suite drives are present:
 #   /usr/bin/chromium                        (Debian package: chromium)
 #   /usr/lib/postgresql/*/bin/initdb, pg_ctl (Debian package: postgresql)
+#   npm                                      (Debian package: npm; installs JupyterHub's proxy
+#                                             for deploy/, issue #9)
 #   soffice                                  (Debian package: libreoffice-calc-nogui; saves
 #                                             return workbooks as LibreOffice would, issue #6)
 # As root, missing ones are installed with apt-get; otherwise the exact packages are
@@ -12,9 +14,10 @@ missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)
+command -v npm >/dev/null || missing+=(npm)  # JupyterHub's proxy for deploy/ (issue #9)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "install-test-deps: chromium, postgresql and libreoffice-calc-nogui are present"
+    echo "install-test-deps: chromium, postgresql, libreoffice-calc-nogui and npm are present"
     exit 0
 fi
 
@@ -33,4 +36,5 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null \
     || { echo "install-test-deps: PostgreSQL server binaries still missing" >&2; exit 1; }
 command -v soffice >/dev/null || { echo "install-test-deps: soffice still missing" >&2; exit 1; }
+command -v npm >/dev/null || { echo "install-test-deps: npm still missing" >&2; exit 1; }
 echo "install-test-deps: done"

@@ -37,7 +37,8 @@ def _pyproject() -> dict:
 
 def _pyproject_pins() -> dict[str, tuple[str, frozenset[str]]]:
     project = _pyproject()["project"]
-    specs = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    extras = project["optional-dependencies"]
+    specs = [*project["dependencies"], *(spec for name in sorted(extras) for spec in extras[name])]
     return _pins(specs, "pyproject.toml")
 
 

@@ -11,6 +11,7 @@ import click
 from workbook import (
     backup,
     cli_access,
+    cli_users,
     config,
     demo,
     export,
@@ -82,18 +83,35 @@ cli.add_command(demo_cmd, name="demo")
 
 @cli.command(name="generate")
 @DB_OPTION
-@click.option("--agencies", default=20, show_default=True, help="Number of agencies.")
+@click.option("--agencies", default=20, show_default=True, help="Agencies per partnership.")
 @click.option("--criteria", default=40, show_default=True, help="Criteria per framework.")
 @click.option("--cycles", default=10, show_default=True, help="Number of yearly cycles.")
+@click.option("--partnerships", default=1, show_default=True, help="Number of partnerships.")
+@click.option(
+    "--scale",
+    is_flag=True,
+    help="The 1,000,000-response benchmark store: 150 partnerships x 15 x 45 x 10.",
+)
 @click.option("--seed", default=7, show_default=True, help="Seed for the synthetic returns.")
-def generate_cmd(db: str | None, agencies: int, criteria: int, cycles: int, seed: int) -> None:
-    """Fill a store with a large synthetic partnership (for benchmarks)."""
-    size = generate.Size(agencies=agencies, criteria=criteria, cycles=cycles)
+def generate_cmd(
+    db: str | None,
+    agencies: int,
+    criteria: int,
+    cycles: int,
+    partnerships: int,
+    scale: bool,
+    seed: int,
+) -> None:
+    """Fill a store with large synthetic partnerships (for benchmarks)."""
+    size = generate.SCALE if scale else generate.Size(agencies, criteria, cycles, partnerships)
+
+    def progress(done: int, total: int) -> None:
+        if total > 1 and (done == total or done % max(1, total // 10) == 0):
+            click.echo(f"  {done} of {total} partnerships written", err=True)
+
     with _open(db) as store:
-        generate.generate(store, size, seed=seed)
-        click.echo(
-            f"Generated {agencies} agencies x {criteria} criteria x {cycles} cycles in {store.url}"
-        )
+        generate.generate(store, size, seed=seed, progress=progress)
+        click.echo(f"Generated {size.describe()} in {store.url}")
 
 
 @cli.command()
@@ -376,6 +394,7 @@ for _command in (
     cli_access.revoke,
     cli_access.share,
     cli_access.serve,
+    cli_users.users_group,
 ):
     cli.add_command(_command)
 

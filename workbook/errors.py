@@ -223,6 +223,16 @@ ACCESS_MESSAGES = {
     "forbidden": "Your link ({who}) does not allow you to {action}.",
     "not_found": "There is no {what} {key!r} that your link ({who}) can open.",
     "bad_link": "No link was made: {reason}.",
+    # signing in through JupyterHub (issue #9)
+    "hub_unknown": (
+        "You are signed in as {user}, but the workbook has not been opened to you. Ask the "
+        "partnership's administrator to add you."
+    ),
+    "hub_removed": (
+        "You are signed in as {user}, whose access to the workbook was withdrawn on {when}. "
+        "Ask the partnership's administrator if you still need it."
+    ),
+    "bad_user": "No user was added: {reason}.",
 }
 
 

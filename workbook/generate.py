@@ -1,19 +1,34 @@
-"""A synthetic large store: N agencies x M criteria x K cycles, for benchmarks (issue #4).
+"""A synthetic large store: P partnerships x N agencies x M criteria x K cycles (issue #8).
 
-Deterministic for a seed. Frameworks, the partnership and its cycles go in through the
-Store's own methods; the returns are written with bulk inserts (two statements per
-cycle rather than a ``Store.save`` per revision) in exactly the shape ``Store.save``
-writes, so the Store reads them as it reads its own. The second half of the cycles runs
-a version 2 of the framework with one criterion dropped and one added, so trends meet a
-version change. Works on SQLite and PostgreSQL.
+For benchmarks: ``Size()`` is the dashboard's 20 agencies x 40 criteria x 10 cycles, and
+``SCALE`` the 1,000,000 responses of 150 partnerships x 15 agencies x 45 criteria x 10
+cycles. Deterministic for a seed: the same size and seed write the same rows, on
+SQLite and PostgreSQL alike (row ids aside, which the database assigns).
+
+The two framework versions go in through :meth:`Store.put_framework`. Everything else is
+written with bulk inserts (SQLAlchemy Core ``executemany``, one transaction per
+partnership), in exactly the shape the Store's own methods write — ``put_partnership``,
+``put_cycle`` and ``Store.save`` — so the Store reads generated rows as it reads its own
+(tests/core/test_generate.py checks this on both databases). Each started return is a
+draft of half the criteria, then (if submitted) a second revision with the rest; in the
+newest cycle a tenth of the agencies have not started and a sixth are still drafts. The
+second half of the cycles runs a version 2 of the framework with one criterion dropped
+and one added, so trends meet a version change.
+
+The first partnership is ``generated`` with agencies ``agency-01``... and cycles
+``gen-2015``...; partnership *n* (from 2) is ``generated-00n`` with ``p00n-agency-01``...
+and ``gen-p00n-2015``...
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert
 
@@ -22,11 +37,13 @@ from workbook import tables as T
 from workbook.errors import StorageError
 from workbook.framework import Framework
 from workbook.partnership import Agency, Cycle, Partnership, Timetable
-from workbook.responses import Action, Answer, Status, missing_for_submission
+from workbook.responses import Status
 from workbook.store import Store
 
 PARTNERSHIP_ID = "generated"
 FRAMEWORK_ID = "generated-fw"
+GENERATOR_VERSION = 2
+"""Bump whenever the same size and seed would write different rows (keys bench caches)."""
 SECTORS = ("health", "police", "local authority", "education", "justice", "voluntary")
 LEVELS = (
     {"key": "not-in-place", "label": "Not in place", "score": 1, "colour": "#d7191c"},
@@ -34,6 +51,11 @@ LEVELS = (
     {"key": "established", "label": "Established", "score": 3, "colour": "#abd9e9"},
     {"key": "strong", "label": "Strong", "score": 4, "colour": "#2c7bb6"},
 )
+FIRST_YEAR = 2015
+
+Rows = dict[str, list[dict[str, Any]]]
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: called after each partnership is written."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +65,35 @@ class Size:
     agencies: int = 20
     criteria: int = 40
     cycles: int = 10
+    partnerships: int = 1
+
+    @property
+    def responses(self) -> int:
+        """Criterion responses, counting every invited agency in every cycle."""
+        return self.partnerships * self.agencies * self.criteria * self.cycles
+
+    def describe(self) -> str:
+        """``150 partnerships x 15 agencies x 45 criteria x 10 cycles`` (or without the first)."""
+        text = f"{self.agencies} agencies x {self.criteria} criteria x {self.cycles} cycles"
+        return f"{self.partnerships} partnerships x {text}" if self.partnerships > 1 else text
+
+
+SCALE = Size(agencies=15, criteria=45, cycles=10, partnerships=150)
+"""The issue's scale figure: 150 x 15 x 45 x 10 = 1,012,500 responses."""
+
+
+def partnership_id(number: int) -> str:
+    """The id of the ``number``-th generated partnership (from 0)."""
+    return PARTNERSHIP_ID if number == 0 else f"{PARTNERSHIP_ID}-{number + 1:03d}"
+
+
+def _prefix(number: int) -> str:
+    return "" if number == 0 else f"p{number + 1:03d}-"
+
+
+def cycle_ids(size: Size, number: int = 0) -> list[str]:
+    """The ids of a generated partnership's cycles, oldest first."""
+    return [f"gen-{_prefix(number)}{FIRST_YEAR + k}" for k in range(size.cycles)]
 
 
 def framework(criteria: int, version: str = "1") -> Framework:
@@ -70,23 +121,49 @@ def framework(criteria: int, version: str = "1") -> Framework:
     )
 
 
-def _answer(rng: random.Random, fw: Framework, strength: float, day: dt.date) -> Answer:
-    worst_first = list(reversed(fw.scale.best_first()))
-    index = min(len(worst_first) - 1, max(0, round((strength + rng.gauss(0, 0.2)) * 3)))
-    best = index == len(worst_first) - 1
-    actions: tuple[Action, ...] = ()
-    if not best and rng.random() < 0.5:
-        due = day + dt.timedelta(days=rng.randint(-30, 240))
-        actions = (Action(text=rng.choice(demo.ACTIONS), owner=rng.choice(demo.OWNERS), due=due),)
-    return Answer(
-        rating=worst_first[index].key,
-        evidence=rng.choice(demo.EVIDENCE).format(
-            year=day.year, pct=rng.randint(40, 98), n=rng.randint(5, 30), month=day.strftime("%B")
-        ),
-        going_well=rng.choice(demo.GOING_WELL),
-        development="" if best else rng.choice(demo.DEVELOPMENT),
-        actions=actions,
-    )
+class _Answers:
+    """Answer rows as ``Store._answer_values`` writes them, made without model objects.
+
+    A million pydantic answers would take most of the generator's time; the rows are
+    plain dicts with the same values (score from the scale, actions as the JSON of
+    ``Action.model_dump(mode="json")``: text, owner, due).
+    """
+
+    def __init__(self, fw: Framework) -> None:
+        worst_first = list(reversed(fw.scale.best_first()))
+        self.levels = [(lv.key, float(lv.score)) for lv in worst_first]
+        self.criteria = [c.id for c in fw.criteria]
+
+    def row(
+        self, rng: random.Random, criterion_id: str, strength: float, day: dt.date, month: str
+    ) -> dict[str, Any]:
+        top = len(self.levels) - 1
+        index = min(top, max(0, round((strength + rng.gauss(0, 0.2)) * 3)))
+        best = index == top
+        actions = "[]"
+        if not best and rng.random() < 0.5:
+            due = day + dt.timedelta(days=rng.randint(-30, 240))
+            action = {
+                "text": rng.choice(demo.ACTIONS),
+                "owner": rng.choice(demo.OWNERS),
+                "due": due.isoformat(),
+            }
+            actions = json.dumps([action])
+        rating, score = self.levels[index]
+        evidence = rng.choice(demo.EVIDENCE).format(
+            year=day.year, pct=rng.randint(40, 98), n=rng.randint(5, 30), month=month
+        )
+        return {
+            "revision_id": None,  # set once the revision is inserted
+            "criterion_id": criterion_id,
+            "rating": rating,
+            "score": score,
+            "evidence": evidence,
+            "going_well": rng.choice(demo.GOING_WELL),
+            "development": "" if best else rng.choice(demo.DEVELOPMENT),
+            "actions": actions,
+            "carried_forward": False,
+        }
 
 
 def _statuses(rng: random.Random, agencies: list[str], latest: bool) -> dict[str, Status]:
@@ -104,8 +181,23 @@ def _statuses(rng: random.Random, agencies: list[str], latest: bool) -> dict[str
     return result
 
 
-def generate(store: Store, size: Size = Size(), seed: int = 7) -> None:
-    """Fill ``store`` with the generated partnership; refuse if it is there already."""
+def generate(
+    store: Store, size: Size = Size(), seed: int = 7, *, progress: Progress | None = None
+) -> None:
+    """Fill ``store`` with the generated partnerships; refuse if they are there already.
+
+    Parameters
+    ----------
+    store
+        An empty store, or one without generated partnerships (its identity must be an
+        administrator's, as for any change to partnerships).
+    size
+        Partnerships, agencies, criteria and cycles.
+    seed
+        The same seed and size write the same rows.
+    progress
+        Called with (partnerships written, partnerships) after each one.
+    """
     if any(pid == PARTNERSHIP_ID for pid, _ in store.partnerships()):
         raise StorageError(
             "unknown",
@@ -113,28 +205,60 @@ def generate(store: Store, size: Size = Size(), seed: int = 7) -> None:
             key=PARTNERSHIP_ID,
             hint="The store already holds a generated partnership; use a new store.",
         )
-    rng = random.Random(seed)
     versions = {"1": framework(size.criteria, "1"), "2": framework(size.criteria, "2")}
     for fw in versions.values():
-        store.put_framework(fw)
+        store.put_framework(fw)  # also refuses anyone but an administrator
+    answers = {version: _Answers(fw) for version, fw in versions.items()}
+    for number in range(size.partnerships):
+        # partnership n's own stream: any one of them is the same whatever the count
+        rng = random.Random(seed if number == 0 else f"{seed}/{number}")
+        rows, returns = _partnership(number, size, answers, rng)
+        with store._write() as conn:
+            for table in (T.partnership, T.agency, T.membership, T.cycle, T.invitation):
+                conn.execute(insert(table), rows[table.name])
+            if returns:
+                _insert_returns(conn, returns)
+        if progress is not None:
+            progress(number + 1, size.partnerships)
+
+
+Return = tuple[dict[str, Any], list[dict[str, Any]]]
+"""A revision row and its answer rows."""
+
+
+def _partnership(
+    number: int, size: Size, answers: dict[str, _Answers], rng: random.Random
+) -> tuple[Rows, list[Return]]:
+    """The rows of one partnership, checked by the same models as ``Store`` takes."""
+    pid, prefix = partnership_id(number), _prefix(number)
+    label = "" if number == 0 else f" {number + 1:03d}"
     agencies = [
-        Agency(id=f"agency-{n + 1:02d}", name=f"Agency {n + 1:02d}", sector=SECTORS[n % 6])
+        Agency(
+            id=f"{prefix}agency-{n + 1:02d}",
+            name=f"Agency{label} {n + 1:02d}",
+            sector=SECTORS[n % len(SECTORS)],
+        )
         for n in range(size.agencies)
     ]
-    store.put_partnership(
-        Partnership(
-            kind="partnership", id=PARTNERSHIP_ID, name="Generated partnership", agencies=agencies
-        )
+    partnership = Partnership(
+        kind="partnership", id=pid, name=f"Generated partnership{label}", agencies=agencies
     )
     ids = [a.id for a in agencies]
+    rows: Rows = {
+        "partnership": [{"id": pid, "name": partnership.name, "description": ""}],
+        "agency": [{"id": a.id, "name": a.name, "sector": a.sector} for a in agencies],
+        "membership": [{"partnership_id": pid, "agency_id": a} for a in ids],
+        "cycle": [],
+        "invitation": [],
+    }
     strength = {a: 0.15 + 0.7 * rng.random() for a in ids}
-    for k in range(size.cycles):
+    returns: list[Return] = []
+    for k, cycle_id in enumerate(cycle_ids(size, number)):
         version = "2" if size.cycles > 1 and k >= size.cycles // 2 else "1"
-        fw = versions[version]
-        due = dt.date(2015 + k, 11, 16)
+        due = dt.date(FIRST_YEAR + k, 11, 16)
         cycle = Cycle(
-            id=f"gen-{2015 + k}",
-            title=f"Generated cycle {2015 + k}",
+            id=cycle_id,
+            title=f"Generated cycle{label} {FIRST_YEAR + k}",
             framework=FRAMEWORK_ID,
             framework_version=version,
             timetable=Timetable(
@@ -143,60 +267,69 @@ def generate(store: Store, size: Size = Size(), seed: int = 7) -> None:
                 returns_due=due,
             ),
         )
-        store.put_cycle(PARTNERSHIP_ID, cycle, tuple(ids))
-        _fill(store, cycle.id, fw, due, _statuses(rng, ids, k == size.cycles - 1), strength, rng)
+        rows["cycle"].append(
+            {
+                "id": cycle.id,
+                "partnership_id": pid,
+                "title": cycle.title,
+                "framework_id": cycle.framework,
+                "framework_version": version,
+                **cycle.timetable.model_dump(),
+            }
+        )
+        rows["invitation"] += [{"cycle_id": cycle.id, "agency_id": a} for a in ids]
+        statuses = _statuses(rng, ids, k == size.cycles - 1)
+        returns += _returns(cycle.id, answers[version], due, statuses, strength, rng)
+    return rows, returns
 
 
-def _fill(
-    store: Store,
+def _returns(
     cycle_id: str,
-    fw: Framework,
+    answers: _Answers,
     due: dt.date,
     statuses: dict[str, Status],
     strength: dict[str, float],
     rng: random.Random,
-) -> None:
-    """Bulk-insert each started return: a draft of half the criteria, then the rest."""
-    revisions: list[dict[str, object]] = []
-    answers: list[tuple[int, dict[str, Answer]]] = []  # (index into revisions, delta)
+) -> list[Return]:
+    """Each started return: a draft of half the criteria, then (submitted) the rest."""
+    out: list[Return] = []
     for agency, status in statuses.items():
         if status == Status.NOT_STARTED:
             continue
         day = due - dt.timedelta(days=rng.randint(5, 30))
-        full = {c.id: _answer(rng, fw, strength[agency], day) for c in fw.criteria}
-        assert not missing_for_submission(fw, full)
-        ids = list(full)
-        half = ids[: len(ids) // 2 or 1]
+        month = day.strftime("%B")
+        full = [answers.row(rng, cid, strength[agency], day, month) for cid in answers.criteria]
+        half = len(full) // 2 or 1
         saved = dt.datetime.combine(day, dt.time(10), dt.UTC)
-        steps = [(Status.DRAFT, half)]
+        steps = [(Status.DRAFT, full[:half])]
         if status == Status.SUBMITTED:
-            steps.append((Status.SUBMITTED, ids[len(half) :]))
+            steps.append((Status.SUBMITTED, full[half:]))
         for number, (step_status, changed) in enumerate(steps, start=1):
-            answers.append((len(revisions), {cid: full[cid] for cid in changed}))
-            revisions.append(
-                {
-                    "cycle_id": cycle_id,
-                    "agency_id": agency,
-                    "number": number,
-                    "based_on": number - 1 or None,
-                    "status": step_status.value,
-                    "author": f"Return lead, {agency}",
-                    "saved_at": saved + dt.timedelta(days=number - 1),
-                    "note": "",
-                }
-            )
-    if not revisions:
-        return
-    with store._write() as conn:
-        rows = conn.execute(
-            insert(T.revision).returning(T.revision.c.id, sort_by_parameter_order=True),
-            revisions,
-        ).all()
-        revision_ids = [row[0] for row in rows]
-        values = [
-            store._answer_values(fw, revision_ids[index], cid, answer)
-            for index, delta in answers
-            for cid, answer in delta.items()
-        ]
-        if values:
-            conn.execute(insert(T.answer), values)
+            revision = {
+                "cycle_id": cycle_id,
+                "agency_id": agency,
+                "number": number,
+                "based_on": number - 1 or None,
+                "status": step_status.value,
+                "author": f"Return lead, {agency}",
+                "saved_at": saved + dt.timedelta(days=number - 1),
+                "note": "",
+                "saved_by": None,
+            }
+            out.append((revision, changed))
+    return out
+
+
+def _insert_returns(conn: Any, returns: list[Return]) -> None:
+    """Insert revisions (ids back in order), then every answer row with its revision's id."""
+    inserted = conn.execute(
+        insert(T.revision).returning(T.revision.c.id, sort_by_parameter_order=True),
+        [revision for revision, _ in returns],
+    ).all()
+    values = []
+    for (revision_id,), (_, answer_rows) in zip(inserted, returns, strict=True):
+        for row in answer_rows:
+            row["revision_id"] = revision_id
+            values.append(row)
+    if values:
+        conn.execute(insert(T.answer), values)

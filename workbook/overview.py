@@ -128,6 +128,7 @@ def context(store: Store, today: dt.date | None = None, token: str | None = None
     return {
         "store": store.url if who.administers else "",
         "who": "" if who.trusted_local else f"{who.name} ({who.describe()})",
+        "signed_in": who.signed_in,
         "partnerships": partnerships,
         "today": today,
     }

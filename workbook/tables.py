@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump when the tables change, and add the step to ``MIGRATIONS``."""
 
 metadata = MetaData()
@@ -208,6 +208,39 @@ Index("ix_cycle_share_cycle", cycle_share.c.cycle_id, cycle_share.c.id)
 
 V3_TABLES = (access_link, cycle_share)
 
+# -- schema 4: users who sign in through JupyterHub (issue #9) -----------------------------
+# The administrator maps a hub username to a role and its agencies. Removing a user stamps
+# the row (history is kept); adding them again, or changing what they reach, adds a new
+# row. At most one row per username is active (removed_at NULL), enforced by the index.
+
+hub_user = Table(
+    "hub_user",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(255), nullable=False, comment="As JupyterHub names the user."),
+    Column("name", Text, nullable=False, comment="Whom it is; saves carry it as the author."),
+    Column("role", String(16), nullable=False),
+    Column("partnership_id", ForeignKey("partnership.id"), comment="NULL: every partnership."),
+    Column("agencies", Text, nullable=False, default="[]", comment="JSON list of agency ids."),
+    Column("cycle_id", ForeignKey("cycle.id"), comment="NULL: every cycle in scope."),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("removed_at", DateTime(timezone=True)),
+    Column("removed_by", Text),
+    Column("last_seen_at", DateTime(timezone=True)),
+)
+
+Index("ix_hub_user_username", hub_user.c.username, hub_user.c.id)
+Index(
+    "uq_hub_user_active",
+    hub_user.c.username,
+    unique=True,
+    sqlite_where=hub_user.c.removed_at.is_(None),
+    postgresql_where=hub_user.c.removed_at.is_(None),
+)
+
+V4_TABLES = (hub_user,)
+
 Migration = Callable[[Connection], None]
 
 
@@ -224,5 +257,10 @@ def _add_access(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE revision ADD COLUMN saved_by TEXT")
 
 
-MIGRATIONS: dict[int, Migration] = {1: _add_moderation, 2: _add_access}
+def _add_hub_users(conn: Connection) -> None:
+    """Schema 3 -> 4: users who sign in through JupyterHub, mapped to roles and agencies."""
+    metadata.create_all(conn, tables=list(V4_TABLES))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_moderation, 2: _add_access, 3: _add_hub_users}
 """``MIGRATIONS[n]`` upgrades a store from schema ``n`` to ``n + 1``."""

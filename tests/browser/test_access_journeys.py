@@ -589,3 +589,45 @@ def test_files_beside_the_notebooks_are_not_served(files_server: tuple[str, Path
     assert listed == {"data": "directory", "index.ipynb": "notebook"}
     status, body = _raw_get(base, "/voila/api/contents/index.ipynb?content=1")
     assert json.loads(body)["content"] is None
+
+
+def test_a_refused_visitor_cannot_run_code_in_the_pages_kernel(
+    access_server: str, page, tmp_path: Path
+) -> None:
+    """Voila gives even a refused page a kernel; the browser may only talk to its widgets.
+
+    Voila 0.5 restricts the kernel channels to comm and kernel-info messages; this checks
+    an execute_request sent down a refused page's websocket runs nothing.
+    """
+    page.goto(address(access_server, "form", cycle=CYCLE, agency="police"), timeout=TIMEOUT)
+    page.get_by_role("heading", name="This page cannot open").wait_for(timeout=TIMEOUT)
+    config = page.locator("#jupyter-config-data").text_content() or ""
+    kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', config)
+    assert kernel_id, "the refused page still has a kernel"
+    marker = tmp_path / "ran.txt"
+    replies = page.evaluate(
+        """async ([url, code]) => {
+            const ws = new WebSocket(url);
+            const seen = [];
+            await new Promise((ok, fail) => { ws.onopen = ok; ws.onerror = fail; });
+            ws.onmessage = (e) => seen.push(JSON.parse(e.data).header.msg_type);
+            const header = (id, type) => ({msg_id: id, msg_type: type, username: "",
+                                           session: "s", date: "", version: "5.3"});
+            ws.send(JSON.stringify({channel: "shell", header: header("x", "execute_request"),
+                parent_header: {}, metadata: {}, content: {code, silent: false,
+                store_history: false, user_expressions: {}, allow_stdin: false}}));
+            ws.send(JSON.stringify({channel: "shell", header: header("k", "kernel_info_request"),
+                parent_header: {}, metadata: {}, content: {}}));
+            await new Promise((ok) => setTimeout(ok, 3000));
+            ws.close();
+            return seen;
+        }""",
+        [
+            f"{access_server.replace('http', 'ws', 1)}/api/kernels/{kernel_id.group(1)}/channels",
+            f"open({str(marker)!r}, 'w').write('ran')",
+        ],
+    )
+    assert "kernel_info_reply" in replies  # the channel works for what pages need
+    assert "execute_reply" not in replies
+    assert "execute_input" not in replies
+    assert not marker.exists()

@@ -76,3 +76,47 @@ def test_generate_command(tmp_path) -> None:
     assert "2 agencies x 3 criteria x 1 cycles" in result.output
     with Store.open(db) as store:
         assert len(store.cycles()) == 1
+
+
+def _rows(store: Store, partnership_id: str) -> list[tuple]:
+    """Every generated answer of a partnership, as plain values (ids left out)."""
+    out = []
+    for cycle in store.cycles(partnership_id):
+        for agency, state in sorted(store.returns(cycle.id).items()):
+            for cid, answer in sorted(state.answers.items()):
+                out.append((cycle.id, agency, state.revision, state.status.value, cid, answer))
+    return out
+
+
+def test_generate_many_partnerships_each_its_own_and_deterministic(db_url: str, tmp_path) -> None:
+    size = generate.Size(agencies=4, criteria=5, cycles=2, partnerships=3)
+    with Store.open(db_url) as store:
+        generate.generate(store, size, seed=5)
+        ids = [generate.partnership_id(n) for n in range(3)]
+        assert ids == ["generated", "generated-002", "generated-003"]
+        assert sorted(pid for pid, _ in store.partnerships()) == ids
+        assert len(store.agencies()) == 12
+        assert [a.id for a in store.agencies(ids[2])] == [f"p003-agency-0{n}" for n in range(1, 5)]
+        assert [c.id for c in store.cycles(ids[1])] == generate.cycle_ids(size, 1)
+        assert generate.cycle_ids(size, 1) == ["gen-p002-2015", "gen-p002-2016"]
+        for cycle in store.cycles(ids[1]):
+            assert set(cycle.agencies) == {a.id for a in store.agencies(ids[1])}
+        # the newest cycle of 4 agencies: 1 not started, 1 draft (half the criteria), 2 done
+        latest = store.statuses(generate.cycle_ids(size, 2)[-1])
+        assert sorted(latest.values()) == sorted(
+            [Status.NOT_STARTED, Status.DRAFT, Status.SUBMITTED, Status.SUBMITTED]
+        )
+        answered = len(_rows(store, ids[2]))
+        assert answered == 4 * 5 + (2 * 5 + 2)  # first cycle all; then 2 x 5 and a half draft
+        frame = analysis.load(store, [c.id for c in store.cycles(ids[0])])
+        assert len(frame) == 2 * 4 * 5
+        first = _rows(store, ids[0])
+    # partnership n is the same whatever the count, so a small store previews a big one
+    with Store.open(f"sqlite:///{tmp_path}/one.db") as alone:
+        generate.generate(alone, generate.Size(4, 5, 2), seed=5)
+        assert _rows(alone, ids[0]) == first
+
+
+def test_generate_scale_size_is_a_million_responses() -> None:
+    assert generate.SCALE.responses == 150 * 15 * 45 * 10 == 1_012_500
+    assert generate.SCALE.describe() == ("150 partnerships x 15 agencies x 45 criteria x 10 cycles")

@@ -164,7 +164,7 @@ def test_history_view_shows_revisions_when_opened(form: FormView) -> None:
     assert form.history.table.value == ""
     form.history.toggle.click()
     assert form.history.toggle.description == "Hide the revision history"
-    assert "<td>Lead</td>" in form.history.table.value
+    assert "<td>Lead<br><small>(on the server as " in form.history.table.value
     assert "Prevent 1 (rating)" in form.history.table.value
 
 

@@ -1,0 +1,230 @@
+"""Hub users (issue #9): the administrator's list mapping JupyterHub users to roles.
+
+On SQLite and PostgreSQL (the ``store`` fixture: partnership ``tp``, cycle ``c1``
+inviting ``alpha`` and ``beta``). A page in a user's server under JupyterHub opens the
+store anonymous (as in Voila) with ``JUPYTERHUB_USER`` set; ``_page`` does the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from workbook import access, tables, users
+from workbook.access import ANONYMOUS, Role
+from workbook.cli import cli
+from workbook.errors import AccessDenied, StorageError
+from workbook.responses import Answer, Status
+from workbook.store import Store
+
+MakeAnswers = Callable[..., dict[str, Answer]]
+
+
+def _page(store: Store, monkeypatch: pytest.MonkeyPatch, username: str) -> Store:
+    """The store as a page in ``username``'s server opens it, with no personal link."""
+    monkeypatch.setenv("JUPYTERHUB_USER", username)
+    monkeypatch.setenv("WORKBOOK_IDENTITY", "hub")
+    return store.as_identity(ANONYMOUS).for_visitor(None)
+
+
+def test_under_the_hub_nobody_is_a_local_administrator() -> None:
+    hub = {"JUPYTERHUB_USER": "alice", "WORKBOOK_IDENTITY": "hub"}
+    assert access.default_identity(hub) is ANONYMOUS
+    # any other JupyterHub (Binder, a developer's): as on a laptop
+    assert access.default_identity({"JUPYTERHUB_USER": "alice"}).trusted_local
+    assert access.default_identity({"VOILA_BASE_URL": "/"}) is ANONYMOUS
+    assert access.default_identity({}).trusted_local
+    assert access.hub_username({"JUPYTERHUB_USER": "  ", "WORKBOOK_IDENTITY": "hub"}) is None
+
+
+def test_a_mapped_member_acts_as_hub_user_for_their_agency(
+    store: Store, monkeypatch: pytest.MonkeyPatch, make_answers: MakeAnswers
+) -> None:
+    users.add(store, "Alice", Role.MEMBER, name="Alice (Alpha)", cycle_id="c1", agencies=["alpha"])
+    users.add(store, "bob", Role.MEMBER, partnership_id="tp", agencies=["beta"])
+    users.add(store, "carol", Role.CHAIR, partnership_id="tp")
+
+    alice = _page(store, monkeypatch, "alice")
+    assert alice.identity.key == "hub:alice"
+    assert alice.identity.describe() == "agency member for Alpha health trust, cycle c1"
+    saved = alice.save("c1", "alpha", make_answers(), author=alice.identity.name, based_on=None)
+    with pytest.raises(AccessDenied, match="does not allow you to change Beta police force's"):
+        alice.save("c1", "beta", make_answers(), author="Alice", based_on=None)
+
+    bob = _page(store, monkeypatch, "bob")
+    with pytest.raises(AccessDenied):
+        bob.latest("c1", "alpha")  # another agency's draft
+    assert "alpha" not in bob.returns("c1")
+    submitted = alice.save(
+        "c1",
+        "alpha",
+        make_answers(),
+        author="Alice",
+        based_on=saved.revision,
+        status=Status.SUBMITTED,
+    )
+    with pytest.raises(AccessDenied):
+        bob.latest("c1", "alpha")  # submitted, but the chair has not shared the cycle
+
+    carol = _page(store, monkeypatch, "carol")
+    assert carol.latest("c1", "alpha") == submitted
+    carol.share("c1")
+    assert bob.latest("c1", "alpha") is not None  # shared and submitted: now visible
+
+    history = store.history("c1", "alpha")
+    assert [(r.saved_by, r.author) for r in history] == [("hub:alice", "Alice (Alpha)")] + [
+        ("hub:alice", "Alice")
+    ]
+    with store._read() as conn:
+        seen = conn.scalar(
+            select(tables.hub_user.c.last_seen_at).where(tables.hub_user.c.username == "alice")
+        )
+    assert seen is not None
+
+
+def test_unknown_and_removed_users_are_refused_in_words(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(AccessDenied, match="signed in as mallory, but the workbook has not"):
+        _page(store, monkeypatch, "mallory")
+    users.add(store, "dave", Role.ANALYST, partnership_id="tp")
+    assert _page(store, monkeypatch, "dave").identity.role == Role.ANALYST
+    removed = users.remove(store, "DAVE")
+    assert removed.removed_at is not None
+    assert removed.removed_by == store.identity.name
+    with pytest.raises(AccessDenied, match="signed in as dave, whose access .* was withdrawn on"):
+        _page(store, monkeypatch, "dave")
+    with pytest.raises(StorageError, match="No hub user named 'dave'"):
+        users.remove(store, "dave")
+
+
+def test_a_personal_link_still_wins_under_the_hub(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link, token = store.issue_link("Gamma guest", Role.CHAIR, cycle_id="c1")
+    monkeypatch.setenv("JUPYTERHUB_USER", "nobody-mapped")
+    monkeypatch.setenv("WORKBOOK_IDENTITY", "hub")
+    visitor = store.as_identity(ANONYMOUS).for_visitor(token)
+    assert visitor.identity.key == f"link:{link.id}"
+
+
+def test_removal_and_changes_keep_the_history(store: Store) -> None:
+    first, replaced = users.add(store, "erin", Role.MEMBER, cycle_id="c1", agencies=["alpha"])
+    assert replaced is None
+    second, replaced = users.add(store, "erin", Role.CHAIR, partnership_id="tp")
+    assert replaced is not None
+    assert replaced.id == first.id
+    assert replaced.removed_at is not None
+    assert second.name == "erin"
+    assert second.role == Role.CHAIR
+    users.remove(store, "erin")
+    third, replaced = users.add(store, "erin", Role.ANALYST, name="Erin", partnership_id="tp")
+    assert replaced is None
+    assert [u.role for u in users.listing(store)] == [Role.ANALYST]
+    every = users.listing(store, removed=True)
+    assert [(u.id, u.active) for u in every] == [
+        (first.id, False),
+        (second.id, False),
+        (third.id, True),
+    ]
+    found = users.find(store, "Erin")
+    assert found is not None
+    assert found.name == "Erin"
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "scope", "reason"),
+    [
+        (
+            "a b",
+            Role.MEMBER,
+            {"cycle_id": "c1", "agencies": ["alpha"]},
+            "not a JupyterHub username",
+        ),
+        ("x", Role.MEMBER, {"cycle_id": "c1"}, "an agency member's access needs an agency"),
+        ("x", Role.MEMBER, {"cycle_id": "c1", "agencies": ["gamma"]}, "not invited to 'c1'"),
+        ("x", Role.MEMBER, {"partnership_id": "tp", "agencies": ["zeta"]}, "not in partnership"),
+        ("x", Role.CHAIR, {}, "a chair's access needs a cycle or a partnership"),
+        ("x", Role.CHAIR, {"partnership_id": "tp", "agencies": ["alpha"]}, "not for one agency"),
+        ("x", Role.ANALYST, {"partnership_id": "nope"}, "there is no partnership 'nope'"),
+    ],
+)
+def test_add_checks_what_the_user_would_reach(
+    store: Store, username: str, role: Role, scope: dict, reason: str
+) -> None:
+    with pytest.raises(AccessDenied, match=f"No user was added: .*{reason}"):
+        users.add(store, username, role, **scope)
+    assert users.listing(store, removed=True) == []
+
+
+def test_only_an_administrator_manages_the_list(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users.add(store, "frank", Role.CHAIR, partnership_id="tp")
+    users.add(store, "root-admin", Role.ADMIN)
+    chair = _page(store, monkeypatch, "frank")
+    for attempt in (
+        lambda: users.add(chair, "x", Role.CHAIR, partnership_id="tp"),
+        lambda: users.listing(chair),
+        lambda: users.remove(chair, "frank"),
+    ):
+        with pytest.raises(AccessDenied, match="does not allow you to"):
+            attempt()
+    admin = _page(store, monkeypatch, "root-admin")
+    assert admin.identity.administers
+    users.add(admin, "grace", Role.ANALYST, partnership_id="tp")
+    assert users.find(store, "grace") is not None
+
+
+def test_the_users_commands(store: Store) -> None:
+    runner = CliRunner()
+    db = ["--db", store.engine.url.render_as_string(hide_password=False)]
+    added = runner.invoke(
+        cli,
+        ["users", "add", *db, "Heidi", "--cycle", "c1", "--agency", "alpha", "--agency", "beta"],
+    )
+    assert added.exit_code == 0, added.output
+    assert added.output == "Added heidi: agency member for alpha, beta, cycle c1.\n"
+    changed = runner.invoke(cli, ["users", "add", *db, "heidi", "--role", "chair", "--cycle", "c1"])
+    assert changed.output.splitlines() == [
+        "Changed heidi: chair for partnership tp, cycle c1.",
+        "  (was: agency member for alpha, beta, cycle c1)",
+    ]
+    listed = runner.invoke(cli, ["users", "list", *db])
+    assert listed.output.startswith("heidi: chair for partnership tp, cycle c1; active; added ")
+    assert listed.output.rstrip().endswith("last seen never")
+    removed = runner.invoke(cli, ["users", "remove", *db, "heidi"])
+    assert removed.exit_code == 0
+    assert removed.output.startswith("Removed heidi at ")
+    assert runner.invoke(cli, ["users", "list", *db]).output == "No hub users.\n"
+    assert len(runner.invoke(cli, ["users", "list", *db, "--removed"]).output.splitlines()) == 2
+
+
+def test_an_old_store_gains_the_hub_user_table(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path}/old.db"
+    with Store.open(url) as store, store._write() as conn:
+        tables.hub_user.drop(conn)
+        conn.execute(tables.meta.update().values(value="3"))
+    with Store.open(url) as store:
+        assert store.schema_version() == tables.SCHEMA_VERSION == 4
+        users.add(store, "ivan", Role.ADMIN)
+        assert [u.username for u in users.listing(store)] == ["ivan"]
+
+
+def test_the_dates_are_timezone_aware(store: Store) -> None:
+    user, _ = users.add(store, "judy", Role.ADMIN)
+    assert user.created_at.tzinfo is not None
+    assert abs(user.created_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+
+
+def test_the_examples_in_the_docstrings() -> None:
+    import doctest
+
+    for module in (users, access):
+        result = doctest.testmod(module, report=False)
+        assert result.failed == 0
+    assert doctest.testmod(users, report=False).attempted >= 1
