@@ -8,6 +8,7 @@ cannot be run here.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import re
 import sys
@@ -105,7 +106,10 @@ def test_the_local_config_checks_passwords(
 
     def sign_in(username: str, password: str) -> str | None:
         data = {"username": username, "password": password}
-        return asyncio.run(authenticator.authenticate(None, data))
+        # a thread of its own: in the full suite Playwright's sync API keeps an event loop
+        # running in this one, where asyncio.run() refuses to start
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, authenticator.authenticate(None, data)).result()
 
     assert sign_in("alice", "correct horse") == "alice"
     assert sign_in("Alice", "correct horse") == "alice"  # JupyterHub's normalisation
