@@ -7,10 +7,17 @@ without a browser. A ``View`` takes ``model=``, builds its widgets in :meth:`Vie
 
 from __future__ import annotations
 
+import os
 from typing import Generic, TypeVar
+from urllib.parse import parse_qs
 
 import ipywidgets as ipw
 from traitlets import HasTraits, Unicode
+
+if os.environ.get("VOILA_PREHEAT") == "True":
+    # Importing voila takes 1.5 s or more (it loads jupyter_server). A preheated kernel
+    # imports this module before the page is requested, so pay for it now, not after.
+    import voila.utils  # noqa: F401
 
 M = TypeVar("M", bound="Model")
 
@@ -66,3 +73,19 @@ def refusal_title(error: Exception) -> str:
     if isinstance(error, AccessDenied):
         return "This page cannot open"
     return "The workbook cannot reach its store just now"
+
+
+def page_query() -> dict[str, str]:
+    """The Voila page's URL query as a dict (last value wins); {} outside Voila.
+
+    Voila puts the query in the kernel's ``QUERY_STRING``. A preheated kernel runs the
+    notebook before anyone asks for the page, so there ``wait_for_request`` first waits
+    for the request and copies its variables into the environment: everything after
+    this call (reading the link, the store, the data) happens for the visitor, fresh.
+    """
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+    raw = os.environ.get("QUERY_STRING") or ""
+    return {key: values[-1] for key, values in parse_qs(raw).items()}

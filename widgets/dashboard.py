@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qs
 
 import ipywidgets as ipw
 import pandas as pd
 from traitlets import Int, Unicode, observe
 
-from widgets.base import Model, View, refusal, refusal_title
+from widgets.base import Model, View, page_query, refusal, refusal_title
 from workbook import analysis, charts, htmltable, moderation, offline
 from workbook.errors import StorageError, WorkbookError
 from workbook.store import Store
@@ -102,12 +100,6 @@ ACTIONS = {
     "agency_top": "Agency top 3",
 }
 HISTORY = {"saved_at": "When (UTC)", "author": "Who", "rating": "Moderated", "comment": "Challenge"}
-
-
-def page_query() -> dict[str, str]:
-    """The Voila page's URL query (``user=``, ``cycle=``) as a dict; {} outside Voila."""
-    raw = os.environ.get("QUERY_STRING") or ""
-    return {key: values[-1] for key, values in parse_qs(raw).items()}
 
 
 class DashboardModel(Model):

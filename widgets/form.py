@@ -13,16 +13,14 @@ do; every state (saved, missing, read-only, carried forward) is written in words
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Mapping
 from html import escape
 from typing import Any
-from urllib.parse import parse_qs
 
 import ipywidgets as ipw
 
 from widgets.autosave import Schedule
-from widgets.base import View, refusal, refusal_title
+from widgets.base import View, page_query, refusal, refusal_title
 from widgets.criterion import CriterionView, Look, anchor
 from widgets.form_model import FormModel, HeadingModel
 from widgets.merge import MergeView
@@ -31,11 +29,6 @@ from workbook.errors import StorageError
 from workbook.framework import Framework
 from workbook.responses import Status
 from workbook.store import Store
-
-if os.environ.get("VOILA_PREHEAT") == "True":
-    # Importing voila takes 1.5 s or more (it loads jupyter_server). A preheated kernel
-    # imports this module before the page is requested, so pay for it now, not after.
-    import voila.utils  # noqa: F401
 
 # The bar with the save state, progress and buttons stays in view while the page scrolls
 # (position: sticky), which needs every box between it and the page's scrolling region to
@@ -419,21 +412,6 @@ class HistoryView(View[FormModel]):
         self.table = self.look.html()
         ipw.dlink((m, "history_html"), (self.table, "value"))
         self.children = [self.look.html("<h3>Revision history</h3>"), self.toggle, self.table]
-
-
-def page_query() -> dict[str, str]:
-    """The Voila page's URL query as a dict (last value wins); {} outside Voila.
-
-    Voila puts the query in the kernel's ``QUERY_STRING``. A preheated kernel runs the
-    notebook before anyone asks for the page, so there ``wait_for_request`` first waits
-    for the request and copies its variables into the environment.
-    """
-    if os.environ.get("VOILA_PREHEAT") == "True":
-        from voila.utils import wait_for_request
-
-        wait_for_request()
-    raw = os.environ.get("QUERY_STRING") or ""
-    return {key: values[-1] for key, values in parse_qs(raw).items()}
 
 
 def _open_cycle(store: Store, today: dt.date) -> str | None:

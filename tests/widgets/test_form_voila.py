@@ -43,14 +43,24 @@ def test_the_notebook_is_thin_and_ends_in_the_form() -> None:
     assert all("page_query()" not in source and "open_form(" not in source for source in code[:-1])
 
 
-def test_form_kernels_are_preheated_and_other_pages_are_not() -> None:
+def test_form_and_dashboard_kernels_are_preheated_and_other_pages_are_not() -> None:
     voila = settings()
     assert voila["VoilaConfiguration"]["preheat_kernel"] is True
     pools = voila["VoilaKernelManager"]["kernel_pools_config"]
     assert pools["form.ipynb"]["pool_size"] >= 1
-    # the landing page and dashboards show the store as it is when asked for, so they
-    # must not run ahead of the request
+    assert pools["dashboard.ipynb"]["pool_size"] >= 1
+    # other pages (the landing page, analysts' notebooks) read the store in their first
+    # cells, so they must not run ahead of the request
     assert pools["default"]["pool_size"] == 0
+
+
+def test_the_preheated_dashboard_reads_nothing_before_the_request() -> None:
+    """A pooled kernel runs the cells long before the page is asked for: only imports and
+    the chart loader may run then; the link, the store and the data come after."""
+    nb = nbformat.read(NOTEBOOK.with_name("dashboard.ipynb"), as_version=4)
+    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    assert code[-1] == "open_dashboard()"  # its default query waits for the request
+    assert all("Store" not in source and "open_dashboard(" not in source for source in code[:-1])
 
 
 def test_idle_kernels_of_closed_pages_are_culled() -> None:
