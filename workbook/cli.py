@@ -22,16 +22,9 @@ from workbook import (
     xlsx_import,
     xlsx_template,
 )
+from workbook.cli_access import DB_OPTION
 from workbook.errors import MAX_PROBLEMS, SpreadsheetError, WorkbookError
 from workbook.store import Store
-
-DB_OPTION = click.option(
-    "--db",
-    "db",
-    default=None,
-    metavar="URL",
-    help="SQLAlchemy URL of the store (default: $WORKBOOK_DB, else sqlite file data/workbook.db).",
-)
 
 
 def _open(db: str | None) -> Store:

@@ -18,6 +18,7 @@ from workbook import config, demo
 from workbook.access import DEFAULT_LINK_DAYS, Role, expiry_from_date, link_urls
 from workbook.store import Store
 
+# the --db option of every `workbook` command (workbook.cli imports it from here)
 DB_OPTION = click.option(
     "--db",
     "db",

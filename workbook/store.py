@@ -459,13 +459,17 @@ class Store:
             conn.execute(
                 update(T.access_link).where(T.access_link.c.id == link.id).values(last_used_at=now)
             )
+        return self.as_identity(link.identity(self.agency_names(link.agencies)))
+
+    def agency_names(self, agency_ids: Sequence[str]) -> list[str]:
+        """Agencies' names for messages, an id standing in for one no longer stored."""
         names = []
-        for agency_id in link.agencies:
+        for agency_id in agency_ids:
             try:
                 names.append(self.agency(agency_id).name)
             except StorageError:
                 names.append(agency_id)
-        return self.as_identity(link.identity(names))
+        return names
 
     # -- frameworks ----------------------------------------------------------------------
 

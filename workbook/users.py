@@ -250,10 +250,4 @@ def identify(store: Store, username: str, *, now: dt.datetime | None = None) -> 
     now = now or dt.datetime.now(dt.UTC)
     with store._write() as conn:
         conn.execute(update(T.hub_user).where(T.hub_user.c.id == user.id).values(last_seen_at=now))
-    names = []
-    for agency_id in user.agencies:
-        try:
-            names.append(store.agency(agency_id).name)
-        except StorageError:
-            names.append(agency_id)
-    return store.as_identity(user.identity(names))
+    return store.as_identity(user.identity(store.agency_names(user.agencies)))
