@@ -9,6 +9,7 @@ reopens it.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
+from workbook.config import ROOT
 from workbook.responses import Status
 from workbook.store import Store
 
@@ -265,7 +267,14 @@ def _wait_for_kernels(db_url: str, count: int, timeout: float = 40.0) -> set[int
         time.sleep(0.5)
 
 
-POOL = 2  # voila.json: kernel_pools_config form.ipynb pool_size
+# every preheated kernel voila.json keeps waiting (the form's and the dashboard's pools)
+POOL = sum(
+    pool["pool_size"]
+    for name, pool in json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))[
+        "VoilaKernelManager"
+    ]["kernel_pools_config"].items()
+    if name != "default"
+)
 
 
 def test_kernels_of_closed_pages_are_culled_and_open_ones_kept(
