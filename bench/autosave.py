@@ -32,7 +32,7 @@ from bench.common import Result, percentile, report
 from widgets.form_model import FormModel
 from workbook import demo
 from workbook.access import Role
-from workbook.responses import Status
+from workbook.schema.responses import Status
 from workbook.store import Store
 
 CYCLE = "cse-2017-18"

@@ -41,9 +41,11 @@ from bench.common import (  # noqa: E402
     time_page,
     voila,
 )
-from workbook import generate  # noqa: E402
 from workbook.access import page_url  # noqa: E402
-from workbook.store import Store  # noqa: E402
+from workbook.store import (
+    Store,  # noqa: E402
+    generate,  # noqa: E402
+)
 
 CHART = ".wb-chart svg, .vega-embed svg"
 GOAL = 1.5

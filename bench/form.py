@@ -38,7 +38,7 @@ from bench.common import (
 )
 from workbook import demo
 from workbook.access import page_url
-from workbook.responses import Status
+from workbook.schema.responses import Status
 from workbook.store import Store
 
 GOAL = 1.3

@@ -4,7 +4,7 @@ Generates COUNT filled returns of the shipped CSE framework (one cycle, COUNT ag
 into a temporary folder, then times, in the same run:
 
 * the floor: openpyxl merely loading each file;
-* the import: :func:`workbook.xlsx_import.import_return` for each file into a fresh
+* the import: :func:`workbook.spreadsheets.importer.import_return` for each file into a fresh
   SQLite store, the code path of the ``workbook import`` command (one store, opened
   once, like the form's upload; the command also pays for starting Python per file).
 
@@ -37,13 +37,14 @@ from openpyxl import load_workbook
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a file, as tests do
 
 from bench.common import Result, report  # noqa: E402
-from workbook import config, templates  # noqa: E402
-from workbook.framework import Framework, ResponseField  # noqa: E402
-from workbook.partnership import Partnership  # noqa: E402
-from workbook.responses import Action, Answer  # noqa: E402
+from workbook import config
+from workbook.schema import loader as templates  # noqa: E402
+from workbook.schema.framework import Framework, ResponseField  # noqa: E402
+from workbook.schema.partnership import Partnership  # noqa: E402
+from workbook.schema.responses import Action, Answer  # noqa: E402
+from workbook.spreadsheets.importer import import_return  # noqa: E402
+from workbook.spreadsheets.write import TemplateFacts, build_workbook  # noqa: E402
 from workbook.store import Store  # noqa: E402
-from workbook.xlsx_import import import_return  # noqa: E402
-from workbook.xlsx_template import TemplateFacts, build_workbook  # noqa: E402
 
 CYCLE = "bench-cycle"
 GOAL_SECONDS = 60.0

@@ -36,10 +36,10 @@ from sqlalchemy import select
 
 from bench.common import Result, report
 from widgets.dashboard import DashboardModel
-from workbook import analysis, generate
-from workbook import tables as T
+from workbook import analysis
 from workbook.access import Identity, Role
-from workbook.store import Store
+from workbook.store import Store, generate
+from workbook.store import tables as T
 
 GOAL_SECONDS = 0.2
 SIZES = {"scale": generate.SCALE, "small": generate.Size(15, 45, 10, partnerships=10)}
@@ -47,7 +47,7 @@ SEED = 7
 
 
 def cache_dir() -> Path:
-    """Where generated stores are kept between runs (as workbook.offline keeps Vega)."""
+    """Where generated stores are kept between runs (as workbook.charts.offline keeps Vega)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "safeguarding-workbook"
 

@@ -45,10 +45,11 @@ sys.path.insert(0, str(DEPLOY))
 
 import workbook_hub  # noqa: E402
 
-from workbook import demo, users  # noqa: E402
+from workbook import demo  # noqa: E402
 from workbook.access import Role  # noqa: E402
 from workbook.errors import WorkbookError  # noqa: E402
 from workbook.store import Store  # noqa: E402
+from workbook.store import hub_users as users  # noqa: E402
 
 PROXY = DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy"
 PG_BIN_GLOB = "usr/lib/postgresql/*/bin"

@@ -2,7 +2,7 @@
 
 ``CriterionModel`` holds what the user sees for one criterion and counts their edits in
 ``edits``; the form model listens to that and turns the criterion into an
-:class:`~workbook.responses.Answer`. Loading a saved answer (:meth:`CriterionModel.show`)
+:class:`~workbook.schema.responses.Answer`. Loading a saved answer (:meth:`CriterionModel.show`)
 is not an edit. ``CriterionView`` only builds labelled widgets and links them.
 """
 
@@ -19,8 +19,8 @@ from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 from traitlets import Bool, Instance, Int, List, Unicode, observe
 
 from widgets.base import Model, View
-from workbook.framework import Criterion, Framework, ResponseField
-from workbook.responses import Action, Answer
+from workbook.schema.framework import Criterion, Framework, ResponseField
+from workbook.schema.responses import Action, Answer
 
 ANCHOR_PREFIX = "wb-crit-"
 TEXT_FIELDS = (ResponseField.EVIDENCE, ResponseField.GOING_WELL, ResponseField.DEVELOPMENT)

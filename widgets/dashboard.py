@@ -1,10 +1,10 @@
 """The chair's dashboard (issue #4): a model over :mod:`workbook.analysis`, and its views.
 
 ``DashboardModel`` holds the filters and calls the pure analysis functions and
-:mod:`workbook.moderation`; it knows no SQL and no widgets. ``DashboardView`` draws it:
+:mod:`workbook.store.moderation`; it knows no SQL and no widgets. ``DashboardView`` draws it:
 filters, then tabs (overview, drill-down, trend, moderation, actions) built the first
 time they are opened, so the page shows its first chart quickly. Charts are Altair
-specs drawn offline by :mod:`workbook.offline` (the notebook displays its loader once);
+specs drawn offline by :mod:`workbook.charts.offline` (the notebook displays its loader once);
 each chart has its table beside it, and each table its CSV and Excel download.
 """
 
@@ -20,9 +20,12 @@ import pandas as pd
 from traitlets import Int, Unicode, observe
 
 from widgets.base import Model, View, page_query, refusal, refusal_title
-from workbook import analysis, charts, htmltable, moderation, offline
+from workbook import analysis
+from workbook.charts import builders as charts
+from workbook.charts import offline
+from workbook.charts import tables as htmltable
 from workbook.errors import StorageError, WorkbookError
-from workbook.store import Store
+from workbook.store import Store, moderation
 
 CHAIR = "MASE chair"
 """Who moderations are recorded as when no personal link names the chair (JupyterLab)."""

@@ -26,8 +26,8 @@ from widgets.form_model import FormModel, HeadingModel
 from widgets.merge import MergeView
 from widgets.upload import UploadModel, UploadView
 from workbook.errors import StorageError
-from workbook.framework import Framework
-from workbook.responses import Status
+from workbook.schema.framework import Framework
+from workbook.schema.responses import Status
 from workbook.store import Store
 
 # The bar with the save state, progress and buttons stays in view while the page scrolls

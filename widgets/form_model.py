@@ -29,9 +29,9 @@ from widgets.merge import MESSAGES as MERGE_MESSAGES
 from workbook import carry
 from workbook.access import Role
 from workbook.errors import ConflictError, Problem, ResponseError, StorageError
-from workbook.framework import Framework, Heading
 from workbook.personal_data import passages, scan_answers
-from workbook.responses import Answer, Status, missing_for_submission, progress, text_problem
+from workbook.schema.framework import Framework, Heading
+from workbook.schema.responses import Answer, Status, missing_for_submission, progress, text_problem
 from workbook.store import Store
 
 try:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
-from workbook.framework import Framework, ResponseField
+from workbook.schema.framework import Framework, ResponseField
 from workbook.store import RevisionInfo
 
 FIELD_NAMES = {"carried_forward": "carried-forward mark"}
@@ -28,7 +28,7 @@ def field_name(framework: Framework, name: str) -> str:
     framework
         The framework answered (its labels may rename fields).
     name
-        The field's name in :class:`~workbook.responses.Answer`.
+        The field's name in :class:`~workbook.schema.responses.Answer`.
     """
     try:
         label = framework.label(ResponseField(name))

@@ -27,9 +27,9 @@ from widgets.base import Model, View
 from widgets.criterion import Look
 from widgets.history import describe_changes, field_name
 from workbook.errors import StorageError
-from workbook.framework import Framework
 from workbook.merge import Comparison, FieldConflict, Side, compare, in_words
-from workbook.responses import Answers, Status
+from workbook.schema.framework import Framework
+from workbook.schema.responses import Answers, Status
 from workbook.store import ReturnState, RevisionInfo, Store
 
 if TYPE_CHECKING:

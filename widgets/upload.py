@@ -1,7 +1,7 @@
 """Upload a filled return workbook from the browser (issue #6).
 
 ``UploadModel`` checks a file as soon as it arrives and imports it on request, through
-the same :func:`workbook.xlsx_import.import_return` as ``workbook import``. ``UploadView``
+the same :func:`workbook.spreadsheets.importer.import_return` as ``workbook import``. ``UploadView``
 is a file picker, an Import button and the outcome in words. It is self-contained so the
 form can embed it for a MASE member; the embedding app decides who sees it, and passes
 the signed-in person as ``author`` and, for one return's page, ``cycle_id``/``agency_id``
@@ -18,8 +18,8 @@ from traitlets import Bool, Int, List, Unicode
 
 from widgets.base import Model, View
 from workbook.errors import SpreadsheetError, WorkbookError
+from workbook.spreadsheets.importer import ImportResult, import_return
 from workbook.store import Store
-from workbook.xlsx_import import ImportResult, import_return
 
 
 class UploadModel(Model):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbook.framework import Framework, ResponseField
-from workbook.responses import Answer, Answers
+from workbook.schema.framework import Framework, ResponseField
+from workbook.schema.responses import Answer, Answers
 from workbook.store import CycleInfo, ReturnState, Store
 
 

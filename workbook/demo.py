@@ -12,10 +12,10 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbook import config, provision
-from workbook.framework import Framework, ResponseField
-from workbook.responses import Action, Answer, Status, missing_for_submission
-from workbook.store import CycleInfo, Store
+from workbook import config
+from workbook.schema.framework import Framework, ResponseField
+from workbook.schema.responses import Action, Answer, Status, missing_for_submission
+from workbook.store import CycleInfo, Store, provision
 
 EVIDENCE = [
     "Training records for {year} show take-up by {pct}% of frontline staff.",

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from workbook.framework import Framework
-from workbook.responses import Action, Answer, Answers
+from workbook.schema.framework import Framework
+from workbook.schema.responses import Action, Answer, Answers
 
 Side = Literal["mine", "theirs"]
 """Whose value a decided conflict keeps."""
@@ -172,7 +172,7 @@ def in_words(framework: Framework, name: str, value: Any) -> str:
     name
         The field (``rating``, ``evidence``, ..., ``actions``).
     value
-        Its value, as in :class:`~workbook.responses.Answer`.
+        Its value, as in :class:`~workbook.schema.responses.Answer`.
     """
     if name == "rating":
         if value is None:

@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from workbook import config
 from workbook.access import Role
 from workbook.errors import AccessDenied
-from workbook.responses import Status
+from workbook.schema.responses import Status
 from workbook.store import Store
 
 _ENV = Environment(

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from workbook.framework import Framework, ResponseField
-from workbook.responses import Answer, Answers, Status
+from workbook.schema.framework import Framework, ResponseField
+from workbook.schema.responses import Answer, Answers, Status
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy; only scan_cycle needs it, and is given one
     from workbook.store import Store

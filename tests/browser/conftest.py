@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from workbook import config, provision
-from workbook.responses import Action, Answer
-from workbook.store import Store
+from workbook import config
+from workbook.schema.responses import Action, Answer
+from workbook.store import Store, provision
 
 FORM_ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 

@@ -32,10 +32,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from workbook import demo, moderation, tables
+from workbook import demo
 from workbook.access import Role
-from workbook.responses import Answer, Status, missing_for_submission
-from workbook.store import Store
+from workbook.schema.responses import Answer, Status, missing_for_submission
+from workbook.store import Store, moderation, tables
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -19,8 +19,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from workbook import moderation
-from workbook.store import Store
+from workbook.store import Store, moderation
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from workbook.config import ROOT
-from workbook.responses import Status
+from workbook.schema.responses import Status
 from workbook.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

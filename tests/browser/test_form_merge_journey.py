@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from workbook.responses import Answer
+from workbook.schema.responses import Answer
 from workbook.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from workbook import moderation
-from workbook.responses import Action, Answer, Status
-from workbook.store import Store
+from workbook.schema.responses import Action, Answer, Status
+from workbook.store import Store, moderation
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

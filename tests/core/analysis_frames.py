@@ -8,9 +8,9 @@ from collections.abc import Mapping
 import pandas as pd
 
 from workbook import analysis
-from workbook.framework import Framework
-from workbook.partnership import Agency, Timetable
-from workbook.responses import Answer, Status
+from workbook.schema.framework import Framework
+from workbook.schema.partnership import Agency, Timetable
+from workbook.schema.responses import Answer, Status
 from workbook.store import CycleInfo, ReturnState
 
 DUE = dt.date(2020, 3, 2)

@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 from workbook.errors import ConflictError, StorageError
-from workbook.responses import Answer, Answers
+from workbook.schema.responses import Answer, Answers
 from workbook.store import Store
 
 CRITERIA = ("p-1", "p-2", "i-1")

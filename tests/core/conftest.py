@@ -1,9 +1,9 @@
 """Factories for the core tests: frameworks built through the real YAML loader, and stores.
 
 ``make_framework()`` writes a small framework to a YAML file and loads it with
-:func:`workbook.templates.load_framework`, so every test exercises the loader. The
+:func:`workbook.schema.loader.load_framework`, so every test exercises the loader. The
 ``store`` fixture is a store (SQLite, then PostgreSQL, via the root ``db_url`` fixture)
-holding the partnership below, installed through :func:`workbook.provision.install`:
+holding the partnership below, installed through :func:`workbook.store.provision.install`:
 
 * partnership ``tp`` with agencies ``alpha``, ``beta`` and ``gamma``;
 * one cycle ``c1`` running framework ``test-fw`` 1.0, inviting ``alpha`` and ``beta`` only.
@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from workbook import provision, templates
-from workbook.framework import Framework
-from workbook.responses import Action, Answer
-from workbook.store import Store
+from workbook.schema import loader as templates
+from workbook.schema.framework import Framework
+from workbook.schema.responses import Action, Answer
+from workbook.store import Store, provision
 
 FRAMEWORK: dict[str, Any] = {
     "id": "test-fw",

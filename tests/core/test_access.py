@@ -12,11 +12,11 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select, update
 
-from workbook import access, moderation, tables
+from workbook import access
 from workbook.access import ANONYMOUS, Identity, Role
 from workbook.errors import AccessDenied, StorageError
-from workbook.responses import Answer, Status
-from workbook.store import Store
+from workbook.schema.responses import Answer, Status
+from workbook.store import Store, moderation, tables
 
 Answers = dict[str, Answer]
 MakeAnswers = Callable[..., Answers]

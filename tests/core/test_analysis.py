@@ -10,10 +10,10 @@ import pytest
 from analysis_frames import DUE, build, cycle
 
 from workbook import analysis
-from workbook.framework import Framework
-from workbook.moderation import ActionMark, Moderation
-from workbook.responses import Action, Answer, Status
+from workbook.schema.framework import Framework
+from workbook.schema.responses import Action, Answer, Status
 from workbook.store import CycleInfo, Store
+from workbook.store.moderation import ActionMark, Moderation
 
 
 @pytest.fixture

@@ -23,10 +23,10 @@ import pytest
 from sqlalchemy import MetaData, create_engine, func, insert, inspect, select
 from sqlalchemy.engine import make_url
 
-from workbook import backup, config, demo, moderation, tables
+from workbook import config, demo
 from workbook.errors import StorageError
-from workbook.responses import Status
-from workbook.store import Store, normalise_url
+from workbook.schema.responses import Status
+from workbook.store import Store, backup, moderation, normalise_url, tables
 
 T0 = dt.datetime(2021, 5, 4, 10, 0, tzinfo=dt.UTC)
 

@@ -11,9 +11,9 @@ import datetime as dt
 import pytest
 
 from workbook import carry
-from workbook.framework import Framework
-from workbook.partnership import Cycle, Timetable
-from workbook.responses import Action, Answer
+from workbook.schema.framework import Framework
+from workbook.schema.partnership import Cycle, Timetable
+from workbook.schema.responses import Action, Answer
 from workbook.store import Store
 
 

@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 from analysis_frames import build, cycle
 
-from workbook import analysis, charts, offline, theme
-from workbook.partnership import Agency
-from workbook.responses import Status
+from workbook import analysis
+from workbook.charts import builders as charts
+from workbook.charts import offline, theme
+from workbook.schema.partnership import Agency
+from workbook.schema.responses import Status
 
 TODAY = dt.date(2020, 3, 10)
 
@@ -115,7 +117,7 @@ def test_trend_chart_names_each_line(fw, frame) -> None:
 
 
 def test_gap_chart_uses_shape_as_well_as_colour(fw, frame) -> None:
-    from workbook.moderation import Moderation
+    from workbook.store.moderation import Moderation
 
     mods = analysis.moderation_frame(
         [Moderation(1, "c1", "alpha", "p-1", "red", "", "green", 1, "C", dt.datetime.now(dt.UTC))],

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from workbook import config, provision
+from workbook import config
 from workbook.cli import cli
-from workbook.responses import Answer, Status
-from workbook.store import Store
+from workbook.schema.responses import Answer, Status
+from workbook.store import Store, provision
 
 ROOT = config.ROOT
 SHIPPED = sorted((ROOT / "templates" / "frameworks").glob("*.yaml"))

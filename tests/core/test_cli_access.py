@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from workbook.cli import cli
-from workbook.cli_access import is_loopback
+from workbook.cli.access import is_loopback
 from workbook.store import Store
 
 

@@ -18,11 +18,13 @@ import pytest
 from click.testing import CliRunner
 from nbformat.v4 import new_notebook
 
-from workbook import config, params, provision, run
+from workbook import config
 from workbook.cli import cli
 from workbook.errors import PersonalDataError
-from workbook.responses import Answer, Status
-from workbook.store import Store
+from workbook.reports import run
+from workbook.schema import params
+from workbook.schema.responses import Answer, Status
+from workbook.store import Store, provision
 
 PHONE = "Ring the mother on 07700 900123 after school"
 REFUSED = (

@@ -34,9 +34,8 @@ from concurrency_worker import digest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from workbook import provision, tables
-from workbook.responses import Answer
-from workbook.store import Store
+from workbook.schema.responses import Answer
+from workbook.store import Store, provision, tables
 
 pytestmark = pytest.mark.slow
 

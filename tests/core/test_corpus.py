@@ -24,13 +24,15 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from workbook import export, params, provision, templates
-from workbook import xlsx_layout as L
 from workbook.errors import ParameterError, SpreadsheetError, TemplateError, WorkbookError
-from workbook.responses import Answer
-from workbook.store import Store
-from workbook.xlsx_import import import_return
-from workbook.xlsx_template import write_template
+from workbook.schema import loader as templates
+from workbook.schema import params
+from workbook.schema.responses import Answer
+from workbook.spreadsheets import export
+from workbook.spreadsheets import layout as L
+from workbook.spreadsheets.importer import import_return
+from workbook.spreadsheets.write import write_template
+from workbook.store import Store, provision
 
 
 def _support() -> ModuleType:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from workbook import demo
 from workbook.cli import cli
-from workbook.responses import Status
+from workbook.schema.responses import Status
 from workbook.store import Store
 
 PERSON = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b")
@@ -107,7 +107,7 @@ def test_every_saved_return_has_a_history(demo_store: Store) -> None:
 
 
 def test_submitted_returns_are_complete(demo_store: Store) -> None:
-    from workbook.responses import missing_for_submission
+    from workbook.schema.responses import missing_for_submission
 
     for cycle in demo_store.cycles():
         framework = demo_store.cycle_framework(cycle.id)

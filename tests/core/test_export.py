@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from workbook import export
 from workbook.cli import cli
-from workbook.responses import Action, Answer, Status
+from workbook.schema.responses import Action, Answer, Status
+from workbook.spreadsheets import export
 from workbook.store import Store
 
 

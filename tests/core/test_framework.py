@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from workbook import config, templates
-from workbook.framework import DEFAULT_FIELD_LABELS, ResponseField
+from workbook import config
+from workbook.schema import loader as templates
+from workbook.schema.framework import DEFAULT_FIELD_LABELS, ResponseField
 
 SHIPPED = config.ROOT / "templates" / "frameworks"
 

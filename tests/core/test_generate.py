@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from workbook import analysis, cli, generate
+from workbook import analysis, cli
 from workbook.errors import StorageError
-from workbook.responses import Status, missing_for_submission
-from workbook.store import Store
+from workbook.schema.responses import Status, missing_for_submission
+from workbook.store import Store, generate
 
 
 def _summary(store: Store) -> list[tuple]:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from workbook.merge import FieldConflict, compare, in_words
-from workbook.responses import Action, Answer
+from workbook.schema.responses import Action, Answer
 
 BASE = {
     "p-1": Answer(rating="amber", evidence="Audit 2019"),

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from workbook import config
 from workbook.cli import cli
 from workbook.errors import ResponseError
-from workbook.framework import ResponseField
-from workbook.responses import Action, Answer, Status, progress
+from workbook.schema.framework import ResponseField
+from workbook.schema.responses import Action, Answer, Status, progress
 from workbook.store import Store
 
 MISSING_CHILDREN = """\

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from workbook import demo, overview
-from workbook.partnership import Agency, Partnership
+from workbook.schema.partnership import Agency, Partnership
 from workbook.store import Store
 
 

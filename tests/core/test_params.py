@@ -1,7 +1,7 @@
 """Parameters files against their notebooks (issue #5, house style rule 7).
 
 The contract: each papermill notebook's ``parameters`` cell, as ``papermill.inspect_notebook``
-reads it, declares exactly the names its schema in :mod:`workbook.params` allows, with
+reads it, declares exactly the names its schema in :mod:`workbook.schema.params` allows, with
 the same defaults; and every ``parameters/*.yaml`` names a notebook and gives only names
 that notebook declares, with every required one. Problems are located and readable.
 """
@@ -15,8 +15,8 @@ import papermill
 import pytest
 from ruamel.yaml import YAML
 
-from workbook import params
 from workbook.errors import ParameterError
+from workbook.schema import params
 
 FILES = params.parameter_files()
 
@@ -37,7 +37,7 @@ def test_the_parameters_cell_declares_exactly_the_schema(notebook: str) -> None:
     declared = _declared(notebook)
     assert set(declared) == set(schema.model_fields), (
         f"{notebook}: the parameters cell declares {list(declared)} but "
-        f"workbook.params.{schema.__name__} allows {list(schema.model_fields)} "
+        f"workbook.schema.params.{schema.__name__} allows {list(schema.model_fields)} "
         "(papermill skips a line with two '=', e.g. one in its comment)"
     )
     for name, info in schema.model_fields.items():

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook import config, demo, personal_data, templates
-from workbook.framework import Framework
+from workbook import config, demo, personal_data
 from workbook.personal_data import (
     MASK,
     AnswerFinding,
@@ -28,7 +27,9 @@ from workbook.personal_data import (
     scan_cycle,
     scanned_statuses,
 )
-from workbook.responses import Action, Answer, Status
+from workbook.schema import loader as templates
+from workbook.schema.framework import Framework
+from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store
 
 DOB, NHS, PHONE, EMAIL, POSTCODE, NI = (

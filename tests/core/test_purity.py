@@ -72,7 +72,12 @@ def imported() -> dict[str, dict[str, str]]:
 
 
 def test_every_core_module_is_discovered() -> None:
-    expected = {"workbook.cli", "workbook.framework", "workbook.store", "workbook.templates"}
+    expected = {
+        "workbook.cli",
+        "workbook.schema.framework",
+        "workbook.store",
+        "workbook.schema.loader",
+    }
     assert expected <= set(MODULES)
 
 

@@ -17,11 +17,14 @@ from typing import Any
 
 import pytest
 
-from workbook import demo, moderation, params, profile, report_html, reports
+from workbook import demo, reports
 from workbook.errors import ParameterError, StorageError
-from workbook.partnership import Cycle, Timetable
-from workbook.responses import Action, Answer, Status
-from workbook.store import Store
+from workbook.reports import html as report_html
+from workbook.reports import profile
+from workbook.schema import params
+from workbook.schema.partnership import Cycle, Timetable
+from workbook.schema.responses import Action, Answer, Status
+from workbook.store import Store, moderation
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"

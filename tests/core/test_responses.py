@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 
-from workbook import config, templates
+from workbook import config
 from workbook.errors import ResponseError
-from workbook.responses import (
+from workbook.schema import loader as templates
+from workbook.schema.responses import (
     TRANSITIONS,
     Action,
     Answer,

@@ -17,9 +17,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from workbook import config, provision, run
+from workbook import config
 from workbook.errors import NotebookRunError
-from workbook.store import Store
+from workbook.reports import run
+from workbook.store import Store, provision
 
 ROOT = config.ROOT
 

@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select, text, update
 
-from workbook import tables
 from workbook.errors import ConflictError, ResponseError, StorageError
-from workbook.responses import Action, Answer, Status
-from workbook.store import Store
+from workbook.schema.responses import Action, Answer, Status
+from workbook.store import Store, tables
 
 CYCLE = "c1"
 T0 = dt.datetime(2020, 2, 10, 9, 30, tzinfo=dt.UTC)

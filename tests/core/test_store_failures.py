@@ -28,11 +28,10 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from workbook import provision, tables
 from workbook.errors import StorageError
-from workbook.responses import Answer
-from workbook.store import Store
-from workbook.store_errors import failure_kind
+from workbook.schema.responses import Answer
+from workbook.store import Store, provision, tables
+from workbook.store.failures import failure_kind
 
 CYCLE = "c1"
 FIRST = {"p-1": Answer(rating="red", evidence="First audit")}

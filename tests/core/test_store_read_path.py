@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from workbook.responses import Action, Answer, Status
+from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store
 
 CRITERIA = ("p-1", "p-2", "i-1")

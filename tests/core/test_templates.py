@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from workbook import templates
 from workbook.cli import cli
 from workbook.errors import MAX_PROBLEMS, TemplateError
+from workbook.schema import loader as templates
 
 FRAMEWORK = """\
 # A small framework for tests.

@@ -14,12 +14,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from workbook import access, tables, users
+from workbook import access
 from workbook.access import ANONYMOUS, Role
 from workbook.cli import cli
 from workbook.errors import AccessDenied, StorageError
-from workbook.responses import Answer, Status
-from workbook.store import Store
+from workbook.schema.responses import Answer, Status
+from workbook.store import Store, tables
+from workbook.store import hub_users as users
 
 MakeAnswers = Callable[..., dict[str, Answer]]
 

@@ -24,15 +24,16 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from workbook import config, export, provision
-from workbook import xlsx_layout as L
+from workbook import config
 from workbook.cli import cli
 from workbook.errors import SpreadsheetError
-from workbook.framework import Framework, ResponseField
-from workbook.responses import MAX_TEXT, Action, Answer, Status
-from workbook.store import Store
-from workbook.xlsx_import import import_return
-from workbook.xlsx_template import write_template
+from workbook.schema.framework import Framework, ResponseField
+from workbook.schema.responses import MAX_TEXT, Action, Answer, Status
+from workbook.spreadsheets import export
+from workbook.spreadsheets import layout as L
+from workbook.spreadsheets.importer import import_return
+from workbook.spreadsheets.write import write_template
+from workbook.store import Store, provision
 
 ROOT = config.ROOT
 T0 = dt.datetime(2020, 2, 10, 9, 30, tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from workbook import xlsx_layout as L
+from workbook.spreadsheets import layout as L
 
 
 def headings(*titles: str) -> SimpleNamespace:

@@ -1,6 +1,6 @@
 """Reading a filled return workbook: every way a file can be wrong is a located problem.
 
-Files are made by the real template writer (:func:`workbook.xlsx_template.build_workbook`)
+Files are made by the real template writer (:func:`workbook.spreadsheets.write.build_workbook`)
 for the small test framework (sheets ``Prevent``: p-1 row 4, p-2 row 5; ``Identify``:
 i-1 row 4), then changed with openpyxl the way a person in Excel would change them.
 Store-level behaviour (nothing saved, revisions) is in ``test_xlsx_import.py``.
@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from workbook import xlsx_layout as L
 from workbook.errors import SpreadsheetError
-from workbook.framework import Framework
-from workbook.responses import MAX_TEXT, Action, Answer
-from workbook.xlsx_read import ParsedReturn, open_workbook, parse_return, read_facts
-from workbook.xlsx_template import TemplateFacts, build_workbook
+from workbook.schema.framework import Framework
+from workbook.schema.responses import MAX_TEXT, Action, Answer
+from workbook.spreadsheets import layout as L
+from workbook.spreadsheets.read import ParsedReturn, open_workbook, parse_return, read_facts
+from workbook.spreadsheets.write import TemplateFacts, build_workbook
 
 SOURCE = "return.xlsx"
 

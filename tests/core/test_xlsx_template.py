@@ -17,14 +17,15 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from workbook import config, templates
-from workbook import xlsx_layout as L
+from workbook import config
 from workbook.cli import cli
 from workbook.errors import StorageError
-from workbook.framework import Framework
-from workbook.responses import Action, Answer
+from workbook.schema import loader as templates
+from workbook.schema.framework import Framework
+from workbook.schema.responses import Action, Answer
+from workbook.spreadsheets import layout as L
+from workbook.spreadsheets.write import TemplateFacts, build_workbook, write_template
 from workbook.store import Store
-from workbook.xlsx_template import TemplateFacts, build_workbook, write_template
 
 SHIPPED = config.ROOT / "templates" / "frameworks"
 

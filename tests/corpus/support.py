@@ -19,8 +19,8 @@ import pytest
 from ruamel.yaml import YAML
 from sqlalchemy import select
 
-from workbook import tables as T
 from workbook.store import Store
+from workbook.store import tables as T
 
 CORPUS = Path(__file__).resolve().parent
 MANIFEST = CORPUS / "manifest.yaml"

@@ -33,9 +33,8 @@ import pytest
 from playwright.sync_api import expect
 from ruamel.yaml import YAML
 
-from workbook import provision
-from workbook.responses import Status
-from workbook.store import Store
+from workbook.schema.responses import Status
+from workbook.store import Store, provision
 
 # Three users' servers, a kernel per page, on two shared cores: more than the default 300 s
 # in the worst case seen (about 2.5 minutes usually).

@@ -22,7 +22,8 @@ import papermill
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from workbook import demo, params  # noqa: E402
+from workbook import demo  # noqa: E402
+from workbook.schema import params  # noqa: E402
 from workbook.store import Store  # noqa: E402
 
 MARK = "# NBVAL_CHECK_OUTPUT"

@@ -22,7 +22,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from workbook import params, run
+from workbook.reports import run
+from workbook.schema import params
 
 pytestmark = pytest.mark.slow
 

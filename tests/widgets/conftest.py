@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from workbook import provision, templates
-from workbook.framework import Framework
-from workbook.store import Store
+from workbook.schema import loader as templates
+from workbook.schema.framework import Framework
+from workbook.store import Store, provision
 
 FORM_FRAMEWORK: dict[str, Any] = {
     "id": "test-fw",

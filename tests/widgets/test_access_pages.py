@@ -17,7 +17,7 @@ from widgets.dashboard import DashboardView, open_dashboard
 from widgets.form import FormView, open_form
 from workbook import demo, overview
 from workbook.access import ANONYMOUS, Role
-from workbook.responses import Status
+from workbook.schema.responses import Status
 from workbook.store import Store
 
 CYCLE = "cse-2017-18"

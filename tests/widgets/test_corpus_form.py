@@ -26,8 +26,12 @@ from openpyxl import load_workbook
 
 from widgets import dashboard, form
 from widgets.form_model import FormModel
-from workbook import export, htmltable, params, report_html, reports
-from workbook import xlsx_layout as L
+from workbook import reports
+from workbook.charts import tables as htmltable
+from workbook.reports import html as report_html
+from workbook.schema import params
+from workbook.spreadsheets import export
+from workbook.spreadsheets import layout as L
 from workbook.store import Store
 
 TODAY = dt.date(2019, 2, 10)

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from widgets.dashboard import DashboardModel, DashboardView, open_dashboard, page_query
-from workbook import demo, moderation
-from workbook.store import Store
+from workbook import demo
+from workbook.store import Store, moderation
 
 TODAY = dt.date(2018, 7, 1)
 

@@ -14,9 +14,9 @@ import pytest
 
 from widgets.criterion import CriterionView
 from widgets.form import FormView, open_form, page_query, problems_html
-from workbook import config, provision
-from workbook.responses import Status
-from workbook.store import Store
+from workbook import config
+from workbook.schema.responses import Status
+from workbook.store import Store, provision
 
 INPUTS = (ipw.Text, ipw.Textarea, ipw.RadioButtons, ipw.DatePicker, ipw.Dropdown)
 
@@ -141,7 +141,7 @@ def test_every_input_has_a_label_from_the_template(form: FormView) -> None:
 
 
 def test_copy_forward_button_and_carried_mark(form_store: Store, form_scheduler) -> None:
-    from workbook.responses import Answer
+    from workbook.schema.responses import Answer
 
     form_store.save("c1", "alpha", {"p-1": Answer(rating="red")}, author="X", based_on=None)
     form = open_form(

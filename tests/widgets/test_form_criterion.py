@@ -8,8 +8,8 @@ import ipywidgets as ipw
 import pytest
 
 from widgets.criterion import ActionsView, CriterionModel, CriterionView, Look, anchor
-from workbook.framework import Framework
-from workbook.responses import Action, Answer
+from workbook.schema.framework import Framework
+from workbook.schema.responses import Action, Answer
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from widgets.history import describe_changes, history_html
-from workbook.framework import Framework
-from workbook.responses import Status
+from workbook.schema.framework import Framework
+from workbook.schema.responses import Status
 from workbook.store import RevisionInfo
 
 LABELS = {"p-1": "Prevent 1", "i-1": "Identify 1"}

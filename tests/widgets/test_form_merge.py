@@ -15,7 +15,7 @@ import pytest
 from widgets.form_model import FormModel
 from widgets.merge import DECIDING, LOCKED, MERGED
 from workbook.merge import FIELDS
-from workbook.responses import Action, Answer, Status
+from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store
 
 TIME = r"\d\d:\d\d"

@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from widgets.form_model import FormModel, clock_time
-from workbook.responses import Action, Answer, Status
+from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store
 
 COMPLETE = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from widgets.form_model import FormModel
-from workbook.responses import Answer, Status
+from workbook.schema.responses import Answer, Status
 from workbook.store import Store
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from widgets.form import FormView, open_form, personal_html
 from widgets.form_model import FormModel
-from workbook.responses import Status
+from workbook.schema.responses import Status
 from workbook.store import Store
 
 COMPLETE = {

@@ -20,7 +20,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from widgets.form_model import FormModel
-from workbook.responses import Answer, Status
+from workbook.schema.responses import Answer, Status
 from workbook.store import Store
 
 COMPLETE = {

@@ -10,10 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from widgets.form import open_form
-from workbook import config, provision
-from workbook import xlsx_layout as L
-from workbook.store import Store
-from workbook.xlsx_template import write_template
+from workbook import config
+from workbook.spreadsheets import layout as L
+from workbook.spreadsheets.write import write_template
+from workbook.store import Store, provision
 
 CYCLE, AGENCY = "cse-2017-18", "police"
 

@@ -12,7 +12,7 @@ import ipywidgets as ipw
 import pytest
 
 from widgets.form import FormView, open_form
-from workbook.responses import Answer, Status
+from workbook.schema.responses import Answer, Status
 from workbook.store import Store
 
 

@@ -14,11 +14,11 @@ import pytest
 from openpyxl import load_workbook
 
 from widgets.upload import UploadModel, UploadView
-from workbook import config, provision
-from workbook import xlsx_layout as L
-from workbook.responses import Answer
-from workbook.store import Store
-from workbook.xlsx_template import write_template
+from workbook import config
+from workbook.schema.responses import Answer
+from workbook.spreadsheets import layout as L
+from workbook.spreadsheets.write import write_template
+from workbook.store import Store, provision
 
 CYCLE, AGENCY = "cse-2016-17", "police"
 

@@ -1,0 +1,1 @@
+"""Altair charts, their theme, the offline Vega bundle and the HTML tables beside them."""

@@ -1,0 +1,208 @@
+"""The typed schema of an assessment framework (``templates/frameworks/*.yaml``).
+
+This module is the single source of truth for what a template may contain.
+Loaders go through :mod:`workbook.schema.loader`, which turns these models' errors
+into located messages; nothing else reads a template's raw mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Key = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64),
+]
+"""An identifier: lower-case letters, digits, ``-``, ``_`` or ``.``; stable across versions."""
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+KEY_HINT = "an id of lower-case letters, digits, '-', '_' or '.' (for example 'prevent-1')"
+
+
+class ResponseField(StrEnum):
+    """What a criterion asks an agency to record."""
+
+    RATING = "rating"
+    EVIDENCE = "evidence"
+    GOING_WELL = "going_well"
+    DEVELOPMENT = "development"
+    ACTIONS = "actions"
+
+
+DEFAULT_FIELD_LABELS: dict[ResponseField, str] = {
+    ResponseField.RATING: "Rating",
+    ResponseField.EVIDENCE: "Evidence",
+    ResponseField.GOING_WELL: "What is going well",
+    ResponseField.DEVELOPMENT: "Areas for development / worries",
+    ResponseField.ACTIONS: "Actions (owner and due date)",
+}
+
+
+class Model(BaseModel):
+    """Base for template models: immutable, and unknown keys are errors, not ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Level(Model):
+    """One point on a rating scale."""
+
+    key: Key
+    label: Text = Field(description="What users see, e.g. 'Requires improvement to be good'.")
+    score: float = Field(description="Number used for medians and trends.")
+    colour: Colour = Field(description="Hex colour '#rrggbb' for charts; never the only cue.")
+    description: OptionalText = ""
+
+
+class Scale(Model):
+    """An ordered rating scale; which end is best is stated, never assumed."""
+
+    name: Text
+    best: Literal["highest", "lowest"] = Field(
+        description="Whether the highest or the lowest score is the best rating."
+    )
+    levels: tuple[Level, ...] = Field(min_length=2)
+
+    def level(self, key: str) -> Level:
+        """Return the level with ``key``; ``KeyError`` if none."""
+        for level in self.levels:
+            if level.key == key:
+                return level
+        raise KeyError(key)
+
+    def best_first(self) -> tuple[Level, ...]:
+        """Levels from best to worst, whatever order the template lists them in."""
+        return tuple(
+            sorted(self.levels, key=lambda lv: -lv.score if self.best == "highest" else lv.score)
+        )
+
+    @property
+    def best_level(self) -> Level:
+        """The top rating (for which evidence is required on submission)."""
+        return self.best_first()[0]
+
+    def normalised(self, key: str) -> float:
+        """Score mapped to 0 (worst) .. 1 (best), so scales of either direction compare."""
+        scores = [lv.score for lv in self.levels]
+        low, high = min(scores), max(scores)
+        value = (self.level(key).score - low) / (high - low)
+        return value if self.best == "highest" else 1.0 - value
+
+
+class Heading(Model):
+    """A section of the framework (e.g. 'Prevent'); its title may be renamed freely."""
+
+    id: Key
+    title: Text
+    guidance: OptionalText = ""
+
+
+class Criterion(Model):
+    """One question an agency answers."""
+
+    id: Key
+    heading: Key = Field(description="The id of the heading this criterion sits under.")
+    prompt: Text
+    guidance: OptionalText = ""
+    evidence: OptionalText = Field(
+        "", description="What good evidence for this criterion looks like."
+    )
+    fields: tuple[ResponseField, ...] | None = Field(
+        None, description="Response fields asked for; defaults to the framework's 'fields'."
+    )
+
+
+class Framework(Model):
+    """An assessment framework: scale, headings and criteria, all data."""
+
+    kind: Literal["framework"] = "framework"
+    id: Key
+    title: Text
+    version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    description: OptionalText = ""
+    scale: Scale
+    fields: tuple[ResponseField, ...] = Field(tuple(ResponseField), min_length=1)
+    labels: dict[ResponseField, Text] = Field(
+        default_factory=dict, description="Renamed labels for response fields."
+    )
+    headings: tuple[Heading, ...] = Field(min_length=1)
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+
+    @cached_property
+    def _criteria_by_id(self) -> dict[str, Criterion]:
+        return {c.id: c for c in self.criteria}
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        """Return the criterion with this id; ``KeyError`` if none."""
+        return self._criteria_by_id[criterion_id]
+
+    def heading(self, heading_id: str) -> Heading:
+        """Return the heading with this id; ``KeyError`` if none."""
+        for heading in self.headings:
+            if heading.id == heading_id:
+                return heading
+        raise KeyError(heading_id)
+
+    def criteria_under(self, heading_id: str) -> tuple[Criterion, ...]:
+        """Criteria of one heading, in template order."""
+        return tuple(c for c in self.criteria if c.heading == heading_id)
+
+    def fields_for(self, criterion: Criterion) -> tuple[ResponseField, ...]:
+        """The response fields a criterion asks for."""
+        return criterion.fields if criterion.fields is not None else self.fields
+
+    def label(self, field: ResponseField) -> str:
+        """The partnership's label for a response field."""
+        return self.labels.get(field, DEFAULT_FIELD_LABELS[field])
+
+
+FieldPath = tuple[str | int, ...]
+
+
+def _duplicates(items: tuple[Model, ...], attr: str, where: str) -> Iterator[tuple[FieldPath, str]]:
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        value = getattr(item, attr)
+        if value in seen:
+            yield (
+                (where, index, attr),
+                (f"duplicate {attr} {value!r} (first used by {where}[{seen[value]}])"),
+            )
+        else:
+            seen[value] = index
+
+
+def reference_problems(framework: Framework) -> list[tuple[FieldPath, str]]:
+    """Cross-field rules a single field's type cannot express, with the path of each breach."""
+    problems = list(_duplicates(framework.headings, "id", "headings"))
+    problems += _duplicates(framework.criteria, "id", "criteria")
+    for attr in ("key", "label"):
+        problems += [
+            (("scale", *path), msg)
+            for path, msg in _duplicates(framework.scale.levels, attr, "levels")
+        ]
+    if len({lv.score for lv in framework.scale.levels}) != len(framework.scale.levels):
+        problems.append((("scale", "levels"), "each level needs a different score"))
+    heading_ids = {h.id for h in framework.headings}
+    for index, criterion in enumerate(framework.criteria):
+        if criterion.heading not in heading_ids:
+            problems.append(
+                (
+                    ("criteria", index, "heading"),
+                    f"unknown heading {criterion.heading!r}; expected one of "
+                    + ", ".join(repr(h) for h in sorted(heading_ids)),
+                )
+            )
+    used = {c.heading for c in framework.criteria}
+    for index, heading in enumerate(framework.headings):
+        if heading.id not in used:
+            problems.append((("headings", index, "id"), f"heading {heading.id!r} has no criteria"))
+    return problems

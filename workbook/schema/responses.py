@@ -1,0 +1,207 @@
+"""An agency's answers to a framework: the pure model a return's revisions carry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from enum import StrEnum
+
+from pydantic import Field
+
+from workbook.errors import Problem, ResponseError
+from workbook.schema.framework import Framework, Model, ResponseField
+
+MAX_TEXT = 10_000
+"""Longest free text accepted in one field (about four pages)."""
+
+
+class Status(StrEnum):
+    """Where a return stands in its cycle."""
+
+    NOT_STARTED = "not_started"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REOPENED = "reopened"
+
+    @property
+    def label(self) -> str:
+        """Words for users."""
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def editable(self) -> bool:
+        """Whether answers may change in this status."""
+        return self in (Status.NOT_STARTED, Status.DRAFT, Status.REOPENED)
+
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NOT_STARTED: frozenset({Status.DRAFT, Status.SUBMITTED}),
+    Status.DRAFT: frozenset({Status.DRAFT, Status.SUBMITTED}),
+    Status.SUBMITTED: frozenset({Status.REOPENED}),
+    Status.REOPENED: frozenset({Status.REOPENED, Status.SUBMITTED}),
+}
+
+
+class Action(Model):
+    """Something the agency will do, with who and by when."""
+
+    text: str = Field(max_length=MAX_TEXT)
+    owner: str = Field("", max_length=200)
+    due: dt.date | None = None
+
+
+class Answer(Model):
+    """The whole state of one criterion in one revision."""
+
+    rating: str | None = None
+    evidence: str = Field("", max_length=MAX_TEXT)
+    going_well: str = Field("", max_length=MAX_TEXT)
+    development: str = Field("", max_length=MAX_TEXT)
+    actions: tuple[Action, ...] = ()
+    carried_forward: bool = Field(False, description="Copied from last cycle and not yet edited.")
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing has been recorded."""
+        return not (
+            self.rating or self.evidence or self.going_well or self.development or self.actions
+        )
+
+
+Answers = Mapping[str, Answer]
+
+TEXT_FIELDS = (ResponseField.EVIDENCE, ResponseField.GOING_WELL, ResponseField.DEVELOPMENT)
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text cannot be stored, in words, or None.
+
+    PostgreSQL refuses the NUL character in text and no database takes half of a UTF-16
+    surrogate pair, so both are refused on every store alike (issue #7).
+
+    >>> text_problem("fine"), text_problem("a\\x00b")
+    (None, 'contains a NUL character (U+0000) at character 2, which cannot be stored; delete it')
+    """
+    position = text.find("\x00")
+    if position >= 0:
+        return (
+            f"contains a NUL character (U+0000) at character {position + 1}, which cannot be "
+            "stored; delete it"
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"contains a broken character at character {exc.start + 1} (half of an emoji or "
+            "symbol, often from pasting), which cannot be stored; retype it"
+        )
+    return None
+
+
+def check_answers(framework: Framework, answers: Answers) -> list[Problem]:
+    """Answers that do not fit the framework: unknown criteria or ratings, fields not asked."""
+    problems = []
+    keys = {lv.key for lv in framework.scale.levels}
+    for criterion_id, answer in answers.items():
+        try:
+            criterion = framework.criterion(criterion_id)
+        except KeyError:
+            problems.append(
+                Problem(criterion_id, "", f"no criterion {criterion_id!r} in {framework.id}")
+            )
+            continue
+        if answer.rating is not None and answer.rating not in keys:
+            problems.append(
+                Problem(
+                    criterion_id,
+                    "rating",
+                    f"unknown rating {answer.rating!r}; expected one of " + ", ".join(sorted(keys)),
+                )
+            )
+        asked = set(framework.fields_for(criterion))
+        for field in ResponseField:
+            value = getattr(answer, field.value)
+            if value not in (None, "", ()) and field not in asked:
+                problems.append(
+                    Problem(criterion_id, field.value, "this criterion does not ask for it")
+                )
+        for field in TEXT_FIELDS:
+            problem = text_problem(getattr(answer, field.value))
+            if problem:
+                label = framework.label(field)
+                problems.append(Problem(criterion_id, field.value, f"{label} {problem}"))
+        for number, action in enumerate(answer.actions, start=1):
+            for part in ("text", "owner"):
+                problem = text_problem(getattr(action, part))
+                if problem:
+                    problems.append(
+                        Problem(criterion_id, "actions", f"action {number} {part} {problem}")
+                    )
+    return problems
+
+
+def validate_answers(framework: Framework, answers: Answers, source: str = "answers") -> None:
+    """Raise ``ResponseError`` listing every answer that does not fit the framework."""
+    problems = check_answers(framework, answers)
+    if problems:
+        raise ResponseError(source, problems)
+
+
+def missing_for_submission(framework: Framework, answers: Answers) -> list[Problem]:
+    """What stops a return being submitted, in words, criterion by criterion."""
+    problems = []
+    best = framework.scale.best_level.key
+    for criterion in framework.criteria:
+        asked = framework.fields_for(criterion)
+        answer = answers.get(criterion.id, Answer())
+        if ResponseField.RATING in asked and answer.rating is None:
+            problems.append(Problem(criterion.id, "rating", "not rated"))
+        if (
+            answer.rating == best
+            and ResponseField.EVIDENCE in asked
+            and not answer.evidence.strip()
+        ):
+            label = framework.scale.best_level.label
+            problems.append(
+                Problem(criterion.id, "evidence", f"rated {label!r} but no evidence given")
+            )
+        for number, action in enumerate(answer.actions, start=1):
+            if not action.owner.strip():
+                problems.append(Problem(criterion.id, "actions", f"action {number} has no owner"))
+            if action.due is None:
+                problems.append(
+                    Problem(criterion.id, "actions", f"action {number} has no due date")
+                )
+    return problems
+
+
+def progress(framework: Framework, answers: Answers) -> dict[str, tuple[int, int]]:
+    """Answered / total criteria per heading id (rated, or any text where no rating is asked)."""
+    result = {}
+    for heading in framework.headings:
+        criteria = framework.criteria_under(heading.id)
+        done = 0
+        for criterion in criteria:
+            answer = answers.get(criterion.id)
+            if answer is None:
+                continue
+            if ResponseField.RATING in framework.fields_for(criterion):
+                done += answer.rating is not None
+            else:
+                done += not answer.is_empty
+        result[heading.id] = (done, len(criteria))
+    return result
+
+
+def changed(before: Answers, after: Answers) -> dict[str, Answer]:
+    """Criteria whose state differs between two full answer sets (what a revision stores)."""
+    empty = Answer()
+    return {cid: answer for cid, answer in after.items() if before.get(cid, empty) != answer} | {
+        cid: empty for cid in before if cid not in after and before[cid] != empty
+    }
+
+
+def changed_fields(before: Answer | None, after: Answer) -> list[str]:
+    """Names of the fields that differ, for revision history."""
+    base = before or Answer()
+    return [name for name in Answer.model_fields if getattr(base, name) != getattr(after, name)]

@@ -1,0 +1,323 @@
+"""The chair's moderation: moderated ratings, challenge comments and top-action marks.
+
+Append-only, like returns (issue #4): every change is a new row saying who made it and
+when; the current moderated rating of an agency's criterion, or the current mark of an
+action, is its latest row and the earlier rows are its history. Nothing is updated in
+place or deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from workbook.errors import WorkbookError
+from workbook.schema.responses import text_problem
+from workbook.store import Store
+from workbook.store import tables as T
+
+Scope = Literal["partnership", "agency"]
+
+TOP_LIMITS: dict[str, int] = {"partnership": 5, "agency": 3}
+"""How many actions the chair may mark: the partnership's top 5, each agency's top 3."""
+
+MAX_COMMENT = 10_000
+
+MESSAGES = {
+    "unknown": "No {what} {key!r} in cycle {cycle!r}. {hint}",
+    "empty": "A moderation needs a moderated rating or a challenge comment (or both).",
+    "author": "A moderation needs an author.",
+    "bad_text": "The {what} {problem}.",
+    "too_long": "The challenge comment is {length} characters; at most {limit} are kept.",
+    "too_many": (
+        "{scope_words} already has {limit} top actions marked. Unmark one before marking another."
+    ),
+}
+
+
+class ModerationError(WorkbookError):
+    """A moderation or action mark that cannot be recorded; the message says what to do."""
+
+    def __init__(self, reason: str, **facts: Any) -> None:
+        self.reason = reason
+        self.facts = facts
+        for name, value in facts.items():
+            setattr(self, name, value)
+        super().__init__(MESSAGES[reason].format(**facts))
+
+
+@dataclass(frozen=True)
+class Moderation:
+    """One recorded moderation of one agency's self-rating of one criterion."""
+
+    id: int
+    cycle_id: str
+    agency_id: str
+    criterion_id: str
+    rating: str | None
+    comment: str
+    self_rating: str | None
+    revision: int | None
+    author: str
+    saved_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ActionMark:
+    """One marking (or unmarking) of an action as a top priority."""
+
+    id: int
+    cycle_id: str
+    agency_id: str
+    criterion_id: str
+    action_text: str
+    scope: str
+    marked: bool
+    author: str
+    saved_at: dt.datetime
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str]:
+        """What identifies the marked action within its cycle, with the scope."""
+        return (self.cycle_id, self.agency_id, self.criterion_id, self.action_text, self.scope)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _check_text(**texts: str) -> None:
+    """Refuse text no store takes (NUL, a broken character), as the returns do (issue #7)."""
+    for what, text in texts.items():
+        problem = text_problem(text)
+        if problem:
+            raise ModerationError("bad_text", what=what, problem=problem)
+
+
+def _check_target(store: Store, cycle_id: str, agency_id: str, criterion_id: str) -> None:
+    info = store.require_moderator(cycle_id)  # only the chair moderates and marks
+    if agency_id not in info.agencies:
+        raise ModerationError(
+            "unknown", what="agency", key=agency_id, cycle=cycle_id, hint="It is not invited."
+        )
+    try:
+        store.framework(info.framework_id, info.framework_version).criterion(criterion_id)
+    except KeyError:
+        raise ModerationError(
+            "unknown",
+            what="criterion",
+            key=criterion_id,
+            cycle=cycle_id,
+            hint=f"The cycle runs {info.framework_id} {info.framework_version}.",
+        ) from None
+
+
+def record(
+    store: Store,
+    cycle_id: str,
+    agency_id: str,
+    criterion_id: str,
+    *,
+    rating: str | None,
+    comment: str,
+    author: str,
+    at: dt.datetime | None = None,
+) -> Moderation:
+    """Record the chair's moderated rating and challenge comment beside a self-rating.
+
+    Parameters
+    ----------
+    rating
+        A level key of the cycle's scale, or None to leave the self-rating unmoderated
+        (a comment alone is a challenge without a different rating).
+    comment
+        The challenge comment, kept as typed (escaped wherever it is shown).
+    author
+        Who moderated (the chair until identities arrive).
+    """
+    comment = comment.strip()
+    if not author.strip():
+        raise ModerationError("author")
+    _check_text(author=author, comment=comment)
+    if rating is None and not comment:
+        raise ModerationError("empty")
+    if len(comment) > MAX_COMMENT:
+        raise ModerationError("too_long", length=len(comment), limit=MAX_COMMENT)
+    _check_target(store, cycle_id, agency_id, criterion_id)
+    if rating is not None:
+        scale = store.cycle_framework(cycle_id).scale
+        keys = [lv.key for lv in scale.levels]
+        if rating not in keys:
+            raise ModerationError(
+                "unknown",
+                what="rating",
+                key=rating,
+                cycle=cycle_id,
+                hint="Expected one of " + ", ".join(keys) + ".",
+            )
+    state = store.latest(cycle_id, agency_id)
+    answer = state.answers.get(criterion_id) if state else None
+    values: dict[str, Any] = {
+        "cycle_id": cycle_id,
+        "agency_id": agency_id,
+        "criterion_id": criterion_id,
+        "rating": rating,
+        "comment": comment,
+        "self_rating": answer.rating if answer else None,
+        "revision": state.revision if state else None,
+        "author": author.strip(),
+        "saved_at": at or dt.datetime.now(dt.UTC),
+    }
+    with store._write() as conn:
+        inserted = conn.execute(insert(T.moderation).values(**values)).inserted_primary_key
+    assert inserted is not None
+    return Moderation(id=int(inserted[0]), **values)
+
+
+def _moderation(row: Any) -> Moderation:
+    return Moderation(
+        id=row.id,
+        cycle_id=row.cycle_id,
+        agency_id=row.agency_id,
+        criterion_id=row.criterion_id,
+        rating=row.rating,
+        comment=row.comment,
+        self_rating=row.self_rating,
+        revision=row.revision,
+        author=row.author,
+        saved_at=_utc(row.saved_at),
+    )
+
+
+def history(
+    store: Store, cycle_id: str, agency_id: str | None = None, criterion_id: str | None = None
+) -> list[Moderation]:
+    """Every moderation recorded in a cycle (optionally one agency or criterion), oldest first."""
+    store.require_compare(cycle_id)
+    query = select(T.moderation).where(T.moderation.c.cycle_id == cycle_id)
+    if agency_id is not None:
+        query = query.where(T.moderation.c.agency_id == agency_id)
+    if criterion_id is not None:
+        query = query.where(T.moderation.c.criterion_id == criterion_id)
+    with store._read() as conn:
+        rows = conn.execute(query.order_by(T.moderation.c.id)).all()
+    return [_moderation(row) for row in rows]
+
+
+def current(store: Store, cycle_id: str) -> dict[tuple[str, str], Moderation]:
+    """The latest moderation of each (agency, criterion) in a cycle."""
+    return {(m.agency_id, m.criterion_id): m for m in history(store, cycle_id)}
+
+
+def _mark(row: Any) -> ActionMark:
+    return ActionMark(
+        id=row.id,
+        cycle_id=row.cycle_id,
+        agency_id=row.agency_id,
+        criterion_id=row.criterion_id,
+        action_text=row.action_text,
+        scope=row.scope,
+        marked=bool(row.marked),
+        author=row.author,
+        saved_at=_utc(row.saved_at),
+    )
+
+
+def _mark_history(conn: Connection, cycle_id: str) -> list[ActionMark]:
+    rows = conn.execute(
+        select(T.action_mark)
+        .where(T.action_mark.c.cycle_id == cycle_id)
+        .order_by(T.action_mark.c.id)
+    ).all()
+    return [_mark(row) for row in rows]
+
+
+def _current_marks(history: list[ActionMark]) -> list[ActionMark]:
+    latest: dict[tuple[str, str, str, str, str], ActionMark] = {}
+    for mark in history:
+        latest.pop(mark.key, None)  # re-insert so the order is that of the latest marking
+        latest[mark.key] = mark
+    return [m for m in latest.values() if m.marked]
+
+
+def mark_history(store: Store, cycle_id: str) -> list[ActionMark]:
+    """Every marking and unmarking of actions in a cycle, oldest first."""
+    store.require_compare(cycle_id)
+    with store._read() as conn:
+        return _mark_history(conn, cycle_id)
+
+
+def marks(store: Store, cycle_id: str) -> list[ActionMark]:
+    """Actions currently marked as top priorities in a cycle, in the order they were marked."""
+    return _current_marks(mark_history(store, cycle_id))
+
+
+def mark_action(
+    store: Store,
+    cycle_id: str,
+    agency_id: str,
+    criterion_id: str,
+    action_text: str,
+    *,
+    scope: Scope,
+    author: str,
+    marked: bool = True,
+    at: dt.datetime | None = None,
+) -> ActionMark:
+    """Mark (or unmark) an action from a return as one of the top priorities.
+
+    Parameters
+    ----------
+    action_text
+        The action's text as in the agency's current return (actions are matched by text).
+    scope
+        ``partnership`` (at most 5 in a cycle) or ``agency`` (at most 3 per agency).
+    marked
+        False records that the mark was taken off; the earlier marking stays in history.
+    """
+    if scope not in TOP_LIMITS:
+        raise ValueError(f"scope must be one of {sorted(TOP_LIMITS)}")
+    if not author.strip():
+        raise ModerationError("author")
+    _check_text(author=author)
+    _check_target(store, cycle_id, agency_id, criterion_id)
+    state = store.latest(cycle_id, agency_id)
+    answer = state.answers.get(criterion_id) if state else None
+    if answer is None or action_text not in [a.text for a in answer.actions]:
+        raise ModerationError(
+            "unknown",
+            what="action",
+            key=action_text,
+            cycle=cycle_id,
+            hint=f"It is not in {agency_id}'s return for {criterion_id}.",
+        )
+    key = (cycle_id, agency_id, criterion_id, action_text, scope)
+    values: dict[str, Any] = {
+        "cycle_id": cycle_id,
+        "agency_id": agency_id,
+        "criterion_id": criterion_id,
+        "action_text": action_text,
+        "scope": scope,
+        "marked": marked,
+        "author": author.strip(),
+        "saved_at": at or dt.datetime.now(dt.UTC),
+    }
+    with store._write() as conn:
+        # counted inside the writing transaction, so two chairs cannot both mark a sixth
+        current_marks = _current_marks(_mark_history(conn, cycle_id))
+        if marked and all(m.key != key for m in current_marks):
+            same = [
+                m
+                for m in current_marks
+                if m.scope == scope and (scope == "partnership" or m.agency_id == agency_id)
+            ]
+            if len(same) >= TOP_LIMITS[scope]:
+                words = "The partnership" if scope == "partnership" else f"Agency {agency_id!r}"
+                raise ModerationError("too_many", scope_words=words, limit=TOP_LIMITS[scope])
+        inserted = conn.execute(insert(T.action_mark).values(**values)).inserted_primary_key
+    assert inserted is not None
+    return ActionMark(id=int(inserted[0]), **values)

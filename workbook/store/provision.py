@@ -1,0 +1,98 @@
+"""Put a partnership file, and the frameworks its cycles run, into a store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workbook.errors import Problem, StorageError, TemplateError
+from workbook.schema import loader as templates
+from workbook.schema.framework import Framework
+from workbook.schema.partnership import Partnership
+from workbook.store import Store
+
+
+def _at(source: str, path: tuple[str | int, ...]) -> str:
+    """``file:line`` of a field of the partnership file (the file alone if unreadable)."""
+    try:
+        root = templates.parse_yaml(templates.read_text(Path(source)), source)
+    except TemplateError:
+        return source
+    line = templates._line_of(root, path)
+    return f"{source}:{line}" if line else source
+
+
+def resolve_frameworks(
+    partnership: Partnership, frameworks: dict[str, Framework], source: str
+) -> dict[str, Framework]:
+    """Frameworks each cycle runs, by cycle id; unknown ids or versions are located errors."""
+    problems = []
+    chosen = {}
+    for index, cycle in enumerate(partnership.cycles):
+        where = f"cycles[{index}]"
+        framework = frameworks.get(cycle.framework)
+        if framework is None:
+            known = ", ".join(sorted(frameworks)) or "none"
+            problems.append(
+                Problem(
+                    _at(source, ("cycles", index, "framework")),
+                    f"{where}.framework",
+                    f"no framework {cycle.framework!r} in the templates (found: {known})",
+                )
+            )
+            continue
+        if cycle.framework_version not in (None, framework.version):
+            problems.append(
+                Problem(
+                    _at(source, ("cycles", index, "framework_version")),
+                    f"{where}.framework_version",
+                    f"the template {cycle.framework!r} is version {framework.version!r}, "
+                    f"not {cycle.framework_version!r}",
+                )
+            )
+            continue
+        chosen[cycle.id] = framework
+    if problems:
+        raise TemplateError(source, problems)
+    return chosen
+
+
+def _check_store(store: Store, partnership: Partnership, chosen: dict[str, Framework]) -> None:
+    """Refuse before writing anything what ``put_framework``/``put_cycle`` would refuse midway.
+
+    Each ``put_`` is its own transaction, so a refusal after the first would leave a
+    partial load behind (issue #7).
+    """
+    stored = {(framework_id, version) for framework_id, version, _ in store.frameworks()}
+    for framework in {f.id: f for f in chosen.values()}.values():
+        key = (framework.id, framework.version)
+        if key in stored and store.framework(*key).model_dump_json() != framework.model_dump_json():
+            raise StorageError(
+                "framework_changed", framework=framework.id, version=framework.version
+            )
+    for cycle in partnership.cycles:
+        try:
+            existing = store.cycle(cycle.id).framework_version
+        except StorageError:
+            continue  # a new cycle
+        if existing != chosen[cycle.id].version:
+            raise StorageError(
+                "bad_transition",
+                old=f"framework version {existing}",
+                new=chosen[cycle.id].version,
+                hint=f"Cycle {cycle.id!r} already runs version {existing}; make a new cycle.",
+            )
+
+
+def install(store: Store, partnership_file: str | Path, templates_dir: str | Path) -> Partnership:
+    """Load a partnership file into the store with its agencies, cycles and frameworks."""
+    partnership = templates.load_partnership(partnership_file)
+    frameworks = templates.load_frameworks(Path(templates_dir))
+    chosen = resolve_frameworks(partnership, frameworks, str(partnership_file))
+    _check_store(store, partnership, chosen)
+    for framework in {f.id: f for f in chosen.values()}.values():
+        store.put_framework(framework)
+    store.put_partnership(partnership)
+    for cycle in partnership.cycles:
+        resolved = cycle.model_copy(update={"framework_version": chosen[cycle.id].version})
+        store.put_cycle(partnership.id, resolved, partnership.invited(cycle))
+    return partnership
