@@ -1,6 +1,6 @@
 """``workbook invite|links|revoke|share|serve``: personal links and serving safely (issue #7).
 
-Kept apart from :mod:`workbook.cli` so the commands about who may do what read together.
+The commands about who may do what read together here, beside :mod:`workbook.cli.users`.
 """
 
 from __future__ import annotations
@@ -16,23 +16,11 @@ import click
 
 from workbook import config, demo
 from workbook.access import DEFAULT_LINK_DAYS, Role, expiry_from_date, link_urls
+from workbook.cli.options import DB_OPTION, ROLE_CHOICE, when
 from workbook.store import Store
 
-# the --db option of every `workbook` command (workbook.cli imports it from here)
-DB_OPTION = click.option(
-    "--db",
-    "db",
-    default=None,
-    metavar="URL",
-    help="SQLAlchemy URL of the store (default: $WORKBOOK_DB, else sqlite file data/workbook.db).",
-)
 BASE_URL = "http://127.0.0.1:8866"
 SERVE_LINK_HOURS = 24
-ROLE_CHOICE = click.Choice([r.value for r in Role])
-
-
-def _when(moment: dt.datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
 
 
 def _print_link(token: str, urls: dict[str, str], expires: dt.datetime | None, name: str) -> None:
@@ -40,7 +28,7 @@ def _print_link(token: str, urls: dict[str, str], expires: dt.datetime | None, n
         click.echo(f"  {label}: {url}")
     click.echo(
         f"Send these to {name} only: anyone holding the link acts as them. It expires "
-        f"{_when(expires)}. Only a hash of it is kept, so it cannot be shown again; "
+        f"{when(expires)}. Only a hash of it is kept, so it cannot be shown again; "
         "`workbook revoke` withdraws it."
     )
 
@@ -103,7 +91,7 @@ def links(db: str | None, active: bool) -> None:
     for link in shown:
         click.echo(
             f"{link.id:>4}  {link.state(now):<8} {link.name} ({link.identity().describe()}); "
-            f"expires {_when(link.expires_at)}; last used {_when(link.last_used_at)}"
+            f"expires {when(link.expires_at)}; last used {when(link.last_used_at)}"
         )
 
 
@@ -114,7 +102,7 @@ def revoke(db: str | None, link_id: int) -> None:
     """Withdraw a personal link at once (its number from `workbook links`)."""
     with Store.open(db) as store:
         link = store.revoke_link(link_id)
-    click.echo(f"Link {link.id} for {link.name} withdrawn at {_when(link.revoked_at)}.")
+    click.echo(f"Link {link.id} for {link.name} withdrawn at {when(link.revoked_at)}.")
 
 
 @click.command("share")

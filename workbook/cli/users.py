@@ -1,33 +1,27 @@
 """``workbook users add|list|remove``: who may sign in through JupyterHub, and to what (#9).
 
-Kept apart from :mod:`workbook.cli` as :mod:`workbook.cli.access` is: the commands
-about who may do what read together. The administrator runs them on the server, outside
-JupyterHub (under the hub nobody is a local administrator).
+Beside :mod:`workbook.cli.access`: the commands about who may do what read together.
+The administrator runs them on the server, outside JupyterHub (under the hub nobody is a
+local administrator).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 
 from workbook.access import Role
-from workbook.cli.access import DB_OPTION, ROLE_CHOICE
+from workbook.cli.options import DB_OPTION, ROLE_CHOICE, when
 from workbook.store import Store
 from workbook.store import hub_users as users
 
 
-def _when(moment: dt.datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"
-
-
 def _line(user: users.HubUser) -> str:
     reach = user.identity().describe()
-    state = "active" if user.active else f"removed {_when(user.removed_at)}"
+    state = "active" if user.active else f"removed {when(user.removed_at)}"
     shown = f"{user.username} ({user.name})" if user.name != user.username else user.username
     return (
-        f"{shown}: {reach}; {state}; added {_when(user.created_at)} by {user.created_by}; "
-        f"last seen {_when(user.last_seen_at)}"
+        f"{shown}: {reach}; {state}; added {when(user.created_at)} by {user.created_by}; "
+        f"last seen {when(user.last_seen_at)}"
     )
 
 
@@ -93,4 +87,4 @@ def remove(db: str | None, username: str) -> None:
     """Withdraw hub user USERNAME's access at once (their saves and history are kept)."""
     with Store.open(db) as store:
         user = users.remove(store, username)
-    click.echo(f"Removed {user.username} at {_when(user.removed_at)}.")
+    click.echo(f"Removed {user.username} at {when(user.removed_at)}.")

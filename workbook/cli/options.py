@@ -1,0 +1,40 @@
+"""What every ``workbook`` command shares: the store option, the output option, the store opened.
+
+Defined once so that ``--db`` means the same in every command group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from workbook.access import Role
+from workbook.store import Store
+
+DB_OPTION = click.option(
+    "--db",
+    "db",
+    default=None,
+    metavar="URL",
+    help="SQLAlchemy URL of the store (default: $WORKBOOK_DB, else sqlite file data/workbook.db).",
+)
+OUTPUT_OPTION = click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write.",
+)
+ROLE_CHOICE = click.Choice([r.value for r in Role])
+
+
+def open_store(db: str | None) -> Store:
+    """The store ``--db`` names (else ``WORKBOOK_DB``, else the default), as the local user."""
+    return Store.open(db)
+
+
+def when(moment: dt.datetime | None) -> str:
+    """A moment as the commands print it, in UTC; ``never`` for none."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "never"

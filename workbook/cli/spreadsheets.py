@@ -1,0 +1,133 @@
+"""``workbook template|import|export``: returns as Excel workbooks, cycles as tables (issue #6)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from workbook import personal_data
+from workbook.cli.options import DB_OPTION, OUTPUT_OPTION, open_store
+from workbook.errors import MAX_PROBLEMS, SpreadsheetError
+from workbook.spreadsheets import export
+from workbook.spreadsheets import importer as xlsx_import
+from workbook.spreadsheets import write as xlsx_template
+from workbook.store import Store
+
+
+@click.command()
+@DB_OPTION
+@click.option("--cycle", "cycle_id", required=True)
+@click.option("--agency", "agency_id", required=True)
+@OUTPUT_OPTION
+@click.option("--blank", is_flag=True, help="Leave the answers empty (default: current answers).")
+def template(db: str | None, cycle_id: str, agency_id: str, output: Path, blank: bool) -> None:
+    """Write one agency's return as an Excel workbook to fill in and import."""
+    with open_store(db) as store:
+        facts = xlsx_template.write_template(store, cycle_id, agency_id, output, blank=blank)
+    made = f"pre-filled from revision {facts.revision}" if facts.revision else "blank"
+    click.echo(
+        f"Wrote {output}: {facts.agency_name}, {facts.cycle_title} "
+        f"({facts.framework.id} {facts.framework.version}), {made}"
+    )
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@DB_OPTION
+@click.option(
+    "--as", "author", default=None, metavar="USER", help="Author of the revision (default: file)."
+)
+@click.option("--check", is_flag=True, help="Report problems and changes; save nothing.")
+@click.option("--submit", is_flag=True, help="Submit the return (refused unless complete).")
+@click.option(
+    "--despite-personal-data",
+    is_flag=True,
+    help="Submit even if some text looks like personal data (it is still listed).",
+)
+def import_cmd(
+    file: Path,
+    db: str | None,
+    author: str | None,
+    check: bool,
+    submit: bool,
+    despite_personal_data: bool,
+) -> None:
+    """Import a filled return workbook as a new revision of that agency's return."""
+    with open_store(db) as store:
+        try:
+            result = xlsx_import.import_return(
+                store,
+                file,
+                author=author,
+                check=check,
+                submit=submit,
+                despite_personal_data=despite_personal_data,
+            )
+        except SpreadsheetError as exc:
+            for problem in exc.problems[:MAX_PROBLEMS]:
+                click.echo(str(problem), err=True)
+            hidden = len(exc.problems) - MAX_PROBLEMS
+            if hidden > 0:
+                click.echo(f"... and {hidden} more", err=True)
+            click.echo(f"{file}: {len(exc.problems)} problem(s); nothing was saved", err=True)
+            sys.exit(1)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    which = f"the return of {result.agency_id} for {result.cycle_id}"
+    changed = f"{len(result.changed)} criteria changed" + (
+        f" ({', '.join(result.changed)})" if 0 < len(result.changed) <= 10 else ""
+    )
+    if check:
+        click.echo(f"{file}: ok; importing would save {which} as {result.status.label.lower()}")
+        click.echo(f"    {changed}")
+    elif result.revision is None:
+        click.echo(f"{file}: holds no answers and {which} is not started; nothing was saved")
+    elif result.saved:
+        click.echo(
+            f"Imported {file} as revision {result.revision} of {which} "
+            f"({result.status.label.lower()}); {changed}"
+        )
+    else:
+        click.echo(f"{file}: no changes; {which} stays at revision {result.revision}")
+
+
+@click.command("export")
+@DB_OPTION
+@click.option("--cycle", "cycle_id", required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv"]),
+    default=None,
+    help="Default: csv for a .csv file name, else xlsx.",
+)
+@OUTPUT_OPTION
+def export_cmd(db: str | None, cycle_id: str, fmt: export.Format | None, output: Path) -> None:
+    """Every return in a cycle as tidy tables (returns, actions, scale) for analysis."""
+    with open_store(db) as store:
+        _warn_personal_data(store, cycle_id)
+        for path in export.export_cycle(store, cycle_id, output, fmt):
+            click.echo(f"Wrote {path}")
+
+
+def _warn_personal_data(store: Store, cycle_id: str) -> None:
+    """List passages that look like personal data (issue #7); the export goes on.
+
+    An export is a working file for the partnership's analysts, not a report to the
+    board, so it is made anyway; the warning says where to look before the board report.
+    """
+    framework, found = personal_data.scan_cycle(store, cycle_id)
+    if not found:
+        return
+    heading, *items = personal_data.describe(framework, found, f"the returns for {cycle_id}")
+    click.echo(f"warning: {heading}", err=True)
+    for item in items:
+        click.echo(item, err=True)
+    click.echo(
+        "warning: exported anyway (a working file for analysts). Returns should describe "
+        "services, not people: ask the agencies to edit these before the board's report, "
+        "which stops until they are.",
+        err=True,
+    )
