@@ -1,8 +1,8 @@
 """The sections of the self-assessment report, each a plain-data dict its template shows.
 
-One function per section, apart from :mod:`workbook.reports.self_assessment` which
-orders them and words the asks: each section reads the analysis and charts on its own,
-so each can be read (and changed) without the rest of the report.
+Kept apart from :mod:`workbook.reports.self_assessment`, which orders the sections and
+words the asks: each section reads the analysis and charts on its own, so each can be
+read and changed without the rest of the report.
 """
 
 from __future__ import annotations
