@@ -13,7 +13,7 @@ and returns an object whose methods each display one section
 import altair  # noqa: F401
 
 from workbook.reports.common import names
-from workbook.reports.profile import agency_profile, profile_context
+from workbook.reports.profile import agency_profile
 from workbook.reports.self_assessment import report_context, self_assessment
 
-__all__ = ["agency_profile", "names", "profile_context", "report_context", "self_assessment"]
+__all__ = ["agency_profile", "names", "report_context", "self_assessment"]
