@@ -17,7 +17,8 @@ import pandas as pd
 from workbook import analysis
 from workbook.charts import builders as charts
 from workbook.errors import ParameterError, Problem
-from workbook.reports import ACTION_COLUMNS, names, percent, records, spec, themes
+from workbook.reports.common import ACTION_COLUMNS, names, percent, records, spec, themes
+from workbook.reports.html import Profile
 from workbook.schema import params
 from workbook.store import CycleInfo, Store, moderation
 
@@ -191,3 +192,14 @@ def profile_context(
             else [],
         },
     }
+
+
+def agency_profile(**values: Any) -> Profile:
+    """The profile for ``notebooks/agency_profile.ipynb``: check the parameters, read the store.
+
+    Takes the notebook's parameters as keywords (see
+    :class:`workbook.schema.params.ProfileParameters`); a wrong one raises ``ParameterError``.
+    """
+    p = params.check(params.ProfileParameters, values, "agency_profile.ipynb parameters")
+    with Store.open(p.db or None) as store:
+        return Profile(profile_context(store, p))

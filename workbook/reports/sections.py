@@ -1,0 +1,253 @@
+"""The sections of the self-assessment report, each a plain-data dict its template shows.
+
+Kept apart from :mod:`workbook.reports.self_assessment`, which orders the sections and
+words the asks: each section reads the analysis and charts on its own, so each can be
+read and changed without the rest of the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from workbook import analysis
+from workbook.charts import builders as charts
+from workbook.reports.common import (
+    ACTION_COLUMNS,
+    analysis_rows,
+    names,
+    percent,
+    records,
+    spec,
+    themes,
+)
+from workbook.schema.framework import Framework
+from workbook.schema.responses import Status
+from workbook.store import CycleInfo, Store, moderation
+
+OVERDUE_LISTED = 15
+"""Overdue actions listed in the report (the rest are counted)."""
+
+
+def completion_section(full: pd.DataFrame, as_of: dt.date, due: dt.date) -> dict[str, Any]:
+    """Every invited agency's return: status, criteria answered, overdue first."""
+    table = analysis.completion(full, as_of)
+    submitted = int((table["status"] == Status.SUBMITTED.value).sum())
+    outstanding = table[table["status"] != Status.SUBMITTED.value]
+    return {
+        "invited": len(table),
+        "submitted": submitted,
+        "due": due.isoformat(),
+        "outstanding": list(outstanding["agency"]),
+        "overdue": list(table.loc[table["overdue"], "agency"]),
+        "rows": records(
+            table, ["agency", "sector", "state", "answered", "criteria", "saved_at", "overdue"]
+        ),
+    }
+
+
+def heatmap_rows(table: pd.DataFrame) -> tuple[list[str], list[dict[str, Any]]]:
+    """The heatmap as agencies x headings of median labels (the chart's text alternative)."""
+    headings = list(dict.fromkeys(table.sort_values("heading_order")["heading"]))
+    rows = []
+    for agency, group in table.groupby("agency", sort=True):
+        labels = dict(zip(group["heading"], group["label"], strict=True))
+        rows.append(
+            {"agency": agency, "cells": [labels.get(h, analysis.NOT_RATED) for h in headings]}
+        )
+    return headings, rows
+
+
+def ratings_section(frame: pd.DataFrame, framework: Framework) -> dict[str, Any]:
+    """Ratings by agency x heading (median) and their spread under each heading."""
+    scale = framework.scale
+    table = analysis.heatmap_table(frame, scale)
+    headings, rows = heatmap_rows(table)
+    spread = analysis.spread(frame, scale)
+    labels = list(analysis.levels(scale)["label"])
+    return {
+        "headings": headings,
+        "rows": rows,
+        "levels": labels,
+        "spread": records(spread, ["heading", *labels, "rated", "median", "lowest", "highest"])
+        if not spread.empty
+        else [],
+        "charts": {
+            "heatmap": spec(charts.heatmap(table, scale)),
+            "spread": spec(
+                charts.spread_chart(
+                    analysis.rating_counts(frame, scale), scale, heading_order=headings
+                )
+            ),
+        },
+    }
+
+
+def themes_section(frame: pd.DataFrame, framework: Framework) -> list[dict[str, Any]]:
+    """Per heading, what is going well and the areas for development, from every return."""
+    out = []
+    for heading in framework.headings:
+        rows = frame[frame["heading_id"] == heading.id]
+        out.append(
+            {
+                "heading": heading.title,
+                "going_well": themes(rows, "going_well"),
+                "development": themes(rows, "development"),
+            }
+        )
+    return out
+
+
+def _who(rows: pd.DataFrame, level: float) -> str:
+    return names(sorted(rows.loc[rows["level"] == level, "agency"]))
+
+
+def disagreement_section(
+    frame: pd.DataFrame, framework: Framework, top: int
+) -> list[dict[str, Any]]:
+    """The criteria agencies disagree on most, with who rated lowest and highest."""
+    table = analysis.divergence(frame, framework.scale)
+    if table.empty:
+        return []
+    table = table[table["range_levels"] > 0].head(top)  # agreement is not disagreement
+    out = []
+    for row in table.itertuples(index=False):
+        rated = frame[(frame["criterion_id"] == row.criterion_id) & frame["level"].notna()]
+        low, high = rated["level"].min(), rated["level"].max()
+        out.append(
+            {
+                "criterion_id": row.criterion_id,
+                "prompt": row.prompt,
+                "heading": row.heading,
+                "rated": int(row.rated),
+                "lowest": f"{row.lowest}: {_who(rated, low)}",
+                "median": row.median,
+                "highest": f"{row.highest}: {_who(rated, high)}",
+                "why": row.why,
+            }
+        )
+    return out
+
+
+def moderation_section(
+    store: Store, frame: pd.DataFrame, cycle_id: str, framework: Framework
+) -> dict[str, Any]:
+    """Moderated ratings against self-ratings: counts, per agency, and the largest gaps."""
+    current = moderation.current(store, cycle_id).values()
+    mods = analysis.moderation_frame(current, framework.scale)
+    gaps = analysis.optimism_gap(frame, mods)
+    by_agency = analysis.gap_by_agency(frame, mods)
+    labels = list(analysis.levels(framework.scale)["label"])
+
+    def label(level: Any) -> str:
+        return labels[int(round(level))] if pd.notna(level) else ""
+
+    rows = [
+        {
+            "agency": r.agency,
+            "moderated": int(r.moderated),
+            "self": label(r.self_mean),
+            "moderated_rating": label(r.moderated_mean),
+            "mean_gap": f"{r.mean_gap:+.1f}",
+        }
+        for r in by_agency.itertuples(index=False)
+    ]
+    differing = gaps[gaps["gap"] != 0]
+    return {
+        "recorded": len(mods),
+        "rated": int(mods["moderated_level"].notna().sum()),
+        "comments_only": int(mods["moderated_level"].isna().sum()),
+        "lowered": int((gaps["gap"] > 0).sum()),
+        "raised": int((gaps["gap"] < 0).sum()),
+        "agreed": int((gaps["gap"] == 0).sum()),
+        "by_agency": rows,
+        "largest": records(
+            differing.head(10),
+            ["agency", "criterion_id", "prompt", "label", "moderated_label", "comment"],
+        ),
+        "charts": {"gap": spec(charts.gap_chart(by_agency, framework.scale))} if rows else {},
+    }
+
+
+def comparison_section(
+    store: Store, current: CycleInfo, earlier: CycleInfo, include_unsubmitted: bool
+) -> dict[str, Any]:
+    """This cycle against an earlier one: mean rating per heading, criteria that moved."""
+    frame = analysis_rows(analysis.load(store, [earlier.id, current.id]), include_unsubmitted)
+    trend = analysis.trend(frame, "heading")
+    changes = analysis.criterion_trend(frame, current.id, earlier.id)
+    headings = []
+    for _key, group in trend.groupby("key", sort=False):
+        before = group.loc[group["cycle_id"] == earlier.id, "mean_normalised"]
+        now = group.loc[group["cycle_id"] == current.id, "mean_normalised"]
+        b = float(before.iloc[0]) if len(before) else None
+        n = float(now.iloc[0]) if len(now) else None
+        change = f"{round((n - b) * 100):+d} points" if b is not None and n is not None else ""
+        headings.append(
+            {
+                "heading": group["name"].iloc[-1],
+                "before": percent(b),
+                "now": percent(n),
+                "change": change,
+            }
+        )
+    kept = changes[(changes["change"] == "kept") & changes["delta"].notna()]
+
+    def moved(rows: pd.DataFrame) -> list[dict[str, Any]]:
+        return [
+            {
+                "criterion_id": r.criterion_id,
+                "prompt": r.prompt,
+                "heading": r.heading,
+                "before": percent(r.mean_before),
+                "now": percent(r.mean_now),
+                "change": f"{round(r.delta * 100):+d} points",
+            }
+            for r in rows.itertuples(index=False)
+        ]
+
+    return {
+        "earlier": earlier.title,
+        "headings": headings,
+        "improved": moved(kept[kept["delta"] > 0].sort_values("delta", ascending=False).head(5)),
+        "declined": moved(kept[kept["delta"] < 0].sort_values("delta").head(5)),
+        "new": list(changes.loc[changes["change"] == "new", "criterion_id"]),
+        "dropped": list(changes.loc[changes["change"] == "dropped", "criterion_id"]),
+        "charts": {"trend": spec(charts.trend_chart(trend, by="heading"))} if len(trend) else {},
+    }
+
+
+def actions_section(
+    store: Store, frame: pd.DataFrame, cycle_id: str, as_of: dt.date
+) -> dict[str, Any]:
+    """The partnership's top 5 and each agency's top 3 (as the chair marked them), then counts."""
+    table = analysis.actions(frame, as_of, moderation.marks(store, cycle_id))
+    if table.empty:
+        table = table.assign(**{c: [] for c in ACTION_COLUMNS})
+    top = table[table["partnership_top"]] if len(table) else table
+    agency_top = table[table["agency_top"]] if len(table) else table
+    summary = []
+    for agency, group in table.groupby("agency", sort=True):
+        summary.append(
+            {
+                "agency": agency,
+                "actions": len(group),
+                "overdue": int(group["overdue"].sum()),
+                "due_soon": int((group["status"] == "Due soon").sum()),
+                "no_due_date": int(group["due"].isna().sum()),
+            }
+        )
+    overdue = table[table["overdue"]] if len(table) else table
+    return {
+        "total": len(table),
+        "overdue_count": len(overdue),
+        "partnership_top": records(top, ACTION_COLUMNS),
+        "agency_top": [
+            {"agency": agency, "actions": records(group, ACTION_COLUMNS)}
+            for agency, group in agency_top.groupby("agency", sort=True)
+        ],
+        "summary": summary,
+        "overdue": records(overdue.head(OVERDUE_LISTED), ACTION_COLUMNS),
+    }

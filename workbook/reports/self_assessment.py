@@ -1,0 +1,202 @@
+"""The self-assessment report (issue #5): its context as plain data, and the notebook's API.
+
+:func:`report_context` reads the store once and builds everything the report shows as
+plain data (lists of dicts of text and numbers, plus Vega-Lite specs under ``charts``),
+so it is tested with ``data_regression``. :func:`self_assessment` is what
+``notebooks/report.ipynb`` calls: it checks the parameters, builds the context and
+returns a :class:`~workbook.reports.html.Report` whose methods each display one section.
+
+The analysis is :mod:`workbook.analysis` and the charts :mod:`workbook.charts.builders` (shared
+with the chair's dashboard); this module only chooses, orders and words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from workbook import analysis
+from workbook.charts import builders as charts
+from workbook.errors import ParameterError, Problem
+from workbook.reports.common import analysis_rows, names, plural, spec
+from workbook.reports.html import Report
+from workbook.reports.sections import (
+    actions_section,
+    comparison_section,
+    completion_section,
+    disagreement_section,
+    moderation_section,
+    ratings_section,
+    themes_section,
+)
+from workbook.schema import params
+from workbook.store import CycleInfo, Store
+
+STAGES = {
+    "draft": {"title": "draft report to the MASE", "audience": "The MASE", "who": "the MASE"},
+    "final": {"title": "report to the board", "audience": "The board", "who": "the board"},
+}
+
+
+def asks_section(context: Mapping[str, Any], extra: Sequence[str]) -> dict[str, Any]:
+    """What the MASE (draft) or the board (final) is asked to note and to agree."""
+    completion = context["completion"]
+    have = "has" if completion["submitted"] == 1 else "have"
+    note = [
+        f"{completion['submitted']} of {completion['invited']} agencies {have} submitted their "
+        f"return (due {completion['due']})"
+        + (
+            f"; outstanding: {names(completion['outstanding'])}."
+            if completion["outstanding"]
+            else "."
+        )
+    ]
+    spread = context["ratings"]["spread"]
+    levels = context["ratings"]["levels"]
+    if spread:
+        rank = {label: i for i, label in enumerate(levels)}
+        lowest = min(rank.get(row["median"], len(levels)) for row in spread)
+        weakest = [row["heading"] for row in spread if rank.get(row["median"]) == lowest]
+        if weakest and lowest < len(levels):
+            note.append(f"Ratings are lowest under {names(weakest)} (median {levels[lowest]}).")
+    if context["disagreement"]:
+        ids = [row["criterion_id"] for row in context["disagreement"][:3]]
+        note.append(f"Agencies disagree most on {names(ids)}; the chair may probe these.")
+    mods = context["moderation"]
+    if mods["rated"]:
+        note.append(
+            f"The chair moderated {plural(mods['rated'], 'rating')}: "
+            f"{mods['lowered']} lowered, {mods['raised']} raised, {mods['agreed']} agreed."
+        )
+    comparison = context.get("comparison")
+    if comparison:
+        up = [h["heading"] for h in comparison["headings"] if h["change"].startswith("+")]
+        down = [h["heading"] for h in comparison["headings"] if h["change"].startswith("-")]
+        words = []
+        if up:
+            words.append(f"rose under {names(up)}")
+        if down:
+            words.append(f"fell under {names(down)}")
+        if words:
+            note.append(
+                f"Compared with {comparison['earlier']}, mean ratings {' and '.join(words)}."
+            )
+    actions = context["actions"]
+    agree = []
+    if actions["partnership_top"]:
+        agree.append("The partnership's top 5 actions, their owners and due dates.")
+    else:
+        agree.append("The partnership's priority actions: the chair has not yet marked the top 5.")
+    if actions["overdue_count"]:
+        agree.append(
+            f"That the owners of {plural(actions['overdue_count'], 'overdue action')} "
+            "report progress to the next meeting."
+        )
+    if len(completion["outstanding"]) == 1:
+        agree.append(
+            f"That {completion['outstanding'][0]} submits its return before the next meeting."
+        )
+    elif completion["outstanding"]:
+        agree.append(
+            f"That the {len(completion['outstanding'])} agencies with outstanding returns "
+            "submit them before the next meeting."
+        )
+    return {
+        "audience": STAGES[context["stage"]]["audience"],
+        "who": STAGES[context["stage"]]["who"],
+        "note": note,
+        "agree": agree,
+        "extra": list(extra),
+    }
+
+
+def _partnership_name(store: Store, partnership_id: str) -> str:
+    return dict(store.partnerships()).get(partnership_id, partnership_id)
+
+
+def _check_comparison(current: CycleInfo, earlier: CycleInfo, source: str) -> None:
+    reason = ""
+    if earlier.id == current.id:
+        reason = "is the cycle reported on; choose an earlier cycle or ''"
+    elif earlier.framework_id != current.framework_id:
+        reason = (
+            f"{earlier.id!r} runs {earlier.framework_id}, not {current.framework_id}; "
+            "choose a cycle of the same framework or ''"
+        )
+    if reason:
+        raise ParameterError(source, [Problem(source, "compare_with", reason)])
+
+
+def report_context(
+    store: Store, p: params.ReportParameters, run_at: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Everything the self-assessment report shows, as plain data.
+
+    Parameters
+    ----------
+    p
+        The report's parameters (already validated).
+    run_at
+        When the report is made (default: now); shown in the title block only.
+    """
+    cycle = store.cycle(p.cycle)
+    framework = store.framework(cycle.framework_id, cycle.framework_version)
+    stage = STAGES[p.stage]
+    timetable_date = (
+        cycle.timetable.draft_report if p.stage == "draft" else cycle.timetable.final_report
+    )
+    as_of = p.as_of_date(timetable_date)
+    earlier = store.cycle(p.compare_with) if p.compare_with else None
+    if earlier is not None:
+        _check_comparison(cycle, earlier, "compare_with")
+    full = analysis.load(store, [cycle.id])
+    frame = analysis_rows(full, p.include_unsubmitted)
+    excluded = sorted(set(full["agency"]) - set(frame["agency"]))
+    context: dict[str, Any] = {
+        "kind": "report",
+        "title": f"{cycle.title}: {stage['title']}",
+        "stage": p.stage,
+        "audience": stage["audience"],
+        "partnership": _partnership_name(store, cycle.partnership_id),
+        "framework": {"id": framework.id, "title": framework.title, "version": framework.version},
+        "cycle": {
+            "id": cycle.id,
+            "title": cycle.title,
+            "due": cycle.timetable.returns_due.isoformat(),
+        },
+        "compare": {"id": earlier.id, "title": earlier.title} if earlier else None,
+        "as_of": as_of.isoformat(),
+        "run_at": (run_at or dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M %Z").strip(),
+        "store": store.url,
+        "parameters": [list(item) for item in p.used()],
+        "scope": (
+            "Ratings and texts are from every saved return, submitted or not."
+            if p.include_unsubmitted
+            else "Ratings and texts are from submitted returns only"
+            + (f"; not included: {names(excluded)}." if excluded else ".")
+        ),
+        "completion": completion_section(full, as_of, cycle.timetable.returns_due),
+        "ratings": ratings_section(frame, framework),
+        "themes": themes_section(frame, framework),
+        "disagreement": disagreement_section(frame, framework, p.top_disagreement),
+        "moderation": moderation_section(store, frame, cycle.id, framework),
+        "comparison": (
+            comparison_section(store, cycle, earlier, p.include_unsubmitted) if earlier else None
+        ),
+        "actions": actions_section(store, frame, cycle.id, as_of),
+    }
+    context["completion"]["chart"] = spec(charts.completion_chart(analysis.completion(full, as_of)))
+    context["asks"] = asks_section(context, p.board_asks)
+    return context
+
+
+def self_assessment(**values: Any) -> Report:
+    """The report for ``notebooks/report.ipynb``: check the parameters, read the store.
+
+    Takes the notebook's parameters as keywords (see
+    :class:`workbook.schema.params.ReportParameters`); a wrong one raises ``ParameterError``.
+    """
+    p = params.check(params.ReportParameters, values, "report.ipynb parameters")
+    with Store.open(p.db or None) as store:
+        return Report(report_context(store, p))
