@@ -270,7 +270,7 @@ class ReturnFinding:
 
 
 def scanned_statuses(include_unsubmitted: bool) -> frozenset[Status]:
-    """The returns a report reads (as :func:`workbook.reports.analysis_rows` chooses)."""
+    """The returns a report reads (as :func:`workbook.reports.common.analysis_rows` chooses)."""
     if include_unsubmitted:
         return frozenset(Status) - {Status.NOT_STARTED}
     return frozenset({Status.SUBMITTED})
