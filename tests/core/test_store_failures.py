@@ -17,8 +17,7 @@ import socket
 import sqlite3
 import threading
 import time
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -28,6 +27,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from tests.support.programs import psycopg_conninfo
 from workbook.errors import StorageError
 from workbook.schema.responses import Answer
 from workbook.store import Store, provision, tables
@@ -94,10 +94,6 @@ def assert_intact(store: Store, revisions: int, answers: dict[str, Answer]) -> N
     assert (latest.revision, latest.answers) == (revisions, answers)
 
 
-def pg_conninfo(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLite store whose writers wait 0.3 s (not 30) for a lock, in its own folder."""
@@ -105,16 +101,9 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def pg_store_url(pg_url: str) -> Iterator[str]:
+def pg_store_url(pg_databases: Callable[[str], str]) -> str:
     """A fresh PostgreSQL database on the session's server; dropped afterwards."""
-    name = f"wbfail_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_conninfo(pg_url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(pg_conninfo(pg_url), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return pg_databases("wbfail")
 
 
 # ------------------------------------------------------------------ SQLite
@@ -317,7 +306,7 @@ def test_postgres_lock_timeout_is_busy(
     url = f"{pg_store_url}?options=-c%20lock_timeout%3D300"  # as a DBA would set it
     with provisioned(url, partnership_files) as store:
         save(store, FIRST, None)
-        with psycopg.connect(pg_conninfo(pg_store_url)) as other:
+        with psycopg.connect(psycopg_conninfo(pg_store_url)) as other:
             other.execute("LOCK TABLE revision IN ACCESS EXCLUSIVE MODE")
             with pytest.raises(StorageError) as caught:
                 save(store, SECOND, 1)
@@ -334,7 +323,7 @@ def test_postgres_read_only_database(
     name = make_url(pg_store_url).database
     with provisioned(pg_store_url, partnership_files) as store:
         save(store, FIRST, None)
-        with psycopg.connect(pg_conninfo(pg_url), autocommit=True) as admin:
+        with psycopg.connect(psycopg_conninfo(pg_url), autocommit=True) as admin:
             admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
             store.engine.dispose()  # new sessions start read-only, as on a standby
             with pytest.raises(StorageError) as caught:
@@ -357,7 +346,7 @@ def test_postgres_disk_full(pg_store_url: str, partnership_files: tuple[Path, Pa
     """
     with provisioned(pg_store_url, partnership_files) as store:
         save(store, FIRST, None)
-        with psycopg.connect(pg_conninfo(pg_store_url), autocommit=True) as admin:
+        with psycopg.connect(psycopg_conninfo(pg_store_url), autocommit=True) as admin:
             admin.execute(
                 "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 "RAISE EXCEPTION 'could not extend file \"base/1/2\": No space left on device' "
@@ -383,7 +372,7 @@ def test_postgres_backend_terminated(
     name = make_url(pg_store_url).database
     with provisioned(pg_store_url, partnership_files) as store:
         save(store, FIRST, None)
-        with psycopg.connect(pg_conninfo(pg_store_url), autocommit=True) as admin:
+        with psycopg.connect(psycopg_conninfo(pg_store_url), autocommit=True) as admin:
             killed = admin.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                 "WHERE datname = %s AND pid <> pg_backend_pid()",
