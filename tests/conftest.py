@@ -9,3 +9,16 @@ pytest_plugins = [
     "tests.support.browser",
     "tests.support.factories",
 ]
+
+# Helper modules and conftests, not tests: --doctest-modules (pyproject.toml) would import
+# them as test modules of their own (tests.support would load twice, as "support" too, and
+# every conftest as "conftest"). Conftests still load as conftests.
+collect_ignore_glob = [
+    "conftest.py",
+    "*/conftest.py",
+    "support/*.py",
+    "corpus/support.py",
+    "notebooks/refresh_outputs.py",
+    "core/concurrency_worker.py",
+    "core/analysis_frames.py",
+]
