@@ -27,6 +27,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from tests.support.factories import sqlite_integrity
 from tests.support.programs import psycopg_conninfo
 from workbook.errors import StorageError
 from workbook.schema.responses import Answer
@@ -64,14 +65,6 @@ def revision_count(store: Store) -> int:
 
 def sqlite_path(url: str) -> Path:
     return Path(make_url(url).database)
-
-
-def integrity(path: Path) -> list[tuple[str]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchall()
-    finally:
-        conn.close()
 
 
 def assert_refused(caught: pytest.ExceptionInfo[StorageError], kind: str, words: str) -> None:
@@ -126,7 +119,7 @@ def test_sqlite_store_locked_by_another_writer_is_busy(
             other.close()
         assert_refused(caught, "store_busy", "it is busy with other saves (database is locked)")
         assert 0.25 < waited < 10  # the URL's timeout, not the 30 s default
-        assert integrity(sqlite_path(sqlite_url)) == [("ok",)]
+        assert sqlite_integrity(sqlite_path(sqlite_url)) == [("ok",)]
         assert_intact(store, 1, FIRST)
         assert save(store, SECOND, 1).revision == 2
 
@@ -144,7 +137,7 @@ def test_sqlite_store_opened_read_only(
             save(read_only, SECOND, 1)
     assert_refused(caught, "store_read_only", "it can only be read at the moment")
     assert "attempt to write a readonly database" in str(caught.value)
-    assert integrity(path) == [("ok",)]
+    assert sqlite_integrity(path) == [("ok",)]
     with Store.open(sqlite_url) as store:
         assert_intact(store, 1, FIRST)
         assert save(store, SECOND, 1).revision == 2
@@ -166,7 +159,7 @@ def test_sqlite_store_switched_to_query_only(
         assert_refused(caught, "store_read_only", "readonly database")
         event.remove(store.engine, "connect", query_only)
         store.engine.dispose()
-        assert integrity(sqlite_path(sqlite_url)) == [("ok",)]
+        assert sqlite_integrity(sqlite_path(sqlite_url)) == [("ok",)]
         assert_intact(store, 1, FIRST)
         assert save(store, SECOND, 1).revision == 2
 
@@ -188,7 +181,7 @@ def test_sqlite_store_that_cannot_grow_is_full(
         assert_refused(caught, "store_full", "it has run out of space (database or disk is full)")
         event.remove(store.engine, "connect", no_room)
         store.engine.dispose()
-        assert integrity(sqlite_path(sqlite_url)) == [("ok",)]
+        assert sqlite_integrity(sqlite_path(sqlite_url)) == [("ok",)]
         assert_intact(store, 1, FIRST)
         assert save(store, BIG, 1).revision == 2
 
@@ -206,7 +199,7 @@ def test_sqlite_store_whose_folder_is_moved_away_is_unreachable(
                 save(store, SECOND, 1)
             assert_refused(caught, "store_unreachable", "it cannot be reached")
         folder.with_name("elsewhere").rename(folder)
-        assert integrity(sqlite_path(sqlite_url)) == [("ok",)]
+        assert sqlite_integrity(sqlite_path(sqlite_url)) == [("ok",)]
         assert_intact(store, 1, FIRST)
         assert save(store, SECOND, 1).revision == 2
 
@@ -226,7 +219,7 @@ def test_sqlite_store_whose_folder_is_deleted_never_reports_a_save(
             assert_refused(caught, "store_unreachable", "it cannot be reached")
             assert not path.exists()
         shutil.copytree(path.parent.with_name("backup"), path.parent)  # restored
-        assert integrity(path) == [("ok",)]
+        assert sqlite_integrity(path) == [("ok",)]
         assert_intact(store, 1, FIRST)
         assert save(store, SECOND, 1).revision == 2
 

@@ -16,12 +16,10 @@ Then, each person in their own browser context, signed in through the hub's logi
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -35,7 +33,12 @@ from playwright.sync_api import expect
 
 from tests.support import data
 from tests.support.browser import kernel_replies
-from tests.support.programs import create_database, drop_database, free_port
+from tests.support.programs import (
+    create_database,
+    drop_database,
+    free_port,
+    stop_process_group,
+)
 from workbook.schema.responses import Status
 from workbook.store import Store, provision
 
@@ -153,14 +156,8 @@ def hub(hub_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
         print(f"hub ready in {time.monotonic() - started:.1f} s")
         yield {"base": f"http://127.0.0.1:{port}", "logins": logins, "log": log_path}
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # the launcher stops the hub, servers, proxy
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
+        # The launcher stops the hub, servers and proxy itself, in order.
+        stop_process_group(proc, grace=60, ask_group=False)
 
 
 @pytest.fixture

@@ -114,3 +114,31 @@ def store(db_url: str, partnership_files: tuple[Path, Path]) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def demo_partnership_store(tmp_path: Path) -> Iterator[Store]:
+    """A SQLite store holding the shipped demo partnership and its frameworks, no returns."""
+    from workbook import config
+
+    opened = open_installed(
+        f"sqlite:///{tmp_path}/demo-partnership.db",
+        config.ROOT / "data" / "demo" / "partnership.yaml",
+        config.templates_dir(),
+    )
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def sqlite_integrity(path: Path) -> list[tuple[str]]:
+    """SQLite's own check of a store file: ``[("ok",)]`` when the file is sound."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        rows: list[tuple[str]] = conn.execute("PRAGMA integrity_check").fetchall()
+        return rows
+    finally:
+        conn.close()

@@ -56,16 +56,32 @@ def http_status(url: str) -> int | None:
         return None
 
 
-def stop_process_group(proc: subprocess.Popen[bytes]) -> None:
+def stop_process_group(
+    proc: subprocess.Popen[bytes], *, grace: float = 15.0, ask_group: bool = True
+) -> None:
     """Stop a server started with ``start_new_session=True`` and everything it started.
 
-    SIGTERM first so Voila and JupyterHub can stop their kernels; SIGKILL after 15 s.
+    SIGTERM first so Voila and JupyterHub can stop their kernels; SIGKILL to the whole
+    group after ``grace`` seconds.
+
+    Parameters
+    ----------
+    proc
+        The server, leader of its own process group.
+    grace
+        Seconds it has to stop after SIGTERM.
+    ask_group
+        Send SIGTERM to the whole group; False sends it to ``proc`` only, for a launcher
+        that stops its children in order itself (``deploy/hub.py``).
     """
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+            if ask_group:
+                os.killpg(proc.pid, signal.SIGTERM)
+            else:
+                proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)

@@ -37,14 +37,9 @@ FORM_FRAMEWORK: dict[str, Any] = data.framework(
         {"id": "identify", "title": "Identify"},
     ],
     criteria=[
-        {"id": "p-1", "heading": "prevent", "prompt": "Is training recorded?"},
-        {"id": "p-2", "heading": "prevent", "prompt": "Do children get <awareness> sessions?"},
-        {
-            "id": "i-1",
-            "heading": "identify",
-            "prompt": "Is the screening tool used?",
-            "fields": ["rating", "development"],
-        },
+        data.FRAMEWORK["criteria"][0],
+        {**data.FRAMEWORK["criteria"][1], "prompt": "Do children get <awareness> sessions?"},
+        {**data.FRAMEWORK["criteria"][2], "fields": ["rating", "development"]},
     ],
 )
 

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from sqlalchemy import event, text
 
+from tests.support.factories import sqlite_integrity
 from tests.support.programs import psycopg_conninfo
 from widgets.form_model import FormModel
 from workbook.schema.responses import Answer, Status
@@ -47,14 +48,6 @@ def model(form_store: Store, form_scheduler) -> FormModel:
 
 def db_file(store: Store) -> Path:
     return Path(store.engine.url.database)
-
-
-def integrity(path: Path) -> list[tuple[str]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchall()
-    finally:
-        conn.close()
 
 
 class WriteLock:
@@ -116,7 +109,7 @@ def test_a_busy_store_is_retried_with_growing_waits_until_it_saves(
         "p-1": Answer(rating="green", evidence="Training log, audited"),
         "p-2": Answer(rating="amber"),
     }
-    assert integrity(db_file(form_store)) == [("ok",)]
+    assert sqlite_integrity(db_file(form_store)) == [("ok",)]
     assert form_scheduler.waiting == []
 
 
@@ -143,7 +136,7 @@ def test_a_full_store_keeps_the_answer_and_asks_for_help(
     form_scheduler.advance(2)
     assert model.message.startswith("Saved at ")
     assert form_store.latest("c2", "alpha").answers["p-1"].evidence == BIG
-    assert integrity(db_file(form_store)) == [("ok",)]
+    assert sqlite_integrity(db_file(form_store)) == [("ok",)]
 
 
 def test_a_read_only_store_keeps_the_answer(
@@ -193,7 +186,7 @@ def test_an_unreachable_store_is_retried_no_more_often_than_the_cap(
     assert form_store.latest("c2", "alpha").answers["p-1"].evidence == "During the outage"
     assert form_store.latest("c2", "alpha").revision == 2
     assert form_scheduler.now - started < 130
-    assert integrity(db_file(form_store)) == [("ok",)]
+    assert sqlite_integrity(db_file(form_store)) == [("ok",)]
 
 
 def test_a_failed_submit_keeps_the_answers_and_saves_them_as_a_draft(
