@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterator
@@ -95,25 +96,19 @@ def partnership_files(write_yaml: Callable[..., Path]) -> tuple[Path, Path]:
     return partnership, partnership.parent / "store-templates"
 
 
-def open_installed(url: str, partnership: Path, templates_dir: Path) -> Store:
-    """Open the store at ``url`` with ``partnership`` installed; the caller closes it."""
-    opened = Store.open(url)
-    try:
+@contextlib.contextmanager
+def installed(url: str, partnership: Path, templates_dir: Path) -> Iterator[Store]:
+    """The store at ``url`` with ``partnership`` installed, closed on leaving."""
+    with Store.open(url) as opened:
         provision.install(opened, partnership, templates_dir)
-    except BaseException:
-        opened.close()
-        raise
-    return opened
+        yield opened
 
 
 @pytest.fixture
 def store(db_url: str, partnership_files: tuple[Path, Path]) -> Iterator[Store]:
     """A store on SQLite and on PostgreSQL with the test partnership and cycle ``c1``."""
-    opened = open_installed(db_url, *partnership_files)
-    try:
+    with installed(db_url, *partnership_files) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture
@@ -121,15 +116,10 @@ def demo_partnership_store(tmp_path: Path) -> Iterator[Store]:
     """A SQLite store holding the shipped demo partnership and its frameworks, no returns."""
     from workbook import config
 
-    opened = open_installed(
-        f"sqlite:///{tmp_path}/demo-partnership.db",
-        config.ROOT / "data" / "demo" / "partnership.yaml",
-        config.templates_dir(),
-    )
-    try:
+    demo = config.ROOT / "data" / "demo" / "partnership.yaml"
+    url = f"sqlite:///{tmp_path}/demo-partnership.db"
+    with installed(url, demo, config.templates_dir()) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 def sqlite_integrity(path: Path) -> list[tuple[str]]:

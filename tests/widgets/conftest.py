@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.support import data
-from tests.support.factories import open_installed
+from tests.support.factories import installed
 from workbook.schema import loader as templates
 from workbook.schema.framework import Framework
 from workbook.store import Store
@@ -69,11 +69,8 @@ def form_db_url(tmp_path: Path) -> str:
 def form_store(form_db_url: str, tmp_path: Path) -> Iterator[Store]:
     """A store with the test partnership, its two cycles and ``test-fw``."""
     files = data.write_partnership(tmp_path / "form", FORM_PARTNERSHIP, FORM_FRAMEWORK)
-    store = open_installed(form_db_url, *files)
-    try:
+    with installed(form_db_url, *files) as store:
         yield store
-    finally:
-        store.close()
 
 
 @pytest.fixture
