@@ -1,9 +1,11 @@
 # Safeguarding Self-Assessment Workbook — developer entry points (GNU make).
 #   make serve   create .venv if needed, create the demo store if none, print links, start Voila
-#   make test    create .venv if needed, install Chromium/PostgreSQL (root), run pytest
+#   make test    the full tier: create .venv if needed, install Chromium/PostgreSQL (root), run
+#                pytest (tests, browser journeys, PostgreSQL, doctests); <= 15 minutes
+#   make test-fast  the inner-loop tier: no browser, no PostgreSQL, nothing marked slow; <= 3 min
 #   make hub     the multi-user stack on 127.0.0.1:8000: PostgreSQL, JupyterHub, its proxy
 #   make bench   run every benchmark in bench/ and print one table (not a test)
-#   make lint    ruff check + ruff format --check + mypy (strict on workbook/)
+#   make lint    ruff check + ruff format --check + mypy (strict on workbook/) + lint-imports
 #   make clean   remove .venv and build/test caches (never the store in data/)
 
 SHELL := /bin/bash
@@ -28,14 +30,15 @@ TEMPLATE_DST   := $(VENV)/$(TEMPLATE_SRC)
 TEMPLATE_FILES := $(shell find $(TEMPLATE_SRC) $(TEMPLATE_DST) 2>/dev/null)
 TEMPLATE_STAMP := $(VENV)/.template-installed
 
-.PHONY: help venv serve test bench lint format clean hub hub-proxy
+.PHONY: help venv serve test test-fast bench lint format clean hub hub-proxy
 
 help:
 	@echo "make serve   start the workbook on http://127.0.0.1:$(PORT) (creates .venv and demo data)"
-	@echo "make test    run the full test suite (PYTEST_ARGS='-m \"not slow\"' for the fast tier)"
+	@echo "make test       the full tier: every test, browser and PostgreSQL included (<= 15 min)"
+	@echo "make test-fast  the inner-loop tier: no browser, no PostgreSQL, nothing slow (<= 3 min)"
 	@echo "make hub     try the multi-user stack (JupyterHub + PostgreSQL) on http://127.0.0.1:$(HUB_PORT)"
 	@echo "make bench   run the benchmarks in bench/ and print their figures"
-	@echo "make lint    ruff check and format check"
+	@echo "make lint    ruff check and format check, mypy, lint-imports (the layers contract)"
 	@echo "make clean   remove .venv and caches (keeps data/)"
 
 venv: $(STAMP) $(TEMPLATE_STAMP)
@@ -78,6 +81,12 @@ test: venv
 	$(MAKE) --no-print-directory hub-proxy
 	$(VENV_BIN)/pytest $(PYTEST_ARGS)
 
+# The inner loop: what needs neither a browser nor PostgreSQL nor a notebook run, so it
+# installs no system packages. The tiers are the markers of pyproject.toml.
+FAST_TIER := not slow and not browser and not postgres
+test-fast: venv
+	$(VENV_BIN)/pytest -m "$(FAST_TIER)" $(PYTEST_ARGS)
+
 # JupyterHub's proxy, configurable-http-proxy from npm, pinned by deploy/package-lock.json
 # and installed into deploy/node_modules (git-ignored); again whenever the pins change.
 HUB_PROXY := deploy/node_modules/.bin/configurable-http-proxy
@@ -111,6 +120,7 @@ lint: venv
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
 	$(VENV_BIN)/mypy workbook widgets
+	$(VENV_BIN)/lint-imports --no-cache
 
 format: venv
 	$(VENV_BIN)/ruff check --fix .

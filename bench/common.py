@@ -27,33 +27,28 @@ import contextlib
 import json
 import math
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
+# The Chromium flags and server start-up the tests use (tests/support/programs.py), so a
+# fix for this machine's closed network reaches the benchmarks too; CHROMIUM and
+# CHROMIUM_ARGS are part of this module's interface for bench/memory.py.
+from tests.support.programs import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    http_status,
+    stop_process_group,
+)
 from workbook.access import Role
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-# As in tests/conftest.py: without these Chromium keeps dialling Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @dataclass(frozen=True)
@@ -108,20 +103,6 @@ def personal_link(
     return token
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            return bool(resp.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 SERVERS: dict[str, int] = {}
 """Process id of each running :func:`voila` server, by base URL (bench/memory.py)."""
 
@@ -157,7 +138,7 @@ def voila(
     settle
         Seconds to wait after the server answers.
     """
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [
         str(Path(sys.executable).parent / "voila"),
@@ -178,7 +159,7 @@ def voila(
     )
     try:
         deadline = time.monotonic() + 90
-        while not _answers(f"{base}/"):
+        while http_status(f"{base}/") != 200:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Voila did not start ({' '.join(command)}); see {log}")
             time.sleep(0.25)
@@ -187,13 +168,7 @@ def voila(
         yield base
     finally:
         SERVERS.pop(base, None)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_process_group(proc)
         if log:
             out.close()  # type: ignore[union-attr]
 

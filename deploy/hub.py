@@ -22,11 +22,9 @@ import argparse
 import contextlib
 import json
 import os
-import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,9 +40,18 @@ from ruamel.yaml import YAML
 DEPLOY = Path(__file__).resolve().parent
 ROOT = DEPLOY.parent
 sys.path.insert(0, str(DEPLOY))
+# The repository root, for tests.support.programs: the throwaway PostgreSQL cluster the
+# tests start, shared so `make hub` and the tests start it the same way (issue #13).
+sys.path.insert(0, str(ROOT))
 
 import workbook_hub  # noqa: E402
 
+from tests.support.programs import (  # noqa: E402
+    TempCluster,
+    Unavailable,
+    create_database,
+    free_port,
+)
 from workbook import demo  # noqa: E402
 from workbook.access import Role  # noqa: E402
 from workbook.errors import WorkbookError  # noqa: E402
@@ -52,83 +59,11 @@ from workbook.store import Store  # noqa: E402
 from workbook.store import hub_users as users  # noqa: E402
 
 PROXY = DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy"
-PG_BIN_GLOB = "usr/lib/postgresql/*/bin"
 READY_SECONDS = 120
 
 
 def say(message: str) -> None:
     print(f"hub: {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LocalPostgres:
-    """A throwaway PostgreSQL cluster on 127.0.0.1 (trust auth), in ``base/pg``.
-
-    PostgreSQL refuses to run as root, so as root the cluster belongs to Debian's
-    ``postgres`` user and its programs run through ``runuser``.
-    """
-
-    def __init__(self, base: Path) -> None:
-        dirs = [p for p in Path("/").glob(PG_BIN_GLOB) if (p / "initdb").exists()]
-        if not dirs:
-            raise SystemExit(
-                "hub: no PostgreSQL server programs under /usr/lib/postgresql/; install "
-                "the Debian package 'postgresql' (or give --db URL of a running server)"
-            )
-        self.bindir = max(dirs, key=lambda p: float(p.parent.name or 0))
-        self.base = base / "pg"
-        self.base.mkdir(mode=0o700)
-        self.data = self.base / "data"
-        self.port = free_port()
-        self.prefix: list[str] = []
-        if os.geteuid() == 0:
-            owner = pwd.getpwnam("postgres")
-            os.chown(self.base, owner.pw_uid, owner.pw_gid)
-            base.chmod(0o755)  # so postgres can reach its folder
-            self.prefix = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", "postgres", "--"]
-
-    def _run(self, *args: str) -> None:
-        done = subprocess.run(
-            [*self.prefix, *args], cwd=self.base, capture_output=True, text=True, check=False
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"hub: {args[0]} failed:\n{done.stdout}{done.stderr}")
-
-    def start(self) -> str:
-        self._run(
-            str(self.bindir / "initdb"),
-            f"--pgdata={self.data}",
-            "--username=postgres",
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C",
-        )
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base}"
-        self._run(
-            str(self.bindir / "pg_ctl"),
-            f"--pgdata={self.data}",
-            f"--log={self.base / 'server.log'}",
-            f"--options={options}",
-            "--wait",
-            "start",
-        )
-        self._run(
-            str(self.bindir / "createdb"),
-            f"--host={self.base}",
-            f"--port={self.port}",
-            "--username=postgres",
-            "workbook",
-        )
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/workbook"
-
-    def stop(self) -> None:
-        with contextlib.suppress(SystemExit):
-            self._run(str(self.bindir / "pg_ctl"), f"--pgdata={self.data}", "--mode=fast", "stop")
 
 
 def read_users(path: Path) -> list[dict[str, Any]]:
@@ -188,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="workbook-hub-", dir="/tmp"))
     run_dir.mkdir(parents=True, exist_ok=True)
     run_dir.chmod(0o700)
-    postgres: LocalPostgres | None = None
+    postgres: TempCluster | None = None
     hub: subprocess.Popen[bytes] | None = None
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -198,8 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         db = args.db
         if not db:
-            postgres = LocalPostgres(run_dir)
-            db = postgres.start()
+            try:
+                postgres = TempCluster(run_dir)
+                db = create_database(postgres.start(), "workbook")
+            except Unavailable as exc:
+                raise SystemExit(f"hub: {exc} (or give --db URL of a running server)") from None
+            except RuntimeError as exc:
+                raise SystemExit(f"hub: PostgreSQL did not start:\n{exc}") from None
             say(f"PostgreSQL started for the store: {db}")
         entries = read_users(args.users)
         map_users(db, entries, with_demo=postgres is not None)

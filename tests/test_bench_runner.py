@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # bench/ is run from the project root, not installed
+from bench.common import RESULTS_ENV, Result, percentile, report, results_table
 
-from bench.common import RESULTS_ENV, Result, percentile, report, results_table  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_result_is_judged_by_its_statistic_against_the_floor() -> None:

@@ -21,9 +21,10 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.servers import issue_token, run_voila
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT_CONFTEST = Path(__file__).resolve().parent / "conftest.py"
 TITLE = "Safeguarding Self-Assessment Workbook"
 LANDING = "/voila/render/index.ipynb"
 # The template's marker: Voila's own templates would render these pages too (with CDN
@@ -37,16 +38,10 @@ CELL_ERROR_TEXTS = ("Traceback", "There was an error when executing cell")
 PARTNERSHIP_DATA = re.compile(r"\d+ partner agencies\.")
 
 
-def _helpers(pytestconfig: pytest.Config):
-    helpers = pytestconfig.pluginmanager.get_plugin(str(ROOT_CONFTEST))
-    assert helpers is not None, f"{ROOT_CONFTEST} is not loaded as a conftest"
-    return helpers
-
-
 @pytest.fixture(scope="module")
-def landing_token(voila_store: str, pytestconfig: pytest.Config) -> str:
+def landing_token(voila_store: str) -> str:
     """A personal link's token for the demo store ``voila_server`` serves (an administrator's)."""
-    return _helpers(pytestconfig).issue_token(voila_store, "Landing page tester", "admin")
+    return issue_token(voila_store, "Landing page tester", "admin")
 
 
 def _signed(path: str, token: str) -> str:
@@ -298,11 +293,8 @@ def _notebook(path: Path, cells: list[tuple[str, str]], metadata: dict | None = 
 
 
 @pytest.fixture(scope="module")
-def scratch_server(
-    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def scratch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Voila, configured as ``make serve``, over a few throwaway notebooks."""
-    helpers = _helpers(pytestconfig)
     notebooks = tmp_path_factory.mktemp("scratch-notebooks")
     _notebook(
         notebooks / "heading.ipynb",
@@ -317,9 +309,7 @@ def scratch_server(
     )
     _notebook(notebooks / "untitled.ipynb", [("code", "x = 1")])
     logs = tmp_path_factory.mktemp("scratch-logs")
-    with helpers.run_voila(
-        f"sqlite:///{logs}/unused.db", logs / "voila.log", notebooks=notebooks
-    ) as base:
+    with run_voila(f"sqlite:///{logs}/unused.db", logs / "voila.log", notebooks=notebooks) as base:
         yield base
 
 

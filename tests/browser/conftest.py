@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
+from tests.support import data
+from tests.support.servers import run_voila
 from workbook import config
 from workbook.schema.responses import Action, Answer
 from workbook.store import Store, provision
-
-FORM_ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 
 # A framework unlike the CSE one: four grades with the lowest score best, renamed field
 # labels, a criterion that asks for a rating only, no "going well" or development field.
@@ -51,46 +48,15 @@ FORM_GRADES: dict[str, Any] = {
 }
 
 
-def _form_timetable(year: int) -> dict[str, dt.date]:
-    return {
-        "criteria_agreed": dt.date(year, 1, 6),
-        "returns_open": dt.date(year, 2, 3),
-        "returns_due": dt.date(year, 3, 2),
-    }
-
-
-FORM_PARTNERSHIP: dict[str, Any] = {
-    "kind": "partnership",
-    "id": "gp",
-    "name": "Grades test partnership",
-    "agencies": [
-        {"id": "alpha", "name": "Alpha health trust", "sector": "health"},
-        {"id": "beta", "name": "Beta police force", "sector": "police"},
+FORM_PARTNERSHIP: dict[str, Any] = data.partnership(
+    [
+        data.cycle("g-2019", "Grades 2019", year=2019, framework_id="grades"),
+        data.cycle("g-2020", "Grades 2020", year=2020, framework_id="grades"),
     ],
-    "cycles": [
-        {
-            "id": "g-2019",
-            "title": "Grades 2019",
-            "framework": "grades",
-            "timetable": _form_timetable(2019),
-        },
-        {
-            "id": "g-2020",
-            "title": "Grades 2020",
-            "framework": "grades",
-            "timetable": _form_timetable(2020),
-        },
-    ],
-}
-
-
-def _form_write_yaml(path: Path, data: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    with path.open("w", encoding="utf-8") as out:
-        yaml.dump(data, out)
-    return path
+    partnership_id="gp",
+    name="Grades test partnership",
+    agencies=data.AGENCIES[:2],
+)
 
 
 def form_seed(store: Store) -> None:
@@ -122,22 +88,12 @@ def form_seed(store: Store) -> None:
     store.save("cse-2017-18", "police", answers, author="Police lead", based_on=None)
 
 
-@pytest.fixture(scope="session")
-def form_root_helpers(pytestconfig: pytest.Config) -> ModuleType:
-    """The root ``tests/conftest.py`` module (for ``run_voila``), as pytest loaded it."""
-    module = pytestconfig.pluginmanager.get_plugin(str(FORM_ROOT_CONFTEST))
-    assert module is not None, f"{FORM_ROOT_CONFTEST} is not loaded as a conftest"
-    return module
-
-
 @pytest.fixture(scope="module")
 def form_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite store with the demo partnership (no returns) and the grades partnership."""
     tmp = tmp_path_factory.mktemp("form-store")
     url = f"sqlite:///{tmp}/form.db"
-    templates = tmp / "templates"
-    _form_write_yaml(templates / "grades.yaml", FORM_GRADES)
-    partnership = _form_write_yaml(tmp / "grades-partnership.yaml", FORM_PARTNERSHIP)
+    partnership, templates = data.write_partnership(tmp / "grades", FORM_PARTNERSHIP, FORM_GRADES)
     with Store.open(url) as store:
         provision.install(store, config.setting("demo_partnership"), config.templates_dir())
         provision.install(store, partnership, templates)
@@ -157,10 +113,8 @@ FORM_SERVER_ARGS = (
 
 
 @pytest.fixture(scope="module")
-def form_server(
-    form_store_url: str, form_root_helpers: ModuleType, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def form_server(form_store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of Voila over notebooks/ (voila.json: preheated kernels), with fast culling."""
     log = tmp_path_factory.mktemp("form-voila") / "voila.log"
-    with form_root_helpers.run_voila(form_store_url, log, FORM_SERVER_ARGS) as base:
+    with run_voila(form_store_url, log, FORM_SERVER_ARGS) as base:
         yield base

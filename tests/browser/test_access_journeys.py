@@ -32,6 +32,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
+from tests.support.browser import kernel_replies
+from tests.support.servers import run_voila
 from workbook import demo
 from workbook.access import Role
 from workbook.schema.responses import Answer, Status, missing_for_submission
@@ -149,10 +151,10 @@ def access_store(tmp_path_factory: pytest.TempPathFactory) -> AccessStore:
 
 @pytest.fixture(scope="module")
 def access_server(
-    access_store: AccessStore, form_root_helpers, tmp_path_factory: pytest.TempPathFactory
+    access_store: AccessStore, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     log = tmp_path_factory.mktemp("access-voila") / "voila.log"
-    with form_root_helpers.run_voila(access_store.url, log) as base:
+    with run_voila(access_store.url, log) as base:
         yield base
 
 
@@ -537,7 +539,6 @@ def test_no_file_outside_the_notebooks_is_served(
 def files_server(
     access_store: AccessStore,
     leak_targets: dict[str, Path],
-    form_root_helpers,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, Path]]:
     """Voila (voila.json) over a folder holding a notebook and the files that must not leak.
@@ -554,7 +555,7 @@ def files_server(
     (folder / "data").mkdir()
     shutil.copy(leak_targets["store"], folder / "data" / "workbook.db")
     log = tmp_path_factory.mktemp("files-voila") / "voila.log"
-    with form_root_helpers.run_voila(access_store.url, log, notebooks=folder) as base:
+    with run_voila(access_store.url, log, notebooks=folder) as base:
         yield base, folder
 
 
@@ -605,27 +606,10 @@ def test_a_refused_visitor_cannot_run_code_in_the_pages_kernel(
     kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', config)
     assert kernel_id, "the refused page still has a kernel"
     marker = tmp_path / "ran.txt"
-    replies = page.evaluate(
-        """async ([url, code]) => {
-            const ws = new WebSocket(url);
-            const seen = [];
-            await new Promise((ok, fail) => { ws.onopen = ok; ws.onerror = fail; });
-            ws.onmessage = (e) => seen.push(JSON.parse(e.data).header.msg_type);
-            const header = (id, type) => ({msg_id: id, msg_type: type, username: "",
-                                           session: "s", date: "", version: "5.3"});
-            ws.send(JSON.stringify({channel: "shell", header: header("x", "execute_request"),
-                parent_header: {}, metadata: {}, content: {code, silent: false,
-                store_history: false, user_expressions: {}, allow_stdin: false}}));
-            ws.send(JSON.stringify({channel: "shell", header: header("k", "kernel_info_request"),
-                parent_header: {}, metadata: {}, content: {}}));
-            await new Promise((ok) => setTimeout(ok, 3000));
-            ws.close();
-            return seen;
-        }""",
-        [
-            f"{access_server.replace('http', 'ws', 1)}/api/kernels/{kernel_id.group(1)}/channels",
-            f"open({str(marker)!r}, 'w').write('ran')",
-        ],
+    replies = kernel_replies(
+        page,
+        f"{access_server.replace('http', 'ws', 1)}/api/kernels/{kernel_id.group(1)}/channels",
+        f"open({str(marker)!r}, 'w').write('ran')",
     )
     assert "kernel_info_reply" in replies  # the channel works for what pages need
     assert "execute_reply" not in replies

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.servers import copy_store, issue_token, run_voila
 from workbook.store import Store, moderation
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -46,25 +47,20 @@ def _offline(page) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def dashboard_store(tmp_path_factory: pytest.TempPathFactory, form_root_helpers) -> str:
-    tmp = tmp_path_factory.mktemp("dashboard")
-    url = f"sqlite:///{tmp}/demo.db"
-    form_root_helpers.run_workbook("demo", "--db", url)
-    return url
+def dashboard_store(tmp_path_factory: pytest.TempPathFactory, demo_file: Path) -> str:
+    return copy_store(demo_file, tmp_path_factory.mktemp("dashboard"))
 
 
 @pytest.fixture(scope="module")
-def dashboard_chair(dashboard_store: str, form_root_helpers) -> str:
+def dashboard_chair(dashboard_store: str) -> str:
     """The token of the chair's personal link for the demo partnership."""
-    return form_root_helpers.issue_token(
-        dashboard_store, "MASE chair", "chair", partnership_id="demo"
-    )
+    return issue_token(dashboard_store, "MASE chair", "chair", partnership_id="demo")
 
 
 @pytest.fixture(scope="module")
-def dashboard_server(dashboard_store: str, form_root_helpers, tmp_path_factory) -> str:
+def dashboard_server(dashboard_store: str, tmp_path_factory) -> str:
     log = tmp_path_factory.mktemp("dashboard-voila") / "voila.log"
-    with form_root_helpers.run_voila(dashboard_store, log) as base:
+    with run_voila(dashboard_store, log) as base:
         yield base
 
 

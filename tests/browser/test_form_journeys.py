@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.servers import issue_token
 from workbook.config import ROOT
 from workbook.schema.responses import Status
 from workbook.store import Store
@@ -36,9 +37,9 @@ def goto_form(page, base: str, token: str, **query: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def form_links(form_store_url: str, form_root_helpers) -> dict[str, str]:
+def form_links(form_store_url: str) -> dict[str, str]:
     """Tokens of the journeys' personal links, by whom they are for."""
-    issue = form_root_helpers.issue_token
+    issue = issue_token
     return {
         "police": issue(form_store_url, "Police lead", "member", "cse-2017-18", ["police"]),
         # the whole partnership, not one cycle: copying forward reads last cycle's return

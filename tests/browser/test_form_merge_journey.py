@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.servers import issue_token
 from workbook.schema.responses import Answer
 from workbook.store import Store
 
@@ -46,9 +47,9 @@ def criterion(page, criterion_id: str):
 
 
 def test_two_tabs_merge_by_keyboard_and_keep_both_peoples_work(
-    form_server: str, form_store_url: str, form_root_helpers, page, axe
+    form_server: str, form_store_url: str, page, axe
 ) -> None:
-    issue = form_root_helpers.issue_token
+    issue = issue_token
     sam_token = issue(form_store_url, "Sam", "member", CYCLE, [AGENCY])
     kim_token = issue(form_store_url, "Kim", "member", CYCLE, [AGENCY])
     sam = open_tab(page, form_server, sam_token)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.servers import copy_store, run_workbook
 from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store, moderation
 
@@ -30,11 +31,10 @@ A4_WIDTH = 680
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory: pytest.TempPathFactory, form_root_helpers) -> Path:
+def snapshot(tmp_path_factory: pytest.TempPathFactory, demo_file: Path) -> Path:
     """The draft report's HTML, made by ``workbook report`` from hostile demo data."""
     tmp = tmp_path_factory.mktemp("report-offline")
-    url = f"sqlite:///{tmp}/demo.db"
-    form_root_helpers.run_workbook("demo", "--db", url)
+    url = copy_store(demo_file, tmp)
     with Store.open(url) as store:
         framework = store.cycle_framework(CYCLE)
         unsent = [a for a, s in store.statuses(CYCLE).items() if s != Status.SUBMITTED]
@@ -81,7 +81,7 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory, form_root_helpers) -> Pat
         encoding="utf-8",
     )
     out = tmp / "board.html"
-    form_root_helpers.run_workbook("report", str(parameters), "--db", url, "-o", str(out))
+    run_workbook("report", str(parameters), "--db", url, "-o", str(out))
     return out
 
 

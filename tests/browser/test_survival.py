@@ -23,13 +23,13 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.servers import issue_token, run_voila
 from widgets.form_model import FormModel
 from workbook.store import Store
 
@@ -54,9 +54,9 @@ def form_url(base: str, cycle: str, agency: str, token: str) -> str:
     return f"{base}/voila/render/form.ipynb?{query}"
 
 
-def member_link(helpers: ModuleType, store_url: str, cycle: str, agency: str) -> str:
+def member_link(store_url: str, cycle: str, agency: str) -> str:
     """A token for the agency's return lead; saves are recorded as ``Lead of <agency>``."""
-    return helpers.issue_token(store_url, f"Lead of {agency}", "member", cycle, [agency])
+    return issue_token(store_url, f"Lead of {agency}", "member", cycle, [agency])
 
 
 def open_returns(base: str, cycle: str, visits: list[tuple[Any, str, str]]) -> list[float]:
@@ -139,12 +139,11 @@ def check_reopened(page, scenario: Scenario) -> None:
 
 def test_edits_older_than_the_autosave_interval_survive_kill_close_and_restart(
     form_store_url: str,
-    form_root_helpers: ModuleType,
     chromium_browser,
     tmp_path: Path,
 ) -> None:
     def scenario(name: str, agency: str) -> Scenario:
-        token = member_link(form_root_helpers, form_store_url, SURVIVAL_CYCLE, agency)
+        token = member_link(form_store_url, SURVIVAL_CYCLE, agency)
         return Scenario(name, agency, token)
 
     kill = scenario("killed kernel", "csc")
@@ -155,7 +154,7 @@ def test_edits_older_than_the_autosave_interval_survive_kill_close_and_restart(
     server = contextlib.ExitStack()
     try:
         base = server.enter_context(
-            form_root_helpers.run_voila(form_store_url, tmp_path / "voila-1.log", SERVER_ARGS)
+            run_voila(form_store_url, tmp_path / "voila-1.log", SERVER_ARGS)
         )
         for scenario, context in zip(scenarios, contexts, strict=True):
             scenario.page = context.new_page()
@@ -178,7 +177,7 @@ def test_edits_older_than_the_autosave_interval_survive_kill_close_and_restart(
         server.close()
         restart.struck_at = time.monotonic()
         base = server.enter_context(
-            form_root_helpers.run_voila(form_store_url, tmp_path / "voila-2.log", SERVER_ARGS)
+            run_voila(form_store_url, tmp_path / "voila-2.log", SERVER_ARGS)
         )
         reopened = [chromium_browser.new_context() for _ in scenarios]
         contexts += reopened
@@ -206,16 +205,16 @@ def test_edits_older_than_the_autosave_interval_survive_kill_close_and_restart(
 
 
 def test_ten_sessions_on_one_server_all_save(
-    form_store_url: str, form_root_helpers: ModuleType, chromium_browser, tmp_path: Path
+    form_store_url: str, chromium_browser, tmp_path: Path
 ) -> None:
     with Store.open(form_store_url) as store:
         agencies = [a for a in store.cycle(SESSIONS_CYCLE).agencies if a != "police"][:10]
     assert len(agencies) == 10
-    tokens = [member_link(form_root_helpers, form_store_url, SESSIONS_CYCLE, a) for a in agencies]
+    tokens = [member_link(form_store_url, SESSIONS_CYCLE, a) for a in agencies]
     contexts = [chromium_browser.new_context() for _ in agencies]
     # voila.json's culling (10 minutes), not the journeys' 4 s: a page still loading
     # behind nine others has not connected to its kernel yet
-    server = form_root_helpers.run_voila(form_store_url, tmp_path / "voila.log", SERVER_ARGS)
+    server = run_voila(form_store_url, tmp_path / "voila.log", SERVER_ARGS)
     try:
         base = server.__enter__()
         pages = [context.new_page() for context in contexts]

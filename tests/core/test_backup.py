@@ -14,8 +14,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,26 +32,12 @@ T0 = dt.datetime(2021, 5, 4, 10, 0, tzinfo=dt.UTC)
 # -- helpers -----------------------------------------------------------------------------
 
 
-def _conninfo(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @pytest.fixture
-def target_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+def target_url(db_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A second empty database of the same kind as ``db_url``, to restore into."""
     if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path}/restored/store.db"
-        return
-    import psycopg
-
-    name = f"wbrestore_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_conninfo(db_url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(db_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(_conninfo(db_url), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return f"sqlite:///{tmp_path}/restored/store.db"
+    return request.getfixturevalue("pg_databases")("wbrestore")
 
 
 def contents(url: str) -> dict[str, Any]:

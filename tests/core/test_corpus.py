@@ -11,19 +11,17 @@ URL query values and form text are in ``tests/widgets/test_corpus_form.py``.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import shutil
-import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
+from tests.corpus import support as S
 from workbook.errors import ParameterError, SpreadsheetError, TemplateError, WorkbookError
 from workbook.schema import loader as templates
 from workbook.schema import params
@@ -33,22 +31,6 @@ from workbook.spreadsheets import layout as L
 from workbook.spreadsheets.importer import import_return
 from workbook.spreadsheets.write import write_template
 from workbook.store import Store, provision
-
-
-def _support() -> ModuleType:
-    name = "corpus_support"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "corpus" / "support.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-S = _support()
-
 
 # ------------------------------------------------------------------------ the manifest
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from workbook import demo, reports
+from tests.support.servers import copy_store
+from workbook import reports
 from workbook.errors import ParameterError, StorageError
 from workbook.reports import html as report_html
 from workbook.reports import profile
@@ -361,10 +362,8 @@ def test_names(items: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    with Store.open(f"sqlite:///{path}") as opened:
-        demo.create(opened)
+def demo_store(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    with Store.open(copy_store(demo_file, tmp_path_factory.mktemp("demo"))) as opened:
         yield opened
 
 

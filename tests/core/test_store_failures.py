@@ -17,8 +17,7 @@ import socket
 import sqlite3
 import threading
 import time
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -28,6 +27,8 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from tests.support.factories import sqlite_integrity
+from tests.support.programs import psycopg_conninfo
 from workbook.errors import StorageError
 from workbook.schema.responses import Answer
 from workbook.store import Store, provision, tables
@@ -66,14 +67,6 @@ def sqlite_path(url: str) -> Path:
     return Path(make_url(url).database)
 
 
-def integrity(path: Path) -> list[tuple[str]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchall()
-    finally:
-        conn.close()
-
-
 def assert_refused(caught: pytest.ExceptionInfo[StorageError], kind: str, words: str) -> None:
     """The save failed with ``kind``, said in plain words, worth retrying."""
     error = caught.value
@@ -94,10 +87,6 @@ def assert_intact(store: Store, revisions: int, answers: dict[str, Answer]) -> N
     assert (latest.revision, latest.answers) == (revisions, answers)
 
 
-def pg_conninfo(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLite store whose writers wait 0.3 s (not 30) for a lock, in its own folder."""
@@ -105,16 +94,9 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def pg_store_url(pg_url: str) -> Iterator[str]:
+def pg_store_url(pg_databases: Callable[[str], str]) -> str:
     """A fresh PostgreSQL database on the session's server; dropped afterwards."""
-    name = f"wbfail_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_conninfo(pg_url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(pg_conninfo(pg_url), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return pg_databases("wbfail")
 
 
 # ------------------------------------------------------------------ SQLite
@@ -137,7 +119,7 @@ def test_sqlite_store_locked_by_another_writer_is_busy(
             other.close()
         assert_refused(caught, "store_busy", "it is busy with other saves (database is locked)")
         assert 0.25 < waited < 10  # the URL's timeout, not the 30 s default
-        assert integrity(sqlite_path(sqlite_url)) == [("ok",)]
+        assert sqlite_integrity(sqlite_path(sqlite_url)) == [("ok",)]
         assert_intact(store, 1, FIRST)
         assert save(store, SECOND, 1).revision == 2
 
@@ -155,7 +137,7 @@ def test_sqlite_store_opened_read_only(
             save(read_only, SECOND, 1)
     assert_refused(caught, "store_read_only", "it can only be read at the moment")
     assert "attempt to write a readonly database" in str(caught.value)
-    assert integrity(path) == [("ok",)]
+    assert sqlite_integrity(path) == [("ok",)]
     with Store.open(sqlite_url) as store:
         assert_intact(store, 1, FIRST)
         assert save(store, SECOND, 1).revision == 2
@@ -177,7 +159,7 @@ def test_sqlite_store_switched_to_query_only(
         assert_refused(caught, "store_read_only", "readonly database")
         event.remove(store.engine, "connect", query_only)
         store.engine.dispose()
-        assert integrity(sqlite_path(sqlite_url)) == [("ok",)]
+        assert sqlite_integrity(sqlite_path(sqlite_url)) == [("ok",)]
         assert_intact(store, 1, FIRST)
         assert save(store, SECOND, 1).revision == 2
 
@@ -199,7 +181,7 @@ def test_sqlite_store_that_cannot_grow_is_full(
         assert_refused(caught, "store_full", "it has run out of space (database or disk is full)")
         event.remove(store.engine, "connect", no_room)
         store.engine.dispose()
-        assert integrity(sqlite_path(sqlite_url)) == [("ok",)]
+        assert sqlite_integrity(sqlite_path(sqlite_url)) == [("ok",)]
         assert_intact(store, 1, FIRST)
         assert save(store, BIG, 1).revision == 2
 
@@ -217,7 +199,7 @@ def test_sqlite_store_whose_folder_is_moved_away_is_unreachable(
                 save(store, SECOND, 1)
             assert_refused(caught, "store_unreachable", "it cannot be reached")
         folder.with_name("elsewhere").rename(folder)
-        assert integrity(sqlite_path(sqlite_url)) == [("ok",)]
+        assert sqlite_integrity(sqlite_path(sqlite_url)) == [("ok",)]
         assert_intact(store, 1, FIRST)
         assert save(store, SECOND, 1).revision == 2
 
@@ -237,7 +219,7 @@ def test_sqlite_store_whose_folder_is_deleted_never_reports_a_save(
             assert_refused(caught, "store_unreachable", "it cannot be reached")
             assert not path.exists()
         shutil.copytree(path.parent.with_name("backup"), path.parent)  # restored
-        assert integrity(path) == [("ok",)]
+        assert sqlite_integrity(path) == [("ok",)]
         assert_intact(store, 1, FIRST)
         assert save(store, SECOND, 1).revision == 2
 
@@ -317,7 +299,7 @@ def test_postgres_lock_timeout_is_busy(
     url = f"{pg_store_url}?options=-c%20lock_timeout%3D300"  # as a DBA would set it
     with provisioned(url, partnership_files) as store:
         save(store, FIRST, None)
-        with psycopg.connect(pg_conninfo(pg_store_url)) as other:
+        with psycopg.connect(psycopg_conninfo(pg_store_url)) as other:
             other.execute("LOCK TABLE revision IN ACCESS EXCLUSIVE MODE")
             with pytest.raises(StorageError) as caught:
                 save(store, SECOND, 1)
@@ -334,7 +316,7 @@ def test_postgres_read_only_database(
     name = make_url(pg_store_url).database
     with provisioned(pg_store_url, partnership_files) as store:
         save(store, FIRST, None)
-        with psycopg.connect(pg_conninfo(pg_url), autocommit=True) as admin:
+        with psycopg.connect(psycopg_conninfo(pg_url), autocommit=True) as admin:
             admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
             store.engine.dispose()  # new sessions start read-only, as on a standby
             with pytest.raises(StorageError) as caught:
@@ -357,7 +339,7 @@ def test_postgres_disk_full(pg_store_url: str, partnership_files: tuple[Path, Pa
     """
     with provisioned(pg_store_url, partnership_files) as store:
         save(store, FIRST, None)
-        with psycopg.connect(pg_conninfo(pg_store_url), autocommit=True) as admin:
+        with psycopg.connect(psycopg_conninfo(pg_store_url), autocommit=True) as admin:
             admin.execute(
                 "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 "RAISE EXCEPTION 'could not extend file \"base/1/2\": No space left on device' "
@@ -383,7 +365,7 @@ def test_postgres_backend_terminated(
     name = make_url(pg_store_url).database
     with provisioned(pg_store_url, partnership_files) as store:
         save(store, FIRST, None)
-        with psycopg.connect(pg_conninfo(pg_store_url), autocommit=True) as admin:
+        with psycopg.connect(psycopg_conninfo(pg_store_url), autocommit=True) as admin:
             killed = admin.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                 "WHERE datname = %s AND pid <> pg_backend_pid()",

@@ -1,8 +1,8 @@
 """What the corpus tests share: the manifest, a digest of every table, the workbook command.
 
-Imported from its file by ``tests/core/test_corpus.py`` and
-``tests/widgets/test_corpus_form.py`` (the corpus folder is not a package, and a module
-named ``support`` on ``sys.path`` could clash). See ``manifest.yaml`` for the cases.
+Imported as ``tests.corpus.support`` by ``tests/core/test_corpus.py`` and
+``tests/widgets/test_corpus_form.py`` (the repository root is on pytest's ``pythonpath``).
+See ``manifest.yaml`` for the cases.
 """
 
 from __future__ import annotations

@@ -16,11 +16,10 @@ Then, each person in their own browser context, signed in through the hub's logi
 
 from __future__ import annotations
 
-import contextlib
+import datetime as dt
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -31,8 +30,15 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from ruamel.yaml import YAML
 
+from tests.support import data
+from tests.support.browser import kernel_replies
+from tests.support.programs import (
+    create_database,
+    drop_database,
+    free_port,
+    stop_process_group,
+)
 from workbook.schema.responses import Status
 from workbook.store import Store, provision
 
@@ -52,52 +58,31 @@ CYCLE = "hc-2020"
 ALPHA_TEXT = "Alpha's multi-agency panel meets weekly"
 BETA_TEXT = "Beta's screening team is fully staffed"
 
-FRAMEWORK: dict[str, Any] = {
-    "id": "hub-fw",
-    "title": "Hub test framework",
-    "version": "1.0",
-    "scale": {
-        "name": "RAG",
-        "best": "highest",
-        "levels": [
-            {"key": "red", "label": "Red", "score": 1, "colour": "#d7191c"},
-            {"key": "amber", "label": "Amber", "score": 2, "colour": "#fdae61"},
-            {"key": "green", "label": "Green", "score": 3, "colour": "#1a9641"},
-        ],
-    },
-    "fields": ["rating", "going_well"],
-    "headings": [
+FRAMEWORK: dict[str, Any] = data.framework(
+    id="hub-fw",
+    title="Hub test framework",
+    fields=["rating", "going_well"],
+    headings=[
         {"id": "prevent", "title": "Prevent"},
         {"id": "protect", "title": "Protect"},
     ],
-    "criteria": [
+    criteria=[
         {"id": "prevent-1", "heading": "prevent", "prompt": "Do partners meet to plan?"},
         {"id": "protect-1", "heading": "protect", "prompt": "Are referrals screened in time?"},
     ],
-}
+)
 
-PARTNERSHIP: dict[str, Any] = {
-    "kind": "partnership",
-    "id": "hp",
-    "name": "Hub test partnership",
-    "agencies": [
-        {"id": "alpha", "name": "Alpha health trust", "sector": "health"},
-        {"id": "beta", "name": "Beta police force", "sector": "police"},
-    ],
-    "cycles": [
+PARTNERSHIP: dict[str, Any] = data.partnership(
+    [
         {
-            "id": CYCLE,
-            "title": "Hub cycle 2020",
-            "framework": "hub-fw",
-            "timetable": {
-                "criteria_agreed": "2020-01-06",
-                "returns_open": "2020-02-03",
-                "returns_due": "2020-03-02",
-                "final_report": "2020-04-06",
-            },
+            **data.cycle(CYCLE, "Hub cycle 2020", framework_id="hub-fw"),
+            "timetable": data.timetable(2020, final_report=dt.date(2020, 4, 6)),
         }
     ],
-}
+    partnership_id="hp",
+    name="Hub test partnership",
+    agencies=data.AGENCIES[:2],
+)
 
 USERS = [
     {
@@ -118,44 +103,18 @@ USERS = [
 ]
 
 
-def _dump(path: Path, data: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    with path.open("w", encoding="utf-8") as out:
-        yaml.dump(data, out)
-    return path
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def hub_store(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database of its own on the session's PostgreSQL, holding the test partnership."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    server = make_url(pg_url)
     name = f"wbhub_{uuid.uuid4().hex[:12]}"
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name).render_as_string(hide_password=False)
-    tmp = tmp_path_factory.mktemp("hub-store")
-    _dump(tmp / "templates" / "hub-fw.yaml", FRAMEWORK)
+    url = create_database(pg_url, name)
+    files = data.write_partnership(tmp_path_factory.mktemp("hub-store"), PARTNERSHIP, FRAMEWORK)
     with Store.open(url) as store:
-        provision.install(store, _dump(tmp / "partnership.yaml", PARTNERSHIP), tmp / "templates")
+        provision.install(store, *files)
     try:
         yield url
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(pg_url, name)
 
 
 @pytest.fixture(scope="module")
@@ -165,9 +124,9 @@ def hub(hub_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
     if not proxy.exists():
         pytest.fail(f"{proxy} is missing: run `make test` (it runs `npm ci` in deploy/)")
     tmp = tmp_path_factory.mktemp("hub")
-    users_file = _dump(tmp / "users.yaml", USERS)
+    users_file = data.write_yaml(tmp / "users.yaml", USERS)
     run_dir = tmp / "run"
-    port = _free_port()
+    port = free_port()
     log_path = tmp / "hub.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "VOILA_"))}
     started = time.monotonic()
@@ -197,14 +156,8 @@ def hub(hub_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
         print(f"hub ready in {time.monotonic() - started:.1f} s")
         yield {"base": f"http://127.0.0.1:{port}", "logins": logins, "log": log_path}
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # the launcher stops the hub, servers, proxy
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
+        # The launcher stops the hub, servers and proxy itself, in order.
+        stop_process_group(proc, grace=60, ask_group=False)
 
 
 @pytest.fixture
@@ -317,7 +270,7 @@ def test_members_and_chair_through_the_hub(
         assert store.latest(CYCLE, "beta").author == "Beta lead"
 
     # the board report, from the shared store
-    params = _dump(
+    params = data.write_yaml(
         tmp_path / "board.yaml",
         {
             "notebook": "report.ipynb",
@@ -388,27 +341,10 @@ def test_a_users_server_shows_pages_and_runs_nothing_else(hub: dict[str, Any], s
     kernels = page.request.get(f"{me}/api/kernels").json()
     assert kernels, "the landing page's kernel"
     marker = Path(f"/tmp/workbook-hub-test-{uuid.uuid4().hex}")
-    replies = page.evaluate(
-        """async ([url, code]) => {
-            const ws = new WebSocket(url);
-            const seen = [];
-            await new Promise((ok) => { ws.onopen = ok; });
-            ws.onmessage = (e) => seen.push(JSON.parse(e.data).header.msg_type);
-            const header = (id, type) => ({msg_id: id, msg_type: type, username: "",
-                                           session: "s", date: "", version: "5.3"});
-            ws.send(JSON.stringify({channel: "shell", header: header("x", "execute_request"),
-                parent_header: {}, metadata: {}, content: {code, silent: false,
-                store_history: false, user_expressions: {}, allow_stdin: false}}));
-            ws.send(JSON.stringify({channel: "shell", header: header("k", "kernel_info_request"),
-                parent_header: {}, metadata: {}, content: {}}));
-            await new Promise((ok) => setTimeout(ok, 3000));
-            ws.close();
-            return seen;
-        }""",
-        [
-            f"{me.replace('http', 'ws', 1)}/api/kernels/{kernels[0]['id']}/channels",
-            f"open({str(marker)!r}, 'w').write('ran')",
-        ],
+    replies = kernel_replies(
+        page,
+        f"{me.replace('http', 'ws', 1)}/api/kernels/{kernels[0]['id']}/channels",
+        f"open({str(marker)!r}, 'w').write('ran')",
     )
     assert "kernel_info_reply" in replies  # the kernel answers what pages need
     assert "execute_reply" not in replies

@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.support.servers import copy_store
 from workbook.reports import run
 from workbook.schema import params
 
@@ -33,10 +34,8 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('notebooks')}/demo.db"
-    subprocess.run([str(BIN / "workbook"), "demo", "--db", url], check=True, capture_output=True)
-    return url
+def demo_db(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return copy_store(demo_file, tmp_path_factory.mktemp("notebooks"))
 
 
 def _env(db: str) -> dict[str, str]:

@@ -10,92 +10,49 @@ red < amber < green scale.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
+from tests.support import data
+from tests.support.factories import installed
 from workbook.schema import loader as templates
 from workbook.schema.framework import Framework
-from workbook.store import Store, provision
+from workbook.store import Store
 
-FORM_FRAMEWORK: dict[str, Any] = {
-    "id": "test-fw",
-    "title": "Test framework",
-    "version": "1.0",
-    "scale": {
+FORM_FRAMEWORK: dict[str, Any] = data.framework(
+    scale={
         "name": "RAG",
         "best": "highest",
         "levels": [
-            {"key": "red", "label": "Red", "score": 1, "colour": "#d7191c"},
-            {"key": "amber", "label": "Amber", "score": 2, "colour": "#fdae61"},
-            {
-                "key": "green",
-                "label": "Green",
-                "score": 3,
-                "colour": "#1a9641",
-                "description": "In place",
-            },
+            *data.RAG_LEVELS[:2],
+            {**data.RAG_LEVELS[2], "description": "In place"},
         ],
     },
-    "labels": {"development": "Worries & gaps"},
-    "headings": [
+    labels={"development": "Worries & gaps"},
+    headings=[
         {"id": "prevent", "title": "Prevent", "guidance": "Stop it <early>."},
         {"id": "identify", "title": "Identify"},
     ],
-    "criteria": [
-        {"id": "p-1", "heading": "prevent", "prompt": "Is training recorded?"},
-        {"id": "p-2", "heading": "prevent", "prompt": "Do children get <awareness> sessions?"},
-        {
-            "id": "i-1",
-            "heading": "identify",
-            "prompt": "Is the screening tool used?",
-            "fields": ["rating", "development"],
-        },
+    criteria=[
+        data.FRAMEWORK["criteria"][0],
+        {**data.FRAMEWORK["criteria"][1], "prompt": "Do children get <awareness> sessions?"},
+        {**data.FRAMEWORK["criteria"][2], "fields": ["rating", "development"]},
     ],
-}
+)
 
-
-def _cycle(cycle_id: str, year: int) -> dict[str, Any]:
-    return {
-        "id": cycle_id,
-        "title": f"Cycle {year}",
-        "framework": "test-fw",
-        "agencies": ["alpha", "beta"],
-        "timetable": {
-            "criteria_agreed": dt.date(year, 1, 6),
-            "returns_open": dt.date(year, 2, 3),
-            "returns_due": dt.date(year, 3, 2),
-        },
-    }
-
-
-FORM_PARTNERSHIP: dict[str, Any] = {
-    "kind": "partnership",
-    "id": "tp",
-    "name": "Test partnership",
-    "agencies": [
+FORM_PARTNERSHIP: dict[str, Any] = data.partnership(
+    [
+        data.cycle(cycle_id, f"Cycle {year}", year=year, agencies=["alpha", "beta"])
+        for cycle_id, year in (("c1", 2019), ("c2", 2020))
+    ],
+    agencies=[
         {"id": "alpha", "name": "Alpha health & care trust", "sector": "health"},
-        {"id": "beta", "name": "Beta police force", "sector": "police"},
-        {"id": "gamma", "name": "Gamma schools", "sector": "education"},
+        *data.AGENCIES[1:],
     ],
-    "cycles": [_cycle("c1", 2019), _cycle("c2", 2020)],
-}
-
-
-def form_write_yaml(path: Path, data: Any) -> Path:
-    """Write plain data as a YAML file (block style)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    out = io.StringIO()
-    yaml.dump(data, out)
-    path.write_text(out.getvalue(), encoding="utf-8")
-    return path
+)
 
 
 @pytest.fixture
@@ -111,20 +68,15 @@ def form_db_url(tmp_path: Path) -> str:
 @pytest.fixture
 def form_store(form_db_url: str, tmp_path: Path) -> Iterator[Store]:
     """A store with the test partnership, its two cycles and ``test-fw``."""
-    form_write_yaml(tmp_path / "form-templates" / "test-fw.yaml", FORM_FRAMEWORK)
-    partnership = form_write_yaml(tmp_path / "form-partnership.yaml", FORM_PARTNERSHIP)
-    store = Store.open(form_db_url)
-    try:
-        provision.install(store, partnership, tmp_path / "form-templates")
+    files = data.write_partnership(tmp_path / "form", FORM_PARTNERSHIP, FORM_FRAMEWORK)
+    with installed(form_db_url, *files) as store:
         yield store
-    finally:
-        store.close()
 
 
 @pytest.fixture
 def form_framework(tmp_path: Path) -> Framework:
     """``test-fw`` loaded from YAML by the real loader."""
-    return templates.load_framework(form_write_yaml(tmp_path / "form-fw.yaml", FORM_FRAMEWORK))
+    return templates.load_framework(data.write_yaml(tmp_path / "form-fw.yaml", FORM_FRAMEWORK))
 
 
 class ManualScheduler:

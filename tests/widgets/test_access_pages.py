@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import ipywidgets as ipw
 import pytest
 
+from tests.support.servers import copy_store
 from widgets.dashboard import DashboardView, open_dashboard
 from widgets.form import FormView, open_form
-from workbook import demo, overview
+from workbook import overview
 from workbook.access import ANONYMOUS, Role
 from workbook.schema.responses import Status
 from workbook.store import Store
@@ -26,11 +28,8 @@ LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('access')}/demo.db"
-    with Store.open(url) as store:
-        demo.create(store)
-    return url
+def demo_url(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return copy_store(demo_file, tmp_path_factory.mktemp("access"))
 
 
 @pytest.fixture

@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
-import sys
 from html import escape
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from markupsafe import escape as jinja_escape
 from openpyxl import load_workbook
 
+from tests.corpus import support as S
 from widgets import dashboard, form
 from widgets.form_model import FormModel
 from workbook import reports
@@ -35,21 +33,6 @@ from workbook.spreadsheets import layout as L
 from workbook.store import Store
 
 TODAY = dt.date(2019, 2, 10)
-
-
-def _support() -> ModuleType:
-    name = "corpus_support"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "corpus" / "support.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-S = _support()
 
 
 @pytest.fixture

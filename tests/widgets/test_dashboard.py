@@ -6,22 +6,20 @@ import datetime as dt
 import html
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.support.servers import copy_store
 from widgets.dashboard import DashboardModel, DashboardView, open_dashboard, page_query
-from workbook import demo
 from workbook.store import Store, moderation
 
 TODAY = dt.date(2018, 7, 1)
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('dash')}/demo.db"
-    with Store.open(url) as store:
-        demo.create(store)
-    return url
+def demo_url(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return copy_store(demo_file, tmp_path_factory.mktemp("dash"))
 
 
 @pytest.fixture

@@ -10,15 +10,14 @@ manual clock with a growing wait, and save normally once the store is back.
 from __future__ import annotations
 
 import sqlite3
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
 
+from tests.support.factories import sqlite_integrity
+from tests.support.programs import psycopg_conninfo
 from widgets.form_model import FormModel
 from workbook.schema.responses import Answer, Status
 from workbook.store import Store
@@ -31,27 +30,11 @@ COMPLETE = {
 BIG = "e" * 10_000  # a long answer needs new pages in the file
 
 
-def pg_conninfo(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def fresh_pg_url(pg_url: str) -> Iterator[str]:
-    name = f"wbform_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_conninfo(pg_url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(pg_conninfo(pg_url), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture
 def form_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """SQLite in its own folder with a 0.3 s lock wait; PostgreSQL for ``postgres`` tests."""
     if request.node.get_closest_marker("postgres"):
-        return request.getfixturevalue("fresh_pg_url")
+        return request.getfixturevalue("pg_databases")("wbform")
     return f"sqlite:///{tmp_path}/store/form.db?timeout=0.3"
 
 
@@ -65,14 +48,6 @@ def model(form_store: Store, form_scheduler) -> FormModel:
 
 def db_file(store: Store) -> Path:
     return Path(store.engine.url.database)
-
-
-def integrity(path: Path) -> list[tuple[str]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchall()
-    finally:
-        conn.close()
 
 
 class WriteLock:
@@ -134,7 +109,7 @@ def test_a_busy_store_is_retried_with_growing_waits_until_it_saves(
         "p-1": Answer(rating="green", evidence="Training log, audited"),
         "p-2": Answer(rating="amber"),
     }
-    assert integrity(db_file(form_store)) == [("ok",)]
+    assert sqlite_integrity(db_file(form_store)) == [("ok",)]
     assert form_scheduler.waiting == []
 
 
@@ -161,7 +136,7 @@ def test_a_full_store_keeps_the_answer_and_asks_for_help(
     form_scheduler.advance(2)
     assert model.message.startswith("Saved at ")
     assert form_store.latest("c2", "alpha").answers["p-1"].evidence == BIG
-    assert integrity(db_file(form_store)) == [("ok",)]
+    assert sqlite_integrity(db_file(form_store)) == [("ok",)]
 
 
 def test_a_read_only_store_keeps_the_answer(
@@ -211,7 +186,7 @@ def test_an_unreachable_store_is_retried_no_more_often_than_the_cap(
     assert form_store.latest("c2", "alpha").answers["p-1"].evidence == "During the outage"
     assert form_store.latest("c2", "alpha").revision == 2
     assert form_scheduler.now - started < 130
-    assert integrity(db_file(form_store)) == [("ok",)]
+    assert sqlite_integrity(db_file(form_store)) == [("ok",)]
 
 
 def test_a_failed_submit_keeps_the_answers_and_saves_them_as_a_draft(
@@ -271,7 +246,7 @@ def test_a_lost_postgres_connection_is_retried_and_saves(
 ) -> None:
     model.set_answer("p-1", rating="green", evidence="Before")
     assert model.save()
-    with psycopg.connect(pg_conninfo(form_db_url), autocommit=True) as admin:
+    with psycopg.connect(psycopg_conninfo(form_db_url), autocommit=True) as admin:
         admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"

@@ -10,22 +10,16 @@ import pytest
 from openpyxl import load_workbook
 
 from widgets.form import open_form
-from workbook import config
 from workbook.spreadsheets import layout as L
 from workbook.spreadsheets.write import write_template
-from workbook.store import Store, provision
+from workbook.store import Store
 
 CYCLE, AGENCY = "cse-2017-18", "police"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    opened = Store.open(f"sqlite:///{tmp_path}/form-upload.db")
-    provision.install(
-        opened, config.ROOT / "data" / "demo" / "partnership.yaml", config.templates_dir()
-    )
-    yield opened
-    opened.close()
+def store(demo_partnership_store: Store) -> Store:
+    return demo_partnership_store
 
 
 def filled(store: Store, agency: str, rating: str) -> bytes:

@@ -7,30 +7,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
 from widgets.upload import UploadModel, UploadView
-from workbook import config
 from workbook.schema.responses import Answer
 from workbook.spreadsheets import layout as L
 from workbook.spreadsheets.write import write_template
-from workbook.store import Store, provision
+from workbook.store import Store
 
 CYCLE, AGENCY = "cse-2016-17", "police"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    opened = Store.open(f"sqlite:///{tmp_path}/upload.db")
-    provision.install(
-        opened, config.ROOT / "data" / "demo" / "partnership.yaml", config.templates_dir()
-    )
-    yield opened
-    opened.close()
+def store(demo_partnership_store: Store) -> Store:
+    return demo_partnership_store
 
 
 def template_bytes(store: Store, rating: str | None = "Strong", agency: str = AGENCY) -> bytes:

@@ -1,0 +1,13 @@
+"""Set-up shared by every test folder, ``bench/`` and ``deploy/hub.py`` (issue #13).
+
+Written once here so that a fix (a Chromium flag, a PostgreSQL option, a field of the
+test framework) reaches every place that starts the program or builds the data.
+
+* :mod:`tests.support.programs`: external programs without pytest (a throwaway
+  PostgreSQL cluster, Chromium's launch flags, free ports), also for bench/ and deploy/.
+* :mod:`tests.support.data`: the small test framework and partnerships as plain data,
+  written as YAML.
+* :mod:`tests.support.factories`, :mod:`tests.support.servers`,
+  :mod:`tests.support.browser`: the pytest fixtures, loaded by ``pytest_plugins`` in the
+  root ``tests/conftest.py``.
+"""

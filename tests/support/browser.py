@@ -1,0 +1,105 @@
+"""Headless Debian Chromium through Playwright, and what the journeys ask of it (a plugin).
+
+Never Playwright's own browser download: the flags and path are
+:data:`tests.support.programs.CHROMIUM_ARGS`, shared with ``bench/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.programs import CHROMIUM, CHROMIUM_ARGS
+from tests.support.servers import unavailable
+
+# Sends an execute_request and a kernel_info_request down a kernel's websocket and lists
+# the message types that come back within 3 s.
+_KERNEL_PROBE = """async ([url, code]) => {
+    const ws = new WebSocket(url);
+    const seen = [];
+    await new Promise((ok, fail) => { ws.onopen = ok; ws.onerror = fail; });
+    ws.onmessage = (e) => seen.push(JSON.parse(e.data).header.msg_type);
+    const header = (id, type) => ({msg_id: id, msg_type: type, username: "",
+                                   session: "s", date: "", version: "5.3"});
+    ws.send(JSON.stringify({channel: "shell", header: header("x", "execute_request"),
+        parent_header: {}, metadata: {}, content: {code, silent: false,
+        store_history: false, user_expressions: {}, allow_stdin: false}}));
+    ws.send(JSON.stringify({channel: "shell", header: header("k", "kernel_info_request"),
+        parent_header: {}, metadata: {}, content: {}}));
+    await new Promise((ok) => setTimeout(ok, 3000));
+    ws.close();
+    return seen;
+}"""
+
+
+def kernel_replies(page: Any, channels_url: str, code: str) -> list[str]:
+    """Message types a kernel sends back when ``page`` asks it to run ``code``.
+
+    Voila (and the hub's servers) may only let a page's browser talk to its widgets, so
+    the journeys check that no ``execute_reply`` comes back.
+
+    Parameters
+    ----------
+    page
+        A Playwright page on the server's origin (its cookies sign the websocket in).
+    channels_url
+        ``ws://.../api/kernels/ID/channels``.
+    code
+        What the execute_request asks the kernel to run.
+    """
+    replies: list[str] = page.evaluate(_KERNEL_PROBE, [channels_url, code])
+    return replies
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright (never Playwright's own download)."""
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} not found; install the Debian package 'chromium'")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium_browser: Any) -> Iterator[Any]:
+    """A fresh browser context and page per test."""
+    context = chromium_browser.new_context()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def axe() -> Callable[..., list[str]]:
+    """Run axe-core (bundled by axe-playwright-python) on a page; returns serious/critical issues.
+
+    Each violation is a readable line: rule id, impact, help text and the first targets,
+    so a failing assert says what to fix.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    engine = Axe()
+
+    def run(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+        results = engine.run(page)
+        found = []
+        for violation in results.response["violations"]:
+            if violation["impact"] in impacts:
+                targets = [", ".join(n["target"]) for n in violation["nodes"][:3]]
+                found.append(
+                    f"{violation['id']} ({violation['impact']}): {violation['help']} -> {targets}"
+                )
+        return found
+
+    return run

@@ -1,0 +1,134 @@
+"""The test frameworks and partnerships as plain data, and writing them as YAML.
+
+Every folder's tests build their framework and partnership from these pieces, so a
+change to the template format is made once (issue #13). Data is written to YAML and
+loaded by the real loader, so the tests exercise it too.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+RAG_LEVELS: list[dict[str, Any]] = [
+    {"key": "red", "label": "Red", "score": 1, "colour": "#d7191c"},
+    {"key": "amber", "label": "Amber", "score": 2, "colour": "#fdae61"},
+    {"key": "green", "label": "Green", "score": 3, "colour": "#1a9641"},
+]
+
+FRAMEWORK: dict[str, Any] = {
+    "id": "test-fw",
+    "title": "Test framework",
+    "version": "1.0",
+    "scale": {"name": "RAG", "best": "highest", "levels": RAG_LEVELS},
+    "headings": [
+        {"id": "prevent", "title": "Prevent"},
+        {"id": "identify", "title": "Identify"},
+    ],
+    "criteria": [
+        {"id": "p-1", "heading": "prevent", "prompt": "Is training recorded?"},
+        {"id": "p-2", "heading": "prevent", "prompt": "Do children get awareness sessions?"},
+        {"id": "i-1", "heading": "identify", "prompt": "Is the screening tool used?"},
+    ],
+}
+"""``test-fw``: headings ``prevent`` (``p-1``, ``p-2``) and ``identify`` (``i-1``), red <
+amber < green with the highest best."""
+
+AGENCIES: list[dict[str, str]] = [
+    {"id": "alpha", "name": "Alpha health trust", "sector": "health"},
+    {"id": "beta", "name": "Beta police force", "sector": "police"},
+    {"id": "gamma", "name": "Gamma schools", "sector": "education"},
+]
+
+
+def framework(**overrides: Any) -> dict[str, Any]:
+    """``test-fw`` as a fresh mapping, top-level keys replaced by ``overrides``."""
+    return {**copy.deepcopy(FRAMEWORK), **copy.deepcopy(overrides)}
+
+
+def timetable(year: int, **more: dt.date) -> dict[str, dt.date]:
+    """A cycle's timetable in ``year``: criteria agreed 6 Jan, open 3 Feb, due 2 Mar."""
+    return {
+        "criteria_agreed": dt.date(year, 1, 6),
+        "returns_open": dt.date(year, 2, 3),
+        "returns_due": dt.date(year, 3, 2),
+        **more,
+    }
+
+
+def cycle(
+    cycle_id: str,
+    title: str,
+    year: int = 2020,
+    framework_id: str = "test-fw",
+    agencies: list[str] | None = None,
+) -> dict[str, Any]:
+    """A cycle of ``framework_id``; it invites ``agencies``, or every agency when None."""
+    data: dict[str, Any] = {
+        "id": cycle_id,
+        "title": title,
+        "framework": framework_id,
+        "timetable": timetable(year),
+    }
+    if agencies is not None:
+        data["agencies"] = list(agencies)
+    return data
+
+
+def partnership(
+    cycles: list[dict[str, Any]],
+    *,
+    partnership_id: str = "tp",
+    name: str = "Test partnership",
+    agencies: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """A partnership file's data: ``tp`` with alpha, beta and gamma unless told otherwise."""
+    return {
+        "kind": "partnership",
+        "id": partnership_id,
+        "name": name,
+        "agencies": copy.deepcopy(AGENCIES if agencies is None else agencies),
+        "cycles": copy.deepcopy(cycles),
+    }
+
+
+PARTNERSHIP: dict[str, Any] = partnership([cycle("c1", "Cycle one", agencies=["alpha", "beta"])])
+"""``tp``: alpha, beta and gamma; cycle ``c1`` (2020) of ``test-fw`` inviting alpha and beta."""
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text of plain data, block style (dates stay dates, "1.0" stays a string)."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def write_yaml(path: Path, content: Any) -> Path:
+    """Write data (dumped as YAML) or text (as is) to ``path``, making its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content if isinstance(content, str) else dump_yaml(content), "utf-8")
+    return path
+
+
+def write_partnership(
+    folder: Path, partnership_data: dict[str, Any], *frameworks: dict[str, Any]
+) -> tuple[Path, Path]:
+    """Write a partnership file and a templates folder of ``frameworks`` under ``folder``.
+
+    Returns
+    -------
+    tuple[Path, Path]
+        The partnership file and the templates folder, as ``provision.install`` takes them.
+    """
+    templates = folder / "templates"
+    for data in frameworks:
+        write_yaml(templates / f"{data['id']}.yaml", data)
+    templates.mkdir(parents=True, exist_ok=True)
+    return write_yaml(folder / "partnership.yaml", partnership_data), templates

@@ -1,0 +1,134 @@
+"""Factory fixtures for frameworks, answers and stores (a pytest plugin, ``pytest_plugins``).
+
+``make_framework()`` writes a small framework to a YAML file and loads it with
+:func:`workbook.schema.loader.load_framework`, so every test exercises the loader. The
+``store`` fixture is a store (SQLite, then PostgreSQL, via ``db_url``) holding
+:data:`tests.support.data.PARTNERSHIP`, installed through
+:func:`workbook.store.provision.install`:
+
+* partnership ``tp`` with agencies ``alpha``, ``beta`` and ``gamma``;
+* one cycle ``c1`` running framework ``test-fw`` 1.0, inviting ``alpha`` and ``beta`` only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import data
+from workbook.schema import loader as templates
+from workbook.schema.framework import Framework
+from workbook.schema.responses import Action, Answer
+from workbook.store import Store, provision
+
+
+@pytest.fixture
+def write_yaml(tmp_path: Path) -> Callable[..., Path]:
+    """Write data (dumped as YAML) or text (as is) to ``tmp_path / name``; return the path."""
+
+    def write(name: str, content: Any) -> Path:
+        return data.write_yaml(tmp_path / name, content)
+
+    return write
+
+
+@pytest.fixture
+def framework_data() -> Callable[..., dict[str, Any]]:
+    """Factory: the small test framework as a plain mapping, top-level keys overridden."""
+    return data.framework
+
+
+@pytest.fixture
+def make_framework(
+    framework_data: Callable[..., dict[str, Any]], write_yaml: Callable[..., Path]
+) -> Callable[..., Framework]:
+    """Factory: a valid small ``Framework`` loaded from a YAML file by the real loader.
+
+    Default: headings ``prevent`` (criteria ``p-1``, ``p-2``) and ``identify`` (``i-1``),
+    scale red(1) < amber(2) < green(3) with the highest best. Keyword arguments replace
+    top-level template keys.
+    """
+    counter = itertools.count(1)
+
+    def make(**overrides: Any) -> Framework:
+        path = write_yaml(f"made/framework-{next(counter)}.yaml", framework_data(**overrides))
+        return templates.load_framework(path)
+
+    return make
+
+
+@pytest.fixture
+def make_answers() -> Callable[..., dict[str, Answer]]:
+    """Factory: complete, submittable answers for the given criteria, all with one rating."""
+
+    def make(
+        criteria: tuple[str, ...] = ("p-1", "p-2", "i-1"), rating: str = "amber"
+    ) -> dict[str, Answer]:
+        return {
+            cid: Answer(
+                rating=rating,
+                evidence=f"Audit report for {cid}.",
+                going_well="Staff know the pathway.",
+                development="Recording is inconsistent.",
+                actions=(
+                    Action(
+                        text="Refresher training", owner="Service manager", due=dt.date(2020, 6, 1)
+                    ),
+                ),
+            )
+            for cid in criteria
+        }
+
+    return make
+
+
+@pytest.fixture
+def partnership_files(write_yaml: Callable[..., Path]) -> tuple[Path, Path]:
+    """The test partnership file and a templates folder holding only ``test-fw``."""
+    write_yaml("store-templates/test-fw.yaml", data.framework())
+    partnership = write_yaml("partnership.yaml", data.PARTNERSHIP)
+    return partnership, partnership.parent / "store-templates"
+
+
+@contextlib.contextmanager
+def installed(url: str, partnership: Path, templates_dir: Path) -> Iterator[Store]:
+    """The store at ``url`` with ``partnership`` installed, closed on leaving."""
+    with Store.open(url) as opened:
+        provision.install(opened, partnership, templates_dir)
+        yield opened
+
+
+@pytest.fixture
+def store(db_url: str, partnership_files: tuple[Path, Path]) -> Iterator[Store]:
+    """A store on SQLite and on PostgreSQL with the test partnership and cycle ``c1``."""
+    with installed(db_url, *partnership_files) as opened:
+        yield opened
+
+
+@pytest.fixture
+def demo_partnership_store(tmp_path: Path) -> Iterator[Store]:
+    """A SQLite store holding the shipped demo partnership and its frameworks, no returns."""
+    from workbook import config
+
+    demo = config.ROOT / "data" / "demo" / "partnership.yaml"
+    url = f"sqlite:///{tmp_path}/demo-partnership.db"
+    with installed(url, demo, config.templates_dir()) as opened:
+        yield opened
+
+
+def sqlite_integrity(path: Path) -> list[tuple[str]]:
+    """SQLite's own check of a store file: ``[("ok",)]`` when the file is sound."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        rows: list[tuple[str]] = conn.execute("PRAGMA integrity_check").fetchall()
+        return rows
+    finally:
+        conn.close()

@@ -1,0 +1,275 @@
+"""Real PostgreSQL, the ``workbook`` command and Voila for the tests (a pytest plugin).
+
+Everything here talks to a real external program, so each fixture either starts it
+itself or skips with the Debian package to install; under ``CI=true`` a missing program
+fails instead, so CI always exercises PostgreSQL and the browser.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+from tests.support.programs import (
+    TempCluster,
+    Unavailable,
+    create_database,
+    drop_database,
+    free_port,
+    http_status,
+    stop_process_group,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+VOILA_START_TIMEOUT = 90.0
+
+
+def in_ci() -> bool:
+    """Whether this is CI (``CI=true``), where every external program must be present."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip locally, but fail under CI=true where every dependency must be present."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true, so this is an error rather than a skip)")
+    pytest.skip(reason)
+
+
+# ------------------------------------------------------------------------ PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """SQLAlchemy URL (``postgresql+psycopg://``) of a database on a real server.
+
+    Uses ``WORKBOOK_TEST_PG_URL`` as given when set; otherwise starts a throwaway cluster
+    from Debian's PostgreSQL binaries for the session, with an empty ``workbook_test``
+    database, and removes it afterwards. Tests that need isolation use ``db_url`` or
+    ``pg_databases``.
+    """
+    external = os.environ.get("WORKBOOK_TEST_PG_URL")
+    if external:
+        yield external
+        return
+    try:
+        cluster = TempCluster()
+    except Unavailable as exc:
+        unavailable(f"{exc} or set WORKBOOK_TEST_PG_URL")
+    try:
+        server_url = cluster.start()
+        yield create_database(server_url, "workbook_test")
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_databases(pg_url: str) -> Iterator[Callable[[str], str]]:
+    """Factory: ``pg_databases(prefix)`` is the URL of a new empty database on the server.
+
+    Each is uniquely named (``prefix`` and a random suffix) and dropped after the test.
+    """
+    made: list[str] = []
+
+    def make(prefix: str = "wbtest") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        url = create_database(pg_url, name)
+        made.append(name)
+        return url
+
+    try:
+        yield make
+    finally:
+        for name in made:
+            drop_database(pg_url, name)
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLAlchemy URL of a fresh, empty store database: a SQLite file, then PostgreSQL.
+
+    Each postgres test gets its own uniquely named database on the session server,
+    dropped afterwards.
+    """
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/t.db"
+    make: Callable[[str], str] = request.getfixturevalue("pg_databases")
+    return make("wbtest")
+
+
+# ------------------------------------------------------------- the workbook command
+
+
+def venv_script(name: str) -> Path:
+    """A console script from the same environment as the running interpreter."""
+    return Path(sys.executable).parent / name
+
+
+def run_workbook(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the ``workbook`` command of this environment; fail the test on a non-zero exit."""
+    workbook = venv_script("workbook")
+    if not workbook.exists():
+        pytest.fail(f"{workbook} not found; install the project with `make venv`")
+    done = subprocess.run(
+        [str(workbook), *args],
+        cwd=ROOT,
+        env=env or dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(
+            f"`workbook {' '.join(args)}` exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        )
+    return done
+
+
+def issue_token(
+    db_url: str,
+    name: str,
+    role: str = "member",
+    cycle_id: str | None = None,
+    agencies: tuple[str, ...] | list[str] = (),
+    *,
+    partnership_id: str | None = None,
+) -> str:
+    """Issue a personal link in the store at ``db_url`` and return its token (issue #7).
+
+    Voila pages refuse visitors without a link, so every browser test opens its pages
+    with ``?token=...``. The test process is outside Voila, so it acts as the store's
+    local administrator and may issue links. ``role`` is a :class:`workbook.access.Role`
+    value; a member's link needs ``agencies``, other roles a cycle or a partnership.
+    """
+    from workbook.access import Role
+    from workbook.store import Store
+
+    with Store.open(db_url) as store:
+        _link, token = store.issue_link(
+            name, Role(role), partnership_id=partnership_id, agencies=agencies, cycle_id=cycle_id
+        )
+    return token
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite file ``workbook demo`` makes, made once per session: copy it, never open it.
+
+    Building the demo partnership's returns takes seconds; a file copy (``demo_copy``)
+    gives each test or module a store of its own for a few milliseconds.
+    """
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    run_workbook("demo", "--db", f"sqlite:///{path}")
+    return path
+
+
+def copy_store(source: Path, folder: Path) -> str:
+    """Copy the SQLite store ``source`` into ``folder``; return the copy's URL."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / source.name
+    shutil.copyfile(source, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def demo_copy(demo_file: Path, tmp_path: Path) -> str:
+    """URL of this test's own copy of the demo store (``workbook demo``, seed as shipped)."""
+    return copy_store(demo_file, tmp_path / "demo-copy")
+
+
+# ----------------------------------------------------------------------------- Voila
+
+
+def _require_workbook_template() -> None:
+    """Fail at once if Voila cannot find the ``workbook`` template that voila.json selects.
+
+    Without it Voila still starts, answers 200 and then never finishes rendering a notebook
+    (TemplateNotFound in its log), so every browser test would time out instead.
+    """
+    from voila.paths import collect_template_paths
+
+    found = collect_template_paths(["voila", "nbconvert"], "workbook", prune=True)[0]
+    if Path(found).name != "workbook":
+        pytest.fail(
+            "Voila finds no 'workbook' template (share/jupyter/voila/templates/workbook/ "
+            "copied into the environment); run `make venv`"
+        )
+
+
+@contextlib.contextmanager
+def run_voila(
+    db_url: str,
+    log_path: Path,
+    extra_args: tuple[str, ...] = (),
+    notebooks: str | Path = "notebooks/",
+) -> Iterator[str]:
+    """Run Voila over notebooks/ as ``make serve`` does, on a free port, with ``WORKBOOK_DB``.
+
+    Yields the base URL once ``/`` answers 200; the server and its kernels are stopped on
+    exit. The log is printed when startup fails. ``notebooks`` serves another directory
+    with the same settings (voila.json is read from the repository root).
+    """
+    _require_workbook_template()
+    env = {**os.environ, "WORKBOOK_DB": db_url}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                str(venv_script("voila")),
+                str(notebooks),
+                "--no-browser",
+                f"--port={port}",
+                "--Voila.ip=127.0.0.1",
+                *extra_args,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: kernels die with the server
+        )
+    try:
+        deadline = time.monotonic() + VOILA_START_TIMEOUT
+        while http_status(f"{base}/") != 200:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                state = (
+                    f"exited {proc.returncode}"
+                    if proc.poll() is not None
+                    else f"no HTTP 200 on / within {VOILA_START_TIMEOUT:.0f}s"
+                )
+                pytest.fail(f"Voila {state}; log:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        stop_process_group(proc)
+
+
+@pytest.fixture(scope="session")
+def voila_store(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of the SQLite demo store (``workbook demo``) that ``voila_server`` serves."""
+    return copy_store(demo_file, tmp_path_factory.mktemp("voila"))
+
+
+@pytest.fixture(scope="session")
+def voila_server(voila_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of Voila serving notebooks/ over a fresh SQLite demo store (``voila_store``).
+
+    Shared by the session: tests that change data should use ``run_voila`` with a store of
+    their own instead. Pages need a personal link: ``issue_token(voila_store, ...)``.
+    """
+    with run_voila(voila_store, tmp_path_factory.mktemp("voila-log") / "voila.log") as base:
+        yield base
