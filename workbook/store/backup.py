@@ -35,7 +35,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from workbook import config
 from workbook.errors import StorageError
-from workbook.store import Store, normalise_url, tables
+from workbook.store import tables
+from workbook.store.engine import normalise_url
+from workbook.store.facade import Store
 
 T = tables
 Kind = Literal["sqlite", "postgres"]
