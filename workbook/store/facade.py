@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from sqlalchemy import Engine
 
 from workbook.access import Identity, Link, Role, default_identity, page_visitor
-from workbook.errors import AccessDenied
 from workbook.schema.framework import Framework
 from workbook.schema.partnership import Agency, Cycle, Partnership
 from workbook.schema.responses import Answers, Status
@@ -239,10 +238,6 @@ class Store:
     def may_see(self, info: CycleInfo, agency_id: str, status: Status | None) -> bool:
         """Whether the identity may read this return's answers (given its status)."""
         return self.sharing.may_see(info, agency_id, status)
-
-    def denial(self, agency_id: str, what: str = "see") -> AccessDenied:
-        """The refusal to ``what`` an agency's return, in words."""
-        return self.sharing.denial(agency_id, what)
 
     # -- returns ---------------------------------------------------------------------------
 

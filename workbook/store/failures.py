@@ -1,10 +1,11 @@
 """What a database failure means for the person saving: busy, read-only, full or gone.
 
-:class:`~workbook.store.Store` turns every driver error into a
-:class:`~workbook.errors.StorageError`. This module chooses its kind (issue #7,
-"Nothing lost"), from SQLite's result code or PostgreSQL's SQLSTATE, and only when
-neither is known from the driver's message, so that the form can say in words what
-happened and whether trying the same save again can help (``StorageError.transient``).
+:class:`~workbook.store.engine.Database` turns every driver error into a
+:class:`~workbook.errors.StoreUnavailable` (or a plain ``database`` StorageError). This
+module chooses its kind (issue #7, "Nothing lost"), from SQLite's result code or
+PostgreSQL's SQLSTATE, and only when neither is known from the driver's message, so
+that the form can say in words what happened and whether trying the same save again can
+help (``StorageError.transient``).
 Every failure classified here happened inside one transaction, which the database
 rolled back: the last saved revision is intact.
 """
