@@ -231,3 +231,14 @@ def test_the_examples_in_the_docstrings() -> None:
         result = doctest.testmod(module, report=False)
         assert result.failed == 0
     assert doctest.testmod(users, report=False).attempted >= 1
+
+
+def test_links_and_hub_users_become_identities_one_way(store: Store) -> None:
+    link, _ = store.issue_link("Ann", Role.MEMBER, cycle_id="c1", agencies=["alpha"])
+    user, _ = store.hub_users.add("ann", Role.MEMBER, name="Ann", cycle_id="c1", agencies=["alpha"])
+    grants: list[access.Grant] = [link, user]
+    by_link, by_hub = (g.identity(["Alpha health trust"]) for g in grants)
+    assert (by_link.key, by_hub.key) == (f"link:{link.id}", "hub:ann")
+    assert by_link.describe() == by_hub.describe()
+    assert by_link == access.grant_identity(f"link:{link.id}", link, ["Alpha health trust"])
+    assert by_hub == access.grant_identity("hub:ann", user, ["Alpha health trust"])
