@@ -13,8 +13,10 @@ and the reports obey the same rules and a widget never decides alone.
 - An **administrator** sets the workbook up, issues links, and may save returns on an
   agency's behalf (importing a spreadsheet sent by email).
 
-``identity`` holds the roles and their decisions, ``links`` the personal links, and
-``visitor`` decides whom a page was opened by (hub users: :mod:`workbook.store.hub_users`).
+``identity`` holds the roles and :class:`Identity` with its decisions (pure: facts in,
+True/False out; kept as methods because the form, the dashboard and the overview ask
+them of the identity they hold), ``links`` the personal links, and ``visitor`` decides
+whom a page was opened by (hub users: :mod:`workbook.store.hub_users`).
 """
 
 from workbook.access.identity import ANONYMOUS, ROLE_LABELS, Grant, Identity, Role, grant_identity
