@@ -122,7 +122,7 @@ def floor(store: Store, count: int) -> list[float]:
     samples = []
     for number in range(count):
         start = time.perf_counter()
-        with store._write() as conn:
+        with store.database.writing() as conn:
             conn.execute(insert(scratch).values(text=f"row {number}"))
         samples.append((time.perf_counter() - start) * 1000)
     return samples

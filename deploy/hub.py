@@ -56,7 +56,6 @@ from workbook import demo  # noqa: E402
 from workbook.access import Role  # noqa: E402
 from workbook.errors import WorkbookError  # noqa: E402
 from workbook.store import Store  # noqa: E402
-from workbook.store import hub_users as users  # noqa: E402
 
 PROXY = DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy"
 READY_SECONDS = 120
@@ -80,11 +79,10 @@ def map_users(db: str, entries: list[dict[str, Any]], with_demo: bool) -> None:
             demo.create(store)
             say("demo partnership written to the store")
         for entry in entries:
-            found = users.find(store, entry["username"])
+            found = store.hub_users.find(entry["username"])
             if found is not None and found.active:
                 continue
-            user, _ = users.add(
-                store,
+            user, _ = store.hub_users.add(
                 entry["username"],
                 Role(entry.get("role", "member")),
                 name=entry.get("name"),

@@ -24,7 +24,7 @@ from workbook import analysis
 from workbook.charts import builders as charts
 from workbook.charts import offline
 from workbook.charts import tables as htmltable
-from workbook.errors import StorageError, WorkbookError
+from workbook.errors import AccessDenied, StorageError, WorkbookError
 from workbook.store import Store, moderation
 
 CHAIR = "MASE chair"
@@ -794,7 +794,7 @@ def open_dashboard(
     try:
         store = (store or Store.open()).for_visitor(query.get("token"))
         model = DashboardModel(store, today=today)
-    except StorageError as exc:  # a refused link, or a store that cannot be reached
+    except (StorageError, AccessDenied) as exc:  # a refused link, or a store that cannot be reached
         return refusal(exc, title=refusal_title(exc))
     if not model.cycles:
         return refusal(

@@ -25,7 +25,7 @@ from widgets.criterion import CriterionView, Look, anchor
 from widgets.form_model import FormModel, HeadingModel
 from widgets.merge import MergeView
 from widgets.upload import UploadModel, UploadView
-from workbook.errors import StorageError
+from workbook.errors import AccessDenied, StorageError
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Status
 from workbook.store import Store
@@ -450,7 +450,7 @@ def open_form(
     try:
         store = (store or Store.open()).for_visitor(query.get("token"))
         model = FormModel(store, schedule=schedule, clock=clock)
-    except StorageError as exc:  # a refused link, or a store that cannot be reached
+    except (StorageError, AccessDenied) as exc:  # a refused link, or a store that cannot be reached
         return refusal(exc, title=refusal_title(exc))
     if not model.author_fixed:
         model.author = query.get("user", "")

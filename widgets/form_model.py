@@ -28,7 +28,14 @@ from widgets.merge import DECIDING, LOCKED, MERGED, MergeModel, start_merge
 from widgets.merge import MESSAGES as MERGE_MESSAGES
 from workbook import carry
 from workbook.access import Role
-from workbook.errors import ConflictError, Problem, ResponseError, StorageError
+from workbook.errors import (
+    AccessDenied,
+    Conflict,
+    Problem,
+    ResponseError,
+    StorageError,
+    StoreUnavailable,
+)
 from workbook.personal_data import passages, scan_answers
 from workbook.schema.framework import Framework, Heading
 from workbook.schema.responses import Answer, Status, missing_for_submission, progress, text_problem
@@ -228,7 +235,7 @@ class FormModel(Model):
         if change["new"]:
             try:
                 invited = self.store.cycle(change["new"]).agencies
-            except StorageError as exc:
+            except (StorageError, AccessDenied) as exc:
                 self.message = str(exc)
         identity = self.store.identity
         if identity.role == Role.MEMBER:  # members choose among their own agencies only
@@ -265,7 +272,7 @@ class FormModel(Model):
                 return False
             framework = self.store.framework(info.framework_id, info.framework_version)
             state = self.store.latest(cycle_id, agency_id)
-        except StorageError as exc:
+        except (StorageError, AccessDenied) as exc:
             self.message = str(exc)
             return False
         self.autosave.cancel()
@@ -412,18 +419,18 @@ class FormModel(Model):
                 status=status,
                 note=note,
             )
-        except ConflictError:
+        except Conflict:
             return self._merge_in(status, note)
         except ResponseError as exc:
             self.message = MESSAGES["failed"].format(
                 error="; ".join(self._problem_text(p) for p in exc.problems)
             )
             return False
-        except StorageError as exc:
-            if exc.transient:
-                self._retry_later(exc, status)
-            else:
-                self.message = MESSAGES["failed"].format(error=exc)
+        except StoreUnavailable as exc:
+            self._retry_later(exc, status)
+            return False
+        except (StorageError, AccessDenied) as exc:
+            self.message = MESSAGES["failed"].format(error=exc)
             return False
         self.dirty = False
         self.based_on = state.revision
@@ -451,7 +458,7 @@ class FormModel(Model):
                 apply=self.set_answer,
                 submitting=status == Status.SUBMITTED,
             )
-        except StorageError as exc:
+        except (StorageError, AccessDenied) as exc:
             self.message = MESSAGES["failed"].format(error=exc)
             return False
         if merge.state == LOCKED and not merge.copy_text:
@@ -653,7 +660,7 @@ class FormModel(Model):
             self.store.reopen(
                 self.cycle_id, self.agency_id, author=self.author.strip(), reason=reason
             )
-        except StorageError as exc:
+        except (StorageError, AccessDenied) as exc:
             self.message = MESSAGES["failed"].format(error=exc)
             return False
         self.load()  # the latest revision, whoever wrote it
@@ -671,7 +678,7 @@ class FormModel(Model):
             added, found = carry.carry_forward(
                 self.store, self.cycle_id, self.agency_id, self.answers
             )
-        except StorageError:
+        except (StorageError, AccessDenied):
             return
         if found is not None and added:
             self.carry_from = found.cycle.title
@@ -730,7 +737,7 @@ class FormModel(Model):
             return
         try:
             revisions = self.store.history(self.cycle_id, self.agency_id)
-        except StorageError as exc:
+        except (StorageError, AccessDenied) as exc:
             self.history_html = ""
             self.message = str(exc)
             return

@@ -1,6 +1,6 @@
 """Someone else saved the return this page is editing (issue #7): keep or merge, never overwrite.
 
-When a save is refused with ``ConflictError``, :func:`start_merge` compares what the page
+When a save is refused with ``Conflict``, :func:`start_merge` compares what the page
 shows with the revision it was based on and the latest revision
 (:func:`workbook.merge.compare`). ``FormModel`` takes the fields only they changed into the
 page; a :class:`MergeModel` holds the fields both pages changed until the user decides
@@ -26,7 +26,7 @@ from traitlets import Dict, Int, List, Unicode, observe
 from widgets.base import Model, View
 from widgets.criterion import Look
 from widgets.history import describe_changes, field_name
-from workbook.errors import StorageError
+from workbook.errors import NotFound
 from workbook.merge import Comparison, FieldConflict, Side, compare, in_words
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Answers, Status
@@ -291,7 +291,7 @@ def start_merge(
     base = store.at(cycle_id, agency_id, based_on).answers if based_on else {}
     theirs = store.latest(cycle_id, agency_id)
     if theirs is None:
-        raise StorageError("unknown", what="return", key=f"{cycle_id}/{agency_id}", hint="")
+        raise NotFound(what="return", key=f"{cycle_id}/{agency_id}")
     revisions = [
         r
         for r in store.history(cycle_id, agency_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 MAX_PROBLEMS = 3
 
@@ -76,11 +77,6 @@ STORAGE_MESSAGES = {
         "(schema {found}, this version understands up to {supported}). "
         "Upgrade the workbook before opening it."
     ),
-    "unknown": "No {what} named {key!r} in the store. {hint}",
-    "conflict": (
-        "The return for {agency!r} in cycle {cycle!r} has changed since revision {based_on}: "
-        "the latest is revision {latest}. Reload it, then save again."
-    ),
     "read_only": (
         "The return for {agency!r} in cycle {cycle!r} is {status}; "
         "it must be reopened by the chair before it can be changed."
@@ -91,7 +87,18 @@ STORAGE_MESSAGES = {
         "content. Give the changed template a new version number."
     ),
     "database": "The store at {url} could not be used: {reason}",
-    # issue #7: conditions of the store, not of the save (see TRANSIENT_STORAGE_KINDS)
+    "backup": "The store at {url} was not backed up, and no backup file was written: {reason}",
+    "restore": "{file} was not restored into the store at {url}: {reason}",
+}
+"""Messages of the store's refusals that have no type of their own, by kind."""
+
+NOT_FOUND_MESSAGE = "No {what} named {key!r} in the store. {hint}"
+CONFLICT_MESSAGE = (
+    "The return for {agency!r} in cycle {cycle!r} has changed since revision {based_on}: "
+    "the latest is revision {latest}. Reload it, then save again."
+)
+UNAVAILABLE_MESSAGES = {
+    # issue #7: conditions of the store, not of the save
     "store_busy": (
         "The store at {url} could not be used: it is busy with other saves ({reason}). "
         "Nothing was written and the last saved revision is intact; try again in a moment."
@@ -110,43 +117,70 @@ STORAGE_MESSAGES = {
         "The store at {url} could not be used: it cannot be reached ({reason}). "
         "The last saved revision is intact; try again when the store is back."
     ),
-    "backup": "The store at {url} was not backed up, and no backup file was written: {reason}",
-    "restore": "{file} was not restored into the store at {url}: {reason}",
 }
-
-
-TRANSIENT_STORAGE_KINDS = frozenset(
-    {"store_busy", "store_read_only", "store_full", "store_unreachable"}
-)
-"""Kinds that describe the store rather than the request (issue #7).
-
-The same call can succeed unchanged once the condition clears (the lock is released,
-space is freed, the store is writable or reachable again), so the form keeps what was
-typed and tries again. Every other kind would fail the same way again.
-"""
+"""Why the store cannot be used at the moment, by :attr:`StoreUnavailable.kind`."""
 
 
 class StorageError(WorkbookError):
-    """The store refused or failed an operation; the last good revision is intact."""
+    """The store refused or failed an operation; the last good revision is intact.
+
+    ``kind`` names the refusal (a key of ``STORAGE_MESSAGES``) and its facts are
+    attributes. The refusals callers tell apart have types of their own below, so that
+    nobody catches this to mean "not found" or "busy".
+    """
 
     def __init__(self, kind: str, **facts: object) -> None:
+        self._setup(kind, facts, STORAGE_MESSAGES[kind])
+
+    def _setup(self, kind: str, facts: dict[str, object], template: str) -> None:
         self.kind = kind
         self.facts = facts
         for key, value in facts.items():
             setattr(self, key, value)
-        super().__init__(STORAGE_MESSAGES[kind].format(**facts))
+        WorkbookError.__init__(self, template.format(**facts))
 
     @property
     def transient(self) -> bool:
-        """Whether the same call may succeed later (see ``TRANSIENT_STORAGE_KINDS``)."""
-        return self.kind in TRANSIENT_STORAGE_KINDS
+        """Whether the same call may succeed later: only when the store is unavailable."""
+        return isinstance(self, StoreUnavailable)
 
 
-class ConflictError(StorageError):
+class NotFound(StorageError):
+    """The store holds no such thing (``what`` named ``key``); ``hint`` says where to look."""
+
+    def __init__(self, *, what: str, key: object, hint: str = "") -> None:
+        self._setup("unknown", {"what": what, "key": key, "hint": hint}, NOT_FOUND_MESSAGE)
+
+
+class Conflict(StorageError):
     """A save was based on a revision that is no longer the latest."""
 
     def __init__(self, *, cycle: str, agency: str, based_on: int | None, latest: int) -> None:
-        super().__init__("conflict", cycle=cycle, agency=agency, based_on=based_on, latest=latest)
+        facts: dict[str, object] = {
+            "cycle": cycle,
+            "agency": agency,
+            "based_on": based_on,
+            "latest": latest,
+        }
+        self._setup("conflict", facts, CONFLICT_MESSAGE)
+
+
+UnavailableKind = Literal["store_busy", "store_read_only", "store_full", "store_unreachable"]
+
+
+class StoreUnavailable(StorageError):
+    """The store cannot be used now: busy, read-only, full or unreachable (issue #7).
+
+    These describe the store rather than the request: the same call can succeed unchanged
+    once the condition clears (the lock is released, space is freed, the store is
+    writable or reachable again), so the form keeps what was typed and tries again.
+    Nothing may read this as "nothing there": whoever asked gets the message.
+    """
+
+    kind: UnavailableKind
+
+    def __init__(self, kind: UnavailableKind, *, url: str, reason: str) -> None:
+        self._setup(kind, {"url": url, "reason": reason}, UNAVAILABLE_MESSAGES[kind])
 
 
 PERSONAL_DATA_MESSAGE = (
@@ -236,12 +270,12 @@ ACCESS_MESSAGES = {
 }
 
 
-class AccessDenied(StorageError):
+class AccessDenied(WorkbookError):
     """The identity may not do this; nothing was read or written.
 
-    A StorageError, so every place that tells the user why the store refused something
-    tells this too. Messages say what the person can do next, never what exists beyond
-    their reach.
+    Beside :class:`StorageError`, not under it: a refusal is not a failure of the store,
+    and every place that tells the user why the store refused something catches both.
+    Messages say what the person can do next, never what exists beyond their reach.
     """
 
     def __init__(self, kind: str, **facts: object) -> None:
@@ -249,4 +283,27 @@ class AccessDenied(StorageError):
         self.facts = facts
         for key, value in facts.items():
             setattr(self, key, value)
-        WorkbookError.__init__(self, ACCESS_MESSAGES[kind].format(**facts))
+        super().__init__(ACCESS_MESSAGES[kind].format(**facts))
+
+
+MODERATION_MESSAGES = {
+    "unknown": "No {what} {key!r} in cycle {cycle!r}. {hint}",
+    "empty": "A moderation needs a moderated rating or a challenge comment (or both).",
+    "author": "A moderation needs an author.",
+    "bad_text": "The {what} {problem}.",
+    "too_long": "The challenge comment is {length} characters; at most {limit} are kept.",
+    "too_many": (
+        "{scope_words} already has {limit} top actions marked. Unmark one before marking another."
+    ),
+}
+
+
+class ModerationError(WorkbookError):
+    """A moderation or action mark that cannot be recorded; the message says what to do."""
+
+    def __init__(self, reason: str, **facts: object) -> None:
+        self.reason = reason
+        self.facts = facts
+        for name, value in facts.items():
+            setattr(self, name, value)
+        super().__init__(MODERATION_MESSAGES[reason].format(**facts))

@@ -2,7 +2,7 @@
 
 Imports only the workbook core, so fifty of these stay small. It opens the store, says
 it is ready, waits for the go file, then until its time is up: reads a return's latest
-revision, changes one criterion, and saves based on that revision. A ``ConflictError``
+revision, changes one criterion, and saves based on that revision. A ``Conflict``
 (someone else saved first) or a transient ``StorageError`` just starts the next round.
 Every save the store reported as done is written at once to the result file as one JSON
 line (agency, revision, based_on, author, content digest); the last line sums it up.
@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from workbook.errors import ConflictError, StorageError
+from workbook.errors import Conflict, StorageError
 from workbook.schema.responses import Answer, Answers
 from workbook.store import Store
 
@@ -59,7 +59,7 @@ def run(argv: list[str]) -> int:
                 )
                 based_on = latest.revision if latest else None
                 state = store.save(cycle, agency, answers, author=author, based_on=based_on)
-            except ConflictError:
+            except Conflict:
                 counts["conflicts"] += 1
                 continue
             except StorageError as exc:

@@ -20,7 +20,7 @@ from nbformat.v4 import new_notebook
 
 from workbook import config
 from workbook.cli import cli
-from workbook.errors import PersonalDataError
+from workbook.errors import PersonalDataError, StoreUnavailable
 from workbook.reports import run
 from workbook.schema import params
 from workbook.schema.responses import Answer, Status
@@ -222,3 +222,36 @@ def test_the_demo_board_parameters_name_the_final_stage() -> None:
     final = params.load(config.ROOT / "parameters" / "demo-cse-2017-18-final.yaml")
     assert isinstance(final, params.ReportParameters)
     assert final.stage == "final"
+
+
+def test_a_busy_store_stops_the_report_instead_of_passing_the_screen(
+    url: str, write_params, executed: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Returns that could not be read were not screened: say why, run nothing (#13)."""
+    busy = StoreUnavailable("store_busy", url=url, reason="database is locked")
+
+    def locked(*_args: Any, **_kw: Any) -> Any:
+        raise busy
+
+    monkeypatch.setattr(run.personal_data, "scan_cycle", locked)
+    out = tmp_path / "board.html"
+    for stage in ("final", "draft"):
+        result = _report(str(write_params(stage)), "--db", url, "-o", str(out))
+        assert result.exit_code == 1
+        assert result.exception is busy  # the CLI prints it as "error: <message>"
+        assert "it is busy with other saves (database is locked)" in str(busy)
+    assert executed == []
+    assert not out.exists()
+
+
+def test_a_cycle_the_store_lacks_is_left_for_the_notebook_to_name(url: str, tmp_path: Path) -> None:
+    chosen = params.ReportParameters.model_validate(
+        {
+            "notebook": "report.ipynb",
+            "cycle": "no-such-cycle",
+            "compare_with": "",
+            "stage": "final",
+            "db": url,
+        }
+    )
+    assert run.screen_personal_data(chosen, warn=lambda _line: None) == 0

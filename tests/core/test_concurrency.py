@@ -5,7 +5,7 @@ On a SQLite file and on PostgreSQL (``db_url``), ``PROCESSES`` separate Python p
 ``DURATION`` seconds to one cycle: every process writes most often to the one hot
 return, and otherwise to its group's return (shared by ``PROCESSES / GROUPS``
 processes). Each loops latest -> change -> save(based_on=latest), starting again on a
-``ConflictError``, and reports every save it was told succeeded. Then:
+``Conflict``, and reports every save it was told succeeded. Then:
 
 * no process crashed, and every one reported to the end;
 * no revision was reported twice, and every reported revision is stored with exactly
@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from workbook.schema.responses import Answer
-from workbook.store import Store, provision, tables
+from workbook.store import Store, provision, revisions, tables
 
 pytestmark = pytest.mark.slow
 
@@ -153,7 +153,7 @@ def stored_revisions(store: Store) -> dict[tuple[str, int], dict[str, Any]]:
         assert key not in found, f"revision {key} is stored twice"
         state = content[head.agency_id]
         for row in changed[key]:
-            state[row.criterion_id] = Store._answer(row)  # the store's own decoding
+            state[row.criterion_id] = revisions.answer(row)  # the store's own decoding
             if state[row.criterion_id].is_empty:
                 del state[row.criterion_id]
         found[key] = {"author": head.author, "based_on": head.based_on, "digest": digest(state)}

@@ -9,6 +9,7 @@ import pytest
 
 import workbook.config
 import workbook.store
+import workbook.store.engine
 from workbook import config
 
 
@@ -83,7 +84,9 @@ def test_store_uses_the_environment_when_no_url_is_given(
     assert (tmp_path / "env.db").exists()
 
 
-@pytest.mark.parametrize("module", [workbook.config, workbook.store], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [workbook.config, workbook.store.engine], ids=lambda m: m.__name__
+)
 def test_doctests(module, clean_env: pytest.MonkeyPatch) -> None:
     result = doctest.testmod(module, verbose=False, report=False)
     assert result.attempted >= 2

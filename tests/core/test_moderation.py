@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, insert, inspect, select
 
+from workbook.errors import ModerationError
 from workbook.schema.responses import Action, Answer
 from workbook.store import Store, moderation, tables
-from workbook.store.moderation import ModerationError
 
 CHAIR = "MASE chair"
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select, text, update
 
-from workbook.errors import ConflictError, ResponseError, StorageError
+from workbook.errors import Conflict, ResponseError, StorageError
 from workbook.schema.responses import Action, Answer, Status
-from workbook.store import Store, tables
+from workbook.store import Store, migrations, revisions, tables
+from workbook.store import returns as return_repository
 
 CYCLE = "c1"
 T0 = dt.datetime(2020, 2, 10, 9, 30, tzinfo=dt.UTC)
@@ -144,18 +145,18 @@ def test_stale_based_on_raises_conflict_and_writes_nothing(store: Store) -> None
     s1 = store.save(CYCLE, "alpha", {"p-1": Answer(rating="red")}, author="a", based_on=None)
     store.save(CYCLE, "alpha", {"p-1": Answer(rating="amber")}, author="b", based_on=s1.revision)
     before = snapshot(store)
-    with pytest.raises(ConflictError) as caught:
+    with pytest.raises(Conflict) as caught:
         store.save(CYCLE, "alpha", {"p-1": Answer(rating="green")}, author="a", based_on=1)
     assert (caught.value.based_on, caught.value.latest) == (1, 2)
     assert "Reload it, then save again" in str(caught.value)
-    with pytest.raises(ConflictError):
+    with pytest.raises(Conflict):
         store.save(CYCLE, "alpha", {"p-2": Answer(rating="green")}, author="c", based_on=None)
     assert snapshot(store) == before
     assert store.latest(CYCLE, "alpha").answers == {"p-1": Answer(rating="amber")}
 
 
 def test_a_save_ahead_of_the_store_is_a_conflict(store: Store) -> None:
-    with pytest.raises(ConflictError):
+    with pytest.raises(Conflict):
         store.save(CYCLE, "alpha", {"p-1": Answer(rating="red")}, author="a", based_on=3)
     assert revision_count(store) == 0
 
@@ -258,7 +259,7 @@ def test_a_save_failing_mid_transaction_leaves_the_previous_revision(
         reached.append(args[2])
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(Store, "_answer_values", staticmethod(explode))
+    monkeypatch.setattr(revisions, "answer_values", explode)
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.save(
             CYCLE, "alpha", {"p-1": Answer(rating="green")}, author="a", based_on=s1.revision
@@ -364,7 +365,7 @@ def test_an_older_store_is_migrated(db_url: str, monkeypatch: pytest.MonkeyPatch
         conn.execute(text("ALTER TABLE answer ADD COLUMN extra_rating VARCHAR(64)"))
 
     monkeypatch.setattr(tables, "SCHEMA_VERSION", now + 1)
-    monkeypatch.setattr(tables, "MIGRATIONS", {now: add_extra})
+    monkeypatch.setattr(migrations, "MIGRATIONS", {now: add_extra})
     with Store.open(db_url) as store:
         assert store.schema_version() == now + 1
         inspector = inspect(store.engine)
@@ -386,7 +387,7 @@ def test_a_failed_migration_leaves_the_old_version(
         conn.execute(text("ALTER TABLE no_such_table ADD COLUMN x INTEGER"))
 
     monkeypatch.setattr(tables, "SCHEMA_VERSION", now + 1)
-    monkeypatch.setattr(tables, "MIGRATIONS", {now: half_done})
+    monkeypatch.setattr(migrations, "MIGRATIONS", {now: half_done})
     with pytest.raises(StorageError, match="could not be used"):
         Store.open(db_url)
     monkeypatch.undo()
@@ -474,7 +475,7 @@ def test_two_writers_based_on_one_revision_only_one_wins(db_url: str, store: Sto
     for thread in threads:
         thread.join(timeout=60)
 
-    conflicts = [n for n, o in outcomes.items() if isinstance(o, ConflictError)]
+    conflicts = [n for n, o in outcomes.items() if isinstance(o, Conflict)]
     winners = [n for n, o in outcomes.items() if not isinstance(o, Exception)]
     assert len(conflicts) == 1, outcomes
     assert len(winners) == 1, outcomes
@@ -491,13 +492,13 @@ def test_writers_interleaved_inside_the_transaction(
     """Both writers read revision 1 before either inserts revision 2 (where the database allows).
 
     PostgreSQL lets both transactions reach the insert, so the loser trips the unique
-    revision number and must still get a ``ConflictError``. SQLite's ``BEGIN IMMEDIATE``
+    revision number and must still get a ``Conflict``. SQLite's ``BEGIN IMMEDIATE``
     keeps the second writer out until the first commits, so the rendezvous times out.
     """
     s1 = store.save(CYCLE, "alpha", {"p-1": Answer(rating="red")}, author="first", based_on=None)
     rendezvous = threading.Barrier(2, timeout=1)
     met = []
-    check = Store._check_transition
+    check = return_repository.check_transition
 
     def wait_for_the_other(*args, **kwargs):
         try:
@@ -507,7 +508,7 @@ def test_writers_interleaved_inside_the_transaction(
             met.append(False)
         return check(*args, **kwargs)
 
-    monkeypatch.setattr(Store, "_check_transition", staticmethod(wait_for_the_other))
+    monkeypatch.setattr(return_repository, "check_transition", wait_for_the_other)
     outcomes: dict[str, object] = {}
 
     def writer(name: str, rating: str) -> None:
@@ -531,7 +532,7 @@ def test_writers_interleaved_inside_the_transaction(
         thread.join(timeout=60)
 
     kinds = sorted(type(o).__name__ for o in outcomes.values())
-    assert kinds == ["ConflictError", "ReturnState"], outcomes
+    assert kinds == ["Conflict", "ReturnState"], outcomes
     assert met == ([True, True] if db_url.startswith("postgresql") else [False])
     assert revision_count(store) == 2
     assert answer_rows(store) == {1: ["p-1"], 2: ["p-1"]}

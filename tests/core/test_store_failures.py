@@ -29,10 +29,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from tests.support.factories import sqlite_integrity
 from tests.support.programs import psycopg_conninfo
-from workbook.errors import StorageError
+from workbook.errors import StorageError, StoreUnavailable
 from workbook.schema.responses import Answer
 from workbook.store import Store, provision, tables
-from workbook.store.failures import failure_kind
+from workbook.store.failures import failure_kind, storage_error
 
 CYCLE = "c1"
 FIRST = {"p-1": Answer(rating="red", evidence="First audit")}
@@ -445,8 +445,10 @@ def wrapped(orig: Exception, invalidated: bool = False) -> DBAPIError:
 )
 def test_driver_errors_are_classified(orig: Exception, kind: str) -> None:
     assert failure_kind(wrapped(orig)) == kind
-    error = StorageError(kind, url="sqlite:///wb.db", reason=str(orig))
+    error = storage_error(wrapped(orig), "sqlite:///wb.db")
+    assert error.kind == kind
     assert error.transient == (kind != "database")
+    assert isinstance(error, StoreUnavailable) == (kind != "database")
 
 
 def test_a_dropped_connection_without_a_code_is_unreachable() -> None:

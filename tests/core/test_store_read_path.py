@@ -1,6 +1,6 @@
 """The store reads a return's state by folding its revisions in SQL (issue #8).
 
-``Store._states`` asks the database for each agency's newest revision and, per
+``workbook.store.revisions.states`` asks the database for each agency's newest revision and, per
 criterion, the newest answer row, instead of reading every revision's rows. These tests
 hold that to the plain definition (the state at revision n is what was saved at n) over
 many interleaved saves, on SQLite and PostgreSQL.

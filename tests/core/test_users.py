@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from workbook import access
-from workbook.access import ANONYMOUS, Role
+from workbook.access import ANONYMOUS, Role, visitor
 from workbook.cli import cli
 from workbook.errors import AccessDenied, StorageError
 from workbook.schema.responses import Answer, Status
@@ -45,9 +45,11 @@ def test_under_the_hub_nobody_is_a_local_administrator() -> None:
 def test_a_mapped_member_acts_as_hub_user_for_their_agency(
     store: Store, monkeypatch: pytest.MonkeyPatch, make_answers: MakeAnswers
 ) -> None:
-    users.add(store, "Alice", Role.MEMBER, name="Alice (Alpha)", cycle_id="c1", agencies=["alpha"])
-    users.add(store, "bob", Role.MEMBER, partnership_id="tp", agencies=["beta"])
-    users.add(store, "carol", Role.CHAIR, partnership_id="tp")
+    store.hub_users.add(
+        "Alice", Role.MEMBER, name="Alice (Alpha)", cycle_id="c1", agencies=["alpha"]
+    )
+    store.hub_users.add("bob", Role.MEMBER, partnership_id="tp", agencies=["beta"])
+    store.hub_users.add("carol", Role.CHAIR, partnership_id="tp")
 
     alice = _page(store, monkeypatch, "alice")
     assert alice.identity.key == "hub:alice"
@@ -80,7 +82,7 @@ def test_a_mapped_member_acts_as_hub_user_for_their_agency(
     assert [(r.saved_by, r.author) for r in history] == [("hub:alice", "Alice (Alpha)")] + [
         ("hub:alice", "Alice")
     ]
-    with store._read() as conn:
+    with store.database.reading() as conn:
         seen = conn.scalar(
             select(tables.hub_user.c.last_seen_at).where(tables.hub_user.c.username == "alice")
         )
@@ -92,15 +94,15 @@ def test_unknown_and_removed_users_are_refused_in_words(
 ) -> None:
     with pytest.raises(AccessDenied, match="signed in as mallory, but the workbook has not"):
         _page(store, monkeypatch, "mallory")
-    users.add(store, "dave", Role.ANALYST, partnership_id="tp")
+    store.hub_users.add("dave", Role.ANALYST, partnership_id="tp")
     assert _page(store, monkeypatch, "dave").identity.role == Role.ANALYST
-    removed = users.remove(store, "DAVE")
+    removed = store.hub_users.remove("DAVE")
     assert removed.removed_at is not None
     assert removed.removed_by == store.identity.name
     with pytest.raises(AccessDenied, match="signed in as dave, whose access .* was withdrawn on"):
         _page(store, monkeypatch, "dave")
     with pytest.raises(StorageError, match="No hub user named 'dave'"):
-        users.remove(store, "dave")
+        store.hub_users.remove("dave")
 
 
 def test_a_personal_link_still_wins_under_the_hub(
@@ -114,25 +116,25 @@ def test_a_personal_link_still_wins_under_the_hub(
 
 
 def test_removal_and_changes_keep_the_history(store: Store) -> None:
-    first, replaced = users.add(store, "erin", Role.MEMBER, cycle_id="c1", agencies=["alpha"])
+    first, replaced = store.hub_users.add("erin", Role.MEMBER, cycle_id="c1", agencies=["alpha"])
     assert replaced is None
-    second, replaced = users.add(store, "erin", Role.CHAIR, partnership_id="tp")
+    second, replaced = store.hub_users.add("erin", Role.CHAIR, partnership_id="tp")
     assert replaced is not None
     assert replaced.id == first.id
     assert replaced.removed_at is not None
     assert second.name == "erin"
     assert second.role == Role.CHAIR
-    users.remove(store, "erin")
-    third, replaced = users.add(store, "erin", Role.ANALYST, name="Erin", partnership_id="tp")
+    store.hub_users.remove("erin")
+    third, replaced = store.hub_users.add("erin", Role.ANALYST, name="Erin", partnership_id="tp")
     assert replaced is None
-    assert [u.role for u in users.listing(store)] == [Role.ANALYST]
-    every = users.listing(store, removed=True)
+    assert [u.role for u in store.hub_users.listing()] == [Role.ANALYST]
+    every = store.hub_users.listing(removed=True)
     assert [(u.id, u.active) for u in every] == [
         (first.id, False),
         (second.id, False),
         (third.id, True),
     ]
-    found = users.find(store, "Erin")
+    found = store.hub_users.find("Erin")
     assert found is not None
     assert found.name == "Erin"
 
@@ -158,27 +160,27 @@ def test_add_checks_what_the_user_would_reach(
     store: Store, username: str, role: Role, scope: dict, reason: str
 ) -> None:
     with pytest.raises(AccessDenied, match=f"No user was added: .*{reason}"):
-        users.add(store, username, role, **scope)
-    assert users.listing(store, removed=True) == []
+        store.hub_users.add(username, role, **scope)
+    assert store.hub_users.listing(removed=True) == []
 
 
 def test_only_an_administrator_manages_the_list(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    users.add(store, "frank", Role.CHAIR, partnership_id="tp")
-    users.add(store, "root-admin", Role.ADMIN)
+    store.hub_users.add("frank", Role.CHAIR, partnership_id="tp")
+    store.hub_users.add("root-admin", Role.ADMIN)
     chair = _page(store, monkeypatch, "frank")
     for attempt in (
-        lambda: users.add(chair, "x", Role.CHAIR, partnership_id="tp"),
-        lambda: users.listing(chair),
-        lambda: users.remove(chair, "frank"),
+        lambda: chair.hub_users.add("x", Role.CHAIR, partnership_id="tp"),
+        lambda: chair.hub_users.listing(),
+        lambda: chair.hub_users.remove("frank"),
     ):
         with pytest.raises(AccessDenied, match="does not allow you to"):
             attempt()
     admin = _page(store, monkeypatch, "root-admin")
     assert admin.identity.administers
-    users.add(admin, "grace", Role.ANALYST, partnership_id="tp")
-    assert users.find(store, "grace") is not None
+    admin.hub_users.add("grace", Role.ANALYST, partnership_id="tp")
+    assert store.hub_users.find("grace") is not None
 
 
 def test_the_users_commands(store: Store) -> None:
@@ -207,17 +209,17 @@ def test_the_users_commands(store: Store) -> None:
 
 def test_an_old_store_gains_the_hub_user_table(tmp_path) -> None:
     url = f"sqlite:///{tmp_path}/old.db"
-    with Store.open(url) as store, store._write() as conn:
+    with Store.open(url) as store, store.database.writing() as conn:
         tables.hub_user.drop(conn)
         conn.execute(tables.meta.update().values(value="3"))
     with Store.open(url) as store:
         assert store.schema_version() == tables.SCHEMA_VERSION == 4
-        users.add(store, "ivan", Role.ADMIN)
-        assert [u.username for u in users.listing(store)] == ["ivan"]
+        store.hub_users.add("ivan", Role.ADMIN)
+        assert [u.username for u in store.hub_users.listing()] == ["ivan"]
 
 
 def test_the_dates_are_timezone_aware(store: Store) -> None:
-    user, _ = users.add(store, "judy", Role.ADMIN)
+    user, _ = store.hub_users.add("judy", Role.ADMIN)
     assert user.created_at.tzinfo is not None
     assert abs(user.created_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
 
@@ -225,7 +227,18 @@ def test_the_dates_are_timezone_aware(store: Store) -> None:
 def test_the_examples_in_the_docstrings() -> None:
     import doctest
 
-    for module in (users, access):
+    for module in (users, visitor):
         result = doctest.testmod(module, report=False)
         assert result.failed == 0
     assert doctest.testmod(users, report=False).attempted >= 1
+
+
+def test_links_and_hub_users_become_identities_one_way(store: Store) -> None:
+    link, _ = store.issue_link("Ann", Role.MEMBER, cycle_id="c1", agencies=["alpha"])
+    user, _ = store.hub_users.add("ann", Role.MEMBER, name="Ann", cycle_id="c1", agencies=["alpha"])
+    grants: list[access.Grant] = [link, user]
+    by_link, by_hub = (g.identity(["Alpha health trust"]) for g in grants)
+    assert (by_link.key, by_hub.key) == (f"link:{link.id}", "hub:ann")
+    assert by_link.describe() == by_hub.describe()
+    assert by_link == access.grant_identity(f"link:{link.id}", link, ["Alpha health trust"])
+    assert by_hub == access.grant_identity("hub:ann", user, ["Alpha health trust"])

@@ -11,11 +11,10 @@ import click
 
 from workbook.access import Role
 from workbook.cli.options import DB_OPTION, ROLE_CHOICE, when
-from workbook.store import Store
-from workbook.store import hub_users as users
+from workbook.store import HubUser, Store
 
 
-def _line(user: users.HubUser) -> str:
+def _line(user: HubUser) -> str:
     reach = user.identity().describe()
     state = "active" if user.active else f"removed {when(user.removed_at)}"
     shown = f"{user.username} ({user.name})" if user.name != user.username else user.username
@@ -52,8 +51,7 @@ def add(
     Adding someone already in the list replaces what they reach (the old entry is kept).
     """
     with Store.open(db) as store:
-        user, replaced = users.add(
-            store,
+        user, replaced = store.hub_users.add(
             username,
             Role(role),
             name=name,
@@ -73,7 +71,7 @@ def add(
 def list_users(db: str | None, removed: bool) -> None:
     """List the hub users: what each reaches, when added, when last seen."""
     with Store.open(db) as store:
-        found = users.listing(store, removed=removed)
+        found = store.hub_users.listing(removed=removed)
     if not found:
         click.echo("No hub users.")
     for user in found:
@@ -86,5 +84,5 @@ def list_users(db: str | None, removed: bool) -> None:
 def remove(db: str | None, username: str) -> None:
     """Withdraw hub user USERNAME's access at once (their saves and history are kept)."""
     with Store.open(db) as store:
-        user = users.remove(store, username)
+        user = store.hub_users.remove(username)
     click.echo(f"Removed {user.username} at {when(user.removed_at)}.")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from workbook import personal_data
-from workbook.errors import NotebookRunError, PersonalDataError, StorageError
+from workbook.errors import AccessDenied, NotebookRunError, NotFound, PersonalDataError
 from workbook.schema import params
 from workbook.schema.responses import Status
 from workbook.store import Store
@@ -242,8 +242,9 @@ def screen_personal_data(
     """Warn about passages in the returns a report reads that look like personal data.
 
     Returns how many. A board report (``stage: final``) stops unless ``despite``; a
-    draft or profile only warns. A store or cycle that cannot be read is left for the
-    notebook to report, in its own words.
+    draft or profile only warns. A cycle that is not there is left for the notebook to
+    report, in its own words; a store that cannot be read (busy, full, unreachable) stops
+    the report with its message, as nothing checked is not nothing found (issue #13).
 
     Parameters
     ----------
@@ -256,11 +257,13 @@ def screen_personal_data(
     ------
     PersonalDataError
         For a board report with such passages, unless ``despite``.
+    StorageError
+        When the store cannot be read, so the returns could not be screened.
     """
     try:
         blocks = _personal_findings(chosen)
-    except StorageError:
-        return 0
+    except (NotFound, AccessDenied):
+        return 0  # no such cycle to read: the notebook itself says so, in its own words
     count = sum(len(items) for _, *items in blocks)
     if not count:
         return 0

@@ -59,8 +59,12 @@ def format_path(path: Sequence[str | int]) -> str:
     return out
 
 
-def _line_of(root: Any, path: FieldPath) -> int | None:
-    """1-based line of the deepest node of ``path`` present in the parsed YAML."""
+def line_of(root: Any, path: FieldPath) -> int | None:
+    """1-based line of the deepest node of ``path`` present in the parsed YAML.
+
+    Public because partnership provisioning and parameters files locate their problems
+    by the same lines.
+    """
     node, line = root, None
     for part in path:
         try:
@@ -103,12 +107,14 @@ def _model_at(model: type[BaseModel], path: FieldPath) -> type[BaseModel] | None
     return current
 
 
-def _clean_loc(loc: tuple[str | int, ...]) -> FieldPath:
+def clean_loc(loc: tuple[str | int, ...]) -> FieldPath:
+    """A pydantic error location as a field path; params.py locates its errors the same way."""
     # pydantic inserts type names ('tuple[...]', 'literal[...]') into locations of unions
     return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p != "[key]"))
 
 
-def _message(model: type[BaseModel], error: ErrorDetails, path: FieldPath) -> str:
+def error_message(model: type[BaseModel], error: ErrorDetails, path: FieldPath) -> str:
+    """One pydantic error in the words every template and parameters file problem uses."""
     kind = error["type"]
     if kind == "extra_forbidden":
         owner = _model_at(model, path)
@@ -131,7 +137,7 @@ def _problems_from_validation(
     problems = []
     seen: set[FieldPath] = set()
     errors = exc.errors(include_url=False)
-    paths = [_clean_loc(e["loc"]) for e in errors]
+    paths = [clean_loc(e["loc"]) for e in errors]
     for error, path in zip(errors, paths, strict=True):
         # a list whose items failed also reports "too short after validation": noise
         if error["type"] == "too_short" and any(
@@ -141,9 +147,9 @@ def _problems_from_validation(
         if path in seen:  # a union reports one failure per branch; keep the first
             continue
         seen.add(path)
-        line = _line_of(root, path)
+        line = line_of(root, path)
         where = f"{source}:{line}" if line else source
-        problems.append(Problem(where, format_path(path), _message(model, error, path)))
+        problems.append(Problem(where, format_path(path), error_message(model, error, path)))
     return problems
 
 
@@ -199,7 +205,7 @@ def parse_model(text: str, source: str, model: type[M] | None = None) -> M:
     if model is None:
         kind = root.get("kind", "framework")
         if not isinstance(kind, str) or kind not in KINDS:
-            line = _line_of(root, ("kind",))
+            line = line_of(root, ("kind",))
             expected = " or ".join(repr(k) for k in KINDS)
             raise TemplateError(
                 source, [Problem(f"{source}:{line}", "kind", f"expected {expected}")]
@@ -213,7 +219,7 @@ def parse_model(text: str, source: str, model: type[M] | None = None) -> M:
     check = CHECKS.get(model)
     if check is not None:
         problems = [
-            Problem(f"{source}:{_line_of(root, path) or 1}", format_path(path), message)
+            Problem(f"{source}:{line_of(root, path) or 1}", format_path(path), message)
             for path, message in check(document)
         ]
         if problems:

@@ -163,7 +163,7 @@ def _message(schema: type[NotebookParameters], error: Any, path: tuple[str | int
         return "expected true or false (without quotes)"
     if kind == "list_type":
         return "expected a list, e.g. [] or one '- item' per line"
-    return str(templates._message(schema, error, path))
+    return str(templates.error_message(schema, error, path))
 
 
 def problems(
@@ -173,11 +173,11 @@ def problems(
     found: list[Problem] = []
     seen: set[tuple[str | int, ...]] = set()
     for error in exc.errors(include_url=False):
-        path = templates._clean_loc(error["loc"])
+        path = templates.clean_loc(error["loc"])
         if path in seen:
             continue
         seen.add(path)
-        line = templates._line_of(root, path) if path else None
+        line = templates.line_of(root, path) if path else None
         where = f"{source}:{line}" if line else source
         found.append(Problem(where, templates.format_path(path), _message(schema, error, path)))
     return found
@@ -207,7 +207,7 @@ def parse(text: str, source: str) -> NotebookParameters:
             [Problem(f"{source}:1", "notebook", f"say which notebook these are for: {names}")],
         )
     if not isinstance(notebook, str) or Path(notebook).name not in SCHEMAS:
-        line = templates._line_of(root, ("notebook",))
+        line = templates.line_of(root, ("notebook",))
         raise ParameterError(
             source,
             [

@@ -13,7 +13,13 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from workbook.errors import STORAGE_MESSAGES, Problem, SpreadsheetError, StorageError
+from workbook.errors import (
+    STORAGE_MESSAGES,
+    AccessDenied,
+    NotFound,
+    Problem,
+    SpreadsheetError,
+)
 from workbook.personal_data import passages, scan_answers
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Answer, Status, missing_for_submission
@@ -81,7 +87,7 @@ def _check_target(
         )
     try:
         info = store.cycle(facts.cycle_id)
-    except StorageError:
+    except (NotFound, AccessDenied):  # one beyond the identity's reach is not there either
         out.add(cycle_cell, "cycle", f"there is no cycle {facts.cycle_id!r} in this store")
         return None
     if facts.agency_id not in info.agencies:

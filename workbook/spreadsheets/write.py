@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from workbook.errors import StorageError
+from workbook.errors import NotFound
 from workbook.schema.framework import Framework, ResponseField
 from workbook.schema.responses import Answer
 from workbook.spreadsheets import layout as L
@@ -341,8 +341,7 @@ def template_facts(
     info = store.cycle(cycle_id)
     agency = store.agency(agency_id)
     if agency_id not in info.agencies:
-        raise StorageError(
-            "unknown",
+        raise NotFound(
             what="agency",
             key=agency_id,
             hint=f"It is not invited to cycle {cycle_id!r}.",

@@ -1,21 +1,24 @@
 """What a database failure means for the person saving: busy, read-only, full or gone.
 
-:class:`~workbook.store.Store` turns every driver error into a
-:class:`~workbook.errors.StorageError`. This module chooses its kind (issue #7,
-"Nothing lost"), from SQLite's result code or PostgreSQL's SQLSTATE, and only when
-neither is known from the driver's message, so that the form can say in words what
-happened and whether trying the same save again can help (``StorageError.transient``).
+:class:`~workbook.store.engine.Database` turns every driver error into a
+:class:`~workbook.errors.StoreUnavailable` (or a plain ``database`` StorageError). This
+module chooses its kind (issue #7, "Nothing lost"), from SQLite's result code or
+PostgreSQL's SQLSTATE, and only when neither is known from the driver's message, so
+that the form can say in words what happened and whether trying the same save again can
+help (``StorageError.transient``).
 Every failure classified here happened inside one transaction, which the database
 rolled back: the last saved revision is intact.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from workbook.errors import StorageError
+from workbook.errors import StorageError, StoreUnavailable, UnavailableKind
 
-SQLITE_CODES: dict[int, str] = {
+SQLITE_CODES: dict[int, UnavailableKind] = {
     5: "store_busy",  # SQLITE_BUSY: another writer kept the lock past the busy timeout
     6: "store_busy",  # SQLITE_LOCKED: a table lock inside this process
     8: "store_read_only",  # SQLITE_READONLY: read-only file, mode=ro, query_only
@@ -26,7 +29,7 @@ SQLITE_CODES: dict[int, str] = {
 }
 """SQLite primary result codes (https://sqlite.org/rescode.html) by kind."""
 
-POSTGRES_STATES: dict[str, str] = {
+POSTGRES_STATES: dict[str, UnavailableKind] = {
     "40001": "store_busy",  # serialization_failure
     "40P01": "store_busy",  # deadlock_detected
     "55P03": "store_busy",  # lock_not_available (lock_timeout)
@@ -40,7 +43,7 @@ POSTGRES_STATES: dict[str, str] = {
 }
 """PostgreSQL SQLSTATEs (appendix A of its manual) by kind; class 08 is a lost connection."""
 
-MESSAGE_HINTS: tuple[tuple[str, str], ...] = (
+MESSAGE_HINTS: tuple[tuple[str, UnavailableKind], ...] = (
     ("no space left on device", "store_full"),
     ("database or disk is full", "store_full"),
     ("database is locked", "store_busy"),
@@ -52,7 +55,7 @@ MESSAGE_HINTS: tuple[tuple[str, str], ...] = (
 """Words in a driver message that name the kind, for errors without a code."""
 
 
-def failure_kind(exc: DBAPIError) -> str:
+def failure_kind(exc: DBAPIError) -> UnavailableKind | Literal["database"]:
     """The StorageError kind for a driver error: one of ``store_...`` or ``database``.
 
     Parameters
@@ -99,4 +102,7 @@ def storage_error(exc: DBAPIError, url: str) -> StorageError:
     url
         The store's URL with any password hidden.
     """
-    return StorageError(failure_kind(exc), url=url, reason=failure_reason(exc))
+    kind, reason = failure_kind(exc), failure_reason(exc)
+    if kind == "database":
+        return StorageError("database", url=url, reason=reason)
+    return StoreUnavailable(kind, url=url, reason=reason)

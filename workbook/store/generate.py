@@ -33,12 +33,12 @@ from typing import Any
 from sqlalchemy import insert
 
 from workbook import demo
-from workbook.errors import StorageError
+from workbook.errors import NotFound
 from workbook.schema.framework import Framework
 from workbook.schema.partnership import Agency, Cycle, Partnership, Timetable
 from workbook.schema.responses import Status
-from workbook.store import Store
 from workbook.store import tables as T
+from workbook.store.facade import Store
 
 PARTNERSHIP_ID = "generated"
 FRAMEWORK_ID = "generated-fw"
@@ -122,7 +122,7 @@ def framework(criteria: int, version: str = "1") -> Framework:
 
 
 class _Answers:
-    """Answer rows as ``Store._answer_values`` writes them, made without model objects.
+    """Answer rows as ``revisions.answer_values`` writes them, made without model objects.
 
     A million pydantic answers would take most of the generator's time; the rows are
     plain dicts with the same values (score from the scale, actions as the JSON of
@@ -199,8 +199,7 @@ def generate(
         Called with (partnerships written, partnerships) after each one.
     """
     if any(pid == PARTNERSHIP_ID for pid, _ in store.partnerships()):
-        raise StorageError(
-            "unknown",
+        raise NotFound(
             what="empty place for",
             key=PARTNERSHIP_ID,
             hint="The store already holds a generated partnership; use a new store.",
@@ -213,7 +212,7 @@ def generate(
         # partnership n's own stream: any one of them is the same whatever the count
         rng = random.Random(seed if number == 0 else f"{seed}/{number}")
         rows, returns = _partnership(number, size, answers, rng)
-        with store._write() as conn:
+        with store.database.writing() as conn:
             for table in (T.partnership, T.agency, T.membership, T.cycle, T.invitation):
                 conn.execute(insert(table), rows[table.name])
             if returns:

@@ -5,7 +5,7 @@ authenticates people (the council's OIDC provider, say) and starts each one's ow
 The hub knows *who* someone is; this module keeps *what they may reach*: the
 administrator maps a hub username to a role, a partnership or cycle and, for an agency
 member, their agencies (``workbook users add|list|remove``). A page opened in a user's
-server with no personal link acts for that user (:meth:`Store.for_visitor`), as
+server with no personal link acts for that user (``Store.for_visitor``), as
 ``hub:NAME``; a user who is not in the list, or was removed, is refused in words, as a
 bad link is.
 
@@ -19,18 +19,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from workbook.access import Identity, Role, _day
-from workbook.errors import AccessDenied, StorageError
+from workbook.access import Identity, Role, day_in_words, grant_identity
+from workbook.errors import AccessDenied, NotFound
 from workbook.store import tables as T
-
-if TYPE_CHECKING:
-    from workbook.store import Store
+from workbook.store.catalog import Catalog
+from workbook.store.engine import Database, utc
+from workbook.store.links import check_reach
 
 USERNAME_PATTERN = re.compile(r"[^\s/]{1,255}")
 """A hub username: JupyterHub's own rule (no whitespace or slash), at most 255 characters."""
@@ -66,27 +66,16 @@ class HubUser:
     def active(self) -> bool:
         return self.removed_at is None
 
-    def identity(self, agency_names: Sequence[str] = ()) -> Identity:
-        return Identity(
-            key=f"hub:{self.username}",
-            name=self.name,
-            role=self.role,
-            partnership_id=self.partnership_id,
-            agencies=frozenset(self.agencies),
-            cycle_id=self.cycle_id,
-            agency_names=tuple(agency_names),
-        )
+    def identity(self, agency_names: Iterable[str] = ()) -> Identity:
+        """Whom this user acts as (see :class:`workbook.access.Grant`)."""
+        return grant_identity(f"hub:{self.username}", self, agency_names)
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+def _when(value: dt.datetime | None) -> dt.datetime | None:
+    return utc(value) if value is not None else None
 
 
 def _user(row: Any) -> HubUser:
-    created_at = _utc(row.created_at)
-    assert created_at is not None
     return HubUser(
         id=row.id,
         username=row.username,
@@ -95,159 +84,162 @@ def _user(row: Any) -> HubUser:
         partnership_id=row.partnership_id,
         agencies=tuple(json.loads(row.agencies)),
         cycle_id=row.cycle_id,
-        created_at=created_at,
+        created_at=utc(row.created_at),
         created_by=row.created_by,
-        removed_at=_utc(row.removed_at),
+        removed_at=_when(row.removed_at),
         removed_by=row.removed_by,
-        last_seen_at=_utc(row.last_seen_at),
+        last_seen_at=_when(row.last_seen_at),
     )
 
 
-def _require_admin(store: Store, action: str) -> None:
-    store.identity.require(store.identity.administers, action)
+class HubUsers:
+    """The administrator's list of hub users, as ``catalog.identity`` may manage it.
 
-
-def _latest(store: Store, username: str) -> HubUser | None:
-    """The newest row for ``username`` (active or removed), unchecked: for :func:`identify`."""
-    with store._read() as conn:
-        row = conn.execute(
-            select(T.hub_user)
-            .where(T.hub_user.c.username == username)
-            .order_by(T.hub_user.c.id.desc())
-            .limit(1)
-        ).first()
-    return _user(row) if row is not None else None
-
-
-def find(store: Store, username: str) -> HubUser | None:
-    """The current entry for ``username`` (the removed one if they were removed), or None."""
-    _require_admin(store, "see the hub users")
-    return _latest(store, normalise_username(username))
-
-
-def add(
-    store: Store,
-    username: str,
-    role: Role,
-    *,
-    name: str | None = None,
-    partnership_id: str | None = None,
-    agencies: Sequence[str] = (),
-    cycle_id: str | None = None,
-) -> tuple[HubUser, HubUser | None]:
-    """Map a hub user to a role; returns the new entry and the active one it replaced.
-
-    The same checks as a personal link: a cycle implies its partnership, a member needs
-    agencies of the partnership (invited to the cycle, when one is given), other roles
-    none; an administrator may have no partnership (every partnership). ``name`` is whom
-    the user is, as their saves will show it (default: the name they had, else the
-    username).
+    Parameters
+    ----------
+    database, catalog
+        The store's connections and its catalogue as the acting identity sees it.
     """
-    _require_admin(store, "add hub users")
-    username = normalise_username(username)
-    if not USERNAME_PATTERN.fullmatch(username):
-        raise AccessDenied(
-            "bad_user",
-            reason=f"{username!r} is not a JupyterHub username (no spaces or '/', "
-            "at most 255 characters)",
-        )
-    role, partnership_id, agencies = store.check_reach(
-        role,
-        partnership_id=partnership_id,
-        agencies=agencies,
-        cycle_id=cycle_id,
-        kind="bad_user",
-        what="access",
-    )
-    now = dt.datetime.now(dt.UTC)
-    who = store.identity.name
-    with store._write() as conn:
-        current = conn.execute(
-            select(T.hub_user).where(
-                T.hub_user.c.username == username, T.hub_user.c.removed_at.is_(None)
+
+    def __init__(self, database: Database, catalog: Catalog) -> None:
+        self.database = database
+        self.catalog = catalog
+
+    def _latest(self, username: str) -> HubUser | None:
+        """The newest row for ``username`` (active or removed), unchecked: for identify."""
+        with self.database.reading() as conn:
+            row = conn.execute(
+                select(T.hub_user)
+                .where(T.hub_user.c.username == username)
+                .order_by(T.hub_user.c.id.desc())
+                .limit(1)
+            ).first()
+        return _user(row) if row is not None else None
+
+    def _by_id(self, user_id: int) -> HubUser:
+        with self.database.reading() as conn:
+            row = conn.execute(select(T.hub_user).where(T.hub_user.c.id == user_id)).first()
+        assert row is not None
+        return _user(row)
+
+    def find(self, username: str) -> HubUser | None:
+        """The current entry for ``username`` (the removed one if they were removed), or None."""
+        self.catalog.require_admin("see the hub users")
+        return self._latest(normalise_username(username))
+
+    def add(
+        self,
+        username: str,
+        role: Role,
+        *,
+        name: str | None = None,
+        partnership_id: str | None = None,
+        agencies: Sequence[str] = (),
+        cycle_id: str | None = None,
+    ) -> tuple[HubUser, HubUser | None]:
+        """Map a hub user to a role; returns the new entry and the active one it replaced.
+
+        The same checks as a personal link: a cycle implies its partnership, a member needs
+        agencies of the partnership (invited to the cycle, when one is given), other roles
+        none; an administrator may have no partnership (every partnership). ``name`` is
+        whom the user is, as their saves will show it (default: the name they had, else
+        the username).
+        """
+        self.catalog.require_admin("add hub users")
+        username = normalise_username(username)
+        if not USERNAME_PATTERN.fullmatch(username):
+            raise AccessDenied(
+                "bad_user",
+                reason=f"{username!r} is not a JupyterHub username (no spaces or '/', "
+                "at most 255 characters)",
             )
-        ).first()
-        shown = (name or "").strip() or (current.name if current is not None else username)
-        if current is not None:
+        role, partnership_id, agencies = check_reach(
+            self.catalog,
+            role,
+            partnership_id=partnership_id,
+            agencies=agencies,
+            cycle_id=cycle_id,
+            kind="bad_user",
+            what="access",
+        )
+        now = dt.datetime.now(dt.UTC)
+        who = self.catalog.identity.name
+        with self.database.writing() as conn:
+            current = conn.execute(
+                select(T.hub_user).where(
+                    T.hub_user.c.username == username, T.hub_user.c.removed_at.is_(None)
+                )
+            ).first()
+            shown = (name or "").strip() or (current.name if current is not None else username)
+            if current is not None:
+                conn.execute(
+                    update(T.hub_user)
+                    .where(T.hub_user.c.id == current.id)
+                    .values(removed_at=now, removed_by=who)
+                )
+            inserted = conn.execute(
+                insert(T.hub_user).values(
+                    username=username,
+                    name=shown,
+                    role=role.value,
+                    partnership_id=partnership_id,
+                    agencies=json.dumps(list(agencies)),
+                    cycle_id=cycle_id,
+                    created_at=now,
+                    created_by=who,
+                )
+            ).inserted_primary_key
+        assert inserted is not None
+        replaced = (
+            None if current is None else replace(_user(current), removed_at=now, removed_by=who)
+        )
+        return self._by_id(int(inserted[0])), replaced
+
+    def listing(self, *, removed: bool = False) -> list[HubUser]:
+        """The hub users, by username: active ones, or with ``removed`` every entry ever made."""
+        self.catalog.require_admin("see the hub users")
+        query = select(T.hub_user).order_by(T.hub_user.c.username, T.hub_user.c.id)
+        if not removed:
+            query = query.where(T.hub_user.c.removed_at.is_(None))
+        with self.database.reading() as conn:
+            return [_user(row) for row in conn.execute(query)]
+
+    def remove(self, username: str) -> HubUser:
+        """Withdraw a hub user's access: the next page they open refuses them. Their entry
+        and their saves are kept."""
+        self.catalog.require_admin("remove hub users")
+        username = normalise_username(username)
+        now = dt.datetime.now(dt.UTC)
+        with self.database.writing() as conn:
+            current = conn.execute(
+                select(T.hub_user).where(
+                    T.hub_user.c.username == username, T.hub_user.c.removed_at.is_(None)
+                )
+            ).first()
+            if current is None:
+                raise NotFound(what="hub user", key=username, hint="See `workbook users list`.")
             conn.execute(
                 update(T.hub_user)
                 .where(T.hub_user.c.id == current.id)
-                .values(removed_at=now, removed_by=who)
+                .values(removed_at=now, removed_by=self.catalog.identity.name)
             )
-        inserted = conn.execute(
-            insert(T.hub_user).values(
-                username=username,
-                name=shown,
-                role=role.value,
-                partnership_id=partnership_id,
-                agencies=json.dumps(list(agencies)),
-                cycle_id=cycle_id,
-                created_at=now,
-                created_by=who,
+        return self._by_id(current.id)
+
+    def identify(self, username: str, *, now: dt.datetime | None = None) -> Identity:
+        """Whom hub user ``username`` acts as; AccessDenied, in words, if not in the list.
+
+        Called for a page opened in a user's server under JupyterHub, where the store
+        starts anonymous: so it reads the list without the administrator's rights.
+        """
+        username = normalise_username(username)
+        user = self._latest(username) if USERNAME_PATTERN.fullmatch(username) else None
+        if user is None:
+            raise AccessDenied("hub_unknown", user=username)
+        if user.removed_at is not None:
+            raise AccessDenied("hub_removed", user=username, when=day_in_words(user.removed_at))
+        now = now or dt.datetime.now(dt.UTC)
+        with self.database.writing() as conn:
+            conn.execute(
+                update(T.hub_user).where(T.hub_user.c.id == user.id).values(last_seen_at=now)
             )
-        ).inserted_primary_key
-    assert inserted is not None
-    replaced = None if current is None else replace(_user(current), removed_at=now, removed_by=who)
-    return _by_id(store, int(inserted[0])), replaced
-
-
-def _by_id(store: Store, user_id: int) -> HubUser:
-    with store._read() as conn:
-        row = conn.execute(select(T.hub_user).where(T.hub_user.c.id == user_id)).first()
-    assert row is not None
-    return _user(row)
-
-
-def listing(store: Store, *, removed: bool = False) -> list[HubUser]:
-    """The hub users, by username: active ones, or with ``removed`` every entry ever made."""
-    _require_admin(store, "see the hub users")
-    query = select(T.hub_user).order_by(T.hub_user.c.username, T.hub_user.c.id)
-    if not removed:
-        query = query.where(T.hub_user.c.removed_at.is_(None))
-    with store._read() as conn:
-        return [_user(row) for row in conn.execute(query)]
-
-
-def remove(store: Store, username: str) -> HubUser:
-    """Withdraw a hub user's access: the next page they open refuses them. Their entry
-    and their saves are kept."""
-    _require_admin(store, "remove hub users")
-    username = normalise_username(username)
-    now = dt.datetime.now(dt.UTC)
-    with store._write() as conn:
-        current = conn.execute(
-            select(T.hub_user).where(
-                T.hub_user.c.username == username, T.hub_user.c.removed_at.is_(None)
-            )
-        ).first()
-        if current is None:
-            raise StorageError(
-                "unknown",
-                what="hub user",
-                key=username,
-                hint="See `workbook users list`.",
-            )
-        conn.execute(
-            update(T.hub_user)
-            .where(T.hub_user.c.id == current.id)
-            .values(removed_at=now, removed_by=store.identity.name)
-        )
-    return _by_id(store, current.id)
-
-
-def identify(store: Store, username: str, *, now: dt.datetime | None = None) -> Store:
-    """The store acting for hub user ``username``; AccessDenied, in words, if not in the list.
-
-    Called by :meth:`Store.for_visitor` in a user's server under JupyterHub, where the
-    store starts anonymous: so it reads the list without the administrator's rights.
-    """
-    username = normalise_username(username)
-    user = _latest(store, username) if USERNAME_PATTERN.fullmatch(username) else None
-    if user is None:
-        raise AccessDenied("hub_unknown", user=username)
-    if user.removed_at is not None:
-        raise AccessDenied("hub_removed", user=username, when=_day(user.removed_at))
-    now = now or dt.datetime.now(dt.UTC)
-    with store._write() as conn:
-        conn.execute(update(T.hub_user).where(T.hub_user.c.id == user.id).values(last_seen_at=now))
-    return store.as_identity(user.identity(store.agency_names(user.agencies)))
+        return user.identity(self.catalog.agency_names(user.agencies))

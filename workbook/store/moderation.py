@@ -15,10 +15,10 @@ from typing import Any, Literal
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from workbook.errors import WorkbookError
+from workbook.errors import ModerationError
 from workbook.schema.responses import text_problem
-from workbook.store import Store
 from workbook.store import tables as T
+from workbook.store.facade import Store
 
 Scope = Literal["partnership", "agency"]
 
@@ -26,28 +26,6 @@ TOP_LIMITS: dict[str, int] = {"partnership": 5, "agency": 3}
 """How many actions the chair may mark: the partnership's top 5, each agency's top 3."""
 
 MAX_COMMENT = 10_000
-
-MESSAGES = {
-    "unknown": "No {what} {key!r} in cycle {cycle!r}. {hint}",
-    "empty": "A moderation needs a moderated rating or a challenge comment (or both).",
-    "author": "A moderation needs an author.",
-    "bad_text": "The {what} {problem}.",
-    "too_long": "The challenge comment is {length} characters; at most {limit} are kept.",
-    "too_many": (
-        "{scope_words} already has {limit} top actions marked. Unmark one before marking another."
-    ),
-}
-
-
-class ModerationError(WorkbookError):
-    """A moderation or action mark that cannot be recorded; the message says what to do."""
-
-    def __init__(self, reason: str, **facts: Any) -> None:
-        self.reason = reason
-        self.facts = facts
-        for name, value in facts.items():
-            setattr(self, name, value)
-        super().__init__(MESSAGES[reason].format(**facts))
 
 
 @dataclass(frozen=True)
@@ -172,7 +150,7 @@ def record(
         "author": author.strip(),
         "saved_at": at or dt.datetime.now(dt.UTC),
     }
-    with store._write() as conn:
+    with store.database.writing() as conn:
         inserted = conn.execute(insert(T.moderation).values(**values)).inserted_primary_key
     assert inserted is not None
     return Moderation(id=int(inserted[0]), **values)
@@ -203,7 +181,7 @@ def history(
         query = query.where(T.moderation.c.agency_id == agency_id)
     if criterion_id is not None:
         query = query.where(T.moderation.c.criterion_id == criterion_id)
-    with store._read() as conn:
+    with store.database.reading() as conn:
         rows = conn.execute(query.order_by(T.moderation.c.id)).all()
     return [_moderation(row) for row in rows]
 
@@ -247,7 +225,7 @@ def _current_marks(history: list[ActionMark]) -> list[ActionMark]:
 def mark_history(store: Store, cycle_id: str) -> list[ActionMark]:
     """Every marking and unmarking of actions in a cycle, oldest first."""
     store.require_compare(cycle_id)
-    with store._read() as conn:
+    with store.database.reading() as conn:
         return _mark_history(conn, cycle_id)
 
 
@@ -306,7 +284,7 @@ def mark_action(
         "author": author.strip(),
         "saved_at": at or dt.datetime.now(dt.UTC),
     }
-    with store._write() as conn:
+    with store.database.writing() as conn:
         # counted inside the writing transaction, so two chairs cannot both mark a sixth
         current_marks = _current_marks(_mark_history(conn, cycle_id))
         if marked and all(m.key != key for m in current_marks):

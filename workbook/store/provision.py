@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbook.errors import Problem, StorageError, TemplateError
+from workbook.errors import NotFound, Problem, StorageError, TemplateError
 from workbook.schema import loader as templates
 from workbook.schema.framework import Framework
 from workbook.schema.partnership import Partnership
-from workbook.store import Store
+from workbook.store.facade import Store
 
 
 def _at(source: str, path: tuple[str | int, ...]) -> str:
@@ -17,7 +17,7 @@ def _at(source: str, path: tuple[str | int, ...]) -> str:
         root = templates.parse_yaml(templates.read_text(Path(source)), source)
     except TemplateError:
         return source
-    line = templates._line_of(root, path)
+    line = templates.line_of(root, path)
     return f"{source}:{line}" if line else source
 
 
@@ -72,7 +72,7 @@ def _check_store(store: Store, partnership: Partnership, chosen: dict[str, Frame
     for cycle in partnership.cycles:
         try:
             existing = store.cycle(cycle.id).framework_version
-        except StorageError:
+        except NotFound:
             continue  # a new cycle
         if existing != chosen[cycle.id].version:
             raise StorageError(

@@ -1,4 +1,4 @@
-"""The store's tables, its schema version, and the migrations between versions.
+"""The store's tables and its schema version (the steps between versions: migrations.py).
 
 Returns are append-only: a save inserts one ``revision`` row and one ``answer`` row
 per criterion whose state changed. The state of a return at revision *n* is, for
@@ -6,8 +6,6 @@ each criterion, its answer in the latest revision ``<= n`` that touched it.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from sqlalchemy import (
     Boolean,
@@ -24,12 +22,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    inspect,
 )
-from sqlalchemy.engine import Connection
 
 SCHEMA_VERSION = 4
-"""Bump when the tables change, and add the step to ``MIGRATIONS``."""
+"""Bump when the tables change, and add the step to ``migrations.MIGRATIONS``."""
 
 metadata = MetaData()
 
@@ -240,27 +236,3 @@ Index(
 )
 
 V4_TABLES = (hub_user,)
-
-Migration = Callable[[Connection], None]
-
-
-def _add_moderation(conn: Connection) -> None:
-    """Schema 1 -> 2: add the moderation and action-mark tables (existing data untouched)."""
-    metadata.create_all(conn, tables=list(V2_TABLES))
-
-
-def _add_access(conn: Connection) -> None:
-    """Schema 2 -> 3: personal links, cycle sharing, and who saved each revision."""
-    metadata.create_all(conn, tables=list(V3_TABLES))
-    columns = {c["name"] for c in inspect(conn).get_columns("revision")}
-    if "saved_by" not in columns:
-        conn.exec_driver_sql("ALTER TABLE revision ADD COLUMN saved_by TEXT")
-
-
-def _add_hub_users(conn: Connection) -> None:
-    """Schema 3 -> 4: users who sign in through JupyterHub, mapped to roles and agencies."""
-    metadata.create_all(conn, tables=list(V4_TABLES))
-
-
-MIGRATIONS: dict[int, Migration] = {1: _add_moderation, 2: _add_access, 3: _add_hub_users}
-"""``MIGRATIONS[n]`` upgrades a store from schema ``n`` to ``n + 1``."""

@@ -1,0 +1,66 @@
+"""The steps from each schema version to the next, and bringing a store up to date.
+
+A store written by an older workbook is upgraded in the same transaction that opens it,
+so it is either fully migrated or untouched; one written by a newer workbook is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import insert, inspect, select, update
+from sqlalchemy.engine import Connection
+
+from workbook.errors import StorageError
+from workbook.store import tables as T
+
+Migration = Callable[[Connection], None]
+
+
+def _add_moderation(conn: Connection) -> None:
+    """Schema 1 -> 2: add the moderation and action-mark tables (existing data untouched)."""
+    T.metadata.create_all(conn, tables=list(T.V2_TABLES))
+
+
+def _add_access(conn: Connection) -> None:
+    """Schema 2 -> 3: personal links, cycle sharing, and who saved each revision."""
+    T.metadata.create_all(conn, tables=list(T.V3_TABLES))
+    columns = {c["name"] for c in inspect(conn).get_columns("revision")}
+    if "saved_by" not in columns:
+        conn.exec_driver_sql("ALTER TABLE revision ADD COLUMN saved_by TEXT")
+
+
+def _add_hub_users(conn: Connection) -> None:
+    """Schema 3 -> 4: users who sign in through JupyterHub, mapped to roles and agencies."""
+    T.metadata.create_all(conn, tables=list(T.V4_TABLES))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_moderation, 2: _add_access, 3: _add_hub_users}
+"""``MIGRATIONS[n]`` upgrades a store from schema ``n`` to ``n + 1``."""
+
+
+def prepare(conn: Connection, url: str) -> None:
+    """Create the tables of an empty store, or migrate an older one, in ``conn``'s transaction.
+
+    Parameters
+    ----------
+    conn
+        A writing connection, so that two workbooks opening one store do not race.
+    url
+        The store's URL with any password hidden, for the message refusing a newer store.
+    """
+    if not inspect(conn).has_table("meta"):
+        T.metadata.create_all(conn)
+        conn.execute(insert(T.meta).values(key="schema_version", value=str(T.SCHEMA_VERSION)))
+        return
+    found = int(conn.scalar(select(T.meta.c.value).where(T.meta.c.key == "schema_version")) or 0)
+    if found > T.SCHEMA_VERSION:
+        raise StorageError("newer_schema", url=url, found=found, supported=T.SCHEMA_VERSION)
+    for version in range(found, T.SCHEMA_VERSION):
+        MIGRATIONS[version](conn)
+    if found != T.SCHEMA_VERSION:
+        conn.execute(
+            update(T.meta)
+            .where(T.meta.c.key == "schema_version")
+            .values(value=str(T.SCHEMA_VERSION))
+        )
