@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from widgets.form_model import FormModel
+from widgets.form import FormModel
 from workbook.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

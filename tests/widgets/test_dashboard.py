@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from widgets.dashboard import DashboardModel, DashboardView, open_dashboard, page_query
+from widgets.base import page_query
+from widgets.dashboard import DashboardModel, DashboardView, open_dashboard
 from workbook import demo
 from workbook.store import Store, moderation
 

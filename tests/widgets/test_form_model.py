@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from widgets.form_model import FormModel, clock_time
+from widgets.form import FormModel, clock_time
 from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store
 

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
-from widgets.form_model import FormModel
+from widgets.form import FormModel
 from workbook.schema.responses import Answer, Status
 from workbook.store import Store
 

@@ -37,10 +37,13 @@ def test_the_notebook_is_thin_and_ends_in_the_form() -> None:
         assert len(source.splitlines()) <= 5
         tree = ast.parse(source)
         assert not any(isinstance(n, ast.FunctionDef | ast.ClassDef) for n in ast.walk(tree))
-    assert code[-1] == "open_form(store, page_query())"
+    assert code[-1] == "app.form(store)"  # widgets.app.form reads the query after the request
     # with preheated kernels, every cell before the request is waited for must not depend
     # on the request or on the store's contents (it runs long before the page is asked for)
-    assert all("page_query()" not in source and "open_form(" not in source for source in code[:-1])
+    assert all(
+        "page_query()" not in source and "open_form(" not in source and "app.form(" not in source
+        for source in code[:-1]
+    )
 
 
 def test_form_and_dashboard_kernels_are_preheated_and_other_pages_are_not() -> None:
@@ -59,8 +62,11 @@ def test_the_preheated_dashboard_reads_nothing_before_the_request() -> None:
     the chart loader may run then; the link, the store and the data come after."""
     nb = nbformat.read(NOTEBOOK.with_name("dashboard.ipynb"), as_version=4)
     code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
-    assert code[-1] == "open_dashboard()"  # its default query waits for the request
-    assert all("Store" not in source and "open_dashboard(" not in source for source in code[:-1])
+    assert code[-1] == "app.dashboard()"  # its default query waits for the request
+    assert all(
+        "Store" not in source and "open_dashboard(" not in source and "app.dashboard(" not in source
+        for source in code[:-1]
+    )
 
 
 def test_idle_kernels_of_closed_pages_are_culled() -> None:

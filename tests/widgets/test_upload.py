@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from widgets.upload import UploadModel, UploadView
+from widgets.form import UploadModel, UploadView
 from workbook import config
 from workbook.schema.responses import Answer
 from workbook.spreadsheets import layout as L

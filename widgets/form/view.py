@@ -1,4 +1,4 @@
-"""The agency return form (issue #3): views over :class:`~widgets.form_model.FormModel`.
+"""The agency return form (issue #3): views over :class:`~widgets.form.model.FormModel`.
 
 ``open_form()`` is what ``notebooks/form.ipynb`` displays: it reads the page's URL query
 (``?cycle=...&agency=...&user=...``), opens the store and returns a :class:`FormView`.
@@ -19,12 +19,12 @@ from typing import Any
 
 import ipywidgets as ipw
 
-from widgets.autosave import Schedule
 from widgets.base import View, page_query, refusal, refusal_title
-from widgets.criterion import CriterionView, Look, anchor
-from widgets.form_model import FormModel, HeadingModel
-from widgets.merge import MergeView
-from widgets.upload import UploadModel, UploadView
+from widgets.form.autosave import Schedule
+from widgets.form.criterion import CriterionView, Look, anchor
+from widgets.form.merge_view import MergeView
+from widgets.form.model import FormModel, HeadingModel
+from widgets.form.upload import UploadModel, UploadView
 from workbook.errors import StorageError
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Status
