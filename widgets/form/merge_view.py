@@ -10,8 +10,6 @@ next undecided one, then to "Save the merged return".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from html import escape
 from typing import Any
 
 import ipywidgets as ipw
@@ -20,36 +18,11 @@ from widgets.base import View
 from widgets.form.criterion import Look
 from widgets.form.merge_model import DECIDING, LOCKED, MERGED, MergeModel
 from widgets.form.model import FormModel
+from widgets.templating import render
 from workbook.merge import Side
 
 FOCUS_DELAY = 0.5
 """Seconds before focusing a widget just sent to the browser (it has no view until then)."""
-
-CSS = """<style>
-.wb-form .wb-merge {border: 3px solid #0b0c0c; padding: 4px 12px; margin: 8px 0;}
-.wb-form .wb-merge-item {border-top: 1px solid #b1b4b6; margin-top: 8px;}
-.wb-form table.wb-merge-values {border-collapse: collapse; width: 100%; table-layout: fixed;}
-.wb-form table.wb-merge-values th, .wb-form table.wb-merge-values td {
-  border: 1px solid #b1b4b6; padding: 4px 8px; text-align: left; vertical-align: top;
-  white-space: pre-wrap;}
-</style>"""
-
-
-def _values_html(entry: Mapping[str, str]) -> str:
-    return (
-        f"<h4>{escape(entry['title'])}</h4>"
-        '<table class="wb-merge-values"><thead><tr>'
-        '<th scope="col">Yours (on this page, not saved)</th>'
-        f'<th scope="col">Theirs ({escape(entry["theirs_by"])})</th>'
-        "</tr></thead><tbody><tr>"
-        f"<td>{escape(entry['mine'])}</td><td>{escape(entry['theirs'])}</td>"
-        "</tr></tbody></table>"
-    )
-
-
-def _decision_html(side: str | None) -> str:
-    words = {"mine": "keep yours", "theirs": "use theirs"}.get(side or "", "not made yet")
-    return f'<p class="wb-merge-decision"><strong>Decision: {words}.</strong></p>'
 
 
 class MergeView(View[FormModel]):
@@ -108,7 +81,7 @@ class MergeView(View[FormModel]):
         assert merge is not None
         self.layout.display = None
         self.buttons, self.decisions = {}, {}
-        head = look.html(CSS + f"<h3>{escape(merge.title)}</h3><p>{escape(merge.summary)}</p>")
+        head = look.html(render("merge", "head", merge.title, merge.summary))
         if merge.state == LOCKED:
             self.copy_box = ipw.Textarea(
                 merge.copy_text,
@@ -150,7 +123,7 @@ class MergeView(View[FormModel]):
             self.decisions[key] = look.html()
             item = ipw.VBox(
                 [
-                    look.html(_values_html(entry)),
+                    look.html(render("merge", "values", entry)),
                     self.decisions[key],
                     ipw.HBox([keep, use], layout=look.row),
                 ],
@@ -174,13 +147,9 @@ class MergeView(View[FormModel]):
         if merge is None or merge.state != DECIDING:
             return
         for key, html in self.decisions.items():
-            html.value = _decision_html(merge.choices.get(key))
+            html.value = render("merge", "decision", merge.choices.get(key))
         total = len(merge.conflicts)
-        self.left.value = (
-            f'<p role="status">{merge.undecided} of {total} still to decide.</p>'
-            if merge.undecided
-            else "<p role=\"status\">All decided: choose 'Save the merged return'.</p>"
-        )
+        self.left.value = render("merge", "left", merge.undecided, total)
 
     def _decide(self, key: str, side: Side) -> None:
         merge = self.merge
