@@ -14,6 +14,7 @@ import pandas as pd
 from widgets.dashboard.columns import ACTIONS
 from widgets.dashboard.common import ExportView, html_widget, shown
 from widgets.dashboard.model import DashboardModel
+from widgets.templating import render
 from workbook.charts import tables as htmltable
 
 
@@ -39,7 +40,7 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
     export = ExportView(lambda: (m.actions(), ACTIONS, f"actions-{m.cycle}"))
     rows: list[pd.DataFrame] = [pd.DataFrame()]
     page.children = [
-        html_widget("<h2>Actions</h2>"),
+        html_widget(render("dashboard", "heading", "Actions")),
         table,
         pick,
         ipw.HBox(list(buttons.values()), layout=ipw.Layout(flex_flow="row wrap")),

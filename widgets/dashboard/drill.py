@@ -13,6 +13,7 @@ import ipywidgets as ipw
 from widgets.dashboard.columns import ALL, DIVERGENCE, DRILL
 from widgets.dashboard.common import ExportView, html_widget
 from widgets.dashboard.model import DashboardModel
+from widgets.templating import render
 from workbook.charts import tables as htmltable
 
 
@@ -36,10 +37,7 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
     first, table = html_widget(), html_widget()
     export = ExportView(lambda: (m.drilldown(), DRILL, f"drilldown-{m.cycle}"))
     page.children = [
-        html_widget(
-            "<h2>Drill-down</h2><p>Pick a heading, then a criterion: criteria where "
-            "agencies disagree most, then those rated lowest, come first.</p>"
-        ),
+        html_widget(render("dashboard", "drill_intro")),
         heading,
         first,
         criterion,

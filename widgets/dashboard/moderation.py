@@ -5,7 +5,6 @@ Each tab is built the first time it is opened (:class:`~widgets.dashboard.view.D
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ import ipywidgets as ipw
 from widgets.dashboard.columns import GAP, HISTORY, KEEP
 from widgets.dashboard.common import ExportView, chart_with_table, html_widget, shown
 from widgets.dashboard.model import DashboardModel
+from widgets.templating import render
 from workbook import analysis
 from workbook.charts import builders as charts
 from workbook.charts import tables as htmltable
@@ -61,7 +61,7 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
             (m.frame["agency_id"] == agency.value) & (m.frame["criterion_id"] == criterion.value)
         ]
         self_label = row["label"].iloc[0] if len(row) else analysis.NOT_RATED
-        current.value = f"<p>Self-rating: <strong>{html.escape(str(self_label))}</strong></p>"
+        current.value = render("dashboard", "self_rating", str(self_label))
         history.value = htmltable.html_table(
             m.moderation_history(agency.value, criterion.value),
             HISTORY,
@@ -82,14 +82,7 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
 
     def draw() -> None:
         chair = m.may_moderate
-        intro.value = (
-            "<h2>Moderation</h2><p>Record a moderated rating and a challenge beside an "
-            f"agency's self-rating. Saved as {html.escape(m.user)}; earlier moderations "
-            "are kept.</p>"
-            if chair
-            else "<h2>Moderation</h2><p>Only the chair records moderations; you can read "
-            "them here.</p>"
-        )
+        intro.value = render("dashboard", "moderation_intro", chair, m.user)
         for widget in (rating, comment, save):
             widget.layout.display = shown(chair)
         agencies = [(n, a) for n, a in m.agency_options() if a]
@@ -104,14 +97,14 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         rating.options = [("Keep the self-rating (comment only)", KEEP), *levels]
         show_pair()
         table = m.gap()
-        if table.empty:
-            gap.value = "<h3>Optimism gap</h3><p>No moderated ratings yet.</p>"
-        else:
-            gap.value = "<h3>Optimism gap</h3>" + chart_with_table(
+        chart = None
+        if not table.empty:
+            chart = chart_with_table(
                 charts.gap_chart(table, m.scale),
                 htmltable.html_table(table, GAP, "Self-rating against moderated rating"),
                 "Table of the optimism gap",
             )
+        gap.value = render("dashboard", "gap", chart)
         export.links.value = ""
 
     return draw

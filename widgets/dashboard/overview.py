@@ -5,7 +5,6 @@ Each tab is built the first time it is opened (:class:`~widgets.dashboard.view.D
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 import ipywidgets as ipw
@@ -13,6 +12,7 @@ import ipywidgets as ipw
 from widgets.dashboard.columns import COMPLETION, HEATMAP
 from widgets.dashboard.common import ExportView, chart_with_table, html_widget, shown
 from widgets.dashboard.model import DashboardModel
+from widgets.templating import render
 from workbook import analysis
 from workbook.charts import builders as charts
 from workbook.charts import offline
@@ -40,15 +40,7 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
 
     def draw_sharing() -> None:
         shared = m.shared
-        sharing.value = (
-            "<h2>Sharing</h2><p>"
-            + (
-                "Agency members can see every submitted return in this cycle."
-                if shared
-                else "Agency members see only their own agency's return in this cycle."
-            )
-            + "</p>"
-        )
+        sharing.value = render("dashboard", "sharing", shared)
         share.description = (
             "Stop sharing the returns"
             if shared
@@ -61,11 +53,14 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         table = m.completion()
         info = m.info
         overdue = int(table["overdue"].sum()) if len(table) else 0
-        done.value = (
-            f"<h2>Completion</h2><p>{html.escape(info.title)}: returns due "
-            f"{info.timetable.returns_due:%d %B %Y}. {overdue} overdue.</p>"
-            + offline.chart_html(charts.completion_chart(table))
-            + htmltable.html_table(table, COMPLETION, "Returns, overdue first", emphasis="overdue")
+        done.value = render(
+            "dashboard",
+            "completion",
+            info.title,
+            f"{info.timetable.returns_due:%d %B %Y}",
+            overdue,
+            offline.chart_html(charts.completion_chart(table)),
+            htmltable.html_table(table, COMPLETION, "Returns, overdue first", emphasis="overdue"),
         )
         export_done.links.value = ""
         heat = m.heatmap()
@@ -73,17 +68,18 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         spread_columns = {
             c: c.replace("_", " ").capitalize() for c in spread.columns if c != "heading_id"
         }
-        charts_html.value = (
-            "<h2>The partnership at a glance</h2>"
-            + chart_with_table(
+        charts_html.value = render(
+            "dashboard",
+            "glance",
+            chart_with_table(
                 charts.overview(heat, m.counts(), m.scale),
                 htmltable.html_table(heat, HEATMAP, "Median rating by agency and heading"),
                 "Table of the heatmap",
-            )
-            + htmltable.details(
+            ),
+            htmltable.details(
                 "Table of the spread",
                 htmltable.html_table(spread, spread_columns, "Ratings at each level by heading"),
-            )
+            ),
         )
         export.links.value = ""
 

@@ -12,6 +12,7 @@ import ipywidgets as ipw
 from widgets.dashboard.columns import CHANGES, TREND
 from widgets.dashboard.common import ExportView, chart_with_table, html_widget
 from widgets.dashboard.model import DashboardModel
+from widgets.templating import render
 from workbook.charts import builders as charts
 from workbook.charts import tables as htmltable
 
@@ -31,28 +32,25 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
     page.children = [out, export]
 
     def draw() -> None:
-        parts = [
-            "<h2>Trend</h2><p>This cycle against earlier cycles of the same framework; "
-            "criteria are matched by id, so only criteria in this cycle count.</p>"
-        ]
+        shown: list[tuple[str, str | None]] = []
         for by in ("heading", "agency"):
             table = m.trend(by)
-            if table.empty:
-                parts.append(f"<p>No ratings to compare by {by}.</p>")
-                continue
-            parts.append(
-                chart_with_table(
-                    charts.trend_chart(table, by=by),
-                    htmltable.html_table(table, TREND, f"Mean rating by {by} and cycle"),
-                    f"Table of the trend by {by}",
+            shown.append(
+                (by, None)
+                if table.empty
+                else (
+                    by,
+                    chart_with_table(
+                        charts.trend_chart(table, by=by),
+                        htmltable.html_table(table, TREND, f"Mean rating by {by} and cycle"),
+                        f"Table of the trend by {by}",
+                    ),
                 )
             )
-        parts.append(
-            htmltable.html_table(
-                m.criterion_changes(), CHANGES, "Criteria against the previous cycle"
-            )
+        changes = htmltable.html_table(
+            m.criterion_changes(), CHANGES, "Criteria against the previous cycle"
         )
-        out.value = "".join(parts)
+        out.value = render("dashboard", "trend", shown, changes)
         export.links.value = ""
 
     return draw

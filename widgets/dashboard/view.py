@@ -10,7 +10,6 @@ chart has its table beside it, and each table its CSV and Excel download.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Callable, Mapping
 
 import ipywidgets as ipw
@@ -24,6 +23,7 @@ from widgets.dashboard.model import DashboardModel
 from widgets.dashboard.moderation import build as moderation_tab
 from widgets.dashboard.overview import build as overview_tab
 from widgets.dashboard.trend import build as trend_tab
+from widgets.templating import render
 from workbook.charts import tables as htmltable
 from workbook.errors import StorageError, WorkbookError
 from workbook.store import Store
@@ -57,7 +57,7 @@ class DashboardView(View[DashboardModel]):
         ipw.dlink(
             (m, "message"),
             (self.status, "value"),
-            lambda t: f'<p role="status">{html.escape(t)}</p>',
+            lambda t: render("dashboard", "status", t),
         )
         self.pages = [ipw.VBox() for _ in self.TABS]
         self.tabs = ipw.Tab(children=self.pages, titles=self.TABS)
