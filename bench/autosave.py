@@ -1,7 +1,7 @@
 """Benchmark: autosave, from a change in the form to its committed revision (issue #8).
 
 Opens the demo store's CSE return in progress (``cse-2017-18``, a draft) in
-:class:`widgets.form_model.FormModel`, as the agency member's personal link opens it,
+:class:`widgets.form.FormModel`, as the agency member's personal link opens it,
 then makes ``--saves`` changes one after another: a new rating or evidence text on one
 criterion, taking the criteria in turn. Each change is followed at once by the autosave
 it scheduled (the few quiet seconds autosave waits for are a choice, not a cost, so the
@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import Column, Integer, MetaData, Table, Text, insert
 
 from bench.common import Result, percentile, report
-from widgets.form_model import FormModel
+from widgets.form import FormModel
 from workbook import demo
 from workbook.access import Role
 from workbook.schema.responses import Status

@@ -96,7 +96,7 @@ def main() -> int:
         _notebook(
             pages / "bare-workbook.ipynb",
             "Bare chart",
-            ["from workbook import offline\noffline.enable()", BARE_CHART],
+            ["from workbook.charts import offline\noffline.enable()", BARE_CHART],
         )
         _notebook(
             pages / "bare-inline.ipynb",

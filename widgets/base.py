@@ -58,12 +58,9 @@ def refusal(error: Exception, title: str = "This page cannot open") -> ipw.HTML:
 
     ``role="alert"`` has screen readers announce it as soon as it appears.
     """
-    from html import escape
+    from widgets.templating import render
 
-    return ipw.HTML(
-        f'<div class="wb-refusal" role="alert" lang="en-GB"><h2>{escape(title)}</h2>'
-        f"<p>{escape(str(error))}</p></div>"
-    )
+    return ipw.HTML(render("page", "refusal", title, str(error)))
 
 
 def refusal_title(error: Exception) -> str:

@@ -150,7 +150,7 @@ def test_a_notebook_chart_draws_offline_in_exported_html(tmp_path: Path, page) -
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(
-            "import altair as alt, pandas as pd\nfrom workbook import offline\noffline.enable()\n"
+            "import altair as alt, pandas as pd\nfrom workbook.charts import offline\noffline.enable()\n"
             "alt.Chart(pd.DataFrame({'a': ['x', 'y'], 'b': [1, 2]})).mark_bar()"
             ".encode(x='a:N', y='b:Q')"
         )

@@ -30,7 +30,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.servers import issue_token, run_voila
-from widgets.form_model import FormModel
+from widgets.form import FormModel
 from workbook.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

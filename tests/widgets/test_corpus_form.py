@@ -2,7 +2,7 @@
 
 Every case of ``tests/corpus/manifest.yaml`` in the categories url and form-text runs here,
 on SQLite and PostgreSQL (``form_db_url`` is the root ``db_url``). URL values go through
-``open_form`` and ``open_dashboard`` (and, for raw query strings, their ``page_query``);
+``open_form`` and ``open_dashboard`` (and, for raw query strings, ``page_query``);
 form text is typed into a criterion and an action through ``FormModel`` and saved. A
 refused input must say why in words and leave every table unchanged; saved text must
 reload exactly, show escaped in the history, report and dashboard HTML, and be
@@ -22,8 +22,9 @@ from markupsafe import escape as jinja_escape
 from openpyxl import load_workbook
 
 from tests.corpus import support as S
-from widgets import dashboard, form
-from widgets.form_model import FormModel
+from widgets import base, dashboard, form
+from widgets.dashboard.columns import DRILL
+from widgets.form import FormModel
 from workbook import reports
 from workbook.charts import tables as htmltable
 from workbook.reports import html as report_html
@@ -63,8 +64,7 @@ def test_url_query(
     query: dict[str, str] = case["query"]
     if "query_string" in case.raw:
         monkeypatch.setenv("QUERY_STRING", case["query_string"])
-        assert form.page_query() == query
-        assert dashboard.page_query() == query
+        assert base.page_query() == query
     before = S.table_digests(form_store)
 
     view = form.open_form(
@@ -164,7 +164,7 @@ def test_form_text(case: Any, form_store: Store, form_scheduler: Any, tmp_path: 
 
     board = dashboard.open_dashboard(form_store, {"cycle": "c1"}, today=TODAY)
     board.model.criterion = "p-1"
-    drill = htmltable.html_table(board.model.drilldown(), dashboard.DRILL, "Drill-down")
+    drill = htmltable.html_table(board.model.drilldown(), DRILL, "Drill-down")
     assert str(jinja_escape(text)) in drill
     _assert_no_raw_markup(drill, text)
 

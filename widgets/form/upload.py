@@ -10,13 +10,13 @@ so a file for another return is refused.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import ipywidgets as ipw
 from traitlets import Bool, Int, List, Unicode
 
 from widgets.base import Model, View
+from widgets.templating import render
 from workbook.errors import SpreadsheetError, WorkbookError
 from workbook.spreadsheets.importer import ImportResult, import_return
 from workbook.store import Store
@@ -102,11 +102,8 @@ class UploadModel(Model):
             self.message = f"No changes: the return stays at revision {result.revision}."
 
 
-def _as_html(lines: list[str], tag: str = "ul") -> str:
-    if not lines:
-        return ""
-    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-    return f"<{tag}>{items}</{tag}>"
+def _as_html(lines: list[str]) -> str:
+    return render("upload", "lines", lines)
 
 
 class UploadView(View[UploadModel]):

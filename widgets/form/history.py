@@ -1,17 +1,18 @@
 """A return's revision history: who saved it, when, its status and what changed.
 
 ``history_html`` is a pure function of the framework and the store's revisions, so it is
-tested without widgets; every text that came from a user (author, note) is escaped.
-The form shows it under a show/hide button (``widgets.form.HistoryView``).
+tested without widgets; every text that came from a user (author, note) is escaped by
+its template (``templates/history.html.j2``). The form shows it under a show/hide button
+(:class:`widgets.form.view.HistoryView`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from html import escape
 from typing import Any
 
+from widgets.templating import render
 from workbook.schema.framework import Framework, ResponseField
 from workbook.store import RevisionInfo
 
@@ -90,7 +91,7 @@ def _identity(saved_by: str | None) -> str:
         return ""
     kind, _, rest = saved_by.partition(":")
     words = {"link": "personal link", "hub": "hub user", "local": "on the server as"}
-    return f"<br><small>({escape(words.get(kind, kind))} {escape(rest)})</small>"
+    return render("history", "identity", words.get(kind, kind), rest)
 
 
 def history_html(
@@ -112,25 +113,16 @@ def history_html(
     when
         How to show a timestamp.
     """
-    if not revisions:
-        return "<p>Nothing has been saved yet.</p>"
-    rows = []
-    for rev in reversed(revisions):
-        note = f"<br>Reason: {escape(rev.note)}" if rev.note else ""
-        rows.append(
-            "<tr>"
-            f"<td>{rev.number}</td>"
-            f"<td>{escape(when(rev.saved_at))}</td>"
-            f"<td>{escape(rev.author)}{_identity(rev.saved_by)}</td>"
-            f"<td>{escape(rev.status.label)}{note}</td>"
-            f"<td>{escape(describe_changes(framework, rev.changes, labels))}</td>"
-            "</tr>"
-        )
-    return (
-        '<table class="wb-history">'
-        "<caption>Revision history, newest first</caption>"
-        '<thead><tr><th scope="col">Revision</th><th scope="col">Saved</th>'
-        '<th scope="col">By</th><th scope="col">Status</th>'
-        '<th scope="col">What changed</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+    rows = [
+        {
+            "number": rev.number,
+            "saved": when(rev.saved_at),
+            "author": rev.author,
+            "identity": _identity(rev.saved_by),
+            "status": rev.status.label,
+            "note": rev.note,
+            "changes": describe_changes(framework, rev.changes, labels),
+        }
+        for rev in reversed(revisions)
+    ]
+    return render("history", "table", rows)

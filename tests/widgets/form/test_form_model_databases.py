@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from widgets.form_model import FormModel
+from widgets.form import FormModel
 from workbook.schema.responses import Answer, Status
 from workbook.store import Store
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from widgets.form import FormView, open_form, personal_html
-from widgets.form_model import FormModel
+from widgets.form import FormModel, FormView, open_form, personal_html
 from workbook.schema.responses import Status
 from workbook.store import Store
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from widgets.upload import UploadModel, UploadView
+from widgets.form import UploadModel, UploadView
 from workbook.schema.responses import Answer
 from workbook.spreadsheets import layout as L
 from workbook.spreadsheets.write import write_template

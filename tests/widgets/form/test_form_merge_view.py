@@ -1,6 +1,6 @@
 """The merge panel headless (issue #7): two form views on one return, buttons clicked.
 
-The model's cases are in test_form_merge; here the panel shows them in words, its
+The model's cases are in test_form_merge_model; here the panel shows them in words, its
 buttons decide and save, and focus goes where a keyboard user needs it next.
 """
 

@@ -18,7 +18,7 @@ from sqlalchemy import event, text
 
 from tests.support.factories import sqlite_integrity
 from tests.support.programs import psycopg_conninfo
-from widgets.form_model import FormModel
+from widgets.form import FormModel
 from workbook.schema.responses import Answer, Status
 from workbook.store import Store
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
 import ipywidgets as ipw
@@ -19,15 +18,12 @@ from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 from traitlets import Bool, Instance, Int, List, Unicode, observe
 
 from widgets.base import Model, View
+from widgets.templating import render
 from workbook.schema.framework import Criterion, Framework, ResponseField
 from workbook.schema.responses import Action, Answer
 
 ANCHOR_PREFIX = "wb-crit-"
 TEXT_FIELDS = (ResponseField.EVIDENCE, ResponseField.GOING_WELL, ResponseField.DEVELOPMENT)
-CARRIED_NOTE = (
-    '<p class="wb-carried"><strong>Carried forward from the last cycle.</strong> '
-    "Check it and edit any field to make it this cycle's answer.</p>"
-)
 
 
 def anchor(criterion_id: str) -> str:
@@ -171,24 +167,14 @@ class CriterionModel(Model):
 
 def _criterion_html(model: CriterionModel) -> str:
     criterion = model.criterion
-    parts = [
-        f'<h4 id="{escape(anchor(criterion.id))}" tabindex="-1" class="wb-criterion-title">'
-        f"{escape(model.label)}</h4>",
-        f'<p class="wb-prompt"><strong>{escape(criterion.prompt)}</strong></p>',
-    ]
-    if criterion.guidance:
-        parts.append(f"<p><em>Guidance:</em> {escape(criterion.guidance)}</p>")
-    if criterion.evidence and ResponseField.EVIDENCE in model.asked:
-        parts.append(f"<p><em>Good evidence:</em> {escape(criterion.evidence)}</p>")
-    return "\n".join(parts)
+    asks_evidence = ResponseField.EVIDENCE in model.asked
+    return render(
+        "criterion", "header", anchor(criterion.id), model.label, criterion, asks_evidence
+    )
 
 
 def _level_text(framework: Framework, key: str | None) -> str:
-    if key is None:
-        return '<p class="wb-level">Not rated yet.</p>'
-    level = framework.scale.level(key)
-    description = f": {escape(level.description)}" if level.description else ""
-    return f'<p class="wb-level">Rated <strong>{escape(level.label)}</strong>{description}</p>'
+    return render("criterion", "level", None if key is None else framework.scale.level(key))
 
 
 class Look:
@@ -224,9 +210,7 @@ class ActionsView(View[CriterionModel]):
     def render(self) -> None:
         m = self.model
         title = m.framework.label(ResponseField.ACTIONS)
-        self.heading = self.look.html(
-            f'<p class="wb-field-title"><strong>{escape(title)}</strong></p>'
-        )
+        self.heading = self.look.html(render("criterion", "field_title", title))
         self.rows = ipw.VBox(layout=self.look.full)
         self.add = self.look.button(f"Add an action to {m.label}")
         self.add.on_click(lambda _b: m.add_action())
@@ -237,7 +221,7 @@ class ActionsView(View[CriterionModel]):
 
     def _draw_rows(self, _change: object = None) -> None:
         rows = [self._row(number, action) for number, action in enumerate(self.model.actions, 1)]
-        self.rows.children = rows or [self.look.html("<p>No actions yet.</p>")]
+        self.rows.children = rows or [self.look.html(render("criterion", "no_actions"))]
 
     def _row(self, number: int, action: ActionModel) -> ipw.Widget:
         look, m = self.look, self.model
@@ -277,7 +261,11 @@ class CriterionView(View[CriterionModel]):
         self.add_class(f"wb-c-{m.id}")  # lets tests and styles find one criterion
         children: list[ipw.Widget] = [look.html(_criterion_html(m))]
         self.carried = look.html()
-        ipw.dlink((m, "carried_forward"), (self.carried, "value"), lambda c: CARRIED_NOTE * c)
+        ipw.dlink(
+            (m, "carried_forward"),
+            (self.carried, "value"),
+            lambda c: render("criterion", "carried", c),
+        )
         children.append(self.carried)
         self.inputs: dict[str, ipw.Widget] = {}
         if ResponseField.RATING in m.asked:

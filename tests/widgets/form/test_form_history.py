@@ -1,4 +1,4 @@
-"""Revision history as HTML (``widgets.history``): words, newest first, escaped."""
+"""Revision history as HTML (``widgets.form.history``): words, newest first, escaped."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from widgets.history import describe_changes, history_html
+from widgets.form import describe_changes, history_html
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Status
 from workbook.store import RevisionInfo

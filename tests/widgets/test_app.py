@@ -1,4 +1,4 @@
-"""How the form is served: the thin notebook and the Voila settings it relies on.
+"""How the pages are served: the thin notebooks, ``widgets.app`` and the Voila settings.
 
 The browser journeys (tests/browser/test_form_journeys.py) check the behaviour; these
 check the checked-in files, so a change to them fails fast and says why.
@@ -37,10 +37,13 @@ def test_the_notebook_is_thin_and_ends_in_the_form() -> None:
         assert len(source.splitlines()) <= 5
         tree = ast.parse(source)
         assert not any(isinstance(n, ast.FunctionDef | ast.ClassDef) for n in ast.walk(tree))
-    assert code[-1] == "open_form(store, page_query())"
+    assert code[-1] == "app.form(store)"  # widgets.app.form reads the query after the request
     # with preheated kernels, every cell before the request is waited for must not depend
     # on the request or on the store's contents (it runs long before the page is asked for)
-    assert all("page_query()" not in source and "open_form(" not in source for source in code[:-1])
+    assert all(
+        "page_query()" not in source and "open_form(" not in source and "app.form(" not in source
+        for source in code[:-1]
+    )
 
 
 def test_form_and_dashboard_kernels_are_preheated_and_other_pages_are_not() -> None:
@@ -59,8 +62,11 @@ def test_the_preheated_dashboard_reads_nothing_before_the_request() -> None:
     the chart loader may run then; the link, the store and the data come after."""
     nb = nbformat.read(NOTEBOOK.with_name("dashboard.ipynb"), as_version=4)
     code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
-    assert code[-1] == "open_dashboard()"  # its default query waits for the request
-    assert all("Store" not in source and "open_dashboard(" not in source for source in code[:-1])
+    assert code[-1] == "app.dashboard()"  # its default query waits for the request
+    assert all(
+        "Store" not in source and "open_dashboard(" not in source and "app.dashboard(" not in source
+        for source in code[:-1]
+    )
 
 
 def test_idle_kernels_of_closed_pages_are_culled() -> None:
@@ -69,3 +75,42 @@ def test_idle_kernels_of_closed_pages_are_culled() -> None:
     assert 60 <= culling["cull_idle_timeout"] <= 3600
     assert 0 < culling["cull_interval"] <= culling["cull_idle_timeout"]
     assert culling.get("cull_connected", False) is False  # never a page someone has open
+
+
+def test_every_voila_notebook_ends_in_one_call_to_widgets_app() -> None:
+    """The notebooks are thin: one entry module, no logic of their own (issue #13)."""
+    ends = {"form.ipynb": "app.form(store)", "dashboard.ipynb": "app.dashboard()"}
+    ends["index.ipynb"] = "app.landing()"
+    for name, last in ends.items():
+        nb = nbformat.read(NOTEBOOK.with_name(name), as_version=4)
+        code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+        assert code[-1].splitlines()[-1] == last
+        assert "from widgets import app" in code[0]
+        for source in code:
+            assert len(source.splitlines()) <= 5
+            tree = ast.parse(source)
+            assert not any(isinstance(n, ast.FunctionDef | ast.ClassDef) for n in ast.walk(tree))
+
+
+def test_preload_imports_each_page_and_gives_the_dashboard_its_chart_loader() -> None:
+    from widgets import app
+    from workbook.charts import offline
+
+    assert app.preload("form") is None
+    assert isinstance(app.preload("dashboard"), offline.Loader)
+    assert set(app.PAGES) == {"form", "dashboard", "landing"}
+
+
+def test_the_form_page_never_imports_pandas_or_altair() -> None:
+    """A preheated form kernel stays small: pandas and Altair are the dashboard's."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom widgets import app\napp.preload('form')\n"
+        "print(sorted(m for m in ('pandas', 'altair') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=config.ROOT
+    )
+    assert out.stdout.strip() == "[]"

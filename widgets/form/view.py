@@ -1,4 +1,4 @@
-"""The agency return form (issue #3): views over :class:`~widgets.form_model.FormModel`.
+"""The agency return form (issue #3): views over :class:`~widgets.form.model.FormModel`.
 
 ``open_form()`` is what ``notebooks/form.ipynb`` displays: it reads the page's URL query
 (``?cycle=...&agency=...&user=...``), opens the store and returns a :class:`FormView`.
@@ -14,46 +14,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from html import escape
 from typing import Any
 
 import ipywidgets as ipw
 
-from widgets.autosave import Schedule
 from widgets.base import View, page_query, refusal, refusal_title
-from widgets.criterion import CriterionView, Look, anchor
-from widgets.form_model import FormModel, HeadingModel
-from widgets.merge import MergeView
-from widgets.upload import UploadModel, UploadView
+from widgets.form.autosave import Schedule
+from widgets.form.criterion import CriterionView, Look, anchor
+from widgets.form.merge_view import MergeView
+from widgets.form.model import FormModel, HeadingModel
+from widgets.form.upload import UploadModel, UploadView
+from widgets.templating import render
 from workbook.errors import AccessDenied, StorageError
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Status
 from workbook.store import Store
 
-# The bar with the save state, progress and buttons stays in view while the page scrolls
-# (position: sticky), which needs every box between it and the page's scrolling region to
-# let it overflow; ipywidgets and JupyterLab give those boxes overflow: auto or hidden.
-# top: -10px takes up the 10px padding of Voila's scrolling region, which would otherwise
-# show the text scrolling past above the bar.
-CSS = """<style>
-.jp-OutputArea:has(.wb-form), .jp-OutputArea-child:has(.wb-form),
-.jp-OutputArea-output:has(.wb-form), .wb-form, .wb-form .widget-box {overflow: visible;}
-.wb-form .wb-bar {position: sticky; top: -10px; z-index: 5; background: #ffffff;
-  border-bottom: 2px solid #505a5f; padding: 4px 0;}
-.wb-form .wb-criterion-title {scroll-margin-top: 9em;}
-.wb-form .wb-criterion-title:focus {outline: 3px solid #0b0c0c; box-shadow: 0 0 0 6px #ffdd00;}
-.wb-form a {color: #1d70b8; text-decoration: underline;}
-.wb-form .widget-label {text-align: left;}
-.wb-form .jupyter-button {width: auto; align-self: flex-start;}
-.wb-form .wb-bar p, .wb-form .wb-heading p {margin: 0.25em 0;}
-.wb-form .wb-message {font-weight: bold;}
-.wb-form .wb-criterion {border-left: 4px solid #b1b4b6; padding-left: 12px; margin: 12px 0;}
-.wb-form .wb-carried {border: 2px dashed #505a5f; padding: 4px 8px;}
-.wb-form table.wb-history {border-collapse: collapse;}
-.wb-form table.wb-history td, .wb-form table.wb-history th {border: 1px solid #b1b4b6;
-  padding: 2px 6px; text-align: left; vertical-align: top;}
-.wb-form .widget-label {font-weight: bold; color: #0b0c0c;}
-</style>"""
 PROMPT_PREVIEW = 90
 
 
@@ -73,20 +49,7 @@ def problems_html(problems: list[dict[str, str]]) -> str:
     problems
         ``FormModel.problems`` entries (criterion, label, prompt, problem).
     """
-    if not problems:
-        return ""
-    items = "".join(
-        f'<li><a href="#{escape(anchor(p["criterion"]))}">{escape(p["label"])}: '
-        f"{escape(p['problem'])}</a> ({escape(_shorten(p['prompt']))})</li>"
-        for p in problems
-    )
-    count = len(problems)
-    return (
-        '<div class="wb-missing"><h3>Before you can submit</h3>'
-        f"<p>{count} {'thing needs' if count == 1 else 'things need'} finishing. "
-        "Each link goes to the criterion.</p>"
-        f"<ul>{items}</ul></div>"
-    )
+    return render("form", "problems", problems, anchor=anchor, shorten=_shorten)
 
 
 def personal_html(warnings: list[dict[str, str]]) -> str:
@@ -100,43 +63,14 @@ def personal_html(warnings: list[dict[str, str]]) -> str:
     warnings
         ``FormModel.personal_warnings`` entries (criterion, label, field, kind, excerpt).
     """
-    if not warnings:
-        return ""
-    items = "".join(
-        f'<li><a href="#{escape(anchor(w["criterion"]))}">{escape(w["label"])}, '
-        f"{escape(w['field'])}: looks like {escape(w['kind'])}</a> "
-        f"({escape(w['excerpt'])})</li>"
-        for w in warnings
-    )
-    count = len(warnings)
-    return (
-        '<div class="wb-personal"><h3>Check before you submit</h3>'
-        f"<p>{count} {'passage looks' if count == 1 else 'passages look'} like personal data "
-        "about a person. Returns should describe services, not people: edit "
-        f"{'it' if count == 1 else 'them'} (each link goes to the criterion), or choose "
-        "'Submit anyway' if you have checked.</p>"
-        f"<ul>{items}</ul></div>"
-    )
+    return render("form", "personal", warnings, anchor=anchor)
 
 
 def scale_html(framework: Framework | None) -> str:
     """The rating scale in words, best first as the template orders it."""
     if framework is None:
         return ""
-    scale = framework.scale
-    best = scale.best_level.label
-    items = "".join(
-        f"<li><strong>{escape(level.label)}</strong>"
-        + (f": {escape(level.description)}" if level.description else "")
-        + "</li>"
-        for level in scale.levels
-    )
-    return (
-        f"<h3>Rating scale: {escape(scale.name)}</h3>"
-        f"<p>The best rating is <strong>{escape(best)}</strong>; "
-        "it needs evidence before the return can be submitted.</p>"
-        f"<ul>{items}</ul>"
-    )
+    return render("form", "scale", framework.scale)
 
 
 class HeadingView(View[HeadingModel]):
@@ -150,8 +84,7 @@ class HeadingView(View[HeadingModel]):
         m = self.model
         heading = m.heading
         self.add_class("wb-heading")
-        guidance = f"<p>{escape(heading.guidance)}</p>" if heading.guidance else ""
-        self.title = self.look.html(f"<h3>{escape(heading.title)}</h3>{guidance}")
+        self.title = self.look.html(render("form", "heading_title", heading))
         self.count = self.look.html()
         self.toggle = self.look.button()
         self.toggle.add_class("wb-heading-toggle")
@@ -166,7 +99,7 @@ class HeadingView(View[HeadingModel]):
 
     def _show_count(self, _change: object = None) -> None:
         m = self.model
-        self.count.value = f"<p>{m.done} of {m.total} answered</p>"
+        self.count.value = render("form", "heading_count", m.done, m.total)
 
     def _show_open(self, _change: object = None) -> None:
         m = self.model
@@ -210,18 +143,17 @@ class FormView(View[FormModel]):
         if m.author_fixed:  # the personal link says who saves; show it instead of asking
             self.author.layout.display = "none"
         self.who = look.html(
-            f"<p>Signed in {m.store.identity.signed_in} as <strong>{escape(m.author)}</strong> "
-            f"({escape(m.who)}).</p>"
+            render("form", "signed_in", m.store.identity.signed_in, m.author, m.who)
             if m.author_fixed
             else ""
         )
         self.title = look.html()
-        ipw.dlink((m, "title"), (self.title, "value"), lambda t: f"<h2>{escape(t)}</h2>" * bool(t))
+        ipw.dlink((m, "title"), (self.title, "value"), lambda t: render("form", "title", t))
 
         self.save_state = ipw.HTML(layout=look.auto, style=look.html_style)
         ipw.dlink((m, "save_state"), (self.save_state, "value"), self._state_html)
         self.overall = ipw.HTML(layout=look.auto, style=look.html_style)
-        ipw.dlink((m, "overall"), (self.overall, "value"), lambda t: f"<p>{escape(t)}</p>")
+        ipw.dlink((m, "overall"), (self.overall, "value"), lambda t: render("form", "paragraph", t))
         self.save_button = look.button("Save now")
         self.save_button.on_click(lambda _b: m.save())
         self.submit_button = look.button("Submit the return")
@@ -262,10 +194,7 @@ class FormView(View[FormModel]):
         ipw.dlink(
             (m, "carry_from"),
             (self.carry_text, "value"),
-            lambda c: (
-                f"<p>Your agency answered this framework in {escape(c)}. You can copy "
-                "those answers into the criteria that are still empty, as a starting point.</p>"
-            ),
+            lambda c: render("form", "carry", c),
         )
         self.carry_button = look.button("Copy last cycle's answers")
         self.carry_button.on_click(lambda _b: m.copy_forward())
@@ -288,7 +217,7 @@ class FormView(View[FormModel]):
         m.observe(self._rebuild, names="loaded")
         self._rebuild()
         self.children = [
-            look.html(CSS),
+            look.html(render("form", "css")),
             chooser,
             self.author,
             self.who,
@@ -317,7 +246,7 @@ class FormView(View[FormModel]):
         button = self.look.button("Reopen the return (MASE chair)")
         button.on_click(lambda _b: m.reopen())
         box = ipw.VBox(
-            [self.look.html("<h3>Reopen this return</h3>"), reason, button],
+            [self.look.html(render("form", "section", "Reopen this return")), reason, button],
             layout=ipw.Layout(width="100%"),
         )
 
@@ -365,11 +294,7 @@ class FormView(View[FormModel]):
         upload.observe(lambda change: change["new"] and m.load(), names="revision")
         self.upload = UploadView(upload)
         self.upload_box.children = [
-            self.look.html(
-                "<h3>Import from a spreadsheet</h3><p>Filled in the return workbook "
-                "(<code>workbook template</code>) in Excel or LibreOffice? Upload it here: "
-                "it is checked first, and nothing is saved if anything is wrong.</p>"
-            ),
+            self.look.html(render("form", "upload_intro")),
             self.upload,
         ]
 
@@ -379,11 +304,11 @@ class FormView(View[FormModel]):
 
     @staticmethod
     def _state_html(text: str) -> str:
-        return f'<p role="status"><strong>{escape(text)}</strong></p>' * bool(text)
+        return render("form", "save_state", text)
 
     @staticmethod
     def _message_html(text: str) -> str:
-        return f'<p class="wb-message" role="status">{escape(text)}</p>' * bool(text)
+        return render("form", "message", text)
 
     def heading_view(self, heading_id: str) -> HeadingView:
         """The view of one heading (tests and jumps)."""
@@ -411,7 +336,11 @@ class HistoryView(View[FormModel]):
         )
         self.table = self.look.html()
         ipw.dlink((m, "history_html"), (self.table, "value"))
-        self.children = [self.look.html("<h3>Revision history</h3>"), self.toggle, self.table]
+        self.children = [
+            self.look.html(render("form", "section", "Revision history")),
+            self.toggle,
+            self.table,
+        ]
 
 
 def _open_cycle(store: Store, today: dt.date) -> str | None:

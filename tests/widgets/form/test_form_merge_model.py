@@ -12,8 +12,7 @@ import random
 
 import pytest
 
-from widgets.form_model import FormModel
-from widgets.merge import DECIDING, LOCKED, MERGED
+from widgets.form import DECIDING, LOCKED, MERGED, FormModel
 from workbook.merge import FIELDS
 from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store

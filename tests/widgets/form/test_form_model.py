@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from widgets.form_model import FormModel, clock_time
+from widgets.form import FormModel, clock_time
 from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store
 
@@ -152,7 +152,7 @@ def test_someone_elses_save_is_not_overwritten(make_model, form_store: Store) ->
     model.set_answer("p-2", rating="amber")
 
     # refused, then their change is merged into the page and saved with mine (issue #7;
-    # test_form_merge has the cases that need the user's choice)
+    # test_form_merge_model has the cases that need the user's choice)
     assert model.save(), model.message
     assert not model.conflict
     latest = form_store.latest("c2", "alpha")

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import ipywidgets as ipw
 import pytest
 
-from widgets.criterion import CriterionView
-from widgets.form import FormView, open_form, page_query, problems_html
+from widgets.base import page_query
+from widgets.form import CriterionView, FormView, open_form, problems_html
 from workbook import config
 from workbook.schema.responses import Status
 from workbook.store import Store, provision

@@ -1,11 +1,10 @@
-"""Autosave timing (``widgets.autosave.Debouncer``) on a manual clock."""
+"""Autosave timing (``widgets.form.autosave.Debouncer``) on a manual clock."""
 
 from __future__ import annotations
 
 import doctest
 
-from widgets import autosave
-from widgets.autosave import Backoff, Debouncer
+from widgets.form import Backoff, Debouncer, autosave
 
 
 def make(form_scheduler, calls: list[float]) -> Debouncer:

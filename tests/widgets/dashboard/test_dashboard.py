@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.servers import copy_store
-from widgets.dashboard import DashboardModel, DashboardView, open_dashboard, page_query
+from widgets.base import page_query
+from widgets.dashboard import DashboardModel, DashboardView, open_dashboard
 from workbook.store import Store, moderation
 
 TODAY = dt.date(2018, 7, 1)

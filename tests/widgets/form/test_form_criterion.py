@@ -1,4 +1,4 @@
-"""One criterion's model and views (``widgets.criterion``), headless."""
+"""One criterion's model and views (``widgets.form.criterion``), headless."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import ipywidgets as ipw
 import pytest
 
-from widgets.criterion import ActionsView, CriterionModel, CriterionView, Look, anchor
+from widgets.form import ActionsView, CriterionModel, CriterionView, Look, anchor
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Action, Answer
 

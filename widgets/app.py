@@ -1,0 +1,84 @@
+"""The one entry the Voila notebooks call: the agency return form, the dashboard, the landing page.
+
+Each notebook is thin: its first code cell calls :func:`preload` (and the form's opens the
+store), its last cell calls the page's function here. voila.json preheats the form (a pool
+of 2 kernels) and the dashboard (a pool of 1): a pooled kernel runs every cell before the
+last long before anyone asks for the page, so those cells only import (and, for the
+dashboard, display the chart bundle). The last cell reads the page's URL query through
+:func:`widgets.base.page_query`, which waits for the request, so the link, the store's
+contents and the data are read for the visitor, fresh.
+
+Each page's modules are imported on demand, not here: the form's kernels never pay for
+pandas and Altair, which only the dashboard needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from widgets.base import page_query
+
+if TYPE_CHECKING:
+    import ipywidgets as ipw
+    from IPython.display import HTML
+
+    from workbook.charts.offline import Loader
+    from workbook.store import Store
+
+PAGES = {
+    "form": ("widgets.form",),
+    "dashboard": ("widgets.dashboard", "workbook.charts.offline"),
+    "landing": ("workbook.overview", "workbook.store"),
+}
+"""The modules each page needs, imported by :func:`preload` before the request."""
+
+
+def preload(page: str) -> Loader | None:
+    """Import what ``page`` needs, before its request; the dashboard's chart loader to display.
+
+    A preheated kernel runs this long before the page is asked for, so it must not read
+    the request, the link or the store's contents.
+
+    Parameters
+    ----------
+    page
+        ``"form"``, ``"dashboard"`` or ``"landing"``.
+    """
+    for name in PAGES[page]:
+        importlib.import_module(name)
+    if page == "dashboard":
+        from workbook.charts import offline
+
+        return offline.loader()  # charts draw offline once the page has shown this
+    return None
+
+
+def form(store: Store | None = None) -> ipw.Widget:
+    """The agency return form for this page view (its query waits for the request).
+
+    Parameters
+    ----------
+    store
+        The store (default: :meth:`Store.open`, i.e. ``WORKBOOK_DB``).
+    """
+    from widgets.form import open_form
+
+    return open_form(store, page_query())
+
+
+def dashboard() -> ipw.Widget:
+    """The chair's dashboard for this page view (its query waits for the request)."""
+    from widgets.dashboard import open_dashboard
+
+    return open_dashboard()
+
+
+def landing() -> HTML:
+    """The landing page: what the store holds and which pages to open, as escaped HTML."""
+    from IPython.display import HTML
+
+    from workbook import overview
+    from workbook.store import Store
+
+    return HTML(overview.page(Store.open(), page_query()))  # type: ignore[no-untyped-call]

@@ -1,0 +1,82 @@
+"""The dashboard's table columns in words, and the filter values that mean "all".
+
+Each mapping turns an analysis table's column names into the headers users read, in the
+order shown; the tables' CSV and Excel downloads use the same headers.
+"""
+
+CHAIR = "MASE chair"
+"""Who moderations are recorded as when no personal link names the chair (JupyterLab)."""
+ALL = ""
+KEEP = "__keep__"
+
+COMPLETION = {
+    "agency": "Agency",
+    "sector": "Sector",
+    "state": "Return",
+    "answered": "Criteria answered",
+    "criteria": "Criteria",
+    "due": "Due",
+    "saved_at": "Last saved (UTC)",
+}
+HEATMAP = {
+    "agency": "Agency",
+    "heading": "Heading",
+    "label": "Median rating",
+    "distribution": "Ratings",
+    "rated": "Rated",
+    "criteria": "Criteria",
+}
+DIVERGENCE = {
+    "prompt": "Criterion",
+    "heading": "Heading",
+    "why": "Why it is listed",
+    "lowest": "Lowest",
+    "median": "Median",
+    "highest": "Highest",
+    "rated": "Rated",
+}
+DRILL = {
+    "agency": "Agency",
+    "label": "Self-rating",
+    "moderated_label": "Moderated",
+    "comment": "Challenge",
+    "going_well": "What is going well",
+    "development": "Areas for development",
+    "evidence": "Evidence",
+    "actions_text": "Actions",
+    "status_label": "Return",
+}
+TREND = {
+    "name": "Name",
+    "cycle": "Cycle",
+    "mean_normalised": "Mean rating (0-1)",
+    "rated": "Ratings",
+}
+CHANGES = {
+    "prompt": "Criterion",
+    "heading": "Heading",
+    "change": "Change",
+    "mean_before": "Before (0-1)",
+    "mean_now": "Now (0-1)",
+    "delta": "Difference",
+}
+GAP = {
+    "agency": "Agency",
+    "moderated": "Criteria moderated",
+    "self_mean": "Mean self level",
+    "moderated_mean": "Mean moderated level",
+    "mean_gap": "Mean gap (levels)",
+}
+ACTIONS = {
+    "status": "Status",
+    "agency": "Agency",
+    "action": "Action",
+    "owner": "Owner",
+    "due": "Due",
+    "heading": "Heading",
+    "criterion_id": "Criterion",
+    "return_status": "Return",
+    "partnership_top": "Partnership top 5",
+    "agency_top": "Agency top 3",
+}
+HISTORY = {"saved_at": "When (UTC)", "author": "Who", "rating": "Moderated", "comment": "Challenge"}

@@ -1,0 +1,84 @@
+"""The drill-down tab: pick a heading, then a criterion; every agency's answer side by side.
+
+Each tab is built the first time it is opened (:class:`~widgets.dashboard.view.DashboardView`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import ipywidgets as ipw
+
+from widgets.dashboard.columns import ALL, DIVERGENCE, DRILL
+from widgets.dashboard.common import ExportView, html_widget
+from widgets.dashboard.model import DashboardModel
+from widgets.templating import render
+from workbook.charts import tables as htmltable
+
+
+def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
+    """Fill ``page`` with the tab's widgets; return the function that redraws it.
+
+    Parameters
+    ----------
+    page
+        The tab's box.
+    m
+        The dashboard's model.
+    """
+    heading = ipw.Dropdown(
+        description="Heading",
+        options=m.heading_options(),
+        style={"description_width": "initial"},
+    )
+    criterion = ipw.Select(description="Criterion", rows=6, layout=ipw.Layout(width="95%"))
+    criterion.style.description_width = "initial"
+    first, table = html_widget(), html_widget()
+    export = ExportView(lambda: (m.drilldown(), DRILL, f"drilldown-{m.cycle}"))
+    page.children = [
+        html_widget(render("dashboard", "drill_intro")),
+        heading,
+        first,
+        criterion,
+        table,
+        export,
+    ]
+    ipw.link((m, "heading"), (heading, "value"))
+    busy = [False]
+
+    def picked(change: Mapping[str, Any]) -> None:
+        if not busy[0]:
+            m.criterion = change["new"] or ALL
+
+    criterion.observe(picked, names="value")
+
+    def draw() -> None:
+        busy[0] = True
+        heading.options = m.heading_options()
+        heading.value = m.heading
+        options = [("All criteria under the heading", ALL), *m.criterion_options()]
+        criterion.options = options
+        criterion.value = m.criterion if m.criterion in [v for _, v in options] else ALL
+        busy[0] = False
+        first.value = htmltable.html_table(
+            m.divergence(), DIVERGENCE, "Criteria to look at first", limit=10
+        )
+        rows = m.drilldown()
+        caption = (
+            f"Every agency's answer to {m.criterion}"
+            if m.criterion
+            else "Every agency's answers under "
+            + (
+                dict((v, k) for k, v in m.heading_options())[m.heading]
+                if m.heading
+                else "all headings"
+            )
+        )
+        columns = DRILL if m.criterion else {"prompt": "Criterion", **DRILL}
+        table.value = htmltable.html_table(
+            rows, columns, caption, limit=None if m.criterion else 200
+        )
+        export.links.value = ""
+
+    return draw

@@ -1,0 +1,86 @@
+"""The overview tab: completion against the due date, the partnership at a glance, sharing.
+
+Each tab is built the first time it is opened (:class:`~widgets.dashboard.view.DashboardView`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as ipw
+
+from widgets.dashboard.columns import COMPLETION, HEATMAP
+from widgets.dashboard.common import ExportView, chart_with_table, html_widget, shown
+from widgets.dashboard.model import DashboardModel
+from widgets.templating import render
+from workbook import analysis
+from workbook.charts import builders as charts
+from workbook.charts import offline
+from workbook.charts import tables as htmltable
+
+
+def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
+    """Fill ``page`` with the tab's widgets; return the function that redraws it.
+
+    Parameters
+    ----------
+    page
+        The tab's box.
+    m
+        The dashboard's model.
+    """
+    done, charts_html = html_widget(), html_widget()
+    export = ExportView(lambda: (m.heatmap(), HEATMAP, f"heatmap-{m.cycle}"))
+    export_done = ExportView(lambda: (m.completion(), COMPLETION, f"completion-{m.cycle}"))
+    sharing = html_widget()
+    share = ipw.Button(layout=ipw.Layout(width="auto"))
+    share.on_click(lambda _b: m.share(not m.shared))
+    share_box = ipw.VBox([sharing, share])
+    page.children = [done, export_done, charts_html, export, share_box]
+
+    def draw_sharing() -> None:
+        shared = m.shared
+        sharing.value = render("dashboard", "sharing", shared)
+        share.description = (
+            "Stop sharing the returns"
+            if shared
+            else "Share the submitted returns with the partnership"
+        )
+        share.layout.display = shown(m.may_moderate)
+
+    def draw() -> None:
+        draw_sharing()
+        table = m.completion()
+        info = m.info
+        overdue = int(table["overdue"].sum()) if len(table) else 0
+        done.value = render(
+            "dashboard",
+            "completion",
+            info.title,
+            f"{info.timetable.returns_due:%d %B %Y}",
+            overdue,
+            offline.chart_html(charts.completion_chart(table)),
+            htmltable.html_table(table, COMPLETION, "Returns, overdue first", emphasis="overdue"),
+        )
+        export_done.links.value = ""
+        heat = m.heatmap()
+        spread = analysis.spread(m.filtered(), m.scale)
+        spread_columns = {
+            c: c.replace("_", " ").capitalize() for c in spread.columns if c != "heading_id"
+        }
+        charts_html.value = render(
+            "dashboard",
+            "glance",
+            chart_with_table(
+                charts.overview(heat, m.counts(), m.scale),
+                htmltable.html_table(heat, HEATMAP, "Median rating by agency and heading"),
+                "Table of the heatmap",
+            ),
+            htmltable.details(
+                "Table of the spread",
+                htmltable.html_table(spread, spread_columns, "Ratings at each level by heading"),
+            ),
+        )
+        export.links.value = ""
+
+    return draw

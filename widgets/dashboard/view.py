@@ -1,0 +1,132 @@
+"""The chair's dashboard (issue #4): filters above tabs, each tab built when first opened.
+
+``DashboardView`` draws :class:`~widgets.dashboard.model.DashboardModel`: filters, then tabs
+(overview, drill-down, trend, moderation, actions; one module each) built the first time
+they are opened, so the page shows its first chart quickly. Charts are Altair specs drawn
+offline by :mod:`workbook.charts.offline` (the notebook displays its loader once); each
+chart has its table beside it, and each table its CSV and Excel download.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+
+import ipywidgets as ipw
+
+from widgets.base import View, page_query, refusal, refusal_title
+from widgets.dashboard.actions import build as actions_tab
+from widgets.dashboard.columns import ALL
+from widgets.dashboard.common import html_widget
+from widgets.dashboard.drill import build as drill_tab
+from widgets.dashboard.model import DashboardModel
+from widgets.dashboard.moderation import build as moderation_tab
+from widgets.dashboard.overview import build as overview_tab
+from widgets.dashboard.trend import build as trend_tab
+from widgets.templating import render
+from workbook.charts import tables as htmltable
+from workbook.errors import AccessDenied, StorageError, WorkbookError
+from workbook.store import Store
+
+TAB_BUILDERS = (overview_tab, drill_tab, trend_tab, moderation_tab, actions_tab)
+"""One per tab, in ``DashboardView.TABS`` order."""
+
+
+class DashboardView(View[DashboardModel]):
+    """The dashboard: filters above tabs; each tab is built when first opened."""
+
+    TABS = ("Overview", "Drill-down", "Trend", "Moderation", "Actions")
+
+    def render(self) -> None:
+        m = self.model
+        self.add_class("wb-dashboard")
+        self.filters = {
+            "framework": ipw.Dropdown(description="Framework", options=m.framework_options()),
+            "cycle": ipw.Dropdown(description="Cycle", options=m.cycle_options()),
+            "agency": ipw.Dropdown(description="Agency"),
+            "sector": ipw.Dropdown(description="Sector"),
+            "heading": ipw.Dropdown(description="Heading"),
+        }
+        self._options()
+        for name, widget in self.filters.items():
+            widget.style.description_width = "initial"
+            ipw.link((m, name), (widget, "value"))
+        m.observe(lambda _: self._options(), names=["cycle", "framework"])
+        self.status = ipw.HTML(layout=ipw.Layout(min_height="1.5em"))
+        self.status.add_class("wb-status")
+        ipw.dlink(
+            (m, "message"),
+            (self.status, "value"),
+            lambda t: render("dashboard", "status", t),
+        )
+        self.pages = [ipw.VBox() for _ in self.TABS]
+        self.tabs = ipw.Tab(children=self.pages, titles=self.TABS)
+        self.built: dict[int, Callable[[], None]] = {}
+        self.tabs.observe(lambda _: self._show(), names="selected_index")
+        m.observe(lambda _: self._refresh(), names="version")
+        self.children = [
+            html_widget(htmltable.STYLE),
+            ipw.HBox(list(self.filters.values()), layout=ipw.Layout(flex_flow="row wrap")),
+            self.status,
+            self.tabs,
+        ]
+        self._show()
+
+    def _options(self) -> None:
+        m = self.model
+        for name, options in (
+            ("cycle", m.cycle_options()),
+            ("agency", m.agency_options()),
+            ("sector", m.sector_options()),
+            ("heading", m.heading_options()),
+        ):
+            widget = self.filters[name]
+            if list(widget.options) != options:
+                value = getattr(m, name)
+                widget.options = options
+                widget.value = value if value in [v for _, v in options] else ALL
+
+    def _show(self) -> None:
+        index = self.tabs.selected_index or 0
+        if index not in self.built:
+            self.built[index] = TAB_BUILDERS[index](self.pages[index], self.model)
+        self.built[index]()
+
+    def _refresh(self) -> None:
+        # only the open tab redraws now; the others redraw when opened
+        index = self.tabs.selected_index or 0
+        if index in self.built:
+            self.built[index]()
+
+    # -- tabs: each builder makes its widgets and returns the function that redraws it
+
+
+def open_dashboard(
+    store: Store | None = None,
+    query: Mapping[str, str] | None = None,
+    today: dt.date | None = None,
+) -> DashboardView | ipw.HTML:
+    """The chair's dashboard for one page view (``token=`` and ``cycle=`` from the query).
+
+    Without a valid personal link, or with one that reaches no cycle it may compare yet,
+    the page says why in words and shows nothing else.
+    """
+    query = page_query() if query is None else query
+    try:
+        store = (store or Store.open()).for_visitor(query.get("token"))
+        model = DashboardModel(store, today=today)
+    except (StorageError, AccessDenied) as exc:  # a refused link, or a store that cannot be reached
+        return refusal(exc, title=refusal_title(exc))
+    if not model.cycles:
+        return refusal(
+            WorkbookError(
+                f"There is nothing for your link ({store.identity.describe()}) to compare yet: "
+                "the chair shares a cycle's returns with the partnership once they are in."
+            ),
+            title="Nothing to compare yet",
+        )
+    if store.identity.trusted_local and query.get("user", "").strip():
+        model.user = query["user"].strip()
+    if query.get("cycle") in {c.id for c in model.cycles}:
+        model.cycle = query["cycle"]
+    return DashboardView(model)
