@@ -10,10 +10,8 @@ original stopped (sequences and revision numbers included).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import pytest
 from sqlalchemy import MetaData, create_engine, func, insert, inspect, select
 from sqlalchemy.engine import make_url
 
+from tests.support.programs import workbook_cli
 from workbook import config, demo
 from workbook.errors import StorageError
 from workbook.schema.responses import Status
@@ -372,16 +371,7 @@ def test_a_database_without_a_store_is_not_backed_up(target_url: str, tmp_path: 
 
 def run_main(*args: str) -> subprocess.CompletedProcess[str]:
     """The real entry point in a fresh interpreter (real exit code and stderr)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBOOK_")}
-    return subprocess.run(
-        [sys.executable, "-m", "workbook.cli", *args],
-        cwd=config.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return workbook_cli(*args, cwd=config.ROOT)
 
 
 def test_the_commands_back_up_and_restore_and_say_what_they_hold(tmp_path: Path) -> None:

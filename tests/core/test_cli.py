@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from tests.support.programs import workbook_cli
 from workbook import config
 from workbook.cli import cli
 from workbook.schema.responses import Answer, Status
@@ -26,16 +25,7 @@ T0 = dt.datetime(2020, 2, 10, 9, 30, tzinfo=dt.UTC)
 
 def run_main(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the real entry point in a fresh interpreter (real exit code, real stderr)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBOOK_")}
-    return subprocess.run(
-        [sys.executable, "-m", "workbook.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return workbook_cli(*args, cwd=ROOT, timeout=60)
 
 
 @pytest.fixture

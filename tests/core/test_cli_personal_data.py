@@ -7,9 +7,6 @@ returns an empty notebook. Values are invented (Ofcom drama numbers, example.org
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from nbformat.v4 import new_notebook
 
+from tests.support.programs import workbook_cli
 from workbook import config
 from workbook.cli import cli
 from workbook.errors import PersonalDataError, StoreUnavailable
@@ -101,16 +99,7 @@ def test_a_board_report_stops_before_the_notebook_runs(
 def test_the_real_command_says_what_to_do_without_a_traceback(
     url: str, write_params, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBOOK_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "workbook.cli", "report", str(write_params("final")), "--db", url],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = workbook_cli("report", str(write_params("final")), "--db", url, cwd=tmp_path)
     assert done.returncode == 1
     lines = done.stderr.splitlines()
     assert lines[0].startswith("warning: 1 passage looks like personal data")

@@ -7,16 +7,15 @@ failure must fit on one screen, name the cell and keep the output notebook.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from tests.support.programs import workbook_cli
 from workbook import config
 from workbook.errors import NotebookRunError
 from workbook.reports import run
@@ -139,16 +138,7 @@ def test_a_failing_cell_is_named_and_the_output_notebook_kept(tmp_path: Path) ->
 
 
 def _workbook(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBOOK_")}
-    return subprocess.run(
-        [sys.executable, "-m", "workbook.cli", *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    return workbook_cli(*args, cwd=tmp_path, timeout=240)
 
 
 def test_a_bad_parameters_file_fails_before_any_kernel_starts(tmp_path: Path) -> None:

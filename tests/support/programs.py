@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -236,3 +237,21 @@ class TempCluster:
             self._run(str(self.bindir / "pg_ctl"), f"--pgdata={self.data}", "--mode=fast", "stop")
         if self.owns_base:
             shutil.rmtree(self.base, ignore_errors=True)
+
+
+def workbook_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m workbook.cli ARGS`` in a fresh interpreter, as a person would.
+
+    Its real exit code and stderr are what the CLI tests assert on, so nothing is checked
+    here; ``WORKBOOK_*`` variables are dropped so that the machine's store is never used.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBOOK_")}
+    return subprocess.run(
+        [sys.executable, "-m", "workbook.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
