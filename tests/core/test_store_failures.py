@@ -143,47 +143,49 @@ def test_sqlite_store_opened_read_only(
         assert save(store, SECOND, 1).revision == 2
 
 
-def test_sqlite_store_switched_to_query_only(
-    sqlite_url: str, partnership_files: tuple[Path, Path]
+def _query_only(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA query_only=1")
+
+
+def _no_room(dbapi_connection, _record) -> None:
+    pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+    dbapi_connection.execute(f"PRAGMA max_page_count={pages}")
+
+
+@pytest.mark.parametrize(
+    ("on_connect", "answers", "kind", "words"),
+    [
+        pytest.param(_query_only, SECOND, "store_read_only", "readonly database", id="query-only"),
+        pytest.param(
+            _no_room,
+            BIG,
+            "store_full",
+            "it has run out of space (database or disk is full)",
+            id="cannot-grow",
+        ),
+    ],
+)
+def test_sqlite_store_that_refuses_writes_on_every_connection(
+    sqlite_url: str,
+    partnership_files: tuple[Path, Path],
+    on_connect,
+    answers,
+    kind: str,
+    words: str,
 ) -> None:
+    """Switched to query_only (read-only) or unable to grow (full): refused, intact, then fine."""
     with provisioned(sqlite_url, partnership_files) as store:
         save(store, FIRST, None)
-
-        def query_only(dbapi_connection, _record) -> None:
-            dbapi_connection.execute("PRAGMA query_only=1")
-
         store.engine.dispose()
-        event.listen(store.engine, "connect", query_only)
+        event.listen(store.engine, "connect", on_connect)
         with pytest.raises(StorageError) as caught:
-            save(store, SECOND, 1)
-        assert_refused(caught, "store_read_only", "readonly database")
-        event.remove(store.engine, "connect", query_only)
+            save(store, answers, 1)
+        assert_refused(caught, kind, words)
+        event.remove(store.engine, "connect", on_connect)
         store.engine.dispose()
         assert sqlite_integrity(sqlite_path(sqlite_url)) == [("ok",)]
         assert_intact(store, 1, FIRST)
-        assert save(store, SECOND, 1).revision == 2
-
-
-def test_sqlite_store_that_cannot_grow_is_full(
-    sqlite_url: str, partnership_files: tuple[Path, Path]
-) -> None:
-    with provisioned(sqlite_url, partnership_files) as store:
-        save(store, FIRST, None)
-
-        def no_room(dbapi_connection, _record) -> None:
-            pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
-            dbapi_connection.execute(f"PRAGMA max_page_count={pages}")
-
-        store.engine.dispose()
-        event.listen(store.engine, "connect", no_room)
-        with pytest.raises(StorageError) as caught:
-            save(store, BIG, 1)
-        assert_refused(caught, "store_full", "it has run out of space (database or disk is full)")
-        event.remove(store.engine, "connect", no_room)
-        store.engine.dispose()
-        assert sqlite_integrity(sqlite_path(sqlite_url)) == [("ok",)]
-        assert_intact(store, 1, FIRST)
-        assert save(store, BIG, 1).revision == 2
+        assert save(store, answers, 1).revision == 2
 
 
 def test_sqlite_store_whose_folder_is_moved_away_is_unreachable(
