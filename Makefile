@@ -84,8 +84,10 @@ test: venv
 # The inner loop: what needs neither a browser nor PostgreSQL nor a notebook run, so it
 # installs no system packages. The tiers are the markers of pyproject.toml.
 FAST_TIER := not slow and not browser and not postgres
+# Two workers (pytest-xdist), one per core: the tier is CPU-bound and its tests share
+# nothing but files made once per worker.
 test-fast: venv
-	$(VENV_BIN)/pytest -m "$(FAST_TIER)" $(PYTEST_ARGS)
+	$(VENV_BIN)/pytest -n 2 -m "$(FAST_TIER)" $(PYTEST_ARGS)
 
 # JupyterHub's proxy, configurable-http-proxy from npm, pinned by deploy/package-lock.json
 # and installed into deploy/node_modules (git-ignored); again whenever the pins change.

@@ -164,7 +164,7 @@ def test_workbook_report_exits_1_naming_the_failing_cell(
     lines = done.stderr.splitlines()
     assert len(lines) <= 12, done.stderr  # one screen
     assert lines[0] == (
-        "error: Running report.ipynb failed in cell 3: StorageError: No cycle named 'nope' "
+        "error: Running report.ipynb failed in cell 3: NotFound: No cycle named 'nope' "
         "in the store. See `workbook summary`."
     )
     assert lines[1].startswith("    In [")
