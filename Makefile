@@ -122,7 +122,7 @@ lint: venv
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
 	$(VENV_BIN)/mypy workbook widgets
-	$(VENV_BIN)/lint-imports --no-cache
+	$(VENV_BIN)/lint-imports --no-cache --no-logo
 
 format: venv
 	$(VENV_BIN)/ruff check --fix .
