@@ -47,6 +47,11 @@ def utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+def utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
+    """:func:`utc` for a moment that may not have happened (expiry, removal, last use)."""
+    return utc(value) if value is not None else None
+
+
 SQLITE_TIMEOUT = 30.0
 """Seconds a SQLite save waits for another writer's lock before failing as busy.
 

@@ -29,7 +29,7 @@ from workbook.access import Identity, Role, day_in_words, grant_identity
 from workbook.errors import AccessDenied, NotFound
 from workbook.store import tables as T
 from workbook.store.catalog import Catalog
-from workbook.store.engine import Database, utc
+from workbook.store.engine import Database, utc, utc_or_none
 from workbook.store.links import check_reach
 
 USERNAME_PATTERN = re.compile(r"[^\s/]{1,255}")
@@ -71,10 +71,6 @@ class HubUser:
         return grant_identity(f"hub:{self.username}", self, agency_names)
 
 
-def _when(value: dt.datetime | None) -> dt.datetime | None:
-    return utc(value) if value is not None else None
-
-
 def _user(row: Any) -> HubUser:
     return HubUser(
         id=row.id,
@@ -86,9 +82,9 @@ def _user(row: Any) -> HubUser:
         cycle_id=row.cycle_id,
         created_at=utc(row.created_at),
         created_by=row.created_by,
-        removed_at=_when(row.removed_at),
+        removed_at=utc_or_none(row.removed_at),
         removed_by=row.removed_by,
-        last_seen_at=_when(row.last_seen_at),
+        last_seen_at=utc_or_none(row.last_seen_at),
     )
 
 

@@ -25,7 +25,7 @@ from workbook.access import (
 from workbook.errors import AccessDenied, NotFound
 from workbook.store import tables as T
 from workbook.store.catalog import Catalog
-from workbook.store.engine import Database, utc
+from workbook.store.engine import Database, utc, utc_or_none
 
 
 def check_reach(
@@ -74,9 +74,6 @@ def check_reach(
 
 
 def _link(row: Any) -> Link:
-    def when(value: dt.datetime | None) -> dt.datetime | None:
-        return utc(value) if value is not None else None
-
     return Link(
         id=row.id,
         name=row.name,
@@ -86,9 +83,9 @@ def _link(row: Any) -> Link:
         cycle_id=row.cycle_id,
         created_at=utc(row.created_at),
         created_by=row.created_by,
-        expires_at=when(row.expires_at),
-        revoked_at=when(row.revoked_at),
-        last_used_at=when(row.last_used_at),
+        expires_at=utc_or_none(row.expires_at),
+        revoked_at=utc_or_none(row.revoked_at),
+        last_used_at=utc_or_none(row.last_used_at),
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from workbook.errors import ModerationError
 from workbook.schema.responses import text_problem
 from workbook.store import tables as T
+from workbook.store.engine import utc
 from workbook.store.facade import Store
 
 Scope = Literal["partnership", "agency"]
@@ -62,10 +63,6 @@ class ActionMark:
     def key(self) -> tuple[str, str, str, str, str]:
         """What identifies the marked action within its cycle, with the scope."""
         return (self.cycle_id, self.agency_id, self.criterion_id, self.action_text, self.scope)
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _check_text(**texts: str) -> None:
@@ -167,7 +164,7 @@ def _moderation(row: Any) -> Moderation:
         self_rating=row.self_rating,
         revision=row.revision,
         author=row.author,
-        saved_at=_utc(row.saved_at),
+        saved_at=utc(row.saved_at),
     )
 
 
@@ -201,7 +198,7 @@ def _mark(row: Any) -> ActionMark:
         scope=row.scope,
         marked=bool(row.marked),
         author=row.author,
-        saved_at=_utc(row.saved_at),
+        saved_at=utc(row.saved_at),
     )
 
 
