@@ -21,6 +21,8 @@ DEFAULTS: dict[str, str] = {
     "templates": str(ROOT / "templates" / "frameworks"),
     # Partnership file used by `workbook demo`.
     "demo_partnership": str(ROOT / "data" / "demo" / "partnership.yaml"),
+    # Evidence files loaded by `workbook demo`: CYCLE-ID-*.csv or .xlsx (issue #14).
+    "demo_evidence": str(ROOT / "data" / "demo" / "evidence"),
 }
 
 ENVIRONMENT = {"db": "WORKBOOK_DB", "templates": "WORKBOOK_TEMPLATES"}

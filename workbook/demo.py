@@ -248,3 +248,22 @@ def create(
         if store.returns(cycle.id):
             continue  # never add a second history to returns that exist
         fill_cycle(store, cycle, rng, year_offset=0.05 * index, seed=seed)
+        load_evidence(store, cycle.id)
+
+
+def load_evidence(store: Store, cycle_id: str, folder: str | Path | None = None) -> int:
+    """Load the demo's evidence files for a cycle (``CYCLE-ID-*.csv`` or ``.xlsx``).
+
+    Returns how many files were loaded. The files are synthetic, in our own words.
+    """
+    from workbook.evidence.importer import import_evidence  # the demo's only evidence use
+
+    folder = Path(folder or config.setting("demo_evidence"))
+    paths = sorted(
+        p
+        for p in folder.glob(f"{cycle_id}-*")
+        if p.suffix.lower() in {".csv", ".xlsx"} and p.is_file()
+    )
+    for path in paths:
+        import_evidence(store, cycle_id, path.read_bytes(), path.name, author="Demo analyst")
+    return len(paths)

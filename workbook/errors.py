@@ -64,6 +64,14 @@ class ResponseError(ValidationProblems):
     """Answers do not fit the framework they claim to answer."""
 
 
+class EvidenceError(ValidationProblems):
+    """An evidence file (indicators or audit findings) cannot be loaded; nothing was saved.
+
+    Each problem's ``where`` is ``file:row`` (``indicators.csv:4``, or
+    ``evidence.xlsx:Indicators:4`` for a workbook's sheet) and its ``field`` the column.
+    """
+
+
 class SpreadsheetError(ValidationProblems):
     """A spreadsheet return cannot be imported; nothing was saved.
 
@@ -82,6 +90,10 @@ STORAGE_MESSAGES = {
         "it must be reopened by the chair before it can be changed."
     ),
     "bad_transition": "A return cannot go from {old} to {new}. {hint}",
+    "busy_evidence": (
+        "The evidence for cycle {cycle} was being loaded by someone else at the same time, "
+        "three times over; nothing was saved. Load the file again."
+    ),
     "framework_changed": (
         "Framework {framework!r} version {version!r} is already in the store with different "
         "content. Give the changed template a new version number."
@@ -290,6 +302,8 @@ MODERATION_MESSAGES = {
     "unknown": "No {what} {key!r} in cycle {cycle!r}. {hint}",
     "empty": "A moderation needs a moderated rating or a challenge comment (or both).",
     "author": "A moderation needs an author.",
+    "dismiss_reason": "Say why the contradiction is dismissed; the reason is kept with it.",
+    "reason_too_long": "The reason is {length} characters; at most {limit} are kept.",
     "bad_text": "The {what} {problem}.",
     "too_long": "The challenge comment is {length} characters; at most {limit} are kept.",
     "too_many": (

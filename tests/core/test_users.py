@@ -213,7 +213,7 @@ def test_an_old_store_gains_the_hub_user_table(tmp_path) -> None:
         tables.hub_user.drop(conn)
         conn.execute(tables.meta.update().values(value="3"))
     with Store.open(url) as store:
-        assert store.schema_version() == tables.SCHEMA_VERSION == 4
+        assert store.schema_version() == tables.SCHEMA_VERSION >= 4
         store.hub_users.add("ivan", Role.ADMIN)
         assert [u.username for u in store.hub_users.listing()] == ["ivan"]
 

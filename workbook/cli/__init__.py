@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from workbook.cli import access, backups, data, reports, spreadsheets, users
+from workbook.cli import access, backups, data, evidence, reports, spreadsheets, users
 from workbook.errors import WorkbookError
 
 
@@ -38,6 +38,7 @@ for _command in (
     access.share,
     access.serve,
     users.users_group,
+    evidence.evidence_group,
 ):
     cli.add_command(_command)
 

@@ -120,6 +120,23 @@ class Criterion(Model):
     )
 
 
+class ContradictionRules(Model):
+    """When evidence contradicts a self-rating: data in the framework YAML, not code.
+
+    A self-rating among the scale's best ``top_levels`` levels is contradicted by a finding
+    on the same criterion (and agency, where the finding names agencies) graded below
+    ``finding_below`` (0 worst, 1 best: 0.5 is "in the bottom half"), or by a linked
+    indicator worse than its comparator by more than ``indicator_margin`` (a fraction of
+    the comparator: 0.1 is 10%).
+    """
+
+    top_levels: int = Field(1, ge=1, description="How many of the best levels count as top.")
+    finding_below: float = Field(0.5, gt=0, le=1, description="Grades below this contradict.")
+    indicator_margin: float = Field(
+        0.1, ge=0, description="How much worse than its comparator an indicator may be."
+    )
+
+
 class Framework(Model):
     """An assessment framework: scale, headings and criteria, all data."""
 
@@ -135,6 +152,10 @@ class Framework(Model):
     )
     headings: tuple[Heading, ...] = Field(min_length=1)
     criteria: tuple[Criterion, ...] = Field(min_length=1)
+    contradictions: ContradictionRules = Field(
+        default_factory=ContradictionRules,
+        description="When evidence contradicts a self-rating (issue #14).",
+    )
 
     @cached_property
     def _criteria_by_id(self) -> dict[str, Criterion]:

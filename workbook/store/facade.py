@@ -1,7 +1,7 @@
 """The store as callers see it: one object, acting for one identity.
 
 :class:`Store` is a thin facade: each job is a small repository of its own (the
-catalogue, returns, sharing, links, hub users), built around one shared
+catalogue, returns, sharing, links, hub users, evidence), built around one shared
 :class:`~workbook.store.engine.Database` for the identity the store acts for. Acting for
 someone else (:meth:`Store.as_identity`) builds the same repositories for them over the
 same database, so the connections and the framework cache are shared, never copied.
@@ -20,6 +20,7 @@ from workbook.schema.partnership import Agency, Cycle, Partnership
 from workbook.schema.responses import Answers, Status
 from workbook.store.catalog import Catalog, CycleInfo
 from workbook.store.engine import Database
+from workbook.store.evidence import EvidenceStore
 from workbook.store.hub_users import HubUsers
 from workbook.store.links import Links, check_reach
 from workbook.store.returns import Returns
@@ -47,6 +48,7 @@ class Store:
         self._returns = Returns(database, self.catalog, self.sharing)
         self._links = Links(database, self.catalog)
         self.hub_users = HubUsers(database, self.catalog)
+        self.evidence = EvidenceStore(database, self.catalog, self.sharing, self.identity)
 
     @property
     def engine(self) -> Engine:

@@ -6,12 +6,14 @@ so it is either fully migrated or untouched; one written by a newer workbook is 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.engine import Connection
 
 from workbook.errors import StorageError
+from workbook.schema.framework import Framework
 from workbook.store import tables as T
 
 Migration = Callable[[Connection], None]
@@ -35,7 +37,31 @@ def _add_hub_users(conn: Connection) -> None:
     T.metadata.create_all(conn, tables=list(T.V4_TABLES))
 
 
-MIGRATIONS: dict[int, Migration] = {1: _add_moderation, 2: _add_access, 3: _add_hub_users}
+def _add_evidence(conn: Connection) -> None:
+    """Schema 4 -> 5: indicators, case audits and dismissed contradictions (issue #14).
+
+    Frameworks gained contradiction rules (with defaults), so each stored definition is
+    written again as the framework model now writes it, with its digest: the same YAML
+    loaded again is then recognised as the version already stored, not refused as changed.
+    """
+    T.metadata.create_all(conn, tables=list(T.V5_TABLES))
+    for row in conn.execute(
+        select(T.framework.c.id, T.framework.c.version, T.framework.c.definition)
+    ):
+        definition = Framework.model_validate_json(row.definition).model_dump_json()
+        conn.execute(
+            update(T.framework)
+            .where(T.framework.c.id == row.id, T.framework.c.version == row.version)
+            .values(definition=definition, digest=hashlib.sha256(definition.encode()).hexdigest())
+        )
+
+
+MIGRATIONS: dict[int, Migration] = {
+    1: _add_moderation,
+    2: _add_access,
+    3: _add_hub_users,
+    4: _add_evidence,
+}
 """``MIGRATIONS[n]`` upgrades a store from schema ``n`` to ``n + 1``."""
 
 

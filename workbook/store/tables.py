@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump when the tables change, and add the step to ``migrations.MIGRATIONS``."""
 
 metadata = MetaData()
@@ -236,3 +236,41 @@ Index(
 )
 
 V4_TABLES = (hub_user,)
+
+# -- schema 5: evidence beside the ratings (issue #14) -------------------------------------
+# An indicator or a case audit is kept whole, as validated JSON, one row per revision: a
+# load that changes it adds revision n+1, and the current evidence of a cycle is the
+# latest revision of each. A dismissal of a contradiction is append-only in the same way.
+
+evidence_item = Table(
+    "evidence_item",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cycle_id", ForeignKey("cycle.id"), nullable=False),
+    Column("kind", String(16), nullable=False, comment="'indicator' or 'audit'."),
+    Column("key", String(64), nullable=False, comment="The indicator's or audit's id."),
+    Column("number", Integer, nullable=False, comment="Its revision, from 1."),
+    Column("body", Text, nullable=False, comment="The indicator or audit as JSON, as validated."),
+    Column("source", Text, nullable=False, default="", comment="The file it was loaded from."),
+    Column("author", Text, nullable=False),
+    Column("saved_by", Text),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("cycle_id", "kind", "key", "number", name="uq_evidence_number"),
+)
+
+dismissal = Table(
+    "dismissal",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cycle_id", ForeignKey("cycle.id"), nullable=False),
+    Column("key", String(255), nullable=False, comment="Which contradiction (see evidence)."),
+    Column("dismissed", Boolean, nullable=False, comment="False records a restoring."),
+    Column("reason", Text, nullable=False, default=""),
+    Column("author", Text, nullable=False),
+    Column("saved_by", Text),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+Index("ix_dismissal_cycle", dismissal.c.cycle_id, dismissal.c.id)
+
+V5_TABLES = (evidence_item, dismissal)
