@@ -42,7 +42,10 @@ from workbook.store import Store, generate
 from workbook.store import tables as T
 
 GOAL_SECONDS = 0.2
-SIZES = {"scale": generate.SCALE, "small": generate.Size(15, 45, 10, partnerships=10)}
+SIZES = {
+    "scale": generate.SCALE,
+    "small": generate.Size(15, 45, 10, partnerships=10, indicators=0, audits=0),
+}
 SEED = 7
 
 

@@ -51,6 +51,14 @@ def test_generate_writes_what_the_store_reads(db_url: str) -> None:
             cycles[-1].id, agency, state.answers, author="x", based_on=state.revision, note="n"
         )
         assert saved.revision == state.revision + 1
+        # evidence (issue #14): each cycle's indicators and audits read as loaded ones do,
+        # on criteria of the version the cycle runs
+        evidence = store.evidence.evidence(cycles[-1].id)
+        assert (len(evidence.indicators), len(evidence.audits)) == (size.indicators, size.audits)
+        linked = {c for i in evidence.indicators for c in i.criteria}
+        linked |= {c for a in evidence.audits for f in a.findings for c in f.criteria}
+        assert linked <= v2
+        assert store.evidence.history(cycles[-1].id, "indicator", "ind-01")[0].number == 1
 
 
 def test_generate_is_deterministic_and_refuses_a_second_run(tmp_path) -> None:

@@ -39,10 +39,11 @@ from workbook.schema.partnership import Agency, Cycle, Partnership, Timetable
 from workbook.schema.responses import Status
 from workbook.store import tables as T
 from workbook.store.facade import Store
+from workbook.store.generate_evidence import evidence_rows
 
 PARTNERSHIP_ID = "generated"
 FRAMEWORK_ID = "generated-fw"
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 """Bump whenever the same size and seed would write different rows (keys bench caches)."""
 SECTORS = ("health", "police", "local authority", "education", "justice", "voluntary")
 LEVELS = (
@@ -66,6 +67,10 @@ class Size:
     criteria: int = 40
     cycles: int = 10
     partnerships: int = 1
+    indicators: int = 50
+    """Data indicators per cycle (issue #14)."""
+    audits: int = 5
+    """Case audits per cycle, of six findings each."""
 
     @property
     def responses(self) -> int:
@@ -78,8 +83,9 @@ class Size:
         return f"{self.partnerships} partnerships x {text}" if self.partnerships > 1 else text
 
 
-SCALE = Size(agencies=15, criteria=45, cycles=10, partnerships=150)
-"""The issue's scale figure: 150 x 15 x 45 x 10 = 1,012,500 responses."""
+SCALE = Size(agencies=15, criteria=45, cycles=10, partnerships=150, indicators=0, audits=0)
+"""The issue's scale figure: 150 x 15 x 45 x 10 = 1,012,500 responses (no evidence: it
+measures reading returns; the dashboard and form benchmarks carry the evidence)."""
 
 
 def partnership_id(number: int) -> str:
@@ -212,13 +218,37 @@ def generate(
         # partnership n's own stream: any one of them is the same whatever the count
         rng = random.Random(seed if number == 0 else f"{seed}/{number}")
         rows, returns = _partnership(number, size, answers, rng)
+        rows["evidence_item"] = _evidence(rows, size, versions, seed)
         with store.database.writing() as conn:
             for table in (T.partnership, T.agency, T.membership, T.cycle, T.invitation):
                 conn.execute(insert(table), rows[table.name])
             if returns:
                 _insert_returns(conn, returns)
+            if rows["evidence_item"]:
+                conn.execute(insert(T.evidence_item), rows["evidence_item"])
         if progress is not None:
             progress(number + 1, size.partnerships)
+
+
+def _evidence(
+    rows: Rows, size: Size, versions: dict[str, Framework], seed: int
+) -> list[dict[str, Any]]:
+    if not (size.indicators or size.audits):
+        return []
+    agencies = [a["id"] for a in rows["agency"]]
+    out = []
+    for cycle in rows["cycle"]:
+        fw = versions[cycle["framework_version"]]
+        out += evidence_rows(
+            cycle["id"],
+            [c.id for c in fw.criteria],
+            agencies,
+            [lv.key for lv in fw.scale.levels],
+            cycle["returns_due"],
+            (size.indicators, size.audits),
+            seed,
+        )
+    return out
 
 
 Return = tuple[dict[str, Any], list[dict[str, Any]]]
