@@ -92,7 +92,7 @@ def _probe(modules: list[str]) -> dict[str, dict[str, str]]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=280,  # on a loaded machine (the full suite on two workers) it takes minutes
         check=False,
     )
     assert done.returncode == 0, f"the import probe failed:\n{done.stderr}"
