@@ -337,7 +337,9 @@ def test_a_framework_of_its_own_brings_its_scale_grades_and_rules(tmp_path: Path
     (templates / "health-audit.yaml").write_text(OWN_FRAMEWORK, "utf-8")
     rows = [
         indicator(indicator="on-time", criteria="lead-1", value="12", comparator_value="10"),
-        indicator(indicator="late", criteria="lead-2", value="13", comparator_value="10"),
+        indicator(
+            indicator="late", name="Late", criteria="lead-2", value="13", comparator_value="10"
+        ),
         indicator(indicator="trained", criteria="lead-3", value="99", comparator_value="10"),
     ]
     own = "Strong; Adequate; Weak; Poor"  # positions 1, 2/3, 1/3 and 0
@@ -357,10 +359,8 @@ def test_a_framework_of_its_own_brings_its_scale_grades_and_rules(tmp_path: Path
     ratings = {("alpha", "lead-1"): "good", ("alpha", "lead-2"): "outstanding"}
     ratings[("alpha", "lead-3")] = "ri"  # not among the top two: nothing contradicts it
     found = contradictions.find(framework, ratings, evidence)
-    assert [(c.criterion_id, c.source, c.key.rsplit("|", 1)[1]) for c in found] == [
-        ("lead-1", "finding", "finding:scale:1"),  # RI sits at 1/3, below 0.4
-        ("lead-2", "finding", "finding:own:2"),  # Weak sits at 1/3; Adequate does not
-        ("lead-2", "indicator", "indicator:late"),  # 30% worse; on-time is only 20% worse
+    assert [(c.criterion_id, c.rating, c.source, c.evidence.split(":")[0]) for c in found] == [
+        ("lead-1", "Good", "finding", "Requires improvement"),  # at 1/3, below 0.4
+        ("lead-2", "Outstanding", "finding", "Weak"),  # at 1/3; Adequate, at 2/3, is not
+        ("lead-2", "Outstanding", "indicator", "Late (partnership)"),  # 30% worse; 20% is not
     ]
-    assert found[0].rating == "Good"
-    assert found[0].evidence.startswith("Requires improvement: ")
