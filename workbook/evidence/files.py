@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from workbook.errors import EvidenceError, Problem, SpreadsheetError
 from workbook.schema.evidence import FINDING_COLUMNS, INDICATOR_COLUMNS
+from workbook.schema.responses import text_problem
 from workbook.spreadsheets.read import open_workbook
 
 Kind = Literal["indicators", "findings"]
@@ -128,6 +129,10 @@ def _rows(
                 continue
             if isinstance(value, str) and value.lstrip().startswith("="):
                 problems.append(Problem(f"{where}:{number}", name, FORMULA))
+                continue
+            unstorable = text_problem(value) if isinstance(value, str) else None
+            if unstorable:  # Excel's _x0000_ is a NUL in any column, ids and units too
+                problems.append(Problem(f"{where}:{number}", name, unstorable))
                 continue
             cells[name] = value.strip() if isinstance(value, str) else value
         rows.append((number, cells))
