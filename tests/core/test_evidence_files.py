@@ -270,6 +270,13 @@ def test_formulas_are_refused_in_csv_and_in_excel(fw: Framework) -> None:
     ]
 
 
+def test_text_from_excel_is_decoded_as_a_returns_cells_are(fw: Framework) -> None:
+    # LibreOffice keeps a pasted Windows line end as _x000D_; a return reads it as one
+    typed = finding(finding="Plans were late._x000D_\nRisk was not reviewed.")
+    (read_back,) = read(xlsx_bytes({"Audit findings": [typed]}), "e.xlsx", fw).audits[0].findings
+    assert read_back.text == "Plans were late.\nRisk was not reviewed."
+
+
 def test_personal_data_in_free_text_is_refused_unless_the_loader_says_it_is_not(
     fw: Framework,
 ) -> None:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from workbook.errors import EvidenceError, Problem, SpreadsheetError
 from workbook.schema.evidence import FINDING_COLUMNS, INDICATOR_COLUMNS
 from workbook.schema.responses import text_problem
+from workbook.spreadsheets.layout import from_cell_text
 from workbook.spreadsheets.read import open_workbook
 
 Kind = Literal["indicators", "findings"]
@@ -194,10 +195,16 @@ def _read_csv(data: bytes, source: str) -> tuple[list[Table], list[Problem]]:
 
 
 def _cell_value(cell: Any) -> Any:
-    """A cell's value as the person typed it: a formula as ``=...``, 24% as 24."""
+    """A cell's value as the person typed it: a formula as ``=...``, 24% as 24.
+
+    Text is decoded as a return's cells are (:func:`~workbook.spreadsheets.layout.from_cell_text`):
+    Excel writes a carriage return or a NUL as ``_x000D_`` or ``_x0000_``.
+    """
     value = cell.value
     if cell.data_type == "f":  # a shared or array formula is no str: report it all the same
         return "=" + str(getattr(value, "text", None) or value or "").lstrip("=")
+    if isinstance(value, str):  # _x000D_ and the like, decoded as a return's cells are
+        return from_cell_text(value)
     number_format = getattr(cell, "number_format", None) or ""
     if isinstance(value, int | float) and not isinstance(value, bool) and "%" in number_format:
         return round(value * 100, 9)  # shown (and typed) as 24%, held as 0.24
