@@ -10,6 +10,7 @@ SQLite and PostgreSQL (``db_url``). Builders make the inputs too big or too bina
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,21 @@ def xlsx_truncated(folder: Path) -> Path:
     return _write(folder, "truncated.xlsx", data[: len(data) // 2])
 
 
+def xlsx_damaged_sheet(folder: Path) -> Path:
+    """A sheet's XML cut off two thirds in: openpyxl reads it only row by row, late."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx_bytes({"Indicators": [indicator()]}))) as source,
+        zipfile.ZipFile(out, "w") as target,
+    ):
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                part = part[: len(part) * 2 // 3]
+            target.writestr(info, part)
+    return _write(folder, "damaged.xlsx", out.getvalue())
+
+
 BUILDERS: dict[str, Callable[[Path], Path]] = {
     "huge_file": huge_file,
     "many_rows": many_rows,
@@ -94,6 +110,7 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "xlsx_far_row": xlsx_far_row,
     "xlsx_nul": xlsx_nul,
     "xlsx_truncated": xlsx_truncated,
+    "xlsx_damaged_sheet": xlsx_damaged_sheet,
 }
 
 

@@ -96,7 +96,6 @@ def _is_blank(value: object) -> bool:
 
 
 def _rows(
-    kind: Kind,
     columns: list[str],
     body: Iterator[tuple[int, list[Any]]],
     where: str,
@@ -154,7 +153,7 @@ def _table(
     problems = _header_problems(kind, columns, where, header_row)
     if problems:
         return None, problems
-    rows = _rows(kind, columns, body, where, problems)
+    rows = _rows(columns, body, where, problems)
     return Table(kind, where, rows), problems
 
 
@@ -203,7 +202,7 @@ def _cell_value(cell: Any) -> Any:
     value = cell.value
     if cell.data_type == "f":  # a shared or array formula is no str: report it all the same
         return "=" + str(getattr(value, "text", None) or value or "").lstrip("=")
-    if isinstance(value, str):  # _x000D_ and the like, decoded as a return's cells are
+    if isinstance(value, str):
         return from_cell_text(value)
     number_format = getattr(cell, "number_format", None) or ""
     if isinstance(value, int | float) and not isinstance(value, bool) and "%" in number_format:
@@ -251,7 +250,7 @@ def _read_xlsx(data: bytes, source: str) -> tuple[list[Table], list[Problem]]:
                     continue  # a 'Read me' or notes sheet
                 body = _sheet_body(sheet, header_row + 1)
                 table, found = _table(header, body, where, header_row)
-            except Exception:  # a damaged sheet is read only now, in read-only mode
+            except Exception:  # in read-only mode a sheet is parsed only now: damage shows here
                 reason = "this sheet cannot be read; save the file again from Excel or LibreOffice"
                 problems.append(Problem(where, "", reason))
                 continue

@@ -90,9 +90,9 @@ def _agency(value: Any) -> Any:
 
 def _text(value: Any) -> Any:
     """A number a spreadsheet made of what was typed as text: 2018, not 2018.0."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _period(value: Any) -> Any:
