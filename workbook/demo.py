@@ -16,47 +16,7 @@ from workbook import config
 from workbook.schema.framework import Framework, ResponseField
 from workbook.schema.responses import Action, Answer, Status, missing_for_submission
 from workbook.store import CycleInfo, Store, provision
-
-EVIDENCE = [
-    "Training records for {year} show take-up by {pct}% of frontline staff.",
-    "Quarterly performance report to the agency's safeguarding committee.",
-    "Case file audit of {n} cases in {month}, summary attached to the return.",
-    "Minutes of the MASE meeting and the agency's action log.",
-    "Policy and procedure reviewed in {month}; staff briefing notes.",
-    "Data extract for the partnership problem profile ({month}).",
-    "Feedback from young people gathered by the participation team.",
-]
-GOING_WELL = [
-    "Staff know how to raise concerns and use the agreed pathway.",
-    "A named lead attends the MASE consistently and reports back to managers.",
-    "Joint work with partners has improved since the last self-assessment.",
-    "Audits show plans are reviewed on time in most cases.",
-    "Awareness sessions were well attended and evaluated positively.",
-    "Information is shared promptly when risk is identified.",
-]
-DEVELOPMENT = [
-    "Practice is inconsistent across teams; we cannot yet show impact.",
-    "Recording does not always capture the child's own words.",
-    "Data is collected but not yet analysed or reported to our board.",
-    "Newer staff have not all completed role-specific training.",
-    "Feedback to referrers is not routinely given.",
-    "We rely on one or two individuals; cover arrangements are weak.",
-]
-ACTIONS = [
-    "Deliver refresher training to all frontline teams",
-    "Audit a sample of cases and report findings to the MASE",
-    "Add the screening tool to the case recording system",
-    "Agree a data set with the partnership analyst",
-    "Review the policy with partners and relaunch it",
-]
-OWNERS = [
-    "Named safeguarding lead",
-    "Head of service",
-    "Service manager",
-    "Designated professional",
-    "Training coordinator",
-    "Performance manager",
-]
+from workbook.synthetic import ACTIONS, DEVELOPMENT, EVIDENCE, GOING_WELL, OWNERS
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from workbook import demo
+from workbook import synthetic
 from workbook.errors import NotFound
 from workbook.schema.framework import Framework
 from workbook.schema.partnership import Agency, Cycle, Partnership, Timetable
@@ -144,13 +144,13 @@ class _Answers:
         if not best and rng.random() < 0.5:
             due = day + dt.timedelta(days=rng.randint(-30, 240))
             action = {
-                "text": rng.choice(demo.ACTIONS),
-                "owner": rng.choice(demo.OWNERS),
+                "text": rng.choice(synthetic.ACTIONS),
+                "owner": rng.choice(synthetic.OWNERS),
                 "due": due.isoformat(),
             }
             actions = json.dumps([action])
         rating, score = self.levels[index]
-        evidence = rng.choice(demo.EVIDENCE).format(
+        evidence = rng.choice(synthetic.EVIDENCE).format(
             year=day.year, pct=rng.randint(40, 98), n=rng.randint(5, 30), month=month
         )
         return {
@@ -159,8 +159,8 @@ class _Answers:
             "rating": rating,
             "score": score,
             "evidence": evidence,
-            "going_well": rng.choice(demo.GOING_WELL),
-            "development": "" if best else rng.choice(demo.DEVELOPMENT),
+            "going_well": rng.choice(synthetic.GOING_WELL),
+            "development": "" if best else rng.choice(synthetic.DEVELOPMENT),
             "actions": actions,
             "carried_forward": False,
         }

@@ -1,0 +1,47 @@
+"""Neutral phrases the synthetic returns are assembled from: the demo's and the generator's.
+
+Plain data with no imports, so that the benchmark generator in ``workbook.store`` and the
+demo (which also loads evidence, a higher layer) share them without the store importing
+the demo. Everything here is invented and never names people.
+"""
+
+EVIDENCE = [
+    "Training records for {year} show take-up by {pct}% of frontline staff.",
+    "Quarterly performance report to the agency's safeguarding committee.",
+    "Case file audit of {n} cases in {month}, summary attached to the return.",
+    "Minutes of the MASE meeting and the agency's action log.",
+    "Policy and procedure reviewed in {month}; staff briefing notes.",
+    "Data extract for the partnership problem profile ({month}).",
+    "Feedback from young people gathered by the participation team.",
+]
+GOING_WELL = [
+    "Staff know how to raise concerns and use the agreed pathway.",
+    "A named lead attends the MASE consistently and reports back to managers.",
+    "Joint work with partners has improved since the last self-assessment.",
+    "Audits show plans are reviewed on time in most cases.",
+    "Awareness sessions were well attended and evaluated positively.",
+    "Information is shared promptly when risk is identified.",
+]
+DEVELOPMENT = [
+    "Practice is inconsistent across teams; we cannot yet show impact.",
+    "Recording does not always capture the child's own words.",
+    "Data is collected but not yet analysed or reported to our board.",
+    "Newer staff have not all completed role-specific training.",
+    "Feedback to referrers is not routinely given.",
+    "We rely on one or two individuals; cover arrangements are weak.",
+]
+ACTIONS = [
+    "Deliver refresher training to all frontline teams",
+    "Audit a sample of cases and report findings to the MASE",
+    "Add the screening tool to the case recording system",
+    "Agree a data set with the partnership analyst",
+    "Review the policy with partners and relaunch it",
+]
+OWNERS = [
+    "Named safeguarding lead",
+    "Head of service",
+    "Service manager",
+    "Designated professional",
+    "Training coordinator",
+    "Performance manager",
+]
