@@ -10,6 +10,7 @@ ratings, evidence and dismissals are given, so it is tested on small hand-made c
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,7 +25,9 @@ class Contradiction:
     """One self-rating and the evidence that contradicts it, side by side.
 
     ``key`` names it across loads, so the chair's dismissal stays with it: the criterion,
-    the agency and the evidence item (an indicator's id, or an audit's id and finding).
+    the agency and the evidence item (an indicator's id, or an audit's id and a digest of
+    the finding's words, so that a finding added above it in a later file, or the rows
+    sorted otherwise, leave the dismissal with the finding it was about).
     """
 
     key: str
@@ -113,7 +116,7 @@ def find(
     ):
         if rating not in top:
             continue
-        for audit, index, finding in _findings_on(evidence, criterion_id):
+        for audit, item, finding in _findings_on(evidence, criterion_id):
             if not _finding_applies(finding, agency_id):
                 continue
             if audit.position(finding.grade, scale) < rules.finding_below:
@@ -123,7 +126,7 @@ def find(
                     criterion_id,
                     rating,
                     "finding",
-                    f"{audit.id}:{index}",
+                    item,
                     evidence=f"{grade}: {finding.text}",
                     reference=f"{audit.title} ({audit.date:%d %B %Y}, "
                     f"{audit.cases_reviewed} cases)",
@@ -145,13 +148,34 @@ def find(
     return found
 
 
-def _findings_on(evidence: Evidence, criterion_id: str) -> list[tuple[CaseAudit, int, Finding]]:
-    return [
-        (audit, index, finding)
-        for audit in evidence.audits
-        for index, finding in enumerate(audit.findings, start=1)
-        if criterion_id in finding.criteria
-    ]
+def finding_item(audit: CaseAudit, finding: Finding) -> str:
+    """A finding as a contradiction's key names it: ``audit-id:`` and a digest of its words.
+
+    >>> audit = CaseAudit(id="a1", title="A", date="2018-03-01", cases_reviewed=5, findings=())
+    >>> def item(text): return finding_item(audit, Finding(text=text, grade="red", criteria=()))
+    >>> late = item("Plans were late.")
+    >>> late.startswith("a1:"), late == item("Plans  were late. "), late == item("On time.")
+    (True, True, False)
+    """
+    digest = hashlib.sha256(" ".join(finding.text.split()).encode()).hexdigest()[:12]
+    return f"{audit.id}:{digest}"
+
+
+def _findings_on(evidence: Evidence, criterion_id: str) -> list[tuple[CaseAudit, str, Finding]]:
+    found = []
+    seen: set[str] = set()
+    for audit in evidence.audits:
+        for finding in audit.findings:
+            if criterion_id not in finding.criteria:
+                continue
+            item = base = finding_item(audit, finding)
+            repeat = 1
+            while item in seen:  # the same words twice in one audit: each has a key
+                repeat += 1
+                item = f"{base}.{repeat}"
+            seen.add(item)
+            found.append((audit, item, finding))
+    return found
 
 
 def ratings_from(frame: pd.DataFrame) -> dict[tuple[str, str], str]:

@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from workbook.errors import EvidenceError, Problem, SpreadsheetError
 from workbook.schema.evidence import FINDING_COLUMNS, INDICATOR_COLUMNS
+from workbook.schema.responses import text_problem
+from workbook.spreadsheets.layout import from_cell_text
 from workbook.spreadsheets.read import open_workbook
 
 Kind = Literal["indicators", "findings"]
@@ -26,6 +28,8 @@ MAX_BYTES = 5_000_000
 """Largest evidence file read: a cycle's indicators and audits are a few hundred rows."""
 MAX_ROWS = 5_000
 """Most rows read from one table; more is a mistaken export, not a cycle's evidence."""
+MAX_LINES = 50_000
+"""Last row number read, blank rows counted: a stray cell far down a sheet stops here."""
 
 SHEETS: dict[Kind, str] = {"indicators": "Indicators", "findings": "Audit findings"}
 COLUMNS: dict[Kind, tuple[str, ...]] = {
@@ -92,7 +96,6 @@ def _is_blank(value: object) -> bool:
 
 
 def _rows(
-    kind: Kind,
     columns: list[str],
     body: Iterator[tuple[int, list[Any]]],
     where: str,
@@ -100,6 +103,13 @@ def _rows(
 ) -> list[tuple[int, dict[str, Any]]]:
     rows: list[tuple[int, dict[str, Any]]] = []
     for number, values in body:
+        if number > MAX_LINES:
+            reason = (
+                f"the table goes on past row {MAX_LINES:,}; delete the rows below the "
+                "evidence (a stray cell far down?), or split the file"
+            )
+            problems.append(Problem(f"{where}:{number}", "", reason))
+            break
         if all(_is_blank(v) for v in values):
             continue
         if len(rows) >= MAX_ROWS:
@@ -120,10 +130,12 @@ def _rows(
             if isinstance(value, str) and value.lstrip().startswith("="):
                 problems.append(Problem(f"{where}:{number}", name, FORMULA))
                 continue
+            unstorable = text_problem(value) if isinstance(value, str) else None
+            if unstorable:  # Excel's _x0000_ is a NUL in any column, ids and units too
+                problems.append(Problem(f"{where}:{number}", name, unstorable))
+                continue
             cells[name] = value.strip() if isinstance(value, str) else value
         rows.append((number, cells))
-    if not rows:
-        problems.append(Problem(where, "", f"no rows under the header; nothing to load ({kind})"))
     return rows
 
 
@@ -141,7 +153,7 @@ def _table(
     problems = _header_problems(kind, columns, where, header_row)
     if problems:
         return None, problems
-    rows = _rows(kind, columns, body, where, problems)
+    rows = _rows(columns, body, where, problems)
     return Table(kind, where, rows), problems
 
 
@@ -175,49 +187,86 @@ def _read_csv(data: bytes, source: str) -> tuple[list[Table], list[Problem]]:
         table, problems = _table(header, body(), source, header_row)
     except csv.Error as exc:
         return [], [Problem(f"{source}:{reader.line_num}", "", f"not readable as CSV: {exc}")]
+    if table is not None and not table.rows and not problems:
+        reason = f"no rows under the header; nothing to load ({table.kind})"
+        problems.append(Problem(source, "", reason))
     return ([table] if table else []), problems
 
 
+def _cell_value(cell: Any) -> Any:
+    """A cell's value as the person typed it: a formula as ``=...``, 24% as 24.
+
+    Text is decoded as a return's cells are (:func:`~workbook.spreadsheets.layout.from_cell_text`):
+    Excel writes a carriage return or a NUL as ``_x000D_`` or ``_x0000_``.
+    """
+    value = cell.value
+    if cell.data_type == "f":  # a shared or array formula is no str: report it all the same
+        return "=" + str(getattr(value, "text", None) or value or "").lstrip("=")
+    if isinstance(value, str):
+        return from_cell_text(value)
+    number_format = getattr(cell, "number_format", None) or ""
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in number_format:
+        return round(value * 100, 9)  # shown (and typed) as 24%, held as 0.24
+    return value
+
+
 def _sheet_body(sheet: Any, first: int) -> Iterator[tuple[int, list[Any]]]:
-    for row in sheet.iter_rows(min_row=first):
-        values = []
-        for cell in row:
-            value = cell.value
-            if cell.data_type == "f" and isinstance(value, str):
-                value = "=" + value.lstrip("=")  # reported as a formula by _rows
-            values.append(value)
-        yield row[0].row if row else first, values
+    missing: Any = None
+    for number, row in enumerate(sheet.iter_rows(min_row=first), start=first):
+        # a read-only sheet yields one and the same tuple for every row the file lacks
+        if row is missing:
+            yield number, []
+            continue
+        values = [_cell_value(cell) for cell in row]
+        if all(v is None for v in values):
+            missing = row
+        yield number, values
+
+
+def _header(sheet: Any) -> tuple[list[Any] | None, int]:
+    """The first non-blank row among the sheet's first 20, and its number."""
+    for number, row in enumerate(sheet.iter_rows(min_row=1, max_row=20), start=1):
+        values = [cell.value for cell in row]
+        if not all(_is_blank(v) for v in values):
+            return values, number
+    return None, 0
 
 
 def _read_xlsx(data: bytes, source: str) -> tuple[list[Table], list[Problem]]:
     try:
-        wb = open_workbook(data, source)
+        wb = open_workbook(data, source, read_only=True)
     except SpreadsheetError as exc:
         return [], list(exc.problems)
     tables: list[Table] = []
     problems: list[Problem] = []
-    for sheet in wb.worksheets:
-        where = f"{source}:{sheet.title}"
-        header: list[Any] | None = None
-        header_row = 0
-        for row in sheet.iter_rows(max_row=min(sheet.max_row, 20)):
-            values = [cell.value for cell in row]
-            if not all(_is_blank(v) for v in values):
-                header, header_row = values, row[0].row
-                break
-        if header is None or _kind_of([column_name(h) for h in header]) is None:
-            if sheet.title in SHEETS.values():
-                problems.append(Problem(where, "", "this sheet has no header row"))
-            continue  # a 'Read me' or notes sheet
-        table, found = _table(header, _sheet_body(sheet, header_row + 1), where, header_row)
-        problems += found
-        if table:
-            tables.append(table)
-    if not tables and not problems:
-        problems.append(
-            Problem(source, "", "no sheet holds indicators or audit findings; see 'Read me'")
+    try:
+        for sheet in wb.worksheets:
+            where = f"{source}:{sheet.title}"
+            try:
+                header, header_row = _header(sheet)
+                if header is None or _kind_of([column_name(h) for h in header]) is None:
+                    if sheet.title in SHEETS.values():
+                        problems.append(Problem(where, "", "this sheet has no header row"))
+                    continue  # a 'Read me' or notes sheet
+                body = _sheet_body(sheet, header_row + 1)
+                table, found = _table(header, body, where, header_row)
+            except Exception:  # in read-only mode a sheet is parsed only now: damage shows here
+                reason = "this sheet cannot be read; save the file again from Excel or LibreOffice"
+                problems.append(Problem(where, "", reason))
+                continue
+            problems += found
+            if table:
+                tables.append(table)
+    finally:
+        wb.close()
+    if not problems and not any(t.rows for t in tables):
+        reason = (
+            "no rows under the headers of its sheets; nothing to load"
+            if tables
+            else "no sheet holds indicators or audit findings; see 'Read me'"
         )
-    return tables, problems
+        problems.append(Problem(source, "", reason))
+    return [t for t in tables if t.rows], problems
 
 
 def read_tables(data: bytes, source: str) -> list[Table]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from workbook import personal_data
 from workbook.errors import EvidenceError, Problem
@@ -52,13 +53,24 @@ def _row_model(
         for error in exc.errors(include_url=False):
             path = clean_loc(error["loc"])
             column = str(path[0]) if path else ""
-            message = (
-                "this cell is empty; a value is required"
-                if error["type"] == "missing"
-                else error_message(model, error, path)
-            )
+            message = _message(model, error, path)
             problems.append(Problem(where, column, message))
         return None
+
+
+DATE_HINT = "expected a date such as 2018-03-14 or 14/03/2018"
+
+
+def _message(model: type[BaseModel], error: ErrorDetails, path: tuple[str | int, ...]) -> str:
+    """A cell's problem in the template problems' words, without pydantic's own prefixes."""
+    kind = error["type"]
+    if kind == "missing":
+        return "this cell is empty; a value is required"
+    if kind == "value_error":  # our validators' own words, not "value error, ..."
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    if kind.startswith("date_"):
+        return DATE_HINT
+    return error_message(model, error, path)
 
 
 def _unknown(kind: str, key: str, known: Iterable[str], context: str) -> str:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from workbook.schema.framework import Key, Model, OptionalText, Scale, Text
 
@@ -59,6 +59,8 @@ def _split(value: Any) -> Any:
     """A list cell: ids separated by ';', ',' or new lines (an empty cell is no ids)."""
     if value is None:
         return ()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = _text(value)  # a spreadsheet cell holding one id that looks like a number
     if isinstance(value, str):
         return tuple(part.strip() for part in re.split(r"[;,\n]", value) if part.strip())
     return value
@@ -86,18 +88,39 @@ def _agency(value: Any) -> Any:
     return value
 
 
+def _text(value: Any) -> Any:
+    """A number a spreadsheet made of what was typed as text: 2018, not 2018.0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _period(value: Any) -> Any:
+    """A period cell; a spreadsheet turns 2018 into a number and 2018-03 into a date."""
+    if isinstance(value, dt.date):
+        if value.day != 1:
+            raise ValueError(f"expected {PERIOD_HINT}, not a day")
+        return f"{value.year}-{value.month:02d}"
+    return _text(value)
+
+
 def _day(value: Any) -> Any:
     """A date typed ISO-style or the English way (14/03/2018); spreadsheets give datetimes."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str):
-        match = re.match(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$", value)
-        if match:
-            day, month, year = (int(g) for g in match.groups())
-            try:
-                return dt.date(year, month, day)
-            except ValueError:
-                return value
+        iso = re.match(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$", value)
+        english = re.match(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$", value)
+        if iso:
+            year, month, day = (int(g) for g in iso.groups())
+        elif english:
+            day, month, year = (int(g) for g in english.groups())
+        else:
+            return value
+        try:
+            return dt.date(year, month, day)
+        except ValueError as exc:
+            raise ValueError(f"{value.strip()!r} is not a real date ({exc})") from None
     return value
 
 
@@ -107,7 +130,7 @@ def _lower(value: Any) -> Any:
 
 Keys = Annotated[tuple[Key, ...], BeforeValidator(_split)]
 Number = Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
-Period = Annotated[str, AfterValidator(canonical_period)]
+Period = Annotated[str, BeforeValidator(_period), AfterValidator(canonical_period)]
 Day = Annotated[dt.date, BeforeValidator(_day)]
 Better = Annotated[Literal["higher", "lower"], BeforeValidator(_lower)]
 Grades = Annotated[
@@ -121,7 +144,13 @@ MAX_FINDING = 4000
 """Longest finding: aggregate text about services, a paragraph or two."""
 
 
-class IndicatorRow(Model):
+class _Row(Model):
+    """A row of a table: a spreadsheet holds 2018 or 3 typed in a text column as numbers."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+
+class IndicatorRow(_Row):
     """One row of an indicators table: one value of one indicator, for an agency or all."""
 
     indicator: Key = Field(description="The indicator's id, the same on every row of it.")
@@ -142,7 +171,7 @@ class IndicatorRow(Model):
     source: Text
 
 
-class FindingRow(Model):
+class FindingRow(_Row):
     """One row of an audit-findings table: one finding of one case audit."""
 
     audit: Key = Field(description="The audit's id, the same on every row of it.")

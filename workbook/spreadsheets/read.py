@@ -101,8 +101,13 @@ def _unpacked_size(data: bytes) -> int:
         return 0
 
 
-def open_workbook(data: bytes, source: str) -> Any:
-    """Load an .xlsx file's bytes with openpyxl; anything unreadable is a located problem."""
+def open_workbook(data: bytes, source: str, *, read_only: bool = False) -> Any:
+    """Load an .xlsx file's bytes with openpyxl; anything unreadable is a located problem.
+
+    ``read_only`` reads each sheet as it is iterated, never making its empty cells: a
+    table read row by row to its end (an evidence file) cannot be made to build a million
+    blank rows by one stray cell far down the sheet. The caller closes such a workbook.
+    """
     unpacked = _unpacked_size(data)
     if unpacked > MAX_UNPACKED:
         reason = (
@@ -114,7 +119,9 @@ def open_workbook(data: bytes, source: str) -> Any:
         with warnings.catch_warnings():
             # openpyxl warns about features it drops (e.g. LibreOffice's extensions)
             warnings.simplefilter("ignore")
-            return load_workbook(io.BytesIO(data), rich_text=False, keep_links=False)
+            return load_workbook(
+                io.BytesIO(data), read_only=read_only, rich_text=False, keep_links=False
+            )
     except Exception:  # openpyxl raises many types for damaged files; report, don't crash
         reason = _not_a_workbook(data)
         raise SpreadsheetError(

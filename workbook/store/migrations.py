@@ -45,9 +45,10 @@ def _add_evidence(conn: Connection) -> None:
     loaded again is then recognised as the version already stored, not refused as changed.
     """
     T.metadata.create_all(conn, tables=list(T.V5_TABLES))
-    for row in conn.execute(
+    stored = conn.execute(
         select(T.framework.c.id, T.framework.c.version, T.framework.c.definition)
-    ):
+    ).all()  # read to the end before updating the table the cursor would still be reading
+    for row in stored:
         definition = Framework.model_validate_json(row.definition).model_dump_json()
         conn.execute(
             update(T.framework)
