@@ -145,9 +145,11 @@ def test_every_indicator_is_listed_with_its_source_and_period(
         "Local target",
         "p-1",
     ] in rows
-    assert "Referral audit" in table.group(0) and "2019 Q4" in table.group(0)
+    assert "Referral audit" in table.group(0)
+    assert "2019 Q4" in table.group(0)
     # under its heading, each value in words, the agency's own named
-    assert "<h3>Prevent</h3>" in section.html and "<h3>Identify</h3>" in section.html
+    assert "<h3>Prevent</h3>" in section.html
+    assert "<h3>Identify</h3>" in section.html
     assert "(Alpha health trust): 95% against 90% (Local target); higher is better" in (
         section.html
     )

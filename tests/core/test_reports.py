@@ -389,7 +389,8 @@ def test_the_demo_draft_report(demo_store: Store) -> None:
     assert html.count("<svg ") == 4  # completion, heatmap, spread, trend (no moderation yet)
     evidence = context["evidence"]  # the demo's case audit (issue #14)
     assert [h["heading"] for h in evidence["headings"]][:2] == ["Identify", "Intervene and support"]
-    assert evidence["contradictions"] and not evidence["indicators"]
+    assert evidence["contradictions"]
+    assert not evidence["indicators"]
     assert "<h2>What the evidence says</h2>" in html
 
 
@@ -401,7 +402,8 @@ def test_the_front_door_report_orders_grades_best_first(demo_store: Store) -> No
     assert len(context["disagreement"]) == 8
     evidence = context["evidence"]  # the demo's indicators (issue #14)
     assert evidence["headings"][0]["heading"] == "Access to help and the front door"
-    assert len(evidence["indicators"]) == 7 and not evidence["audits"]
+    assert len(evidence["indicators"]) == 7
+    assert not evidence["audits"]
     assert all(row["prompt"] and row["agencies"] for row in evidence["contradictions"])
 
 
