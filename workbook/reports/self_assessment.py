@@ -74,7 +74,7 @@ def asks_section(context: Mapping[str, Any], extra: Sequence[str]) -> dict[str, 
     if evidence["loaded"] and evidence["contradicted"]:
         note.append(
             f"The evidence contradicts {plural(evidence['contradicted'], 'self-rating')} that "
-            "the chair has not dismissed (listed under What the evidence says)."
+            "the chair has not dismissed (listed under \u2018What the evidence says\u2019)."
         )
     comparison = context.get("comparison")
     if comparison:
