@@ -197,23 +197,43 @@ class StoreUnavailable(StorageError):
 
 PERSONAL_DATA_MESSAGE = (
     "The board report was not made: {passages} like personal data about a person "
-    "(listed above). Returns should describe services, not people: ask the agencies to "
-    "edit them (the MASE chair reopens a submitted return), then run the report again; "
+    "(listed above). {fix}, then run the report again; "
     "or, if you have checked that none is about a person, rerun with "
     "--despite-personal-data."
 )
+PERSONAL_DATA_FIXES = {
+    "returns": (
+        "Returns should describe services, not people: ask the agencies to edit them "
+        "(the MASE chair reopens a submitted return)"
+    ),
+    "evidence": (
+        "Evidence should describe services, not people: load a corrected evidence file "
+        "for the cycle (workbook evidence import; the same ids replace what is there)"
+    ),
+    "both": (
+        "Returns and evidence should describe services, not people: ask the agencies to "
+        "edit their returns (the MASE chair reopens a submitted return) and load a "
+        "corrected evidence file (workbook evidence import)"
+    ),
+}
 
 
 class PersonalDataError(WorkbookError):
-    """A board report was refused: the returns hold passages that look like personal data.
+    """A board report was refused: the returns or the cycle's evidence hold passages that
+    look like personal data.
 
-    ``count`` is how many; the passages themselves are listed (masked) before this is raised.
+    ``count`` is how many, ``evidence`` how many of them are in the evidence (issue #14),
+    whose fix differs; the passages themselves are listed (masked) before this is raised.
     """
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, evidence: int = 0) -> None:
         self.count = count
+        self.evidence = evidence
         passages = f"{count} passage looks" if count == 1 else f"{count} passages look"
-        super().__init__(PERSONAL_DATA_MESSAGE.format(passages=passages))
+        fix = "returns" if not evidence else "evidence" if evidence == count else "both"
+        super().__init__(
+            PERSONAL_DATA_MESSAGE.format(passages=passages, fix=PERSONAL_DATA_FIXES[fix])
+        )
 
 
 NOTEBOOK_RUN_MESSAGE = "Running {notebook} failed{where}: {reason}"

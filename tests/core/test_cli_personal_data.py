@@ -19,6 +19,7 @@ from tests.support.programs import workbook_cli
 from workbook import config
 from workbook.cli import cli
 from workbook.errors import PersonalDataError, StoreUnavailable
+from workbook.evidence.importer import import_evidence
 from workbook.reports import run
 from workbook.schema import params
 from workbook.schema.responses import Answer, Status
@@ -43,6 +44,34 @@ def url(tmp_path: Path, partnership_files: tuple[Path, Path], make_answers) -> s
         answers["p-2"] = answers["p-2"].model_copy(update={"going_well": PHONE})
         store.save("c1", "alpha", answers, author="Lead", based_on=None, status=Status.SUBMITTED)
         store.save("c1", "beta", make_answers(), author="Lead", based_on=None)
+    return db
+
+
+FINDINGS = """\
+audit,title,date,cases_reviewed,audit_agencies,grades,finding,grade,criteria,agencies
+a1,Audit of 12 cases,2020-01-15,12,,,Plans were reviewed on time,green,p-1,
+a1,Audit of 12 cases,2020-01-15,12,,,Ring the mother on 07700 900123 after school,red,p-2,
+"""
+MASKED = "Ring the mother on \u2022\u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u202223 after school"
+
+
+def _load_findings(db: str) -> None:
+    """The finding with a phone number gets in only as the chair's import allows it to."""
+    with Store.open(db) as store:
+        import_evidence(store, "c1", FINDINGS.encode(), "findings.csv", despite_personal_data=True)
+
+
+@pytest.fixture
+def evidence_url(tmp_path: Path, partnership_files: tuple[Path, Path], make_answers) -> str:
+    """Clean returns, both submitted; the cycle's case audit has a phone number (#14)."""
+    db = f"sqlite:///{tmp_path}/evidence.db"
+    with Store.open(db) as store:
+        provision.install(store, *partnership_files)
+        for agency in ("alpha", "beta"):
+            store.save(
+                "c1", agency, make_answers(), author="Lead", based_on=None, status=Status.SUBMITTED
+            )
+    _load_findings(db)
     return db
 
 
@@ -174,6 +203,49 @@ def test_an_unknown_cycle_is_left_for_the_notebook_to_report(url: str) -> None:
     assert lines == []
 
 
+def test_a_board_report_stops_for_personal_data_in_the_evidence(
+    evidence_url: str, write_params, executed: list, tmp_path: Path
+) -> None:
+    out = tmp_path / "board.html"
+    result = _report(str(write_params("final")), "--db", evidence_url, "-o", str(out))
+    assert result.exit_code == 1
+    assert isinstance(result.exception, PersonalDataError)
+    assert (result.exception.count, result.exception.evidence) == (1, 1)
+    assert result.stderr.splitlines() == [
+        "warning: 1 passage looks like personal data about a person in the evidence for c1:",
+        f'  audit a1, finding 2: looks like a phone number: "{MASKED}"',
+    ]
+    assert "900123" not in result.stderr
+    assert str(result.exception).startswith(
+        "The board report was not made: 1 passage looks like personal data about a person "
+        "(listed above). Evidence should describe services, not people: load a corrected "
+        "evidence file for the cycle (workbook evidence import;"
+    )
+    assert executed == []
+    assert not out.exists()
+
+
+def test_returns_and_evidence_are_screened_together(
+    url: str, write_params, executed: list, tmp_path: Path
+) -> None:
+    _load_findings(url)
+    lines: list[str] = []
+    chosen = params.ReportParameters(cycle="c1", compare_with="", stage="final", db=url)
+    with pytest.raises(PersonalDataError) as caught:
+        run.screen_personal_data(chosen, warn=lines.append)
+    assert (caught.value.count, caught.value.evidence) == (2, 1)
+    assert "Returns and evidence should describe services, not people" in str(caught.value)
+    assert [line for line in lines if line.startswith("warning")] == [
+        "warning: 1 passage looks like personal data about a person in the returns for c1:",
+        "warning: 1 passage looks like personal data about a person in the evidence for c1:",
+    ]
+    # --despite-personal-data makes it, as for returns
+    assert run.screen_personal_data(chosen, despite=True, warn=lines.append) == 2
+    # a profile shows no evidence, so it is not screened for one
+    profile = params.ProfileParameters(agency="beta", db=url)
+    assert run.screen_personal_data(profile, warn=lines.append) == 0
+
+
 # -- export -------------------------------------------------------------------------------
 
 
@@ -190,6 +262,24 @@ def test_export_warns_and_still_writes_the_working_file(url: str, tmp_path: Path
     assert lines[2].startswith("warning: exported anyway (a working file for analysts).")
     assert "900123" not in result.stderr
     assert result.stdout == f"Wrote {out}\n"
+
+
+def test_export_warns_about_personal_data_in_the_evidence(
+    evidence_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "c1.xlsx"
+    result = CliRunner().invoke(
+        cli, ["export", "--cycle", "c1", "--db", evidence_url, "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "warning: 1 passage looks like personal data about a person in the evidence for c1:",
+        f'  audit a1, finding 2: looks like a phone number: "{MASKED}"',
+        "warning: exported anyway (a working file for analysts). Evidence should describe "
+        "services, not people: load a corrected evidence file before the board's report, "
+        "which stops until they are.",
+    ]
+    assert out.exists()
 
 
 def test_export_of_clean_returns_says_nothing_more(

@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from workbook.cli import cli
+from workbook.evidence import export as evidence_export
+from workbook.evidence.importer import import_evidence
 from workbook.schema.responses import Action, Answer, Status
 from workbook.spreadsheets import export
 from workbook.store import Store
@@ -124,7 +126,14 @@ def test_xlsx_export_writes_risky_text_as_text(risky: Store, tmp_path: Path) -> 
     assert not re.search(rb"<(\w+:)?f[ >]", xml), "a cell was written as a formula"
     assert b't="e"' not in xml
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Returns", "Actions", "Scale"]
+    assert wb.sheetnames == [
+        "Returns",
+        "Actions",
+        "Scale",
+        "Indicators",
+        "Audits",
+        "Audit findings",
+    ]  # the evidence's sheets are there, empty, when the cycle has none
     values = {c.value for row in wb["Returns"].iter_rows() for c in row}
     assert set(RISKY[:5]) <= values
     assert wb["Actions"]["G2"].value == "#N/A"
@@ -134,7 +143,11 @@ def test_xlsx_export_writes_risky_text_as_text(risky: Store, tmp_path: Path) -> 
 def test_csv_export_neutralises_formula_triggers(risky: Store, tmp_path: Path) -> None:
     out = tmp_path / "cycle.csv"
     written = export.export_cycle(risky, "c1", out)
-    assert written == [out, tmp_path / "cycle-actions.csv", tmp_path / "cycle-scale.csv"]
+    assert written == [
+        out,
+        *(tmp_path / f"cycle-{n}.csv" for n in ("actions", "scale", "indicators", "audits")),
+        tmp_path / "cycle-audit-findings.csv",
+    ]
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
     rows = rows_of(out)
     p1 = next(r for r in rows if r["agency"] == "alpha" and r["criterion"] == "p-1")
@@ -173,10 +186,126 @@ def test_the_export_command(db_url: str, filled: Store, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         f"Wrote {out}",
-        f"Wrote {tmp_path / 'cycle-actions.csv'}",
-        f"Wrote {tmp_path / 'cycle-scale.csv'}",
+        *(
+            f"Wrote {tmp_path / f'cycle-{name}.csv'}"
+            for name in ("actions", "scale", "indicators", "audits", "audit-findings")
+        ),
+        f"Wrote {tmp_path / 'cycle-contradictions.csv'}",  # the command adds them
     ]
     xlsx = tmp_path / "cycle.xlsx"
     result = runner.invoke(cli, ["export", "--db", db_url, "--cycle", "c1", "-o", str(xlsx)])
     assert result.exit_code == 0, result.output
     assert load_workbook(xlsx)["Returns"].max_row == 7
+
+
+# -- evidence (issue #14) ---------------------------------------------------------------
+
+INDICATORS = """\
+indicator,name,definition,unit,better,period,criteria,agency,value,comparator,comparator_value,source
+training,Staff trained,+1 on last year,%,higher,2019/20,p-1; p-2,,62,Local target,90,Training records
+training,Staff trained,+1 on last year,%,higher,2019/20,p-1; p-2,beta,1234.5,Local target,,Training records
+"""
+FINDINGS = """\
+audit,title,date,cases_reviewed,audit_agencies,grades,finding,grade,criteria,agencies
+a1,Audit of 12 cases,2020-01-15,12,alpha; beta,,@SUM(1) plans were late,red,i-1,alpha
+a1,Audit of 12 cases,2020-01-15,12,alpha; beta,,Screening was used well,green,i-1; p-1,
+"""
+DISMISSED = "p-1|alpha|indicator:training"
+
+
+@pytest.fixture
+def evidenced(filled: Store) -> Store:
+    """Alpha's draft rates p-1 and i-1 Green: the partnership's training figure and the
+    audit's Red finding about alpha contradict them; the chair dismissed the first."""
+    import_evidence(filled, "c1", INDICATORS.encode(), "indicators.csv")
+    import_evidence(filled, "c1", FINDINGS.encode(), "findings.csv")
+    filled.evidence.dismiss("c1", DISMISSED, reason="Target raised mid-year", author="Chair", at=T0)
+    return filled
+
+
+def test_the_evidence_tables(evidenced: Store) -> None:
+    indicators, audits, findings = export.evidence_tables(evidenced, "c1")
+    assert [
+        (r["agency"], r["agency_name"], r["value"], r["comparator_value"], r["criteria"])
+        for r in indicators.records()
+    ] == [
+        (None, "Partnership", 62.0, 90.0, "p-1; p-2"),
+        ("beta", "Beta police force", 1234.5, None, "p-1; p-2"),
+    ]
+    assert audits.records() == [
+        {
+            "cycle": "c1",
+            "audit": "a1",
+            "title": "Audit of 12 cases",
+            "date": dt.date(2020, 1, 15),
+            "cases_reviewed": 12,
+            "audit_agencies": "alpha; beta",
+            "grades": "",
+            "findings": 2,
+        }
+    ]
+    assert [
+        (r["number"], r["grade"], r["grade_label"], r["normalised_grade"], r["agencies"])
+        for r in findings.records()
+    ] == [(1, "red", "Red", 0.0, "alpha"), (2, "green", "Green", 1.0, "")]
+
+
+def test_the_contradictions_table_keeps_the_chairs_dismissals(evidenced: Store) -> None:
+    table = evidence_export.contradiction_table(evidenced, "c1")
+    assert table is not None
+    rows = {r["key"]: r for r in table.records()}
+    assert set(rows) == {DISMISSED, "i-1|alpha|finding:a1:1"}
+    dismissed = rows[DISMISSED]
+    assert (dismissed["dismissed"], dismissed["reason"], dismissed["dismissed_by"]) == (
+        True,
+        "Target raised mid-year",
+        "Chair",
+    )
+    assert dismissed["dismissed_at_utc"] == dt.datetime(2020, 2, 10, 9, 30)
+    kept = rows["i-1|alpha|finding:a1:1"]
+    assert (kept["dismissed"], kept["reason"], kept["dismissed_by"]) == (False, "", None)
+    assert (kept["agency_name"], kept["status"], kept["rating_label"], kept["heading"]) == (
+        "Alpha health trust",
+        "draft",
+        "Green",
+        "identify",
+    )
+    assert kept["evidence"] == "Red: @SUM(1) plans were late"
+
+
+def test_evidence_exports_as_xlsx_sheets_and_csv_files(evidenced: Store, tmp_path: Path) -> None:
+    extra = [evidence_export.contradiction_table(evidenced, "c1")]
+    xlsx = tmp_path / "cycle.xlsx"
+    export.export_cycle(evidenced, "c1", xlsx, extra=extra)  # type: ignore[list-item]
+    wb = load_workbook(xlsx)
+    assert wb.sheetnames[3:] == ["Indicators", "Audits", "Audit findings", "Contradictions"]
+    header = [c.value for c in wb["Indicators"][1]]
+    assert header[:3] == ["cycle", "indicator", "name"]
+    definition = wb["Indicators"].cell(row=2, column=header.index("definition") + 1)
+    assert (definition.value, definition.data_type) == (
+        "+1 on last year",
+        "s",
+    )  # text, not a formula
+    assert wb["Audit findings"].max_row == 3
+    assert wb["Contradictions"].max_row == 3
+
+    out = tmp_path / "cycle.csv"
+    written = export.export_cycle(evidenced, "c1", out, extra=extra)  # type: ignore[list-item]
+    assert [p.name for p in written[3:]] == [
+        "cycle-indicators.csv",
+        "cycle-audits.csv",
+        "cycle-audit-findings.csv",
+        "cycle-contradictions.csv",
+    ]
+    indicators = rows_of(written[3])
+    assert [(r["agency_name"], r["value"], r["definition"]) for r in indicators] == [
+        ("Partnership", "62", "'+1 on last year"),
+        ("Beta police force", "1234.5", "'+1 on last year"),
+    ]
+    findings = rows_of(written[5])
+    assert findings[0]["finding"] == "'@SUM(1) plans were late"
+    contradictions = rows_of(written[6])
+    assert [(r["criterion"], r["dismissed"]) for r in contradictions] == [
+        ("p-1", "true"),
+        ("i-1", "false"),
+    ]

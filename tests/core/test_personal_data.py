@@ -19,15 +19,18 @@ from workbook.personal_data import (
     AnswerFinding,
     Kind,
     describe,
+    describe_evidence,
     mask,
     nhs_check_digit_ok,
     passages,
     scan,
     scan_answers,
     scan_cycle,
+    scan_evidence,
     scanned_statuses,
 )
 from workbook.schema import loader as templates
+from workbook.schema.evidence import CaseAudit, Evidence, Finding, Indicator, IndicatorValue
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store
@@ -281,6 +284,54 @@ def test_a_cycle_is_scanned_agency_by_agency(store: Store) -> None:
     assert "01/02/2010" not in "\n".join(lines)
 
 
+def test_every_free_text_of_the_evidence_is_scanned() -> None:
+    """Loaded --despite-personal-data, or before the import checked: still found (#14)."""
+    evidence = Evidence(
+        indicators=(
+            Indicator(
+                id="calls",
+                name="Calls to 07700 900123",
+                definition="Calls from jo@example.org",
+                unit="count",
+                better="lower",
+                period="2018",
+                criteria=("p-1",),
+                comparator="Seen at M1 1AE",
+                source="Child A, DOB: 12/03/2009",
+                values=(IndicatorValue(value=3),),
+            ),
+        ),
+        audits=(
+            CaseAudit(
+                id="a1",
+                title="Review of NHS 9990000026",
+                date="2018-03-01",
+                cases_reviewed=4,
+                findings=(
+                    Finding(text="Plans were good", grade="green", criteria=("p-1",)),
+                    Finding(text="Ring 07700 900456", grade="red", criteria=("p-1",)),
+                ),
+            ),
+        ),
+    )
+    found = scan_evidence(evidence)
+    assert [(f.where(), f.found.kind) for f in found] == [
+        ("indicator calls, name", PHONE),
+        ("indicator calls, definition", EMAIL),
+        ("indicator calls, comparator", POSTCODE),
+        ("indicator calls, source", DOB),
+        ("audit a1, title", NHS),
+        ("audit a1, finding 2", PHONE),
+    ]
+    lines = describe_evidence(found[-1:], "the evidence for c1")
+    assert lines == [
+        "1 passage looks like personal data about a person in the evidence for c1:",
+        '  audit a1, finding 2: looks like a phone number: "Ring \u2022\u2022\u2022\u2022\u2022 '
+        '\u2022\u2022\u2022\u202256"',
+    ]
+    assert scan_evidence(Evidence()) == []
+
+
 def test_scanned_statuses_follow_the_report() -> None:
     assert scanned_statuses(False) == {Status.SUBMITTED}
     assert scanned_statuses(True) == {Status.DRAFT, Status.SUBMITTED, Status.REOPENED}
@@ -292,9 +343,12 @@ def test_the_demo_returns_do_not_warn(tmp_path: Path) -> None:
         cycles = store.cycles()
         scanned = [scan_cycle(store, c.id) for c in cycles]
         texts = sum(len(s.answers) for c in cycles for s in store.returns(c.id).values())
+        evidence = [store.evidence.evidence(c.id) for c in cycles]
     assert len(cycles) == 3
     assert texts > 100
     assert [found for _, found in scanned] == [[], [], []]
+    assert sum(not e.empty for e in evidence) == 2  # the demo's indicators and case audit
+    assert [scan_evidence(e) for e in evidence] == [[], [], []]
 
 
 def test_doctests() -> None:

@@ -150,6 +150,7 @@ def _report_sections(report: report_html.Report) -> list[report_html.Fragment]:
         report.themes(),
         report.disagreement(),
         report.moderation(),
+        report.evidence(),
         report.comparison(),
         report.actions(),
         report.asks(),
@@ -217,6 +218,7 @@ def test_an_empty_cycle_still_makes_a_report(store: Store) -> None:
     assert "No ratings have been moderated in this cycle yet." in html
     assert "The chair has not yet marked the partnership&#39;s top 5 actions." in html
     assert "Compared with" not in html
+    assert "No indicators or case-audit findings have been loaded for this cycle." in html
     assert "<table" in html  # completion lists the invited agencies
 
 
@@ -385,6 +387,11 @@ def test_the_demo_draft_report(demo_store: Store) -> None:
     assert all(theme["going_well"] for theme in context["themes"])
     html = _html(_report_sections(report_html.Report(context)))
     assert html.count("<svg ") == 4  # completion, heatmap, spread, trend (no moderation yet)
+    evidence = context["evidence"]  # the demo's case audit (issue #14)
+    assert [h["heading"] for h in evidence["headings"]][:2] == ["Identify", "Intervene and support"]
+    assert evidence["contradictions"]
+    assert not evidence["indicators"]
+    assert "<h2>What the evidence says</h2>" in html
 
 
 def test_the_front_door_report_orders_grades_best_first(demo_store: Store) -> None:
@@ -393,6 +400,11 @@ def test_the_front_door_report_orders_grades_best_first(demo_store: Store) -> No
     assert context["ratings"]["levels"][-1] == "Outstanding"  # worst first: 1 = best
     assert context["comparison"] is None
     assert len(context["disagreement"]) == 8
+    evidence = context["evidence"]  # the demo's indicators (issue #14)
+    assert evidence["headings"][0]["heading"] == "Access to help and the front door"
+    assert len(evidence["indicators"]) == 7
+    assert not evidence["audits"]
+    assert all(row["prompt"] and row["agencies"] for row in evidence["contradictions"])
 
 
 def test_the_demo_agency_profile(demo_store: Store) -> None:

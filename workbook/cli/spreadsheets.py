@@ -10,6 +10,7 @@ import click
 from workbook import personal_data
 from workbook.cli.options import DB_OPTION, OUTPUT_OPTION, open_store
 from workbook.errors import MAX_PROBLEMS, SpreadsheetError
+from workbook.evidence import export as evidence_export
 from workbook.spreadsheets import export
 from workbook.spreadsheets import importer as xlsx_import
 from workbook.spreadsheets import write as xlsx_template
@@ -105,29 +106,46 @@ def import_cmd(
 )
 @OUTPUT_OPTION
 def export_cmd(db: str | None, cycle_id: str, fmt: export.Format | None, output: Path) -> None:
-    """Every return in a cycle as tidy tables (returns, actions, scale) for analysis."""
+    """A cycle's returns (returns, actions, scale) and evidence (indicators, audits, audit
+    findings, contradictions) as tidy tables for analysis."""
     with open_store(db) as store:
         _warn_personal_data(store, cycle_id)
-        for path in export.export_cycle(store, cycle_id, output, fmt):
+        contradictions = evidence_export.contradiction_table(store, cycle_id)
+        extra = [contradictions] if contradictions is not None else []
+        for path in export.export_cycle(store, cycle_id, output, fmt, extra=extra):
             click.echo(f"Wrote {path}")
 
 
 def _warn_personal_data(store: Store, cycle_id: str) -> None:
-    """List passages that look like personal data (issue #7); the export goes on.
+    """List passages that look like personal data (issues #7, #14); the export goes on.
 
     An export is a working file for the partnership's analysts, not a report to the
     board, so it is made anyway; the warning says where to look before the board report.
     """
+    blocks = []
     framework, found = personal_data.scan_cycle(store, cycle_id)
-    if not found:
+    if found:
+        blocks.append(personal_data.describe(framework, found, f"the returns for {cycle_id}"))
+    in_evidence = personal_data.scan_evidence(store.evidence.evidence(cycle_id))
+    if in_evidence:
+        where = f"the evidence for {cycle_id}"
+        blocks.append(personal_data.describe_evidence(in_evidence, where))
+    if not blocks:
         return
-    heading, *items = personal_data.describe(framework, found, f"the returns for {cycle_id}")
-    click.echo(f"warning: {heading}", err=True)
-    for item in items:
-        click.echo(item, err=True)
+    for heading, *items in blocks:
+        click.echo(f"warning: {heading}", err=True)
+        for item in items:
+            click.echo(item, err=True)
+    what = "Returns" if not in_evidence else "Evidence" if not found else "Returns and evidence"
+    fix = (
+        "ask the agencies to edit these"
+        if not in_evidence
+        else "load a corrected evidence file"
+        if not found
+        else "ask the agencies to edit their returns and load a corrected evidence file"
+    )
     click.echo(
-        "warning: exported anyway (a working file for analysts). Returns should describe "
-        "services, not people: ask the agencies to edit these before the board's report, "
-        "which stops until they are.",
+        f"warning: exported anyway (a working file for analysts). {what} should describe "
+        f"services, not people: {fix} before the board's report, which stops until they are.",
         err=True,
     )

@@ -187,6 +187,18 @@ class Report:
         """Moderated ratings against the agencies' own."""
         return section("moderation", self.context, "Moderation")
 
+    def evidence(self) -> Fragment:
+        """What the indicators and case audits say, and the self-ratings they contradict."""
+        e = self.context["evidence"]
+        if not e["loaded"]:
+            text = "What the evidence says: none loaded for this cycle"
+        else:
+            text = f"What the evidence says: {e['summary']}\n" + _text_table(
+                e["contradictions"],
+                {"criterion_id": "Criterion", "agencies": "Rated by", "rating": "Self-rating"},
+            )
+        return section("evidence", self.context, text)
+
     def comparison(self) -> Fragment:
         """This cycle against the earlier one (nothing when there is none)."""
         return section("comparison", self.context, "Comparison with an earlier cycle")

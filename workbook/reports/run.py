@@ -9,9 +9,10 @@ link that leaves the page. A failing cell becomes a one-screen
 executed notebook is kept for debugging.
 
 Before any kernel starts, :func:`screen_personal_data` looks through the returns the
-report reads for passages that look like personal data about a person (issue #7): it
-lists them (masked) and stops a board report (``stage: final``) with
-:class:`~workbook.errors.PersonalDataError` unless told to go on; other reports go on.
+report reads, and the evidence it shows (issue #14), for passages that look like
+personal data about a person (issue #7): it lists them (masked) and stops a board report
+(``stage: final``) with :class:`~workbook.errors.PersonalDataError` unless told to go on;
+other reports go on.
 """
 
 from __future__ import annotations
@@ -209,8 +210,9 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-def _personal_findings(chosen: params.NotebookParameters) -> list[list[str]]:
-    """Per cycle with findings, a heading line and a line per finding (``describe``)."""
+def _personal_findings(chosen: params.NotebookParameters) -> list[tuple[list[str], bool]]:
+    """Per cycle with findings, a heading line and a line per finding (``describe``), and
+    whether the block is the cycle's evidence rather than its returns."""
     blocks = []
     scans: list[tuple[str, frozenset[Status] | None]] = []  # a notebook may read no returns
     agency: str | None = None
@@ -229,7 +231,12 @@ def _personal_findings(chosen: params.NotebookParameters) -> list[list[str]]:
             framework, found = personal_data.scan_cycle(store, cycle_id, statuses, agency)
             if found:
                 where = f"the returns for {cycle_id}"
-                blocks.append(personal_data.describe(framework, found, where))
+                blocks.append((personal_data.describe(framework, found, where), False))
+        if isinstance(chosen, params.ReportParameters):  # only the report shows evidence
+            in_evidence = personal_data.scan_evidence(store.evidence.evidence(chosen.cycle))
+            if in_evidence:
+                where = f"the evidence for {chosen.cycle}"
+                blocks.append((personal_data.describe_evidence(in_evidence, where), True))
     return blocks
 
 
@@ -239,7 +246,8 @@ def screen_personal_data(
     despite: bool = False,
     warn: Callable[[str], None] = _stderr,
 ) -> int:
-    """Warn about passages in the returns a report reads that look like personal data.
+    """Warn about passages in the returns (and, for the self-assessment report, the cycle's
+    evidence) a report reads that look like personal data.
 
     Returns how many. A board report (``stage: final``) stops unless ``despite``; a
     draft or profile only warns. A cycle that is not there is left for the notebook to
@@ -264,16 +272,16 @@ def screen_personal_data(
         blocks = _personal_findings(chosen)
     except (NotFound, AccessDenied):
         return 0  # no such cycle to read: the notebook itself says so, in its own words
-    count = sum(len(items) for _, *items in blocks)
+    count = sum(len(lines) - 1 for lines, _ in blocks)
     if not count:
         return 0
-    for heading, *items in blocks:
+    for (heading, *items), _ in blocks:
         warn(f"warning: {heading}")
         for item in items:
             warn(item)
     board = isinstance(chosen, params.ReportParameters) and chosen.stage == "final"
     if board and not despite:
-        raise PersonalDataError(count)
+        raise PersonalDataError(count, sum(len(lines) - 1 for lines, ev in blocks if ev))
     if board:
         warn("warning: making the board report anyway, as --despite-personal-data asks.")
     else:

@@ -20,6 +20,7 @@ from workbook import analysis
 from workbook.charts import builders as charts
 from workbook.errors import ParameterError, Problem
 from workbook.reports.common import analysis_rows, names, plural, spec
+from workbook.reports.evidence import evidence_section
 from workbook.reports.html import Report
 from workbook.reports.sections import (
     actions_section,
@@ -68,6 +69,12 @@ def asks_section(context: Mapping[str, Any], extra: Sequence[str]) -> dict[str, 
         note.append(
             f"The chair moderated {plural(mods['rated'], 'rating')}: "
             f"{mods['lowered']} lowered, {mods['raised']} raised, {mods['agreed']} agreed."
+        )
+    evidence = context["evidence"]
+    if evidence["loaded"] and evidence["contradicted"]:
+        note.append(
+            f"The evidence contradicts {plural(evidence['contradicted'], 'self-rating')} that "
+            "the chair has not dismissed (listed under \u2018What the evidence says\u2019)."
         )
     comparison = context.get("comparison")
     if comparison:
@@ -181,6 +188,7 @@ def report_context(
         "themes": themes_section(frame, framework),
         "disagreement": disagreement_section(frame, framework, p.top_disagreement),
         "moderation": moderation_section(store, frame, cycle.id, framework),
+        "evidence": evidence_section(store, cycle, framework, frame),
         "comparison": (
             comparison_section(store, cycle, earlier, p.include_unsubmitted) if earlier else None
         ),

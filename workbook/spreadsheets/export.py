@@ -5,6 +5,9 @@ key, label and numeric score), ``actions`` (one row per action) and ``scale`` (t
 framework's levels). Agencies that have not started have rows too, with status
 ``not_started``, so a missing return is visible rather than silently absent.
 
+Then the cycle's evidence (:mod:`~workbook.spreadsheets.evidence_export`, issue #14):
+indicators, case audits and their findings.
+
 Text that a spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return) is never written as one: .xlsx cells are typed as text, and
 .csv values get a leading ``'`` (the OWASP advice for CSV injection), which Excel
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -26,6 +29,8 @@ from openpyxl.styles import Font
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Answer, Status
 from workbook.spreadsheets import layout as L
+from workbook.spreadsheets.evidence_export import evidence_tables
+from workbook.spreadsheets.tidy import Table as Table
 from workbook.store import Store
 
 Format = Literal["xlsx", "csv"]
@@ -79,19 +84,6 @@ SCALE_COLUMNS = (
     "colour",
     "description",
 )
-
-
-@dataclass(frozen=True)
-class Table:
-    """One tidy table: column names and rows of plain values."""
-
-    name: str
-    columns: tuple[str, ...]
-    rows: list[tuple[Any, ...]]
-
-    def records(self) -> list[dict[str, Any]]:
-        """Rows as dicts keyed by column name."""
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
 def _rating_values(framework: Framework, answer: Answer) -> tuple[Any, ...]:
@@ -204,7 +196,7 @@ def write_xlsx(tables: tuple[Table, ...], target: str | Path | IO[bytes]) -> Non
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
     for table in tables:
-        ws = wb.create_sheet(table.name.capitalize())
+        ws = wb.create_sheet(table.sheet)
         header = []
         for name in table.columns:
             cell = WriteOnlyCell(ws, value=name)
@@ -246,18 +238,28 @@ def write_csv(tables: tuple[Table, ...], path: Path) -> list[Path]:
     return written
 
 
-def export_cycle(store: Store, cycle_id: str, path: Path, fmt: Format | None = None) -> list[Path]:
-    """Export a cycle's returns; the files written, in order.
+def export_cycle(
+    store: Store,
+    cycle_id: str,
+    path: Path,
+    fmt: Format | None = None,
+    *,
+    extra: Sequence[Table] = (),
+) -> list[Path]:
+    """Export a cycle's returns and evidence; the files written, in order.
 
     Parameters
     ----------
     path
-        The .xlsx file, or for CSV the returns file (actions and scale go beside it).
+        The .xlsx file, or for CSV the returns file (the other tables go beside it).
     fmt
         ``xlsx`` or ``csv``; by default from the file's suffix (``.csv``), else ``xlsx``.
+    extra
+        More tables, written last: ``workbook export`` adds the contradictions, which
+        :mod:`workbook.evidence` finds from a layer above this one.
     """
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "xlsx")
-    tables = cycle_tables(store, cycle_id)
+    tables = (*cycle_tables(store, cycle_id), *evidence_tables(store, cycle_id), *extra)
     if fmt == "csv":
         return write_csv(tables, path)
     write_xlsx(tables, path)
