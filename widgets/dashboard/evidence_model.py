@@ -252,7 +252,8 @@ class EvidenceModel(Model):
                 {
                     "agency": row.agency,
                     "label": row.label,
-                    "lines": _joined(own) or ("The partnership's only" if shared else ""),
+                    "lines": _joined(own)
+                    or ("Only the partnership's (first row)" if shared else ""),
                     "contradictions": _tally(mine),
                 }
             )

@@ -174,7 +174,7 @@ class ReturnModel(Model):
         for heading in framework.headings:
             models = [
                 self._criterion_model(
-                    framework, criterion, f"{heading.title} {number}", lines.get(criterion.id, ())
+                    framework, criterion, f"{heading.title} {number}", lines.get(criterion.id, [])
                 )
                 for number, criterion in enumerate(framework.criteria_under(heading.id), 1)
             ]
