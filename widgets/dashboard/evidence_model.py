@@ -75,6 +75,14 @@ class EvidenceModel(Model):
         super().__init__(**kwargs)
         self.dashboard = dashboard
         self._content = b""
+        dashboard.observe(self._cycle_changed, names="cycle")
+
+    def _cycle_changed(self, _change: object) -> None:
+        # a file chosen for one cycle is never loaded into the next one chosen
+        self._content = b""
+        self.filename = self.outcome = self.message = ""
+        self.problems = []
+        self.failed = False
 
     @property
     def may_change(self) -> bool:

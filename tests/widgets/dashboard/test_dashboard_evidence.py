@@ -205,6 +205,13 @@ def test_a_bad_file_is_located_in_words_and_saves_nothing(
     assert "nothing was saved" in t.outcome.value
     assert store.evidence.evidence(CYCLE) == before
 
+    choose_file(t, "police.csv", GOOD)
+    view.model.cycle = "front-door-2018"  # a file chosen for one cycle never loads into another
+    assert t.outcome.value == ""
+    t.load.click()
+    assert "Choose an evidence file" in t.outcome.value
+    assert "screening" not in {i.id for i in store.evidence.evidence("front-door-2018").indicators}
+
 
 def test_a_good_file_is_checked_then_loaded_and_shown(store: Store, view: DashboardView) -> None:
     t = tab(view)
