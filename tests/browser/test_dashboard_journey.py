@@ -2,7 +2,8 @@
 
 One journey against ``workbook demo`` data in a store of its own: open the dashboard, see
 the heatmap drawn, pick a heading, read each agency's text for a criterion, record a
-moderated rating, reload and see it kept; then axe-core. The chair opens it with their
+moderated rating, reload and see it kept; dismiss a contradiction between a self-rating
+and the evidence, by keyboard, with a reason; axe-core on the way. The chair opens it with their
 personal link (issue #7), whose name is the moderation's author. Every request that leaves
 127.0.0.1 is refused and recorded, so the charts are shown to draw offline. A second test
 opens an exported HTML file of a notebook chart from disk, offline too.
@@ -138,6 +139,42 @@ def test_chair_reviews_a_cycle_and_moderates_a_rating(
         kept = moderation.history(store, "cse-2017-18", "police", criterion_id)
     assert [(m.rating, m.author) for m in kept] == [("developing", "MASE chair")]
     assert refused == [], f"requests left the machine: {refused[:5]}"
+
+    # evidence (issue #14): a self-rating the audit does not bear out, dismissed with a
+    # reason, by keyboard; a refusal is announced in words
+    page.get_by_role("tab", name="Evidence").click()
+    expect(page.get_by_role("heading", name="Evidence", exact=True)).to_be_visible(timeout=TIMEOUT)
+    found = page.get_by_role("table", name="Contradictions: self-ratings the evidence does not")
+    expect(found.get_by_role("columnheader", name="Self-rating")).to_be_visible()
+    expect(found.get_by_role("columnheader", name="Evidence")).to_be_visible()
+    dismiss = page.get_by_role("button", name="Dismiss the contradiction")
+    dismiss.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Say why the contradiction is dismissed", timeout=TIMEOUT
+    )
+    assert axe(page) == []  # with the refusal shown
+    chosen = page.get_by_role("combobox", name="Contradiction to dismiss")
+    agency = chosen.locator("option:checked").inner_text().split(",")[0]
+    reason = page.get_by_role("textbox", name="Why it is dismissed (required)")
+    reason.fill("The audit predates the <new> plan template")
+    page.keyboard.press("Tab")  # the reason, then the button: in reading order
+    expect(dismiss).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Dismissed the contradiction")).to_be_visible(
+        timeout=TIMEOUT
+    )
+    dismissed = page.get_by_role("table", name="Dismissed contradictions, with the chair's reason")
+    expect(dismissed).to_contain_text("The audit predates the <new> plan template")
+    expect(dismissed.get_by_role("rowheader", name=agency)).to_be_visible()
+    expect(page.get_by_role("heading", name="Load an evidence file")).to_be_visible()
+    expect(page.get_by_role("table", name="What the case audits found")).to_be_visible()
+    with Store.open(dashboard_store) as store:
+        kept = [d for d in store.evidence.dismissals("cse-2017-18").values() if d.dismissed]
+    assert [(d.reason, d.author) for d in kept] == [
+        ("The audit predates the <new> plan template", "MASE chair")
+    ]
+    assert axe(page) == []
 
     page.get_by_role("tab", name="Overview").click()
     assert axe(page) == []

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.servers import issue_token
+from workbook import demo
 from workbook.config import ROOT
 from workbook.schema.responses import Status
 from workbook.store import Store
@@ -70,6 +71,8 @@ def wait_saved(page) -> None:
 def test_cse_return_autosaves_lists_what_is_missing_and_submits(
     form_server: str, form_store_url: str, form_links: dict[str, str], page, axe
 ) -> None:
+    with Store.open(form_store_url) as store:  # the audit findings the criteria show (#14)
+        demo.load_evidence(store, "cse-2017-18")
     goto_form(page, form_server, form_links["police"], cycle="cse-2017-18", agency="police")
     expect(
         page.get_by_role("heading", name="Metropolitan Police Service: CSE self-assessment 2017/18")
@@ -118,6 +121,10 @@ def test_cse_return_autosaves_lists_what_is_missing_and_submits(
         "Governance and strategy 2: action 1 has no owner",
     ]
     expect(page.get_by_text("Not submitted: 2 things to finish first")).to_be_visible()
+    # the opened Identify heading shows the audit's findings under its criteria, read-only
+    findings = page.get_by_role("region", name="Data and audit findings on Identify 4")
+    expect(findings).to_contain_text("Return interviews were offered after most missing episodes")
+    expect(findings).to_contain_text("(all agencies): Developing:")
     assert axe(page) == []
 
     # each link opens its heading and moves focus to the criterion

@@ -2,8 +2,9 @@
 
 Callers import from here (``from widgets.dashboard import DashboardModel, DashboardView``);
 the modules inside import each other directly: :mod:`~widgets.dashboard.columns` and
-:mod:`~widgets.dashboard.model` at the bottom, then :mod:`~widgets.dashboard.common`, one
-module per tab, and :mod:`~widgets.dashboard.view` on top.
+:mod:`~widgets.dashboard.model` at the bottom, then :mod:`~widgets.dashboard.common` and
+:mod:`~widgets.dashboard.evidence_model`, one module per tab, and
+:mod:`~widgets.dashboard.view` on top.
 """
 
 from widgets.dashboard.common import ExportView

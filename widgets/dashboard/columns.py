@@ -80,3 +80,31 @@ ACTIONS = {
     "agency_top": "Agency top 3",
 }
 HISTORY = {"saved_at": "When (UTC)", "author": "Who", "rating": "Moderated", "comment": "Challenge"}
+BESIDE = {
+    "agency": "Agency",
+    "label": "Self-rating",
+    "lines": "Data and audit findings",
+    "contradictions": "Contradictions",
+}
+CONTRADICTIONS = {
+    "agency": "Agency",
+    "criterion_text": "Criterion",
+    "rating": "Self-rating",
+    "evidence": "Evidence",
+    "reference": "Source",
+}
+DISMISSED = {
+    **CONTRADICTIONS,
+    "reason": "Why it was dismissed",
+    "dismissed_by": "Dismissed by",
+    "dismissed_at": "When (UTC)",
+}
+CONTRADICTION_EXPORT = {
+    "heading": "Heading",
+    "criterion_id": "Criterion id",
+    "criterion": "Criterion",
+    **{k: v for k, v in CONTRADICTIONS.items() if k != "criterion_text"},
+    "source": "Kind of evidence",
+    "dismissed": "Dismissed",
+    **{k: v for k, v in DISMISSED.items() if k not in CONTRADICTIONS},
+}

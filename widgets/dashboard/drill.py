@@ -1,5 +1,8 @@
 """The drill-down tab: pick a heading, then a criterion; every agency's answer side by side.
 
+Below the answers, each agency's self-rating beside the data indicators and case-audit
+findings on the criterion (issue #14), so a rating is never read without its evidence.
+
 Each tab is built the first time it is opened (:class:`~widgets.dashboard.view.DashboardView`).
 """
 
@@ -10,8 +13,9 @@ from typing import Any
 
 import ipywidgets as ipw
 
-from widgets.dashboard.columns import ALL, DIVERGENCE, DRILL
-from widgets.dashboard.common import ExportView, html_widget
+from widgets.dashboard.columns import ALL, BESIDE, DIVERGENCE, DRILL
+from widgets.dashboard.common import ExportView, html_widget, shown
+from widgets.dashboard.evidence_model import EvidenceModel
 from widgets.dashboard.model import DashboardModel
 from widgets.templating import render
 from workbook.charts import tables as htmltable
@@ -36,6 +40,11 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
     criterion.style.description_width = "initial"
     first, table = html_widget(), html_widget()
     export = ExportView(lambda: (m.drilldown(), DRILL, f"drilldown-{m.cycle}"))
+    evidence = EvidenceModel(m)
+    beside = html_widget()
+    export_beside = ExportView(
+        lambda: (evidence.beside(m.criterion), BESIDE, f"evidence-{m.criterion}-{m.cycle}")
+    )
     page.children = [
         html_widget(render("dashboard", "drill_intro")),
         heading,
@@ -43,6 +52,8 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         criterion,
         table,
         export,
+        beside,
+        export_beside,
     ]
     ipw.link((m, "heading"), (heading, "value"))
     busy = [False]
@@ -80,5 +91,19 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
             rows, columns, caption, limit=None if m.criterion else 200
         )
         export.links.value = ""
+        draw_beside()
+
+    def draw_beside() -> None:
+        lines = evidence.beside(m.criterion) if m.criterion else None
+        found = lines is not None and (lines["lines"] != "").any()
+        beside.value = (
+            htmltable.html_table(
+                lines, BESIDE, f"Self-ratings beside the data and audit findings on {m.criterion}"
+            )
+            if found
+            else render("dashboard", "beside_hint", m.criterion)
+        )
+        export_beside.layout.display = shown(found)
+        export_beside.links.value = ""
 
     return draw

@@ -18,6 +18,7 @@ from widgets.base import Model
 from widgets.dashboard.columns import ALL, CHAIR, HISTORY
 from workbook import analysis
 from workbook.errors import WorkbookError
+from workbook.schema.evidence import Evidence
 from workbook.store import Store, moderation
 
 
@@ -46,6 +47,7 @@ class DashboardModel(Model):
         self._history: pd.DataFrame | None = None
         self.moderations = pd.DataFrame()
         self.marks: list[moderation.ActionMark] = []
+        self._evidence: Evidence | None = None
         if not self.cycle and self.cycles:
             self.cycle = self.cycles[-1].id  # the latest cycle
         elif self.cycle:
@@ -129,6 +131,7 @@ class DashboardModel(Model):
     def _load(self) -> None:
         self.frame = analysis.load(self.store, [self.cycle])
         self._history = None
+        self._evidence = None
         self._load_moderation()
 
     def _load_moderation(self) -> None:
@@ -206,6 +209,33 @@ class DashboardModel(Model):
     def actions(self) -> pd.DataFrame:
         """All actions, overdue first, with the top marks."""
         return analysis.actions(self.filtered(), self.today, self.marks)
+
+    # -- evidence (issue #14) ----------------------------------------------------------
+
+    @property
+    def agency_names(self) -> dict[str, str]:
+        """Agency id -> name, as evidence lines and tables name whose a value is."""
+        return {a: agency.name for a, agency in self.agencies.items()}
+
+    def evidence(self) -> Evidence:
+        """The cycle's indicators and audit findings as the identity may read them.
+
+        Read once per cycle, and again after a file is loaded (:meth:`evidence_loaded`),
+        not at every redraw. Evidence the store cannot give is said in words and shown
+        as none: the ratings are still worth reading without it.
+        """
+        if self._evidence is None:
+            try:
+                self._evidence = self.store.evidence.evidence(self.cycle)
+            except WorkbookError as exc:
+                self.message = f"The evidence cannot be shown: {exc}"
+                self._evidence = Evidence()
+        return self._evidence
+
+    def evidence_loaded(self) -> None:
+        """Read the evidence afresh and redraw every tab that shows it."""
+        self._evidence = None
+        self.version += 1
 
     # -- the chair's changes ----------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The chair's dashboard (issue #4): filters above tabs, each tab built when first opened.
 
 ``DashboardView`` draws :class:`~widgets.dashboard.model.DashboardModel`: filters, then tabs
-(overview, drill-down, trend, moderation, actions; one module each) built the first time
+(overview, drill-down, trend, moderation, actions, evidence; one module each) built the first time
 they are opened, so the page shows its first chart quickly. Charts are Altair specs drawn
 offline by :mod:`workbook.charts.offline` (the notebook displays its loader once); each
 chart has its table beside it, and each table its CSV and Excel download.
@@ -19,6 +19,7 @@ from widgets.dashboard.actions import build as actions_tab
 from widgets.dashboard.columns import ALL
 from widgets.dashboard.common import html_widget
 from widgets.dashboard.drill import build as drill_tab
+from widgets.dashboard.evidence import build as evidence_tab
 from widgets.dashboard.model import DashboardModel
 from widgets.dashboard.moderation import build as moderation_tab
 from widgets.dashboard.overview import build as overview_tab
@@ -28,14 +29,14 @@ from workbook.charts import tables as htmltable
 from workbook.errors import AccessDenied, StorageError, WorkbookError
 from workbook.store import Store
 
-TAB_BUILDERS = (overview_tab, drill_tab, trend_tab, moderation_tab, actions_tab)
+TAB_BUILDERS = (overview_tab, drill_tab, trend_tab, moderation_tab, actions_tab, evidence_tab)
 """One per tab, in ``DashboardView.TABS`` order."""
 
 
 class DashboardView(View[DashboardModel]):
     """The dashboard: filters above tabs; each tab is built when first opened."""
 
-    TABS = ("Overview", "Drill-down", "Trend", "Moderation", "Actions")
+    TABS = ("Overview", "Drill-down", "Trend", "Moderation", "Actions", "Evidence")
 
     def render(self) -> None:
         m = self.model

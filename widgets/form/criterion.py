@@ -19,6 +19,7 @@ from traitlets import Bool, Instance, Int, List, Unicode, observe
 
 from widgets.base import Model, View
 from widgets.templating import render
+from workbook.evidence.lines import Line
 from workbook.schema.framework import Criterion, Framework, ResponseField
 from workbook.schema.responses import Action, Answer
 
@@ -64,6 +65,9 @@ class CriterionModel(Model):
         The criterion answered.
     label
         Short name users see, e.g. "Prevent 2".
+    lines
+        The data and audit findings on the criterion for this agency, shown read-only
+        beside the rating so it is given with the evidence in view (issue #14).
     """
 
     rating = Unicode(None, allow_none=True)
@@ -75,11 +79,19 @@ class CriterionModel(Model):
     read_only = Bool(False)
     edits = Int(0, help="Incremented on every change the user makes.")
 
-    def __init__(self, framework: Framework, criterion: Criterion, label: str, **kwargs: Any):
+    def __init__(
+        self,
+        framework: Framework,
+        criterion: Criterion,
+        label: str,
+        lines: Sequence[Line] = (),
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.framework = framework
         self.criterion = criterion
         self.label = label
+        self.lines = tuple(lines)
         self.asked = framework.fields_for(criterion)
         self._loading = False
 
@@ -169,7 +181,13 @@ def _criterion_html(model: CriterionModel) -> str:
     criterion = model.criterion
     asks_evidence = ResponseField.EVIDENCE in model.asked
     return render(
-        "criterion", "header", anchor(criterion.id), model.label, criterion, asks_evidence
+        "criterion",
+        "header",
+        anchor(criterion.id),
+        model.label,
+        criterion,
+        asks_evidence,
+        model.lines,
     )
 
 

@@ -26,6 +26,7 @@ from widgets.form.messages import MESSAGES, clock_time
 from workbook import carry
 from workbook.access import Role
 from workbook.errors import AccessDenied, Problem, StorageError
+from workbook.evidence.lines import Line, lines_on
 from workbook.schema.framework import Framework, Heading
 from workbook.schema.responses import Status, progress
 from workbook.store import Store
@@ -159,6 +160,7 @@ class ReturnModel(Model):
         except (StorageError, AccessDenied) as exc:
             self.message = str(exc)
             return False
+        lines = self._evidence_lines(cycle_id, agency_id, framework)
         self.autosave.cancel()
         identity = self.store.identity
         self.may_edit = identity.can_edit(info.partnership_id, cycle_id, agency_id)
@@ -171,7 +173,9 @@ class ReturnModel(Model):
         self.headings = []
         for heading in framework.headings:
             models = [
-                self._criterion_model(framework, criterion, f"{heading.title} {number}")
+                self._criterion_model(
+                    framework, criterion, f"{heading.title} {number}", lines.get(criterion.id, [])
+                )
                 for number, criterion in enumerate(framework.criteria_under(heading.id), 1)
             ]
             self.headings.append(HeadingModel(heading, models))
@@ -197,8 +201,30 @@ class ReturnModel(Model):
         self.loaded += 1
         return True
 
-    def _criterion_model(self, framework: Framework, criterion: Any, label: str) -> CriterionModel:
-        model = CriterionModel(framework, criterion, label)
+    def _evidence_lines(
+        self, cycle_id: str, agency_id: str, framework: Framework
+    ) -> dict[str, list[Line]]:
+        """The data and audit findings on each criterion for the agency (issue #14).
+
+        Read once per opening, not per criterion. They help the rating but never stop the
+        return opening: evidence the store cannot give is simply not shown.
+        """
+        try:
+            evidence = self.store.evidence.evidence(cycle_id)
+        except (StorageError, AccessDenied):
+            return {}
+        if evidence.empty:
+            return {}
+        found = {
+            c.id: lines_on(evidence, c.id, framework.scale, self._agency_names, agency_id)
+            for c in framework.criteria
+        }
+        return {cid: lines for cid, lines in found.items() if lines}
+
+    def _criterion_model(
+        self, framework: Framework, criterion: Any, label: str, lines: list[Line]
+    ) -> CriterionModel:
+        model = CriterionModel(framework, criterion, label, lines)
         model.observe(self._criterion_edited, names="edits")
         self.criteria[criterion.id] = model
         return model

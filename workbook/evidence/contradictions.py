@@ -13,11 +13,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from workbook.schema.evidence import CaseAudit, Evidence, Finding, Indicator, IndicatorValue
 from workbook.schema.framework import Framework
+
+if TYPE_CHECKING:  # the form shows evidence lines without importing pandas
+    import pandas as pd
 
 
 @dataclass(frozen=True)

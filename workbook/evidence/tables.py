@@ -8,80 +8,23 @@ it appears. Pure: evidence and names in, plain rows out.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import pandas as pd
 
-from workbook.evidence.contradictions import Contradiction, value_words
+from workbook.evidence.contradictions import Contradiction
+from workbook.evidence.lines import Line, lines_on
+from workbook.evidence.lines import names_of as _names
 from workbook.schema.evidence import Evidence
 from workbook.schema.framework import Framework, Scale
 
-
-@dataclass(frozen=True)
-class Line:
-    """One piece of evidence on one criterion, in words, for a compact read-only list."""
-
-    kind: str
-    """'indicator' or 'finding'."""
-    title: str
-    """The indicator's name, or the audit's title."""
-    detail: str
-    """The value beside its comparator, or the grade and the finding."""
-    reference: str
-    """Source and period, or the audit's date and cases reviewed."""
-    agency: str = ""
-    """Whose value or finding it is (an agency's name); empty for the partnership."""
-
-
-def _names(agencies: Sequence[str], names: Mapping[str, str]) -> str:
-    return ", ".join(names.get(a, a) for a in agencies)
-
-
-def lines_on(
-    evidence: Evidence,
-    criterion_id: str,
-    scale: Scale,
-    names: Mapping[str, str],
-    agency_id: str | None = None,
-) -> list[Line]:
-    """The evidence on one criterion: indicators first, then audit findings.
-
-    Parameters
-    ----------
-    agency_id
-        Only what bears on this agency: its own values and the partnership's, and findings
-        naming it or no agency. None: everything (each line says whose it is).
-    """
-    lines = []
-    for indicator in evidence.indicators_on(criterion_id):
-        values = (
-            [v for v in [indicator.value_for(agency_id)] if v is not None]
-            if agency_id is not None
-            else list(indicator.values)
-        )
-        for value in values:
-            lines.append(
-                Line(
-                    "indicator",
-                    indicator.name,
-                    value_words(indicator, value),
-                    f"{indicator.source}, {indicator.period}",
-                    names.get(value.agency, value.agency) if value.agency else "",
-                )
-            )
-    for audit, finding in evidence.findings_on(criterion_id):
-        if agency_id is not None and finding.agencies and agency_id not in finding.agencies:
-            continue
-        lines.append(
-            Line(
-                "finding",
-                audit.title,
-                f"{audit.grade_label(finding.grade, scale)}: {finding.text}",
-                f"{audit.date:%d %B %Y}, {audit.cases_reviewed} cases reviewed",
-                _names(finding.agencies, names),
-            )
-        )
-    return lines
+__all__ = [
+    "Line",
+    "audit_table",
+    "contradiction_table",
+    "finding_table",
+    "indicator_table",
+    "lines_on",
+]
 
 
 INDICATOR_COLUMNS = {
