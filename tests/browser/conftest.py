@@ -103,8 +103,10 @@ def form_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 FORM_SERVER_ARGS = (
     # Culling as voila.json sets it up, but in seconds rather than minutes, so a test can
-    # watch closed pages' kernels go.
-    "--MappingKernelManager.cull_idle_timeout=4",
+    # watch closed pages' kernels go. Not fewer than 15: on a loaded machine (the suite on
+    # two workers) a browser may take several seconds to connect to the kernel that has
+    # just run its page, and a kernel with no connection counts as idle.
+    "--MappingKernelManager.cull_idle_timeout=15",
     "--MappingKernelManager.cull_interval=1",
     # A used preheated kernel is replaced after 1 s rather than 5: the journeys load pages
     # faster than people do, and would otherwise wait for the replacement.

@@ -266,7 +266,7 @@ def _kernel_pids(db_url: str) -> set[int]:
     return found
 
 
-def _wait_for_kernels(db_url: str, count: int, timeout: float = 40.0) -> set[int]:
+def _wait_for_kernels(db_url: str, count: int, timeout: float = 60.0) -> set[int]:
     deadline = time.monotonic() + timeout
     while True:
         pids = _kernel_pids(db_url)
