@@ -13,7 +13,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from workbook.schema.evidence import CaseAudit, Finding, Indicator, IndicatorValue
+from workbook.schema.evidence import CaseAudit, Evidence, Finding, Indicator, IndicatorValue
 
 FINDINGS_PER_AUDIT = 6
 SOURCES = ("Case management system", "Police MASH data", "Health dashboard", "CIN census")
@@ -77,6 +77,27 @@ def _audit(
     )
 
 
+def synthetic_evidence(
+    cycle_id: str,
+    criteria: list[str],
+    agencies: list[str],
+    levels: list[str],
+    due: dt.date,
+    counts: tuple[int, int],
+    seed: object,
+) -> Evidence:
+    """A cycle's synthetic indicators and audits: ``counts`` is (indicators, audits).
+
+    For a benchmark that loads them through the store (:meth:`EvidenceStore.load`).
+    """
+    indicators, audits = counts
+    rng = random.Random(f"{seed}/evidence/{cycle_id}")
+    return Evidence(
+        indicators=tuple(_indicator(n, criteria, agencies, rng) for n in range(1, indicators + 1)),
+        audits=tuple(_audit(n, criteria, agencies, levels, due, rng) for n in range(1, audits + 1)),
+    )
+
+
 def evidence_rows(
     cycle_id: str,
     criteria: list[str],
@@ -87,14 +108,9 @@ def evidence_rows(
     seed: object,
 ) -> list[dict[str, Any]]:
     """``evidence_item`` rows for one cycle: ``counts`` is (indicators, audits)."""
-    indicators, audits = counts
-    rng = random.Random(f"{seed}/evidence/{cycle_id}")
-    items: list[tuple[str, Indicator | CaseAudit]] = [
-        ("indicator", _indicator(n, criteria, agencies, rng)) for n in range(1, indicators + 1)
-    ]
-    items += [
-        ("audit", _audit(n, criteria, agencies, levels, due, rng)) for n in range(1, audits + 1)
-    ]
+    made = synthetic_evidence(cycle_id, criteria, agencies, levels, due, counts, seed)
+    items: list[tuple[str, Indicator | CaseAudit]] = [("indicator", i) for i in made.indicators]
+    items += [("audit", a) for a in made.audits]
     saved = dt.datetime.combine(due - dt.timedelta(days=60), dt.time(9), dt.UTC)
     return [
         {
