@@ -77,12 +77,12 @@ serve: venv
 	exec $(VENV_BIN)/workbook serve --demo --port=$(PORT)
 
 # The whole suite on two workers, one per core (pytest-xdist): each worker starts its own
-# servers and PostgreSQL cluster; `loadgroup` keeps tests marked with one xdist_group on
-# one worker, so the two fifty-process crowds never run at once.
+# PostgreSQL cluster; tests/conftest.py keeps the tests that start servers on one worker,
+# one after another, while the other worker takes the rest.
 test: venv
 	bash scripts/install-test-deps.sh
 	$(MAKE) --no-print-directory hub-proxy
-	$(VENV_BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(VENV_BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 # The inner loop: what needs neither a browser nor PostgreSQL nor a notebook run, so it
 # installs no system packages. The tiers are the markers of pyproject.toml.

@@ -220,7 +220,6 @@ def check_and_report(url: str, tmp_path: Path, workers: list[subprocess.Popen[by
     )
 
 
-@pytest.mark.xdist_group("fifty-processes")  # two crowds at once would starve both workers
 def test_fifty_processes_saving_for_a_minute_lose_nothing(crowd_store: str, tmp_path: Path) -> None:
     started = time.monotonic()
     workers, go = start_workers(crowd_store, tmp_path)
