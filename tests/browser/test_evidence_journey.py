@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import open_offline
 from tests.support.servers import copy_store, issue_token, run_voila, run_workbook
 from workbook import analysis, config
 from workbook.evidence import contradictions
@@ -151,18 +152,8 @@ def test_an_analysts_indicators_reach_the_form_the_dashboard_and_the_board(
     out = j["tmp"] / "board.html"
     parameters = config.ROOT / "parameters" / "demo-cse-2017-18-draft.yaml"
     run_workbook("report", str(parameters), "--db", j["url"], "-o", str(out))
-    own, attempted = out.as_uri(), []
-
-    def route(r) -> None:
-        if r.request.url == own:
-            r.continue_()
-        else:
-            attempted.append(r.request.url)
-            r.abort()
-
     board = page.context.new_page()  # the dashboard's page says goodbye to its kernel
-    board.route("**/*", route)
-    board.goto(own, wait_until="load")
+    attempted = open_offline(board, out)
     kept = board.get_by_role(
         "table", name="Self-ratings the evidence contradicts, not dismissed by the chair"
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import open_offline
 from tests.support.servers import copy_store, run_workbook
 from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store, moderation
@@ -85,27 +86,8 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory, demo_file: Path) -> Path:
     return out
 
 
-def _open_offline(page, path: Path) -> list[str]:
-    """Open the file with every other request refused; returns what was attempted."""
-    attempted: list[str] = []
-    own = path.as_uri()
-
-    def route(r) -> None:
-        if r.request.url == own:
-            r.continue_()
-        else:
-            attempted.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.on("request", lambda req: None if req.url == own else attempted.append(req.url))
-    page.goto(own, wait_until="load")
-    page.wait_for_load_state("networkidle")
-    return attempted
-
-
 def test_the_snapshot_draws_its_charts_with_no_network(snapshot: Path, page, axe) -> None:
-    attempted = _open_offline(page, snapshot)
+    attempted = open_offline(page, snapshot)
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "CSE self-assessment 2017/18: draft report to the MASE"
     )
@@ -134,7 +116,7 @@ def test_the_snapshot_draws_its_charts_with_no_network(snapshot: Path, page, axe
 def test_hostile_text_shows_as_text(snapshot: Path, page) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    _open_offline(page, snapshot)
+    open_offline(page, snapshot)
     for text in (
         f"Going well {SCRIPT}",
         f"Worry {IMG}",
@@ -153,7 +135,7 @@ def test_hostile_text_shows_as_text(snapshot: Path, page) -> None:
 
 
 def test_the_snapshot_prints_on_a4(snapshot: Path, page) -> None:
-    _open_offline(page, snapshot)
+    open_offline(page, snapshot)
     page.set_viewport_size({"width": A4_WIDTH, "height": 960})
     page.emulate_media(media="print")
     overflow = page.evaluate(

@@ -7,6 +7,7 @@ Never Playwright's own browser download: the flags and path are
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,3 +104,25 @@ def axe() -> Callable[..., list[str]]:
         return found
 
     return run
+
+
+def open_offline(page: Any, path: Path) -> list[str]:
+    """Open a file from disk with every other request refused; returns what was attempted.
+
+    As a board member opens an emailed report on a train: nothing may be fetched.
+    """
+    attempted: list[str] = []
+    own = path.as_uri()
+
+    def route(r) -> None:
+        if r.request.url == own:
+            r.continue_()
+        else:
+            attempted.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("request", lambda req: None if req.url == own else attempted.append(req.url))
+    page.goto(own, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    return attempted

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -188,6 +188,15 @@ def copy_store(source: Path, folder: Path) -> str:
 def demo_copy(demo_file: Path, tmp_path: Path) -> str:
     """URL of this test's own copy of the demo store (``workbook demo``, seed as shipped)."""
     return copy_store(demo_file, tmp_path / "demo-copy")
+
+
+@pytest.fixture
+def demo_store(demo_copy: str) -> Iterator[Any]:
+    """This test's own copy of the demo store, open as the local user (closed afterwards)."""
+    from workbook.store import Store
+
+    with Store.open(demo_copy) as opened:
+        yield opened
 
 
 # ----------------------------------------------------------------------------- Voila

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import ipywidgets as ipw
 import pytest
 
-from tests.support.servers import copy_store
 from widgets.dashboard import DashboardView, open_dashboard
 from widgets.form import FormView, open_form
 from workbook import overview
@@ -27,18 +25,10 @@ TODAY = dt.date(2018, 7, 1)
 LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
 
 
-@pytest.fixture(scope="module")
-def demo_url(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    return copy_store(demo_file, tmp_path_factory.mktemp("access"))
-
-
 @pytest.fixture
-def admin(demo_url: str, tmp_path) -> Iterator[Store]:
-    target = tmp_path / "copy.db"
-    shutil.copy(demo_url.removeprefix("sqlite:///"), target)
-    opened = Store.open(f"sqlite:///{target}")
-    yield opened
-    opened.close()
+def admin(demo_store: Store) -> Store:
+    """The demo store (its own copy), as the local administrator."""
+    return demo_store
 
 
 @pytest.fixture
@@ -169,10 +159,10 @@ def test_the_landing_page_lists_what_the_link_reaches(admin: Store) -> None:
     assert "front-door-2018" not in html  # the link is for one cycle
 
 
-def test_pages_say_in_words_when_the_store_cannot_be_reached(demo_url: str, tmp_path) -> None:
+def test_pages_say_in_words_when_the_store_cannot_be_reached(demo_file: Path, tmp_path) -> None:
     folder = tmp_path / "gone"
     folder.mkdir()
-    shutil.copy(demo_url.removeprefix("sqlite:///"), folder / "copy.db")
+    shutil.copy(demo_file, folder / "copy.db")
     store = Store.open(f"sqlite:///{folder / 'copy.db'}")
     police = member_token(store, "police")
     shutil.rmtree(folder)  # the disk holding the store went away

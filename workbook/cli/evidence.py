@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from workbook.cli.options import DB_OPTION, open_store
-from workbook.errors import MAX_PROBLEMS, EvidenceError
+from workbook.cli.options import DB_OPTION, open_store, refuse_file
+from workbook.errors import EvidenceError
 from workbook.evidence import importer
 from workbook.evidence.contradictions import value_words
 from workbook.evidence.template import write_template
@@ -74,13 +73,7 @@ def import_cmd(
                 author=author,
             )
         except EvidenceError as exc:
-            for problem in exc.problems[:MAX_PROBLEMS]:
-                click.echo(str(problem), err=True)
-            hidden = len(exc.problems) - MAX_PROBLEMS
-            if hidden > 0:
-                click.echo(f"... and {hidden} more", err=True)
-            click.echo(f"{file}: {len(exc.problems)} problem(s); nothing was saved", err=True)
-            sys.exit(1)
+            refuse_file(file, exc)
     held = _held(loaded.evidence)
     if loaded.summary is None:
         click.echo(f"{file}: ok; holds {held}; nothing was saved (--check)")

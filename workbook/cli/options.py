@@ -6,11 +6,14 @@ Defined once so that ``--db`` means the same in every command group.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from workbook.access import Role
+from workbook.errors import MAX_PROBLEMS, ValidationProblems
 from workbook.store import Store
 
 DB_OPTION = click.option(
@@ -28,6 +31,17 @@ OUTPUT_OPTION = click.option(
     help="File to write.",
 )
 ROLE_CHOICE = click.Choice([r.value for r in Role])
+
+
+def refuse_file(file: Path, error: ValidationProblems) -> NoReturn:
+    """A refused file's first problems, each at its place, then exit 1: nothing was saved."""
+    for problem in error.problems[:MAX_PROBLEMS]:
+        click.echo(str(problem), err=True)
+    hidden = len(error.problems) - MAX_PROBLEMS
+    if hidden > 0:
+        click.echo(f"... and {hidden} more", err=True)
+    click.echo(f"{file}: {len(error.problems)} problem(s); nothing was saved", err=True)
+    sys.exit(1)
 
 
 def open_store(db: str | None) -> Store:

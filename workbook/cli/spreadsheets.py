@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from workbook import personal_data
-from workbook.cli.options import DB_OPTION, OUTPUT_OPTION, open_store
-from workbook.errors import MAX_PROBLEMS, SpreadsheetError
+from workbook.cli.options import DB_OPTION, OUTPUT_OPTION, open_store, refuse_file
+from workbook.errors import SpreadsheetError
 from workbook.evidence import export as evidence_export
 from workbook.spreadsheets import export
 from workbook.spreadsheets import importer as xlsx_import
@@ -67,13 +66,7 @@ def import_cmd(
                 despite_personal_data=despite_personal_data,
             )
         except SpreadsheetError as exc:
-            for problem in exc.problems[:MAX_PROBLEMS]:
-                click.echo(str(problem), err=True)
-            hidden = len(exc.problems) - MAX_PROBLEMS
-            if hidden > 0:
-                click.echo(f"... and {hidden} more", err=True)
-            click.echo(f"{file}: {len(exc.problems)} problem(s); nothing was saved", err=True)
-            sys.exit(1)
+            refuse_file(file, exc)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     which = f"the return of {result.agency_id} for {result.cycle_id}"

@@ -11,13 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.support.servers import copy_store
 from widgets.dashboard import DashboardModel, DashboardView, open_dashboard
 from widgets.dashboard.evidence import EvidenceTab
 from widgets.dashboard.evidence_model import EvidenceModel
@@ -38,18 +34,10 @@ GOOD = HEADER + (
 )
 
 
-@pytest.fixture(scope="module")
-def demo_url(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    return copy_store(demo_file, tmp_path_factory.mktemp("dash-evidence"))
-
-
 @pytest.fixture
-def store(demo_url: str, tmp_path: Path) -> Iterator[Store]:
-    target = tmp_path / "copy.db"
-    shutil.copy(demo_url.removeprefix("sqlite:///"), target)
-    opened = Store.open(f"sqlite:///{target}")
-    yield opened
-    opened.close()
+def store(demo_store: Store) -> Store:
+    """The demo store (its own copy), as the local administrator."""
+    return demo_store
 
 
 @pytest.fixture
