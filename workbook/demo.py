@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbook import config
+from workbook.schema.actions import derived_action_id
 from workbook.schema.framework import Framework, ResponseField
 from workbook.schema.responses import Action, Answer, Status, missing_for_submission
 from workbook.store import CycleInfo, Store, provision
@@ -89,6 +90,14 @@ def _answer(
     )
 
 
+def _with_ids(answer: Answer, *key: object) -> Answer:
+    actions = tuple(
+        action.model_copy(update={"id": derived_action_id(*key, number)})
+        for number, action in enumerate(answer.actions)
+    )
+    return answer.model_copy(update={"actions": actions})
+
+
 def _author(store: Store, agency_id: str) -> str:
     return f"Return lead, {store.agency(agency_id).name}"
 
@@ -109,6 +118,19 @@ def fill_cycle(
         answers = {
             c.id: _answer(rng, framework, c.id, plan.strength, moment.date())
             for c in framework.criteria
+        }
+        answers = {  # ids from the seed, so the same seed makes the same store (issue #15)
+            cid: answer.model_copy(
+                update={
+                    "actions": tuple(
+                        a.model_copy(
+                            update={"id": derived_action_id(seed, cycle.id, agency, cid, n)}
+                        )
+                        for n, a in enumerate(answer.actions)
+                    )
+                }
+            )
+            for cid, answer in answers.items()
         }
         ids = list(answers)
         cut = len(ids) // 2 if plan.status == Status.SUBMITTED else rng.randint(3, len(ids) - 1)

@@ -341,3 +341,38 @@ class ModerationError(WorkbookError):
         for name, value in facts.items():
             setattr(self, name, value)
         super().__init__(MODERATION_MESSAGES[reason].format(**facts))
+
+
+ACTION_MESSAGES = {
+    "no_text": "An action needs words saying what will be done.",
+    "drop_reason": "Say why the action is dropped; the reason is kept with it.",
+    "bad_text": "The action's {what} {problem}.",
+    "too_long": "The action's {what} is {length} characters; at most {limit} are kept.",
+    "empty": "Nothing to change: give a new status, owner, due date or a progress note.",
+    "stale": (
+        "Action {action} changed since you opened it (now revision {latest}, you had "
+        "{based_on}). Look at its latest state and make your change again."
+    ),
+    "unknown_criterion": "There is no criterion {criterion!r} in {framework}.",
+    "not_agency": "{agency!r} is not an agency of partnership {partnership!r}.",
+    "chair_only": "Only the chair may {what}.",
+    "too_many": (
+        "{scope_words} already has {limit} top actions. Take one off before adding another."
+    ),
+    "other_cycle": "Action {action} is not part of cycle {cycle!r}.",
+}
+
+
+class ActionError(WorkbookError):
+    """A change to a tracked action that cannot be recorded (issue #15); nothing was saved.
+
+    ``reason`` is a key of ``ACTION_MESSAGES`` and its facts are attributes, as for
+    :class:`ModerationError`.
+    """
+
+    def __init__(self, reason: str, **facts: object) -> None:
+        self.reason = reason
+        self.facts = facts
+        for name, value in facts.items():
+            setattr(self, name, value)
+        super().__init__(ACTION_MESSAGES[reason].format(**facts))

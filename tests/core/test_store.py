@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select, text, update
 
+from tests.support.data import without_action_ids
 from workbook.errors import Conflict, ResponseError, StorageError
 from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store, migrations, revisions, tables
@@ -444,7 +445,7 @@ def test_unicode_and_multiline_text_round_trip_exactly(store: Store) -> None:
         )
     }
     s1 = store.save(CYCLE, "alpha", answers, author="Zoë’s team ✓", based_on=None)
-    assert store.latest(CYCLE, "alpha").answers == answers
+    assert without_action_ids(store.latest(CYCLE, "alpha").answers) == answers
     assert store.at(CYCLE, "alpha", s1.revision).answers["p-1"].evidence == evidence
     assert store.history(CYCLE, "alpha")[0].author == "Zoë’s team ✓"
 

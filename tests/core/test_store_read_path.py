@@ -49,8 +49,8 @@ def test_states_equal_what_each_revision_saved(store: Store) -> None:
         state = store.save("c1", agency, answers, author="Lead", based_on=based_on)
         if state.revision == len(saved[agency]):
             continue  # nothing changed: no revision added
-        saved[agency].append(answers)
-        current[agency] = answers
+        saved[agency].append(dict(state.answers))  # as saved: each action with its id
+        current[agency] = dict(state.answers)
     assert all(len(revisions) > 5 for revisions in saved.values())
 
     returns = store.returns("c1")

@@ -132,3 +132,17 @@ def write_partnership(
         write_yaml(templates / f"{data['id']}.yaml", data)
     templates.mkdir(parents=True, exist_ok=True)
     return write_yaml(folder / "partnership.yaml", partnership_data), templates
+
+
+def without_action_ids(answers: Any) -> dict[str, Any]:
+    """``answers`` with every action's id taken off (issue #15).
+
+    The store gives each action an id when a return is saved; tests that typed their
+    actions without one compare what was saved with what they typed through this.
+    """
+    return {
+        cid: answer.model_copy(
+            update={"actions": tuple(a.model_copy(update={"id": None}) for a in answer.actions)}
+        )
+        for cid, answer in answers.items()
+    }

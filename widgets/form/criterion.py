@@ -20,6 +20,7 @@ from traitlets import Bool, Instance, Int, List, Unicode, observe
 from widgets.base import Model, View
 from widgets.templating import render
 from workbook.evidence.lines import Line
+from workbook.schema.actions import new_action_id
 from workbook.schema.framework import Criterion, Framework, ResponseField
 from workbook.schema.responses import Action, Answer
 
@@ -33,16 +34,22 @@ def anchor(criterion_id: str) -> str:
 
 
 class ActionModel(Model):
-    """One action: what will be done, who owns it and by when."""
+    """One action: what will be done, who owns it and by when.
+
+    ``action_id`` is the tracked action it is (issue #15): a saved action keeps its own,
+    and a row added on the page gets a new one at once, so every save of the page names
+    the same action however its words change.
+    """
 
     text = Unicode("")
     owner = Unicode("")
     due = Instance(dt.date, allow_none=True)
+    action_id = Unicode(None, allow_none=True)
 
     @classmethod
     def of(cls, action: Action) -> ActionModel:
         """A model showing a saved action."""
-        return cls(text=action.text, owner=action.owner, due=action.due)
+        return cls(text=action.text, owner=action.owner, due=action.due, action_id=action.id)
 
     @property
     def is_blank(self) -> bool:
@@ -51,7 +58,7 @@ class ActionModel(Model):
 
     def action(self) -> Action:
         """The action as saved (text as typed)."""
-        return Action(text=self.text, owner=self.owner, due=self.due)
+        return Action(text=self.text, owner=self.owner, due=self.due, id=self.action_id)
 
 
 class CriterionModel(Model):
@@ -151,7 +158,8 @@ class CriterionModel(Model):
     def add_action(self) -> None:
         """Add an empty action row."""
         if not self.read_only:
-            self.actions = [*self.actions, self._watched(ActionModel())]
+            added = ActionModel(action_id=new_action_id())
+            self.actions = [*self.actions, self._watched(added)]
 
     def remove_action(self, index: int) -> None:
         """Remove the action at ``index`` (0-based)."""

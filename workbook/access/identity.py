@@ -129,6 +129,31 @@ class Identity:
             return False
         return self.role != Role.MEMBER or shared
 
+    def can_see_action(
+        self, partnership_id: str, cycle_ids: Iterable[str], agency_id: str | None
+    ) -> bool:
+        """A tracked action (issue #15): the partnership's own, or an agency's.
+
+        Members see their own agencies' actions and the partnership's; roles above member
+        see every action in reach. An action is in reach through any cycle it is part of.
+        """
+        if not any(self.reaches(partnership_id, c) for c in cycle_ids):
+            return False
+        return self.role != Role.MEMBER or agency_id is None or self.owns(agency_id)
+
+    def can_change_action(
+        self, partnership_id: str, cycle_ids: Iterable[str], agency_id: str | None
+    ) -> bool:
+        """Updating an action: its agency's members, the chair and administrators.
+
+        The partnership's own actions are the chair's (and administrators') alone.
+        """
+        if not any(self.reaches(partnership_id, c) for c in cycle_ids):
+            return False
+        if self.role in {Role.CHAIR, Role.ADMIN}:
+            return True
+        return agency_id is not None and self.owns(agency_id)
+
     @property
     def administers(self) -> bool:
         return self.role == Role.ADMIN and self.partnership_id is None

@@ -42,12 +42,21 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 
+ACTION_ID = r"^A-[A-Z0-9]{4,12}$"
+
+
 class Action(Model):
-    """Something the agency will do, with who and by when."""
+    """Something the agency will do, with who and by when.
+
+    ``id`` is the tracked action this is (issue #15): it stays the same when the words
+    change and when a later cycle brings the action forward. The store gives an action
+    without one an id when the return is saved (``workbook.schema.actions.assign_ids``).
+    """
 
     text: str = Field(max_length=MAX_TEXT)
     owner: str = Field("", max_length=200)
     due: dt.date | None = None
+    id: str | None = Field(None, pattern=ACTION_ID)
 
 
 class Answer(Model):
@@ -102,6 +111,7 @@ def check_answers(framework: Framework, answers: Answers) -> list[Problem]:
     """Answers that do not fit the framework: unknown criteria or ratings, fields not asked."""
     problems = []
     keys = {lv.key for lv in framework.scale.levels}
+    seen: dict[str, str] = {}
     for criterion_id, answer in answers.items():
         try:
             criterion = framework.criterion(criterion_id)
@@ -131,6 +141,18 @@ def check_answers(framework: Framework, answers: Answers) -> list[Problem]:
                 label = framework.label(field)
                 problems.append(Problem(criterion_id, field.value, f"{label} {problem}"))
         for number, action in enumerate(answer.actions, start=1):
+            if action.id is not None and action.id in seen:
+                where = seen[action.id]
+                problems.append(
+                    Problem(
+                        criterion_id,
+                        "actions",
+                        f"action {number} has the id {action.id} of another action ({where}); "
+                        "each action is listed once",
+                    )
+                )
+            elif action.id is not None:
+                seen[action.id] = f"{criterion_id} action {number}"
             for part in ("text", "owner"):
                 problem = text_problem(getattr(action, part))
                 if problem:

@@ -21,6 +21,7 @@ from workbook.errors import (
     SpreadsheetError,
 )
 from workbook.personal_data import passages, scan_answers
+from workbook.schema.actions import assign_ids
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Answer, Status, missing_for_submission
 from workbook.spreadsheets import layout as L
@@ -207,7 +208,9 @@ def import_return(
         out.problems += _submission_problems(framework, parsed, source)
     if out.problems:
         raise SpreadsheetError(source, out.problems)
-    answers = _keep_carried_forward(parsed.answers, current)
+    # the file's actions have no ids: they take those of the actions they are (issue #15)
+    parsed_answers = assign_ids(current.answers if current else {}, parsed.answers)
+    answers = _keep_carried_forward(parsed_answers, current)
     personal = _personal_data(framework, answers)
     if submit and personal and not despite_personal_data:
         raise SpreadsheetError(

@@ -18,6 +18,7 @@ from workbook.access import Identity, Link, Role, default_identity, page_visitor
 from workbook.schema.framework import Framework
 from workbook.schema.partnership import Agency, Cycle, Partnership
 from workbook.schema.responses import Answers, Status
+from workbook.store.actions import ActionStore
 from workbook.store.catalog import Catalog, CycleInfo
 from workbook.store.engine import Database
 from workbook.store.evidence import EvidenceStore
@@ -49,6 +50,7 @@ class Store:
         self._links = Links(database, self.catalog)
         self.hub_users = HubUsers(database, self.catalog)
         self.evidence = EvidenceStore(database, self.catalog, self.sharing, self.identity)
+        self.actions = ActionStore(database, self.catalog, self.identity)
 
     @property
     def engine(self) -> Engine:

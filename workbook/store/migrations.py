@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from workbook.errors import StorageError
 from workbook.schema.framework import Framework
 from workbook.store import tables as T
+from workbook.store.migrate_actions import track_existing_actions
 
 Migration = Callable[[Connection], None]
 
@@ -62,6 +63,7 @@ MIGRATIONS: dict[int, Migration] = {
     2: _add_access,
     3: _add_hub_users,
     4: _add_evidence,
+    5: track_existing_actions,
 }
 """``MIGRATIONS[n]`` upgrades a store from schema ``n`` to ``n + 1``."""
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from workbook.access import Identity, Role
 from workbook.errors import Conflict, NotFound, ResponseError, StorageError
+from workbook.schema.actions import assign_ids
 from workbook.schema.responses import (
     TRANSITIONS,
     Answer,
@@ -26,6 +27,7 @@ from workbook.schema.responses import (
     missing_for_submission,
     validate_answers,
 )
+from workbook.store import action_rows
 from workbook.store import revisions as R
 from workbook.store import tables as T
 from workbook.store.catalog import Catalog
@@ -187,6 +189,7 @@ class Returns:
                     )
                 old_status = current.status if current else Status.NOT_STARTED
                 old_answers = current.answers if current else {}
+                answers = assign_ids(old_answers, answers)
                 delta = changed(old_answers, answers)
                 reopening = old_status == Status.SUBMITTED and status == Status.REOPENED
                 if (reopening and not may_reopen) or (delta and not may_edit):
@@ -222,6 +225,17 @@ class Returns:
                             R.answer_values(framework, revision_id, cid, a)
                             for cid, a in delta.items()
                         ],
+                    )
+                    action_rows.sync_return(
+                        conn,
+                        partnership_id=info.partnership_id,
+                        cycle_id=cycle_id,
+                        agency_id=agency_id,
+                        before=old_answers,
+                        after=answers,
+                        author=author,
+                        saved_by=who.key,
+                        at=saved_at,
                     )
         except IntegrityError:
             # another writer took number n+1 between our read and our insert

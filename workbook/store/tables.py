@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump when the tables change, and add the step to ``migrations.MIGRATIONS``."""
 
 metadata = MetaData()
@@ -274,3 +274,68 @@ dismissal = Table(
 Index("ix_dismissal_cycle", dismissal.c.cycle_id, dismissal.c.id)
 
 V5_TABLES = (evidence_item, dismissal)
+
+# -- schema 6: actions followed to done (issue #15) ----------------------------------------
+# An action keeps one id across cycles. Each change (its words, owner, due date, criteria,
+# status, or a progress note) is a new ``action_revision``; the action is its latest one.
+# ``action_cycle`` says which cycles it was part of: the one it was written in, and each
+# later cycle it was brought into while unfinished. A top-5 or top-3 mark is append-only,
+# its latest row per (cycle, action, scope) the current one.
+
+tracked_action = Table(
+    "tracked_action",
+    metadata,
+    Column("id", String(16), primary_key=True, comment="A-XXXXXX, kept across cycles."),
+    Column("partnership_id", ForeignKey("partnership.id"), nullable=False),
+    Column("agency_id", ForeignKey("agency.id"), comment="NULL: the partnership's own action."),
+    Column("created_in", ForeignKey("cycle.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+action_revision = Table(
+    "action_revision",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("action_id", ForeignKey("tracked_action.id"), nullable=False),
+    Column("number", Integer, nullable=False, comment="Its revision, from 1."),
+    Column("text", Text, nullable=False),
+    Column("owner", Text, nullable=False, default=""),
+    Column("due", Date),
+    Column("criteria", Text, nullable=False, default="[]", comment="JSON list of criterion ids."),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=False, default="", comment="Why it was dropped."),
+    Column("note", Text, nullable=False, default="", comment="A progress note, if one was added."),
+    Column("author", Text, nullable=False),
+    Column("saved_by", Text),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("action_id", "number", name="uq_action_revision_number"),
+)
+
+action_cycle = Table(
+    "action_cycle",
+    metadata,
+    Column("action_id", ForeignKey("tracked_action.id"), primary_key=True),
+    Column("cycle_id", ForeignKey("cycle.id"), primary_key=True),
+    Column("carried", Boolean, nullable=False, comment="Brought forward from an earlier cycle."),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+action_top = Table(
+    "action_top",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cycle_id", ForeignKey("cycle.id"), nullable=False),
+    Column("action_id", ForeignKey("tracked_action.id"), nullable=False),
+    Column("scope", String(16), nullable=False, comment="'partnership' (top 5) or 'agency' (3)."),
+    Column("state", String(16), nullable=False, comment="nominated/confirmed/challenged/removed."),
+    Column("comment", Text, nullable=False, default=""),
+    Column("author", Text, nullable=False),
+    Column("saved_by", Text),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+Index("ix_tracked_action_partnership", tracked_action.c.partnership_id)
+Index("ix_action_cycle_cycle", action_cycle.c.cycle_id)
+Index("ix_action_top_cycle", action_top.c.cycle_id, action_top.c.id)
+
+V6_TABLES = (tracked_action, action_revision, action_cycle, action_top)

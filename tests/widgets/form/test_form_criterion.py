@@ -45,7 +45,10 @@ def test_blank_action_rows_are_not_saved(model: CriterionModel) -> None:
     model.add_action()
     model.add_action()
     model.actions[1].text = "Audit cases"
-    assert model.answer().actions == (Action(text="Audit cases"),)
+    new_id = model.actions[1].action_id  # a row added on the page is a new tracked action
+    assert new_id is not None
+    assert new_id != model.actions[0].action_id
+    assert model.answer().actions == (Action(text="Audit cases", id=new_id),)
     model.remove_action(1)
     assert model.answer().actions == ()
     model.remove_action(5)  # out of range: nothing happens
@@ -95,4 +98,7 @@ def test_actions_view_adds_and_removes_labelled_rows(model: CriterionModel) -> N
     first.children[1].children[2].click()  # remove action 1
     assert [a.text for a in model.actions] == ["Second"]
     assert view.rows.children[0].children[0].description == "Action 1"
-    assert model.answer().actions == (Action(text="Second", due=dt.date(2021, 1, 31)),)
+    (second,) = model.actions
+    assert model.answer().actions == (
+        Action(text="Second", due=dt.date(2021, 1, 31), id=second.action_id),
+    )

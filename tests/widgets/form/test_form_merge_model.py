@@ -12,6 +12,7 @@ import random
 
 import pytest
 
+from tests.support.data import without_action_ids
 from widgets.form import DECIDING, LOCKED, MERGED, FormModel
 from workbook.merge import FIELDS
 from workbook.schema.responses import Action, Answer, Status
@@ -189,7 +190,7 @@ def test_keep_all_mine_and_use_all_theirs_decide_every_field_actions_as_one(
     kim.merge.choose_all("theirs")  # changing one's mind is allowed until saved
     assert kim.merge.choices == {"p-1/rating": "theirs", "p-1/actions": "theirs"}
     assert kim.save_merged(), kim.message
-    assert latest(form_store).answers["p-1"] == Answer(
+    assert without_action_ids(latest(form_store).answers)["p-1"] == Answer(
         rating="green",
         evidence="Audit, redone",
         actions=(Action(text="Train staff", owner="Sam"),),
@@ -320,6 +321,12 @@ TYPED = [
 ]
 
 
+def plain(answer: Answer, field: str) -> object:
+    """A field's value, actions without the ids the store gives them (issue #15)."""
+    value = getattr(answer, field)
+    return tuple(a.model_copy(update={"id": None}) for a in value) if field == "actions" else value
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_nothing_typed_on_either_page_is_lost(
     open_page, form_store: Store, form_scheduler, seed: int
@@ -337,7 +344,7 @@ def test_nothing_typed_on_either_page_is_lost(
     def snapshot(*saving: FormModel) -> None:  # what each page holds as it asks to save
         for page in saving:
             for cid, answer in page.answers.items():
-                asked.update((cid, f, getattr(answer, f)) for f in FIELDS)
+                asked.update((cid, f, plain(answer, f)) for f in FIELDS)
 
     def decide(page: FormModel) -> None:
         decided.append(len(page.merge.entries))
@@ -369,13 +376,13 @@ def test_nothing_typed_on_either_page_is_lost(
         form_scheduler.advance(10)
 
     stored = {
-        (cid, f, getattr(answer, f))
+        (cid, f, plain(answer, f))
         for revision in form_store.history("c2", "alpha")
         for cid, answer in form_store.at("c2", "alpha", revision.number).answers.items()
         for f in FIELDS
     }
     shown = {
-        (cid, f, getattr(answer, f))
+        (cid, f, plain(answer, f))
         for page in pages.values()
         for cid, answer in page.answers.items()
         for f in FIELDS

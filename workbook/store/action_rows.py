@@ -1,0 +1,296 @@
+"""Tracked actions' rows: reading the latest revision of each, adding revisions (issue #15).
+
+These functions take an open connection and check nothing: :mod:`workbook.store.actions`
+decides who may do what, and :mod:`workbook.store.returns` calls :func:`sync_return` in the
+transaction that saves a return, so a return and its actions change together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from workbook.errors import Problem, ResponseError
+from workbook.schema.actions import ActionRevision, ActionStatus, TrackedAction
+from workbook.schema.responses import Action, Answers
+from workbook.store import tables as T
+from workbook.store.engine import utc
+
+FIELDS = ("text", "owner", "due", "criteria", "status", "reason")
+
+
+def _newest() -> Any:
+    r = T.action_revision
+    return (
+        select(r.c.action_id, func.max(r.c.number).label("number"))
+        .group_by(r.c.action_id)
+        .subquery()
+    )
+
+
+def latest(conn: Connection, where: ColumnElement[bool] | None = None) -> list[TrackedAction]:
+    """The current state of every action ``where`` selects (on ``tracked_action``)."""
+    a, r = T.tracked_action, T.action_revision
+    newest = _newest()
+    query = (
+        select(a, r.c.number, *(r.c[f] for f in FIELDS), r.c.saved_at)
+        .join(newest, newest.c.action_id == a.c.id)
+        .join(r, and_(r.c.action_id == a.c.id, r.c.number == newest.c.number))
+        .order_by(a.c.created_at, a.c.id)
+    )
+    if where is not None:
+        query = query.where(where)
+    rows = conn.execute(query).all()
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    cycles = cycles_of(conn, ids)
+    notes = dict(
+        conn.execute(
+            select(r.c.action_id, func.max(r.c.saved_at))
+            .where(r.c.action_id.in_(ids), r.c.note != "")
+            .group_by(r.c.action_id)
+        ).all()
+    )
+    return [
+        TrackedAction(
+            id=row.id,
+            partnership_id=row.partnership_id,
+            agency_id=row.agency_id,
+            text=row.text,
+            owner=row.owner,
+            due=row.due,
+            criteria=tuple(json.loads(row.criteria)),
+            status=ActionStatus(row.status),
+            reason=row.reason,
+            cycles=tuple(cycles.get(row.id, ())),
+            revision=row.number,
+            updated_at=utc(row.saved_at),
+            last_note_at=utc(notes[row.id]) if row.id in notes else None,
+            created_at=utc(row.created_at),
+        )
+        for row in rows
+    ]
+
+
+def cycles_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[str]]:
+    """The cycles each action was part of, oldest first (by their returns' due date)."""
+    c, ac = T.cycle, T.action_cycle
+    rows = conn.execute(
+        select(ac.c.action_id, ac.c.cycle_id)
+        .join(c, c.c.id == ac.c.cycle_id)
+        .where(ac.c.action_id.in_(list(ids)))
+        .order_by(ac.c.action_id, c.c.returns_due, c.c.id)
+    ).all()
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row.action_id, []).append(row.cycle_id)
+    return found
+
+
+def in_cycle(cycle_id: str) -> ColumnElement[bool]:
+    """``where`` for the actions that are part of ``cycle_id``."""
+    ac = T.action_cycle
+    return T.tracked_action.c.id.in_(select(ac.c.action_id).where(ac.c.cycle_id == cycle_id))
+
+
+def of_agencies(agency_ids: Iterable[str], partnership: bool) -> ColumnElement[bool]:
+    """``where`` for the actions of these agencies, and the partnership's own if asked."""
+    a = T.tracked_action
+    chosen = a.c.agency_id.in_(list(agency_ids))
+    return or_(chosen, a.c.agency_id.is_(None)) if partnership else chosen
+
+
+def history(conn: Connection, action_id: str) -> list[ActionRevision]:
+    """Every revision of one action, oldest first."""
+    r = T.action_revision
+    rows = conn.execute(select(r).where(r.c.action_id == action_id).order_by(r.c.number)).all()
+    return [
+        ActionRevision(
+            action_id=row.action_id,
+            number=row.number,
+            text=row.text,
+            owner=row.owner,
+            due=row.due,
+            criteria=tuple(json.loads(row.criteria)),
+            status=ActionStatus(row.status),
+            reason=row.reason,
+            note=row.note,
+            author=row.author,
+            saved_by=row.saved_by,
+            saved_at=utc(row.saved_at),
+        )
+        for row in rows
+    ]
+
+
+def add_revision(
+    conn: Connection,
+    action: TrackedAction | None,
+    action_id: str,
+    values: dict[str, Any],
+    *,
+    note: str = "",
+    author: str,
+    saved_by: str | None,
+    at: dt.datetime,
+) -> None:
+    """Insert revision n+1 of ``action`` (revision 1 when None) with ``values`` changed."""
+    base: dict[str, Any] = (
+        {f: getattr(action, f) for f in FIELDS}
+        if action is not None
+        else {"owner": "", "due": None, "criteria": (), "status": ActionStatus.OPEN, "reason": ""}
+    )
+    row = base | values
+    conn.execute(
+        insert(T.action_revision).values(
+            action_id=action_id,
+            number=(action.revision + 1) if action is not None else 1,
+            text=row["text"],
+            owner=row["owner"],
+            due=row["due"],
+            criteria=json.dumps(list(row["criteria"])),
+            status=ActionStatus(row["status"]).value,
+            reason=row["reason"],
+            note=note,
+            author=author,
+            saved_by=saved_by,
+            saved_at=at,
+        )
+    )
+
+
+def create(
+    conn: Connection,
+    action_id: str,
+    *,
+    partnership_id: str,
+    agency_id: str | None,
+    cycle_id: str,
+    values: dict[str, Any],
+    author: str,
+    saved_by: str | None,
+    at: dt.datetime,
+) -> None:
+    """A new tracked action, part of ``cycle_id``, with its first revision."""
+    conn.execute(
+        insert(T.tracked_action).values(
+            id=action_id,
+            partnership_id=partnership_id,
+            agency_id=agency_id,
+            created_in=cycle_id,
+            created_at=at,
+        )
+    )
+    link(conn, action_id, cycle_id, carried=False, at=at)
+    add_revision(conn, None, action_id, values, author=author, saved_by=saved_by, at=at)
+
+
+def link(
+    conn: Connection, action_id: str, cycle_id: str, *, carried: bool, at: dt.datetime
+) -> bool:
+    """Make the action part of the cycle; False if it already was."""
+    ac = T.action_cycle
+    there = conn.scalar(
+        select(func.count())
+        .select_from(ac)
+        .where(ac.c.action_id == action_id, ac.c.cycle_id == cycle_id)
+    )
+    if there:
+        return False
+    conn.execute(
+        insert(ac).values(action_id=action_id, cycle_id=cycle_id, carried=carried, added_at=at)
+    )
+    return True
+
+
+def _placed(answers: Answers) -> dict[str, tuple[str, Action]]:
+    """Action id -> (criterion, action) for every action in a return's answers."""
+    return {
+        action.id: (criterion_id, action)
+        for criterion_id, answer in answers.items()
+        for action in answer.actions
+        if action.id is not None
+    }
+
+
+def sync_return(
+    conn: Connection,
+    *,
+    partnership_id: str,
+    cycle_id: str,
+    agency_id: str,
+    before: Answers,
+    after: Answers,
+    author: str,
+    saved_by: str | None,
+    at: dt.datetime,
+) -> None:
+    """Bring the agency's tracked actions in line with what this save changed in its return.
+
+    Only what the save changed is applied: an action new to the return is created (or,
+    brought forward from an earlier cycle, becomes part of this one), words, owner or due
+    date edited in the return become a revision, and an action taken out of the return is
+    dropped. A status or note recorded on the action since is left as it is.
+    """
+    old, new = _placed(before), _placed(after)
+    a = T.tracked_action
+    found = latest(conn, a.c.id.in_(list(old.keys() | new.keys())))
+    known = {
+        t.id: t for t in found if t.partnership_id == partnership_id and t.agency_id == agency_id
+    }
+    others = [
+        Problem(
+            new[t.id][0],
+            "actions",
+            f"the action id {t.id} is another agency's action; "
+            "leave the id empty to add a new action",
+        )
+        for t in found
+        if t.id in new and t.id not in known
+    ]
+    if others:
+        raise ResponseError(f"{cycle_id}/{agency_id}", others)
+    for action_id, (criterion_id, action) in new.items():
+        tracked = known.get(action_id)
+        fields = {"text": action.text, "owner": action.owner, "due": action.due}
+        if tracked is None:
+            create(
+                conn,
+                action_id,
+                partnership_id=partnership_id,
+                agency_id=agency_id,
+                cycle_id=cycle_id,
+                values=fields | {"criteria": (criterion_id,)},
+                author=author,
+                saved_by=saved_by,
+                at=at,
+            )
+            continue
+        link(conn, action_id, cycle_id, carried=True, at=at)
+        was = old.get(action_id)
+        changes: dict[str, Any] = {
+            k: v
+            for k, v in fields.items()
+            if (was is None or getattr(was[1], k) != v) and getattr(tracked, k) != v
+        }
+        if was is not None and was[0] != criterion_id and criterion_id not in tracked.criteria:
+            changes["criteria"] = tuple(
+                criterion_id if c == was[0] else c for c in tracked.criteria
+            ) or (criterion_id,)
+        if changes:
+            add_revision(conn, tracked, action_id, changes, author=author, saved_by=saved_by, at=at)
+    for action_id in old.keys() - new.keys():
+        tracked = known.get(action_id)
+        if tracked is not None and not tracked.status.finished:
+            values = {
+                "status": ActionStatus.DROPPED,
+                "reason": f"Taken out of the {cycle_id} return.",
+            }
+            add_revision(conn, tracked, action_id, values, author=author, saved_by=saved_by, at=at)
