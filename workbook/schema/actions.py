@@ -171,8 +171,9 @@ class ActionChange(Model):
 
 
 class TopMark(Model):
-    """The latest word on one action in one cycle's top list."""
+    """One word on one action in one cycle's top list; the latest is the current one."""
 
+    id: int
     cycle_id: str
     action_id: str
     scope: TopScope

@@ -83,10 +83,11 @@ class ActionStore:
         whose = "the partnership's" if action.agency_id is None else f"{action.agency_id}'s"
         who.require(allowed, f"change {whose} action {action.id}")
 
-    def _stamp(self, author: str | None) -> dict[str, Any]:
+    def _stamp(self, author: str | None, at: dt.datetime | None = None) -> dict[str, Any]:
+        """Who and when a change is recorded as: a page's visitor is their link's name."""
         who = self.identity
         name = (author if author and who.trusted_local else None) or who.name
-        return {"author": name, "saved_by": who.key, "at": dt.datetime.now(dt.UTC)}
+        return {"author": name, "saved_by": who.key, "at": at or dt.datetime.now(dt.UTC)}
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -135,6 +136,7 @@ class ActionStore:
         criteria: tuple[str, ...] = (),
         agency_id: str | None = None,
         author: str | None = None,
+        at: dt.datetime | None = None,
     ) -> TrackedAction:
         """A new action in ``cycle_id``: the partnership's (the chair's) or an agency's."""
         info = self.catalog.cycle(cycle_id)
@@ -158,7 +160,7 @@ class ActionStore:
             if criterion not in known:
                 raise ActionError("unknown_criterion", criterion=criterion, framework=framework.id)
         action_id = new_action_id()
-        stamp = self._stamp(author)
+        stamp = self._stamp(author, at)
         values = {"text": text.strip(), "owner": owner.strip(), "due": due, "criteria": criteria}
         with self.database.writing() as conn:
             while conn.scalar(
@@ -185,6 +187,7 @@ class ActionStore:
         *,
         based_on: int | None = None,
         author: str | None = None,
+        at: dt.datetime | None = None,
     ) -> TrackedAction:
         """Record a change (status, owner, due date, words, a progress note) as a new revision.
 
@@ -224,7 +227,7 @@ class ActionStore:
         values = {k: v for k, v in values.items() if getattr(action, k) != v}
         if not values and not change.note.strip():
             return action  # nothing new: no revision
-        stamp = self._stamp(author)
+        stamp = self._stamp(author, at)
         with self.database.writing() as conn:
             fresh = rows.latest(conn, T.tracked_action.c.id == action_id)[0]
             if based_on is not None and fresh.revision != based_on:
@@ -253,6 +256,7 @@ class ActionStore:
             found = conn.execute(select(t).where(t.c.cycle_id == cycle_id).order_by(t.c.id)).all()
         history = [
             TopMark(
+                id=r.id,
                 cycle_id=r.cycle_id,
                 action_id=r.action_id,
                 scope=TopScope(r.scope),
@@ -265,7 +269,10 @@ class ActionStore:
         ]
         if every:
             return history
-        latest = {(m.action_id, m.scope): m for m in history}
+        latest: dict[tuple[str, TopScope], TopMark] = {}
+        for mark in history:  # in the order of each one's latest word
+            latest.pop((mark.action_id, mark.scope), None)
+            latest[(mark.action_id, mark.scope)] = mark
         visible = {a.id for a in self.find(cycle_id)}
         return [
             m for m in latest.values() if m.state is not TopState.REMOVED and m.action_id in visible
@@ -280,6 +287,7 @@ class ActionStore:
         *,
         comment: str = "",
         author: str | None = None,
+        at: dt.datetime | None = None,
     ) -> TopMark:
         """Put an action in (or take it off) the partnership's top 5 or its agency's top 3.
 
@@ -305,7 +313,7 @@ class ActionStore:
         if scope is TopScope.AGENCY and action.agency_id is None:
             raise ActionError("chair_only", what="mark a partnership action in the top 5")
         _check_text("comment", comment, MAX_NOTE)
-        stamp = self._stamp(author)
+        stamp = self._stamp(author, at)
         current = {(m.action_id, m.scope): m for m in self.marks(cycle_id, every=True)}
         if state.counts and not (
             (action_id, scope) in current and current[(action_id, scope)].state.counts
@@ -326,7 +334,7 @@ class ActionStore:
                 )
                 raise ActionError("too_many", scope_words=words, limit=scope.limit)
         with self.database.writing() as conn:
-            conn.execute(
+            inserted = conn.execute(
                 insert(T.action_top).values(
                     cycle_id=cycle_id,
                     action_id=action_id,
@@ -337,8 +345,10 @@ class ActionStore:
                     saved_by=stamp["saved_by"],
                     saved_at=stamp["at"],
                 )
-            )
+            ).inserted_primary_key
+        assert inserted is not None
         return TopMark(
+            id=int(inserted[0]),
             cycle_id=cycle_id,
             action_id=action_id,
             scope=scope,

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import insert, select
-from sqlalchemy.engine import Connection
 
-from workbook.errors import ModerationError
+from workbook.errors import ActionError, ModerationError
+from workbook.schema.actions import TopMark, TopScope, TopState, TrackedAction
 from workbook.schema.responses import text_problem
 from workbook.store import tables as T
 from workbook.store.engine import utc
@@ -188,47 +188,40 @@ def current(store: Store, cycle_id: str) -> dict[tuple[str, str], Moderation]:
     return {(m.agency_id, m.criterion_id): m for m in history(store, cycle_id)}
 
 
-def _mark(row: Any) -> ActionMark:
+def _mark(store: Store, mark: TopMark, actions: dict[str, TrackedAction]) -> ActionMark | None:
+    action = actions.get(mark.action_id)
+    if action is None or action.agency_id is None:
+        return None  # a partnership action is not in any agency's return
     return ActionMark(
-        id=row.id,
-        cycle_id=row.cycle_id,
-        agency_id=row.agency_id,
-        criterion_id=row.criterion_id,
-        action_text=row.action_text,
-        scope=row.scope,
-        marked=bool(row.marked),
-        author=row.author,
-        saved_at=utc(row.saved_at),
+        id=mark.id,
+        cycle_id=mark.cycle_id,
+        agency_id=action.agency_id,
+        criterion_id=action.criteria[0] if action.criteria else "",
+        action_text=action.text,
+        scope=mark.scope.value,
+        marked=mark.state.counts,
+        author=mark.author,
+        saved_at=mark.saved_at,
     )
 
 
-def _mark_history(conn: Connection, cycle_id: str) -> list[ActionMark]:
-    rows = conn.execute(
-        select(T.action_mark)
-        .where(T.action_mark.c.cycle_id == cycle_id)
-        .order_by(T.action_mark.c.id)
-    ).all()
-    return [_mark(row) for row in rows]
-
-
-def _current_marks(history: list[ActionMark]) -> list[ActionMark]:
-    latest: dict[tuple[str, str, str, str, str], ActionMark] = {}
-    for mark in history:
-        latest.pop(mark.key, None)  # re-insert so the order is that of the latest marking
-        latest[mark.key] = mark
-    return [m for m in latest.values() if m.marked]
-
-
 def mark_history(store: Store, cycle_id: str) -> list[ActionMark]:
-    """Every marking and unmarking of actions in a cycle, oldest first."""
+    """Every marking and unmarking of the returns' actions in a cycle, oldest first.
+
+    Marks are kept on the tracked actions since issue #15 (``store.actions.marks``); this
+    is their view as marks of an action in an agency's return.
+    """
     store.require_compare(cycle_id)
-    with store.database.reading() as conn:
-        return _mark_history(conn, cycle_id)
+    actions = {a.id: a for a in store.actions.find(cycle_id)}
+    found = (_mark(store, m, actions) for m in store.actions.marks(cycle_id, every=True))
+    return [m for m in found if m is not None]
 
 
 def marks(store: Store, cycle_id: str) -> list[ActionMark]:
     """Actions currently marked as top priorities in a cycle, in the order they were marked."""
-    return _current_marks(mark_history(store, cycle_id))
+    actions = {a.id: a for a in store.actions.find(cycle_id)}
+    found = (_mark(store, m, actions) for m in store.actions.marks(cycle_id))
+    return [m for m in found if m is not None]
 
 
 def mark_action(
@@ -248,7 +241,7 @@ def mark_action(
     Parameters
     ----------
     action_text
-        The action's text as in the agency's current return (actions are matched by text).
+        The action's text as in the agency's current return.
     scope
         ``partnership`` (at most 5 in a cycle) or ``agency`` (at most 3 per agency).
     marked
@@ -262,7 +255,8 @@ def mark_action(
     _check_target(store, cycle_id, agency_id, criterion_id)
     state = store.latest(cycle_id, agency_id)
     answer = state.answers.get(criterion_id) if state else None
-    if answer is None or action_text not in [a.text for a in answer.actions]:
+    found = [a.id for a in answer.actions if a.text == action_text] if answer else []
+    if not found or found[0] is None:
         raise ModerationError(
             "unknown",
             what="action",
@@ -270,29 +264,16 @@ def mark_action(
             cycle=cycle_id,
             hint=f"It is not in {agency_id}'s return for {criterion_id}.",
         )
-    key = (cycle_id, agency_id, criterion_id, action_text, scope)
-    values: dict[str, Any] = {
-        "cycle_id": cycle_id,
-        "agency_id": agency_id,
-        "criterion_id": criterion_id,
-        "action_text": action_text,
-        "scope": scope,
-        "marked": marked,
-        "author": author.strip(),
-        "saved_at": at or dt.datetime.now(dt.UTC),
-    }
-    with store.database.writing() as conn:
-        # counted inside the writing transaction, so two chairs cannot both mark a sixth
-        current_marks = _current_marks(_mark_history(conn, cycle_id))
-        if marked and all(m.key != key for m in current_marks):
-            same = [
-                m
-                for m in current_marks
-                if m.scope == scope and (scope == "partnership" or m.agency_id == agency_id)
-            ]
-            if len(same) >= TOP_LIMITS[scope]:
-                words = "The partnership" if scope == "partnership" else f"Agency {agency_id!r}"
-                raise ModerationError("too_many", scope_words=words, limit=TOP_LIMITS[scope])
-        inserted = conn.execute(insert(T.action_mark).values(**values)).inserted_primary_key
-    assert inserted is not None
-    return ActionMark(id=int(inserted[0]), **values)
+    top = TopState.CONFIRMED if marked else TopState.REMOVED
+    try:
+        mark = store.actions.mark(
+            cycle_id, found[0], TopScope(scope), top, author=author.strip(), at=at
+        )
+    except ActionError as exc:
+        if exc.reason != "too_many":
+            raise
+        raise ModerationError("too_many", **exc.facts) from None
+    actions = {a.id: a for a in store.actions.find(cycle_id)}
+    made = _mark(store, mark, actions)
+    assert made is not None
+    return made
