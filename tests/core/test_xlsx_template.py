@@ -119,14 +119,28 @@ def test_the_rating_is_a_drop_down_of_the_scale_labels(framework: Framework) -> 
 
 def test_the_actions_sheet_takes_criteria_and_real_dates(framework: Framework) -> None:
     ws = opened(written(framework))["Actions"]
-    assert [c.value for c in ws[1]] == ["Criterion ID", "Action", "Owner", "Due date"]
+    assert [c.value for c in ws[1]] == [
+        "Criterion ID",
+        "Action",
+        "Owner",
+        "Due date",
+        "Action ID",
+        "Status",
+        "Progress note",
+    ]
     assert ws["D2"].number_format == "yyyy-mm-dd"
     assert not ws["B50"].protection.locked
+    assert not ws["F50"].protection.locked
     assert not ws.protection.insertRows  # rows may be added
+    lists = [v for v in ws.data_validations.dataValidation if v.type == "list"]
     kinds = {v.type: v for v in ws.data_validations.dataValidation}
     assert set(kinds) == {"list", "date"}
     assert str(kinds["date"].sqref) == f"D2:D{1 + L.BLANK_ACTION_ROWS}"
-    assert kinds["list"].formula1 == "'_workbook'!$J$2:$J$4"
+    by_column = {str(v.sqref)[0]: v.formula1 for v in lists}
+    assert by_column == {
+        "A": "'_workbook'!$J$2:$J$4",
+        "F": '"Open,In progress,Done,Dropped"',  # the statuses, as words
+    }
 
 
 def test_the_hidden_sheet_identifies_the_file(framework: Framework) -> None:
@@ -163,7 +177,7 @@ def test_answers_are_pre_filled(framework: Framework) -> None:
     wb = opened(written(framework, answers, revision=2, status="draft"))
     assert [c.value for c in wb["Prevent"][5]][3:] == ["Amber", "Audit\n\nreport", None, None]
     actions = [[c.value for c in row] for row in wb["Actions"].iter_rows(min_row=2, max_row=5)]
-    assert actions == [
+    assert [row[:4] for row in actions] == [
         ["p-2", "Train", "Lead", dt.datetime(2026, 3, 31)],
         ["p-2", "Review", None, None],
         ["i-1", "Audit", "Manager", None],

@@ -24,6 +24,7 @@ from workbook.personal_data import passages, scan_answers
 from workbook.schema.actions import assign_ids
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Answer, Status, missing_for_submission
+from workbook.spreadsheets import action_updates
 from workbook.spreadsheets import layout as L
 from workbook.spreadsheets.read import (
     Collector,
@@ -52,6 +53,8 @@ class ImportResult:
     """Criteria whose answers the file changes."""
     warnings: tuple[str, ...]
     answers: dict[str, Answer]
+    actions_updated: tuple[str, ...] = ()
+    """Actions whose status or progress the file recorded (issue #15)."""
 
 
 # -- importing into the store ------------------------------------------------------------
@@ -206,6 +209,7 @@ def import_return(
         out.add(source, "status", message)
     if submit:
         out.problems += _submission_problems(framework, parsed, source)
+    action_updates.check(store, facts.agency_id, parsed, out)
     if out.problems:
         raise SpreadsheetError(source, out.problems)
     # the file's actions have no ids: they take those of the actions they are (issue #15)
@@ -248,13 +252,15 @@ def import_return(
     )
     if check or (current is None and not submit and all(a.is_empty for a in answers.values())):
         return result  # a blank file for a return not yet started adds no empty revision
+    author = author or f"Spreadsheet import ({source})"
     state = store.save(
         facts.cycle_id,
         facts.agency_id,
         answers,
-        author=author or f"Spreadsheet import ({source})",
+        author=author,
         based_on=current.revision if current else None,
         status=status,
     )
+    updated = action_updates.apply(store, parsed, state, author)
     saved = current is None or state.revision != current.revision
-    return replace(result, saved=saved, revision=state.revision)
+    return replace(result, saved=saved, revision=state.revision, actions_updated=tuple(updated))

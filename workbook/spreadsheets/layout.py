@@ -90,7 +90,13 @@ ACTION_COLUMNS = (
     Column("B", "text", "Action", 60),
     Column("C", "owner", "Owner", 30),
     Column("D", "due", "Due date", 14),
+    Column("E", "id", "Action ID", 12),
+    Column("F", "status", "Status", 14),
+    Column("G", "note", "Progress note", 40),
 )
+REQUIRED_ACTION_COLUMNS = 4
+"""Files written before actions were tracked (issue #15) stop after the due date."""
+STATUS_CHOICES = ("Open", "In progress", "Done", "Dropped")
 BLANK_ACTION_ROWS = 100
 """Unlocked empty rows below the last action; more can be inserted."""
 MAX_OWNER = 200

@@ -22,7 +22,7 @@ from workbook.errors import Problem, SpreadsheetError
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Answer
 from workbook.spreadsheets import layout as L
-from workbook.spreadsheets.sheets import SheetReader
+from workbook.spreadsheets.sheets import ActionRow, SheetReader
 
 MAX_UNPACKED = 50_000_000
 """Largest total size of a workbook's unpacked parts read: a filled return is a few MB, and
@@ -53,6 +53,8 @@ class ParsedReturn:
     """(criterion id, field) -> cell, e.g. ``("p-1", "rating") -> "Prevent!D4"``."""
     action_rows: dict[str, list[int]] = field(default_factory=dict)
     """Criterion id -> the Actions rows of its actions, in order."""
+    tracking: list[ActionRow] = field(default_factory=list)
+    """Statuses and progress notes given for actions (issue #15)."""
 
 
 class Collector:
@@ -202,4 +204,4 @@ def parse_return(wb: Any, facts: FileFacts, framework: Framework, source: str) -
     answers = reader.read()
     if out.problems:
         raise SpreadsheetError(source, out.problems)
-    return ParsedReturn(answers, reader.cells, reader.action_rows)
+    return ParsedReturn(answers, reader.cells, reader.action_rows, reader.tracking)

@@ -11,13 +11,35 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from workbook.schema.actions import MAX_NOTE, ActionStatus
 from workbook.schema.framework import Criterion, Framework, ResponseField
-from workbook.schema.responses import MAX_TEXT, Action, Answer, check_answers, text_problem
+from workbook.schema.responses import (
+    ACTION_ID,
+    MAX_TEXT,
+    Action,
+    Answer,
+    check_answers,
+    text_problem,
+)
 from workbook.spreadsheets import layout as L
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """A status or progress note given on the Actions sheet (issue #15), and where."""
+
+    row: int
+    criterion_id: str
+    index: int
+    """Its place among the criterion's actions, to find its id once the return is saved."""
+    action_id: str | None
+    status: ActionStatus | None
+    note: str
 
 
 class Problems(Protocol):
@@ -109,6 +131,8 @@ class SheetReader:
         self.actions: dict[str, list[Action]] = {}
         self.cells: dict[tuple[str, str], str] = {}
         self.action_rows: dict[str, list[int]] = {}
+        self.tracking: list[ActionRow] = []
+        self.tracked = False
         self.columns = L.heading_columns(framework)
         by_key = {column.key: column for column in self.columns}
         self.answer_columns = [(f, by_key[f.value]) for f in L.ANSWER_FIELDS]
@@ -253,12 +277,54 @@ class SheetReader:
 
     def _actions_sheet(self, ws: Any) -> None:
         check_merged(ws, self.out)
-        if not check_headers(ws, L.ACTIONS_HEADER_ROW, L.ACTION_COLUMNS, self.out):
+        required = L.ACTION_COLUMNS[: L.REQUIRED_ACTION_COLUMNS]
+        tracking = L.ACTION_COLUMNS[L.REQUIRED_ACTION_COLUMNS :]
+        # a file made before actions were tracked has no id, status or note columns
+        self.tracked = any(
+            L.plain(ws.cell(L.ACTIONS_HEADER_ROW, c.index).value).strip() for c in tracking
+        )
+        columns = L.ACTION_COLUMNS if self.tracked else required
+        if not check_headers(ws, L.ACTIONS_HEADER_ROW, columns, self.out):
             return
         for row, cells in L.filled_rows(ws, L.ACTIONS_FIRST_ROW).items():
-            self._stray(ws, cells, len(L.ACTION_COLUMNS))
-            if any(c <= len(L.ACTION_COLUMNS) for c in cells):
+            self._stray(ws, cells, len(columns))
+            if any(c <= len(columns) for c in cells):
                 self._action_row(ws, row)
+
+    def _tracking(self, ws: Any, row: int) -> tuple[str | None, ActionStatus | None, str, bool]:
+        """An action row's id, status and progress note (issue #15), and whether all is well."""
+        if not self.tracked:
+            return None, None, "", True
+        out, ok = self.out, True
+        action_id = cell_text(ws.cell(row, 5), "id", out).strip() or None
+        if action_id is not None and not re.fullmatch(ACTION_ID, action_id):
+            where = L.cell_name(ws, f"E{row}")
+            out.add(
+                where,
+                "id",
+                f"{action_id!r} is not an action ID (like A-7K3Q9X); "
+                "leave it empty for a new action",
+            )
+            ok = False
+        words = cell_text(ws.cell(row, 6), "status", out).strip()
+        status = None
+        if words:
+            try:
+                status = ActionStatus.parse(words)
+            except ValueError:
+                out.add(
+                    L.cell_name(ws, f"F{row}"),
+                    "status",
+                    f"unknown status {words!r}; choose " + ", ".join(L.STATUS_CHOICES),
+                )
+                ok = False
+        note = cell_text(ws.cell(row, 7), "note", out).strip()
+        problem = text_problem(note)
+        if problem or len(note) > MAX_NOTE:
+            message = problem or f"{len(note):,} characters; at most {MAX_NOTE:,}"
+            out.add(L.cell_name(ws, f"G{row}"), "note", message)
+            ok = False
+        return action_id, status, note, ok
 
     def _action_row(self, ws: Any, row: int) -> None:
         out = self.out
@@ -282,10 +348,16 @@ class SheetReader:
             wrong.append(("C", "owner", f"{len(owner)} characters; at most {L.MAX_OWNER}"))
         for column, name, message in wrong:
             out.add(L.cell_name(ws, f"{column}{row}"), name, message)
-        if not wrong and due is not False:
-            self.actions.setdefault(cid, []).append(Action(text=text, owner=owner, due=due))
+        action_id, status, note, tracked_ok = self._tracking(ws, row)
+        if not wrong and due is not False and tracked_ok:
+            action = Action(text=text, owner=owner, due=due, id=action_id)
+            self.actions.setdefault(cid, []).append(action)
             self.action_rows.setdefault(cid, []).append(row)
             self.fields.setdefault(cid, {})
+            if status is not None or note:
+                self.tracking.append(
+                    ActionRow(row, cid, len(self.actions[cid]) - 1, action_id, status, note)
+                )
 
     def _due(self, cell: Any) -> dt.date | None | bool:
         """The due date, ``None`` if blank, ``False`` (after reporting) if not a date."""

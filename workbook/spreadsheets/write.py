@@ -10,6 +10,7 @@ number or date, and the rating is a drop-down of the scale's labels.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,8 @@ class TemplateFacts:
     """The revision the answers come from; 0 for a blank template."""
     status: str = ""
     created: dt.datetime | None = None
+    action_statuses: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Action id -> its status label now (issue #15), for the Actions sheet."""
 
 
 LINE_HEIGHT = 15.0  # points per line of 11 pt text
@@ -226,7 +229,7 @@ def _actions_sheet(wb: Workbook, facts: TemplateFacts, answers: dict[str, Answer
     ]
     last = L.ACTIONS_FIRST_ROW + len(filled) + L.BLANK_ACTION_ROWS - 1
     for row in range(L.ACTIONS_FIRST_ROW, last + 1):
-        for column in L.ACTION_COLUMNS[:3]:
+        for column in (*L.ACTION_COLUMNS[:3], *L.ACTION_COLUMNS[4:]):
             _answer_cell(ws, row, column.index, "")
         due = ws.cell(row, L.ACTION_COLUMNS[3].index)
         due.number_format, due.protection, due.alignment = L.DATE_FORMAT, UNLOCKED, WRAP
@@ -238,6 +241,9 @@ def _actions_sheet(wb: Workbook, facts: TemplateFacts, answers: dict[str, Answer
             L.set_text(ws.cell(row, 3), action.owner)
         ws.cell(row, 4).value = action.due
         ws.cell(row, 4).number_format = L.DATE_FORMAT
+        if action.id:
+            L.set_text(ws.cell(row, 5), action.id)
+            L.set_text(ws.cell(row, 6), facts.action_statuses.get(action.id, "Open"))
     first = L.ACTIONS_FIRST_ROW
     if takes_actions:
         which = DataValidation(
@@ -261,6 +267,16 @@ def _actions_sheet(wb: Workbook, facts: TemplateFacts, answers: dict[str, Answer
     )
     ws.add_data_validation(dates)
     dates.add(f"D{first}:D{last}")
+    statuses = DataValidation(
+        type="list",
+        formula1='"' + ",".join(L.STATUS_CHOICES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Status",
+        error="Choose " + ", ".join(L.STATUS_CHOICES[:-1]) + " or " + L.STATUS_CHOICES[-1] + ".",
+    )
+    ws.add_data_validation(statuses)
+    statuses.add(f"F{first}:F{last}")
     for row in range(L.ACTIONS_FIRST_ROW, L.ACTIONS_FIRST_ROW + len(filled)):
         _fit_row(ws, row)
     ws.freeze_panes = f"A{L.ACTIONS_FIRST_ROW}"
@@ -356,6 +372,7 @@ def template_facts(
         agency_name=agency.name,
         revision=state.revision if state else 0,
         status=state.status.label.lower() if state else "",
+        action_statuses={a.id: a.status.label for a in store.actions.find(cycle_id)},
     )
     return facts, dict(state.answers) if state else {}
 
