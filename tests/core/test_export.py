@@ -130,6 +130,8 @@ def test_xlsx_export_writes_risky_text_as_text(risky: Store, tmp_path: Path) -> 
         "Returns",
         "Actions",
         "Scale",
+        "Tracked actions",
+        "Action history",
         "Indicators",
         "Audits",
         "Audit findings",
@@ -145,7 +147,11 @@ def test_csv_export_neutralises_formula_triggers(risky: Store, tmp_path: Path) -
     written = export.export_cycle(risky, "c1", out)
     assert written == [
         out,
-        *(tmp_path / f"cycle-{n}.csv" for n in ("actions", "scale", "indicators", "audits")),
+        *(
+            tmp_path / f"cycle-{n}.csv"
+            for n in ("actions", "scale", "tracked-actions", "action-history")
+        ),
+        *(tmp_path / f"cycle-{n}.csv" for n in ("indicators", "audits")),
         tmp_path / "cycle-audit-findings.csv",
     ]
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
@@ -188,7 +194,15 @@ def test_the_export_command(db_url: str, filled: Store, tmp_path: Path) -> None:
         f"Wrote {out}",
         *(
             f"Wrote {tmp_path / f'cycle-{name}.csv'}"
-            for name in ("actions", "scale", "indicators", "audits", "audit-findings")
+            for name in (
+                "actions",
+                "scale",
+                "tracked-actions",
+                "action-history",
+                "indicators",
+                "audits",
+                "audit-findings",
+            )
         ),
         f"Wrote {tmp_path / 'cycle-contradictions.csv'}",  # the command adds them
     ]
@@ -280,7 +294,7 @@ def test_evidence_exports_as_xlsx_sheets_and_csv_files(evidenced: Store, tmp_pat
     xlsx = tmp_path / "cycle.xlsx"
     export.export_cycle(evidenced, "c1", xlsx, extra=extra)  # type: ignore[list-item]
     wb = load_workbook(xlsx)
-    assert wb.sheetnames[3:] == ["Indicators", "Audits", "Audit findings", "Contradictions"]
+    assert wb.sheetnames[5:] == ["Indicators", "Audits", "Audit findings", "Contradictions"]
     header = [c.value for c in wb["Indicators"][1]]
     assert header[:3] == ["cycle", "indicator", "name"]
     definition = wb["Indicators"].cell(row=2, column=header.index("definition") + 1)
@@ -293,20 +307,20 @@ def test_evidence_exports_as_xlsx_sheets_and_csv_files(evidenced: Store, tmp_pat
 
     out = tmp_path / "cycle.csv"
     written = export.export_cycle(evidenced, "c1", out, extra=extra)  # type: ignore[list-item]
-    assert [p.name for p in written[3:]] == [
+    assert [p.name for p in written[5:]] == [
         "cycle-indicators.csv",
         "cycle-audits.csv",
         "cycle-audit-findings.csv",
         "cycle-contradictions.csv",
     ]
-    indicators = rows_of(written[3])
+    indicators = rows_of(written[5])
     assert [(r["agency_name"], r["value"], r["definition"]) for r in indicators] == [
         ("Partnership", "62", "'+1 on last year"),
         ("Beta police force", "1234.5", "'+1 on last year"),
     ]
-    findings = rows_of(written[5])
+    findings = rows_of(written[7])
     assert findings[0]["finding"] == "'@SUM(1) plans were late"
-    contradictions = rows_of(written[6])
+    contradictions = rows_of(written[8])
     assert [(r["criterion"], r["dismissed"]) for r in contradictions] == [
         ("p-1", "true"),
         ("i-1", "false"),

@@ -8,6 +8,7 @@ refused with its cell before anything is saved.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.support.factories import installed
 from workbook.errors import SpreadsheetError
 from workbook.schema.actions import ActionChange, ActionStatus
 from workbook.schema.responses import Action, Answer
+from workbook.spreadsheets import export
 from workbook.spreadsheets.importer import import_return
 from workbook.spreadsheets.write import write_template
 from workbook.store import Store
@@ -147,3 +149,29 @@ def test_a_file_from_before_tracking_still_imports_and_keeps_the_ids(
     assert result.saved
     assert ids(store) == before
     assert store.actions.get(before[0]).text == "Audit the referral pathway twice"
+
+
+def test_the_export_has_each_action_as_it_stands_and_its_history(
+    store: Store, tmp_path: Path
+) -> None:
+    first, second = ids(store)
+    store.actions.update(first, ActionChange(status=ActionStatus.DONE, note="Reported."))
+    out = tmp_path / "cycle.csv"
+    export.export_cycle(store, "c1", out)
+    with (tmp_path / "cycle-tracked-actions.csv").open(newline="", encoding="utf-8-sig") as f:
+        tracked = {row["action_id"]: row for row in csv.DictReader(f)}
+    assert {i: (r["status"], r["agency"], r["cycles"]) for i, r in tracked.items()} == {
+        first: ("done", "alpha", "c1"),
+        second: ("open", "alpha", "c1"),
+    }
+    with (tmp_path / "cycle-action-history.csv").open(newline="", encoding="utf-8-sig") as f:
+        history = [
+            (r["action_id"], r["revision"], r["status"], r["progress_note"])
+            for r in csv.DictReader(f)
+        ]
+    assert sorted(history) == sorted(
+        [(first, "1", "open", ""), (first, "2", "done", "Reported."), (second, "1", "open", "")]
+    )
+    assert history.index((first, "1", "open", "")) < history.index(
+        (first, "2", "done", "Reported.")
+    )

@@ -29,6 +29,7 @@ from openpyxl.styles import Font
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Answer, Status
 from workbook.spreadsheets import layout as L
+from workbook.spreadsheets.actions_export import action_tables
 from workbook.spreadsheets.evidence_export import evidence_tables
 from workbook.spreadsheets.tidy import Table as Table
 from workbook.store import Store
@@ -71,6 +72,7 @@ ACTION_COLUMNS = (
     "action",
     "owner",
     "due",
+    "action_id",
 )
 SCALE_COLUMNS = (
     "framework",
@@ -150,6 +152,7 @@ def cycle_tables(store: Store, cycle_id: str) -> tuple[Table, Table, Table]:
                         action.text,
                         action.owner,
                         action.due,
+                        action.id,
                     )
                 )
     scale = framework.scale
@@ -259,7 +262,12 @@ def export_cycle(
         :mod:`workbook.evidence` finds from a layer above this one.
     """
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "xlsx")
-    tables = (*cycle_tables(store, cycle_id), *evidence_tables(store, cycle_id), *extra)
+    tables = (
+        *cycle_tables(store, cycle_id),
+        *action_tables(store, cycle_id),
+        *evidence_tables(store, cycle_id),
+        *extra,
+    )
     if fmt == "csv":
         return write_csv(tables, path)
     write_xlsx(tables, path)
