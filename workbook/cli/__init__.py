@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from workbook.cli import access, backups, data, evidence, reports, spreadsheets, users
+from workbook.cli import access, actions, backups, data, evidence, reports, spreadsheets, users
 from workbook.errors import WorkbookError
 
 
@@ -39,6 +39,7 @@ for _command in (
     access.serve,
     users.users_group,
     evidence.evidence_group,
+    actions.actions_group,
 ):
     cli.add_command(_command)
 
