@@ -150,6 +150,17 @@ def test_list_as_csv_reads_back_with_commas_and_line_breaks_intact(
     assert rows[three["partnership"]]["last_note"] == ""
 
 
+def test_csv_text_a_spreadsheet_would_run_as_a_formula_is_neutralised(
+    url: str, store: Store
+) -> None:
+    risky = '=HYPERLINK("http://example.invalid","Open me")'
+    made = store.actions.create("c1", risky, owner="+44 lead", agency_id="alpha")
+    result = run(url, "list", "--cycle", "c1", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    (row,) = [r for r in csv.DictReader(io.StringIO(result.stdout)) if r["id"] == made.id]
+    assert (row["text"], row["owner"]) == ("'" + risky, "'+44 lead")
+
+
 def test_list_as_json_to_a_file(url: str, three: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "actions.json"
     result = run(url, "list", "--partnership", "tp", "--format", "json", "-o", str(out))

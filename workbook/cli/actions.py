@@ -29,6 +29,7 @@ from workbook.schema.actions import (
     TopState,
     TrackedAction,
 )
+from workbook.spreadsheets.layout import neutralise
 
 COLUMNS = ("id", "agency", "status", "due", "owner", "text", "cycles", "last_note", "overdue")
 """The columns of ``actions list`` in CSV and JSON, in order."""
@@ -79,7 +80,8 @@ def _csv(rows: Sequence[dict[str, Any]]) -> str:
             "last_note": row["last_note"] or "",
             "overdue": "yes" if row["overdue"] else "no",
         }
-        writer.writerow([cells[c] for c in COLUMNS])
+        # a spreadsheet opening the file must not run typed text as a formula
+        writer.writerow([neutralise(str(cells[c])) for c in COLUMNS])
     return out.getvalue()
 
 
