@@ -210,6 +210,7 @@ def expect_refused(page, message: str) -> None:
     """Only the refusal: its heading and ``message``, no form, no controls, no data."""
     refusal = page.locator(REFUSAL)
     expect(refusal).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_load_state("load", timeout=TIMEOUT)  # every cell rendered: none is missed
     expect(refusal).to_have_attribute("role", "alert")
     expect(refusal.get_by_role("heading", name="This page cannot open")).to_be_visible()
     expect(refusal).to_contain_text(message)
@@ -284,9 +285,12 @@ def test_an_expired_link_is_refused_naming_the_date_and_nothing_else(
     access_server: str, access_store: AccessStore, page, axe, notebook: str
 ) -> None:
     query = {"cycle": CYCLE, "agency": OWN} if notebook != "index" else {}
+    # Voila streams the page as its kernel runs it: wait for the first bytes, then give the
+    # refusal the whole timeout (a kernel started cold on a loaded machine is slow)
     page.goto(
         address(access_server, notebook, **query, token=access_store.links.expired),
         timeout=TIMEOUT,
+        wait_until="commit",
     )
     expect_refused(page, "This link expired on 1 March 2024 at 12:00 UTC.")
     expect(page.locator(REFUSAL)).to_contain_text("Ask the partnership's administrator")
@@ -316,7 +320,7 @@ def test_withdrawn_missing_and_garbage_links_are_refused(
         "malformed": "<script>alert(1)</script>",
     }[kind]
     query = {"cycle": CYCLE, "agency": OWN} | ({"token": token} if token is not None else {})
-    page.goto(address(access_server, "form", **query), timeout=TIMEOUT)
+    page.goto(address(access_server, "form", **query), timeout=TIMEOUT, wait_until="commit")
     expect_refused(page, message.format(day=_day(links.revoked_at)))
 
 
