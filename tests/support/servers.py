@@ -74,16 +74,18 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_databases(pg_url: str) -> Iterator[Callable[[str], str]]:
+def pg_databases(pg_url: str) -> Iterator[Callable[..., str]]:
     """Factory: ``pg_databases(prefix)`` is the URL of a new empty database on the server.
 
     Each is uniquely named (``prefix`` and a random suffix) and dropped after the test.
+    ``pg_databases(prefix, template=name)`` starts it as a copy of database ``name``
+    instead, so a store filled once serves many tests.
     """
     made: list[str] = []
 
-    def make(prefix: str = "wbtest") -> str:
+    def make(prefix: str = "wbtest", template: str | None = None) -> str:
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-        url = create_database(pg_url, name)
+        url = create_database(pg_url, name, template)
         made.append(name)
         return url
 
@@ -105,7 +107,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/t.db"
-    make: Callable[[str], str] = request.getfixturevalue("pg_databases")
+    make: Callable[..., str] = request.getfixturevalue("pg_databases")
     return make("wbtest")
 
 
