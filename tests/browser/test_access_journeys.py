@@ -34,7 +34,6 @@ from sqlalchemy import update
 
 from tests.support.browser import kernel_replies
 from tests.support.servers import run_voila
-from workbook import demo
 from workbook.access import Role
 from workbook.schema.responses import Answer, Status, missing_for_submission
 from workbook.store import Store, moderation, tables
@@ -138,11 +137,11 @@ def _links(store: Store) -> Links:
 
 
 @pytest.fixture(scope="module")
-def access_store(tmp_path_factory: pytest.TempPathFactory) -> AccessStore:
+def access_store(tmp_path_factory: pytest.TempPathFactory, demo_file: Path) -> AccessStore:
     folder = tmp_path_factory.mktemp("access")
+    shutil.copyfile(demo_file, folder / "access.db")
     url = f"sqlite:///{folder}/access.db"
     with Store.open(url) as store:
-        demo.create(store)
         seeded = _seed(store)
         links = _links(store)
     ready = dt.datetime.now(dt.UTC)

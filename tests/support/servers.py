@@ -279,8 +279,12 @@ def voila_store(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> st
 def voila_server(voila_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of Voila serving notebooks/ over a fresh SQLite demo store (``voila_store``).
 
-    Shared by the session: tests that change data should use ``run_voila`` with a store of
-    their own instead. Pages need a personal link: ``issue_token(voila_store, ...)``.
+    Shared by the session, since starting Voila and its preheated kernels takes tens of
+    seconds on a loaded machine. Only the dashboard journey changes its data (a moderation
+    and a dismissal in the CSE 2017/18 cycle, neither shown on the landing page); a test
+    that changes data another test reads, or that needs the demo's data as made, uses
+    ``run_voila`` with a store of its own. Pages need a personal link:
+    ``issue_token(voila_store, ...)``.
     """
     with run_voila(voila_store, tmp_path_factory.mktemp("voila-log") / "voila.log") as base:
         yield base
