@@ -34,7 +34,6 @@ from sqlalchemy import update
 
 from tests.support.browser import kernel_replies
 from tests.support.servers import run_voila
-from workbook import demo
 from workbook.access import Role
 from workbook.schema.responses import Answer, Status, missing_for_submission
 from workbook.store import Store, moderation, tables
@@ -138,11 +137,11 @@ def _links(store: Store) -> Links:
 
 
 @pytest.fixture(scope="module")
-def access_store(tmp_path_factory: pytest.TempPathFactory) -> AccessStore:
+def access_store(tmp_path_factory: pytest.TempPathFactory, demo_file: Path) -> AccessStore:
     folder = tmp_path_factory.mktemp("access")
+    shutil.copyfile(demo_file, folder / "access.db")
     url = f"sqlite:///{folder}/access.db"
     with Store.open(url) as store:
-        demo.create(store)
         seeded = _seed(store)
         links = _links(store)
     ready = dt.datetime.now(dt.UTC)
@@ -210,6 +209,7 @@ def expect_refused(page, message: str) -> None:
     """Only the refusal: its heading and ``message``, no form, no controls, no data."""
     refusal = page.locator(REFUSAL)
     expect(refusal).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_load_state("load", timeout=TIMEOUT)  # every cell rendered: none is missed
     expect(refusal).to_have_attribute("role", "alert")
     expect(refusal.get_by_role("heading", name="This page cannot open")).to_be_visible()
     expect(refusal).to_contain_text(message)
@@ -284,9 +284,12 @@ def test_an_expired_link_is_refused_naming_the_date_and_nothing_else(
     access_server: str, access_store: AccessStore, page, axe, notebook: str
 ) -> None:
     query = {"cycle": CYCLE, "agency": OWN} if notebook != "index" else {}
+    # Voila streams the page as its kernel runs it: wait for the first bytes, then give the
+    # refusal the whole timeout (a kernel started cold on a loaded machine is slow)
     page.goto(
         address(access_server, notebook, **query, token=access_store.links.expired),
         timeout=TIMEOUT,
+        wait_until="commit",
     )
     expect_refused(page, "This link expired on 1 March 2024 at 12:00 UTC.")
     expect(page.locator(REFUSAL)).to_contain_text("Ask the partnership's administrator")
@@ -316,7 +319,7 @@ def test_withdrawn_missing_and_garbage_links_are_refused(
         "malformed": "<script>alert(1)</script>",
     }[kind]
     query = {"cycle": CYCLE, "agency": OWN} | ({"token": token} if token is not None else {})
-    page.goto(address(access_server, "form", **query), timeout=TIMEOUT)
+    page.goto(address(access_server, "form", **query), timeout=TIMEOUT, wait_until="commit")
     expect_refused(page, message.format(day=_day(links.revoked_at)))
 
 

@@ -1,12 +1,16 @@
 """The chair's dashboard in a real browser (issue #4), with the network cut.
 
-One journey against ``workbook demo`` data in a store of its own: open the dashboard, see
-the heatmap drawn, pick a heading, read each agency's text for a criterion, record a
-moderated rating, reload and see it kept; dismiss a contradiction between a self-rating
-and the evidence, by keyboard, with a reason; axe-core on the way. The chair opens it with their
-personal link (issue #7), whose name is the moderation's author. Every request that leaves
+One journey against ``workbook demo`` data: open the dashboard, see the heatmap drawn,
+pick a heading, read each agency's text for a criterion, record a moderated rating,
+reload and see it kept; dismiss a contradiction between a self-rating and the evidence,
+by keyboard, with a reason; axe-core on the way. The chair opens it with their personal
+link (issue #7), whose name is the moderation's author. Every request that leaves
 127.0.0.1 is refused and recorded, so the charts are shown to draw offline. A second test
 opens an exported HTML file of a notebook chart from disk, offline too.
+
+The journey runs on the session's Voila server (``voila_server``) rather than one of its
+own: starting Voila and its preheated kernels again would take the longest part of it,
+and no other test there reads the moderation and dismissal it records.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.servers import copy_store, issue_token, run_voila
+from tests.support.servers import issue_token
 from workbook.store import Store, moderation
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -48,21 +52,9 @@ def _offline(page) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def dashboard_store(tmp_path_factory: pytest.TempPathFactory, demo_file: Path) -> str:
-    return copy_store(demo_file, tmp_path_factory.mktemp("dashboard"))
-
-
-@pytest.fixture(scope="module")
-def dashboard_chair(dashboard_store: str) -> str:
+def dashboard_chair(voila_store: str) -> str:
     """The token of the chair's personal link for the demo partnership."""
-    return issue_token(dashboard_store, "MASE chair", "chair", partnership_id="demo")
-
-
-@pytest.fixture(scope="module")
-def dashboard_server(dashboard_store: str, tmp_path_factory) -> str:
-    log = tmp_path_factory.mktemp("dashboard-voila") / "voila.log"
-    with run_voila(dashboard_store, log) as base:
-        yield base
+    return issue_token(voila_store, "MASE chair", "chair", partnership_id="demo")
 
 
 def choose(page, label: str, starts: str) -> None:
@@ -80,10 +72,10 @@ def open_dashboard(page, base: str, token: str, **query: str) -> None:
 
 
 def test_chair_reviews_a_cycle_and_moderates_a_rating(
-    dashboard_server: str, dashboard_store: str, dashboard_chair: str, page, axe
+    voila_server: str, voila_store: str, dashboard_chair: str, page, axe
 ) -> None:
     refused = _offline(page)
-    open_dashboard(page, dashboard_server, dashboard_chair, cycle="cse-2017-18")
+    open_dashboard(page, voila_server, dashboard_chair, cycle="cse-2017-18")
     expect(page.get_by_role("heading", name="Chair's dashboard")).to_be_visible()
     expect(page.get_by_role("heading", name="The partnership at a glance")).to_be_visible()
     # the heatmap draws, labels in its cells; its table is one keyboard stop away
@@ -125,7 +117,7 @@ def test_chair_reviews_a_cycle_and_moderates_a_rating(
     expect(history).to_contain_text("Show the audit <b>evidence</b>")  # escaped: shown as text
 
     # reload: the moderation is kept
-    open_dashboard(page, dashboard_server, dashboard_chair, cycle="cse-2017-18")
+    open_dashboard(page, voila_server, dashboard_chair, cycle="cse-2017-18")
     page.get_by_role("tab", name="Moderation").click()
     expect(page.get_by_role("heading", name="Moderation")).to_be_visible(timeout=TIMEOUT)
     choose(page, "Agency", "Metropolitan Police Service")
@@ -135,7 +127,7 @@ def test_chair_reviews_a_cycle_and_moderates_a_rating(
     expect(history).to_contain_text("Developing")
     expect(page.get_by_role("heading", name="Optimism gap")).to_be_visible()
 
-    with Store.open(dashboard_store) as store:
+    with Store.open(voila_store) as store:
         kept = moderation.history(store, "cse-2017-18", "police", criterion_id)
     assert [(m.rating, m.author) for m in kept] == [("developing", "MASE chair")]
     assert refused == [], f"requests left the machine: {refused[:5]}"
@@ -169,7 +161,7 @@ def test_chair_reviews_a_cycle_and_moderates_a_rating(
     expect(dismissed.get_by_role("rowheader", name=agency)).to_be_visible()
     expect(page.get_by_role("heading", name="Load an evidence file")).to_be_visible()
     expect(page.get_by_role("table", name="What the case audits found")).to_be_visible()
-    with Store.open(dashboard_store) as store:
+    with Store.open(voila_store) as store:
         kept = [d for d in store.evidence.dismissals("cse-2017-18").values() if d.dismissed]
     assert [(d.reason, d.author) for d in kept] == [
         ("The audit predates the <new> plan template", "MASE chair")

@@ -1,10 +1,14 @@
 """``workbook backup`` and ``workbook restore`` (issue #7, "Nothing lost"), on both engines.
 
-The central test fills a store with the demo partnership plus moderation and action
-marks, backs it up, restores it into a second empty database and compares the two
-through reflection (every table's columns, keys, indexes and rows) and through the
-store's own reads, then saves into the restored store to show it carries on where the
-original stopped (sequences and revision numbers included).
+The central test backs up a store holding the demo partnership plus moderation and
+action marks, restores it into a second empty database and compares the two through
+reflection (every table's columns, keys, indexes and rows) and through the store's own
+reads, then saves into the restored store to show it carries on where the original
+stopped (sequences and revision numbers included).
+
+That store is filled once per module and each test backs up a copy of its own (a file
+copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL): filling it takes
+seconds, a copy a fraction of one.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import subprocess
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +25,8 @@ import pytest
 from sqlalchemy import MetaData, create_engine, func, insert, inspect, select
 from sqlalchemy.engine import make_url
 
-from tests.support.programs import workbook_cli
+from tests.support.programs import create_database, drop_database, workbook_cli
+from tests.support.servers import copy_store
 from workbook import config, demo
 from workbook.errors import StorageError
 from workbook.schema.responses import Status
@@ -31,12 +38,78 @@ T0 = dt.datetime(2021, 5, 4, 10, 0, tzinfo=dt.UTC)
 # -- helpers -----------------------------------------------------------------------------
 
 
+def mark(store: Store) -> None:
+    """A moderated rating and a marked action, so that every table of the store has rows."""
+    cycle = store.cycles()[-1].id
+    agency, state = next(iter(store.returns(cycle).items()))
+    criterion, answer = next((c, a) for c, a in state.answers.items() if a.actions)
+    moderation.record(
+        store,
+        cycle,
+        agency,
+        criterion,
+        rating=None,
+        comment="Evidence is thin — “see audit” ✓\nsecond line",
+        author="Chair",
+        at=T0,
+    )
+    moderation.mark_action(
+        store,
+        cycle,
+        agency,
+        criterion,
+        answer.actions[0].text,
+        scope="partnership",
+        author="Chair",
+        at=T0,
+    )
+
+
+@pytest.fixture(scope="module")
+def filled_file(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's demo store with ``mark``'s rows, made once: copy it, never open it."""
+    folder = tmp_path_factory.mktemp("filled")
+    with Store.open(copy_store(demo_file, folder)) as store:
+        mark(store)
+    return folder / demo_file.name
+
+
+@pytest.fixture(scope="module")
+def filled_database(pg_url: str) -> Iterator[str]:
+    """Name of a PostgreSQL database filled as ``filled_file`` is, left unconnected.
+
+    Tests never use it, only copies of it (``CREATE DATABASE ... TEMPLATE``), which the
+    server refuses while anyone is connected to it.
+    """
+    name = f"wbfilled_{uuid.uuid4().hex[:12]}"
+    url = create_database(pg_url, name)
+    try:
+        with Store.open(url) as store:
+            demo.create(store)
+            mark(store)
+        yield name
+    finally:
+        drop_database(pg_url, name)
+
+
 @pytest.fixture
-def target_url(db_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A second empty database of the same kind as ``db_url``, to restore into."""
+def source_url(db_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """This test's own copy of the filled store, of ``db_url``'s kind, to back up."""
+    if db_url.startswith("sqlite"):
+        return copy_store(request.getfixturevalue("filled_file"), tmp_path / "source")
+    template = request.getfixturevalue("filled_database")
+    return str(request.getfixturevalue("pg_databases")("wbsource", template=template))
+
+
+@pytest.fixture
+def target_url(db_url: str, tmp_path: Path) -> str:
+    """An empty database of ``db_url``'s kind to restore into.
+
+    On PostgreSQL that is ``db_url`` itself; a SQLite one goes in a folder not made yet.
+    """
     if db_url.startswith("sqlite"):
         return f"sqlite:///{tmp_path}/restored/store.db"
-    return request.getfixturevalue("pg_databases")("wbrestore")
+    return db_url
 
 
 def contents(url: str) -> dict[str, Any]:
@@ -71,35 +144,6 @@ def contents(url: str) -> dict[str, Any]:
         engine.dispose()
 
 
-def fill(url: str) -> None:
-    """The demo partnership, a moderated rating and a marked action: rows in every table."""
-    with Store.open(url) as store:
-        demo.create(store, seed=11)
-        cycle = store.cycles()[-1].id
-        agency, state = next(iter(store.returns(cycle).items()))
-        criterion, answer = next((c, a) for c, a in state.answers.items() if a.actions)
-        moderation.record(
-            store,
-            cycle,
-            agency,
-            criterion,
-            rating=None,
-            comment="Evidence is thin — “see audit” ✓\nsecond line",
-            author="Chair",
-            at=T0,
-        )
-        moderation.mark_action(
-            store,
-            cycle,
-            agency,
-            criterion,
-            answer.actions[0].text,
-            scope="partnership",
-            author="Chair",
-            at=T0,
-        )
-
-
 def returns_as_read(store: Store) -> dict[tuple[str, str], Any]:
     """What the store's own reads give for every return: its history and current state."""
     out: dict[tuple[str, str], Any] = {}
@@ -125,38 +169,38 @@ def no_partial_files(folder: Path) -> list[str]:
 # -- a restored store equals the original ------------------------------------------------
 
 
-def test_a_restored_store_equals_the_original(db_url: str, target_url: str, tmp_path: Path) -> None:
-    fill(db_url)
-    original = contents(db_url)
+def test_a_restored_store_equals_the_original(
+    source_url: str, target_url: str, tmp_path: Path
+) -> None:
+    original = contents(source_url)
     for table in ("framework", "cycle", "revision", "answer", "moderation", "action_mark"):
         assert original[table]["rows"], f"the original store has no {table} rows to compare"
     file = tmp_path / "backups" / "store.backup"
 
-    made = backup.backup(file, db_url)
+    made = backup.backup(file, source_url)
     restored = backup.restore(file, target_url)
 
     assert contents(target_url) == original
-    assert contents(db_url) == original  # backing up changed nothing
+    assert contents(source_url) == original  # backing up changed nothing
     held = (made.schema_version, made.partnerships, made.cycles, made.revisions)
     expected = (len(original["cycle"]["rows"]), len(original["revision"]["rows"]))
     assert held == (tables.SCHEMA_VERSION, 1, *expected)
     assert (restored.partnerships, restored.cycles, restored.revisions) == held[1:]
-    with Store.open(db_url) as before, Store.open(target_url) as after:
+    with Store.open(source_url) as before, Store.open(target_url) as after:
         assert returns_as_read(after) == returns_as_read(before)
 
 
 def test_a_restored_store_carries_on_where_the_original_stopped(
-    db_url: str, target_url: str, tmp_path: Path
+    source_url: str, target_url: str, tmp_path: Path
 ) -> None:
-    fill(db_url)
-    if db_url.startswith("postgresql"):
+    if source_url.startswith("postgresql"):
         # the test server trusts every login, so a password shows only whether it is
         # handed to pg_dump/pg_restore in a form they accept, and kept out of messages
-        db_url, target_url = (
+        source_url, target_url = (
             make_url(u).set(password="pw-not-shown").render_as_string(hide_password=False)
-            for u in (db_url, target_url)
+            for u in (source_url, target_url)
         )
-    made = backup.backup(tmp_path / "b", db_url)
+    made = backup.backup(tmp_path / "b", source_url)
     restored = backup.restore(tmp_path / "b", target_url)
     assert "pw-not-shown" not in made.url + restored.url
     with Store.open(target_url) as store:
@@ -170,41 +214,39 @@ def test_a_restored_store_carries_on_where_the_original_stopped(
         # a second moderation row needs the id sequence restored past the first one's id
         moderation.record(store, cycle, agency, criterion, rating=None, comment="Again", author="C")
     assert saved.revision == state.revision + 1
-    assert count(target_url, tables.revision) == count(db_url, tables.revision) + 1
+    assert count(target_url, tables.revision) == count(source_url, tables.revision) + 1
     assert count(target_url, tables.moderation) == 2
 
 
 def test_an_empty_store_made_by_opening_it_can_be_restored_into(
-    db_url: str, target_url: str, tmp_path: Path
+    source_url: str, target_url: str, tmp_path: Path
 ) -> None:
-    fill(db_url)
     Store.open(target_url).close()  # e.g. `workbook summary` run on the new location first
-    backup.backup(tmp_path / "b", db_url)
+    backup.backup(tmp_path / "b", source_url)
     backup.restore(tmp_path / "b", target_url)
-    assert contents(target_url) == contents(db_url)
+    assert contents(target_url) == contents(source_url)
 
 
 # -- online: the store stays in use ------------------------------------------------------
 
 
 def test_a_backup_taken_while_a_save_is_in_progress_holds_only_committed_work(
-    db_url: str, target_url: str, tmp_path: Path
+    source_url: str, target_url: str, tmp_path: Path
 ) -> None:
-    fill(db_url)
-    before = count(db_url, tables.partnership)
-    engine = create_engine(normalise_url(db_url))
+    before = count(source_url, tables.partnership)
+    engine = create_engine(normalise_url(source_url))
     try:
         with engine.connect() as writer:
             writer.begin()
             writer.execute(
                 insert(tables.partnership).values(id="late", name="Late", description="")
             )
-            made = backup.backup(tmp_path / "b", db_url)  # must not wait for the writer
+            made = backup.backup(tmp_path / "b", source_url)  # must not wait for the writer
             writer.commit()
     finally:
         engine.dispose()
     assert made.partnerships == before
-    assert count(db_url, tables.partnership) == before + 1
+    assert count(source_url, tables.partnership) == before + 1
     backup.restore(tmp_path / "b", target_url)
     assert count(target_url, tables.partnership) == before
 
@@ -226,9 +268,10 @@ def test_a_failed_backup_keeps_the_earlier_file_and_leaves_no_partial_one(tmp_pa
     assert no_partial_files(tmp_path) == []
 
 
-def test_a_sqlite_backup_is_one_file_readable_by_its_owner_only(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/store.db"
-    fill(url)
+def test_a_sqlite_backup_is_one_file_readable_by_its_owner_only(
+    filled_file: Path, tmp_path: Path
+) -> None:
+    url = copy_store(filled_file, tmp_path)
     output = tmp_path / "out" / "store.backup"
     backup.backup(output, url)
     assert sorted(p.name for p in output.parent.iterdir()) == ["store.backup"]
@@ -240,11 +283,10 @@ def test_a_sqlite_backup_is_one_file_readable_by_its_owner_only(tmp_path: Path) 
         conn.close()
 
 
-def test_backing_up_onto_the_store_itself_is_refused(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/store.db"
-    fill(url)
+def test_backing_up_onto_the_store_itself_is_refused(filled_file: Path, tmp_path: Path) -> None:
+    url = copy_store(filled_file, tmp_path)
     before = contents(url)
-    for output in ("store.db", "store.db-wal"):
+    for output in (filled_file.name, f"{filled_file.name}-wal"):
         with pytest.raises(StorageError, match="is the store itself"):
             backup.backup(tmp_path / output, url)
     assert contents(url) == before
@@ -257,10 +299,9 @@ def test_backing_up_a_store_that_does_not_exist_creates_nothing(tmp_path: Path) 
 
 
 def test_restoring_into_a_store_with_data_is_refused_and_changes_nothing(
-    db_url: str, target_url: str, tmp_path: Path
+    source_url: str, target_url: str, tmp_path: Path
 ) -> None:
-    fill(db_url)
-    backup.backup(tmp_path / "b", db_url)
+    backup.backup(tmp_path / "b", source_url)
     with Store.open(target_url) as store:
         demo.create(store, seed=12)  # other returns, which the restore would throw away
     before = contents(target_url)
@@ -273,10 +314,9 @@ def test_restoring_into_a_store_with_data_is_refused_and_changes_nothing(
 
 
 @pytest.fixture
-def sqlite_backup(tmp_path: Path) -> Path:
-    """A backup of a small SQLite store."""
-    url = f"sqlite:///{tmp_path}/source.db"
-    fill(url)
+def sqlite_backup(filled_file: Path, tmp_path: Path) -> Path:
+    """A backup of a SQLite store."""
+    url = copy_store(filled_file, tmp_path / "source")
     file = tmp_path / "store.backup"
     backup.backup(file, url)
     return file
@@ -374,9 +414,10 @@ def run_main(*args: str) -> subprocess.CompletedProcess[str]:
     return workbook_cli(*args, cwd=config.ROOT)
 
 
-def test_the_commands_back_up_and_restore_and_say_what_they_hold(tmp_path: Path) -> None:
-    source = f"sqlite:///{tmp_path}/source.db"
-    fill(source)
+def test_the_commands_back_up_and_restore_and_say_what_they_hold(
+    filled_file: Path, tmp_path: Path
+) -> None:
+    source = copy_store(filled_file, tmp_path / "source")
     file = tmp_path / "nightly.backup"
     made = run_main("backup", "--db", source, "-o", str(file))
     assert made.returncode == 0, made.stderr

@@ -1,24 +1,21 @@
-"""The landing page's data and HTML."""
+"""The landing page's data and HTML.
+
+The demo store comes from ``demo_store``: a copy of the one the session makes, since
+making it takes seconds and one test changes the partnership's names.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 
-from workbook import demo, overview
+from workbook import overview
 from workbook.schema.partnership import Agency, Partnership
 from workbook.store import Store
 
 
-def _demo_store(tmp_path) -> Store:
-    store = Store.open(f"sqlite:///{tmp_path / 'demo.db'}")
-    demo.create(store, seed=3)
-    return store
-
-
-def test_context_counts_every_invited_agency(tmp_path):
-    with _demo_store(tmp_path) as store:
-        ctx = overview.context(store, today=dt.date(2026, 1, 1))
+def test_context_counts_every_invited_agency(demo_store):
+    ctx = overview.context(demo_store, today=dt.date(2026, 1, 1))
     (partnership,) = ctx["partnerships"]
     assert partnership["agencies"] == 11
     assert [c["id"] for c in partnership["cycles"]] == [
@@ -34,23 +31,21 @@ def test_context_counts_every_invited_agency(tmp_path):
         assert len(cycle["overdue"]) == 11 - counts["Submitted"]
 
 
-def test_nothing_overdue_before_the_due_date(tmp_path):
-    with _demo_store(tmp_path) as store:
-        ctx = overview.context(store, today=dt.date(2016, 10, 1))
+def test_nothing_overdue_before_the_due_date(demo_store):
+    ctx = overview.context(demo_store, today=dt.date(2016, 10, 1))
     cycles = {c["id"]: c for c in ctx["partnerships"][0]["cycles"]}
     assert cycles["cse-2016-17"]["overdue"] == []
 
 
-def test_render_escapes_text_from_the_store(tmp_path):
-    with _demo_store(tmp_path) as store:
-        hostile = Partnership(
-            kind="partnership",
-            id="demo",
-            name="<script>alert('x')</script> Partnership",
-            agencies=(Agency(id="police", name="Police & <b>Co</b>", sector="police"),),
-        )
-        store.put_partnership(hostile)
-        html = overview.render(store, notebooks_dir=tmp_path)
+def test_render_escapes_text_from_the_store(demo_store, tmp_path):
+    hostile = Partnership(
+        kind="partnership",
+        id="demo",
+        name="<script>alert('x')</script> Partnership",
+        agencies=(Agency(id="police", name="Police & <b>Co</b>", sector="police"),),
+    )
+    demo_store.put_partnership(hostile)
+    html = overview.render(demo_store, notebooks_dir=tmp_path)
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(" in html
     assert "No forms or dashboards are installed yet." in html

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook import config, demo, personal_data
+from workbook import config, personal_data
 from workbook.personal_data import (
     MASK,
     AnswerFinding,
@@ -337,13 +337,11 @@ def test_scanned_statuses_follow_the_report() -> None:
     assert scanned_statuses(True) == {Status.DRAFT, Status.SUBMITTED, Status.REOPENED}
 
 
-def test_the_demo_returns_do_not_warn(tmp_path: Path) -> None:
-    with Store.open(f"sqlite:///{tmp_path}/demo.db") as store:
-        demo.create(store, seed=2017)
-        cycles = store.cycles()
-        scanned = [scan_cycle(store, c.id) for c in cycles]
-        texts = sum(len(s.answers) for c in cycles for s in store.returns(c.id).values())
-        evidence = [store.evidence.evidence(c.id) for c in cycles]
+def test_the_demo_returns_do_not_warn(demo_store: Store) -> None:
+    cycles = demo_store.cycles()
+    scanned = [scan_cycle(demo_store, c.id) for c in cycles]
+    texts = sum(len(s.answers) for c in cycles for s in demo_store.returns(c.id).values())
+    evidence = [demo_store.evidence.evidence(c.id) for c in cycles]
     assert len(cycles) == 3
     assert texts > 100
     assert [found for _, found in scanned] == [[], [], []]

@@ -2,10 +2,14 @@
 
 Each module is imported in a process of its own, so one module cannot hide another's
 imports. A spy on ``sys.meta_path`` records which module first asked for a UI package,
-so a failure names the culprit, not only the module under test. To keep this fast on
-two cores, one fresh interpreter first imports the heavy third-party packages the core
-uses (those that pull in no UI package themselves, so a child sees the same UI imports
-as a fresh interpreter would) and then forks a child per module.
+so a failure names the culprit, not only the module under test.
+
+To keep this fast on two cores (it took two minutes on a loaded machine), one fresh
+interpreter first imports the heavy third-party packages and then every module under
+test, and forks a child per module. Whatever pulls in a UI package while being
+preloaded is unloaded again, with everything it brought, so its child imports it anew
+and the spy sees it; whatever stays loaded provably pulls in none, so a child finds the
+same UI imports as a fresh interpreter would.
 """
 
 from __future__ import annotations
@@ -44,12 +48,19 @@ class Spy:
 def pulled():
     return {{b: culprits.get(b, "?") for b in BAD if b in sys.modules}}
 
-for name in PRELOAD:
+for name in [*PRELOAD, *{modules!r}]:
     before = set(sys.modules)
-    importlib.import_module(name)
-    if pulled():  # it pulls a UI package itself: unload it, so each child imports it anew
+    try:
+        importlib.import_module(name)
+        clean = not pulled()
+    except BaseException:
+        clean = False  # its child imports it again and reports the error
+    if not clean:  # unload it and what it brought, so each child imports it anew
         for added in set(sys.modules) - before:
             del sys.modules[added]
+            parent, _, child = added.rpartition(".")
+            if parent in sys.modules:  # else "from parent import child" finds it still
+                sys.modules[parent].__dict__.pop(child, None)
         culprits.clear()
 
 sys.meta_path.insert(0, Spy())
@@ -72,8 +83,8 @@ for module in {modules!r}:
     os.waitpid(pid, 0)
 print(json.dumps(results))
 """
-# Imported once before forking; a package that pulls in a UI package is left out by the
-# probe, so listing one here cannot hide anything.
+# Imported once before forking, then the modules under test; a package that pulls in a UI
+# package is unloaded again by the probe, so listing one here cannot hide anything.
 PRELOAD = ("pandas", "altair", "sqlalchemy", "pydantic", "ruamel.yaml", "openpyxl", "jinja2")
 
 MODULES = sorted(

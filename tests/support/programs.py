@@ -117,13 +117,19 @@ def psycopg_conninfo(sqlalchemy_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def create_database(server_url: str, name: str) -> str:
-    """Create database ``name`` on the server of ``server_url``; return its SQLAlchemy URL."""
+def create_database(server_url: str, name: str, template: str | None = None) -> str:
+    """Create database ``name`` on the server of ``server_url``; return its SQLAlchemy URL.
+
+    With ``template`` (a database nobody is connected to) the new one starts as its copy:
+    the server copies the files in a fraction of a second, where filling a store with the
+    demo's returns again takes seconds.
+    """
     import psycopg
     from sqlalchemy.engine import make_url
 
+    copied = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(psycopg_conninfo(server_url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copied}')
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 

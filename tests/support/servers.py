@@ -74,16 +74,18 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_databases(pg_url: str) -> Iterator[Callable[[str], str]]:
+def pg_databases(pg_url: str) -> Iterator[Callable[..., str]]:
     """Factory: ``pg_databases(prefix)`` is the URL of a new empty database on the server.
 
     Each is uniquely named (``prefix`` and a random suffix) and dropped after the test.
+    ``pg_databases(prefix, template=name)`` starts it as a copy of database ``name``
+    instead, so a store filled once serves many tests.
     """
     made: list[str] = []
 
-    def make(prefix: str = "wbtest") -> str:
+    def make(prefix: str = "wbtest", template: str | None = None) -> str:
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-        url = create_database(pg_url, name)
+        url = create_database(pg_url, name, template)
         made.append(name)
         return url
 
@@ -105,7 +107,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/t.db"
-    make: Callable[[str], str] = request.getfixturevalue("pg_databases")
+    make: Callable[..., str] = request.getfixturevalue("pg_databases")
     return make("wbtest")
 
 
@@ -277,8 +279,12 @@ def voila_store(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> st
 def voila_server(voila_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of Voila serving notebooks/ over a fresh SQLite demo store (``voila_store``).
 
-    Shared by the session: tests that change data should use ``run_voila`` with a store of
-    their own instead. Pages need a personal link: ``issue_token(voila_store, ...)``.
+    Shared by the session, since starting Voila and its preheated kernels takes tens of
+    seconds on a loaded machine. Only the dashboard journey changes its data (a moderation
+    and a dismissal in the CSE 2017/18 cycle, neither shown on the landing page); a test
+    that changes data another test reads, or that needs the demo's data as made, uses
+    ``run_voila`` with a store of its own. Pages need a personal link:
+    ``issue_token(voila_store, ...)``.
     """
     with run_voila(voila_store, tmp_path_factory.mktemp("voila-log") / "voila.log") as base:
         yield base
