@@ -173,7 +173,17 @@ def test_a_restored_store_equals_the_original(
     source_url: str, target_url: str, tmp_path: Path
 ) -> None:
     original = contents(source_url)
-    for table in ("framework", "cycle", "revision", "answer", "moderation", "action_mark"):
+    for table in (
+        "framework",
+        "cycle",
+        "revision",
+        "answer",
+        "moderation",
+        "tracked_action",
+        "action_revision",
+        "action_cycle",
+        "action_top",
+    ):
         assert original[table]["rows"], f"the original store has no {table} rows to compare"
     file = tmp_path / "backups" / "store.backup"
 
