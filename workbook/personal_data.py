@@ -2,7 +2,8 @@
 
 Returns and evidence should describe services, not people, so the form warns before
 submission, an evidence file is refused, and ``workbook report``/``workbook export`` warn
-(a board report stops) when an answer or an evidence text (issue #14) holds something
+(a board report stops) when an answer, an evidence text (issue #14) or an action's words
+or progress note (issue #15; :mod:`workbook.personal_data_records`) holds something
 that looks like a date of birth, an NHS number, a phone number, an email address, a full
 postcode or a National Insurance number. This is a warning, not a
 filter: the patterns are kept narrow so that ordinary service text (years such as
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from workbook.schema.evidence import Evidence
 from workbook.schema.framework import Framework, ResponseField
 from workbook.schema.responses import Answer, Answers, Status
 
@@ -327,70 +327,4 @@ def describe(framework: Framework, found: Iterable[ReturnFinding], where: str) -
             f"{f.found.field_label(framework)}: looks like {f.found.finding.kind.phrase}: "
             f'"{f.found.finding.excerpt}"'
         )
-    return lines
-
-
-# -- a cycle's evidence (issue #14) -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EvidenceFinding:
-    """A finding in one text of a cycle's evidence: an indicator's or a case audit's.
-
-    Named by the item's id, never its title or name, which may be the passage itself.
-    ``number`` is the finding's 1-based number in its audit when ``field`` is ``finding``.
-    """
-
-    kind: str
-    """'indicator' or 'audit'."""
-    item: str
-    field: str
-    found: Finding
-    number: int | None = None
-
-    def where(self) -> str:
-        """``audit mase-review-2018, finding 3`` or ``indicator contacts, definition``."""
-        field = f"finding {self.number}" if self.number is not None else self.field
-        return f"{self.kind} {self.item}, {field}"
-
-
-INDICATOR_TEXTS = ("name", "definition", "comparator", "source")
-"""The free texts of an indicator, as the evidence import checks them."""
-
-
-def scan_evidence(evidence: Evidence) -> list[EvidenceFinding]:
-    """Findings in every free text of the evidence: indicators first, then audits.
-
-    The import refuses such text unless told it is not about a person, so this finds what
-    was loaded ``--despite-personal-data`` (or before the check existed) and must still
-    not reach the board unremarked.
-    """
-    found = [
-        EvidenceFinding("indicator", indicator.id, field, f)
-        for indicator in evidence.indicators
-        for field in INDICATOR_TEXTS
-        for f in scan(getattr(indicator, field))
-    ]
-    for audit in evidence.audits:
-        found += [EvidenceFinding("audit", audit.id, "title", f) for f in scan(audit.title)]
-        for number, item in enumerate(audit.findings, start=1):
-            found += [
-                EvidenceFinding("audit", audit.id, "finding", f, number) for f in scan(item.text)
-            ]
-    return found
-
-
-def describe_evidence(found: Iterable[EvidenceFinding], where: str) -> list[str]:
-    """A heading line, then one indented line per finding (item, text, kind), as
-    :func:`describe` words those in returns.
-
-    Parameters
-    ----------
-    where
-        What was scanned, for the heading ("the evidence for cse-2017-18").
-    """
-    found = list(found)
-    lines = [f"{passages(len(found))} like personal data about a person in {where}:"]
-    for f in found:
-        lines.append(f'  {f.where()}: looks like {f.found.kind.phrase}: "{f.found.excerpt}"')
     return lines

@@ -22,6 +22,7 @@ from workbook.errors import PersonalDataError, StoreUnavailable
 from workbook.evidence.importer import import_evidence
 from workbook.reports import run
 from workbook.schema import params
+from workbook.schema.actions import ActionChange
 from workbook.schema.responses import Answer, Status
 from workbook.store import Store, provision
 
@@ -334,3 +335,37 @@ def test_a_cycle_the_store_lacks_is_left_for_the_notebook_to_name(url: str, tmp_
         }
     )
     assert run.screen_personal_data(chosen, warn=lambda _line: None) == 0
+
+
+def test_a_progress_note_on_an_action_is_screened_for_the_board_and_the_export(
+    tmp_path: Path, partnership_files: tuple[Path, Path], make_answers
+) -> None:
+    """A note is typed outside any return (issue #15); the board report still sees it."""
+    db = f"sqlite:///{tmp_path}/actions.db"
+    with Store.open(db) as store:
+        provision.install(store, *partnership_files)
+        for agency in ("alpha", "beta"):
+            store.save(
+                "c1", agency, make_answers(), author="Lead", based_on=None, status=Status.SUBMITTED
+            )
+        (action, *_) = store.actions.find("c1")
+        store.actions.update(action.id, ActionChange(note=PHONE))
+    chosen = params.ReportParameters(cycle="c1", compare_with="", stage="final", db=db)
+    lines: list[str] = []
+    with pytest.raises(PersonalDataError) as caught:
+        run.screen_personal_data(chosen, warn=lines.append)
+    assert caught.value.count == 1
+    assert lines[:2] == [
+        "warning: 1 passage looks like personal data about a person in the actions of c1:",
+        f'  action {action.id}, progress note of revision 2: looks like a phone number: "{MASKED}"',
+    ]
+    with Store.open(db) as store:  # a later note puts it right for the board
+        store.actions.update(action.id, ActionChange(note="Called the school's office."))
+    assert run.screen_personal_data(chosen, warn=lines.append) == 0
+    out = tmp_path / "c1.xlsx"
+    with Store.open(db) as store:
+        store.actions.update(action.id, ActionChange(owner="Ring 07700 900123"))
+    result = CliRunner().invoke(cli, ["export", "--cycle", "c1", "--db", db, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "in the actions of c1:" in result.stderr
+    assert "900123" not in result.stderr

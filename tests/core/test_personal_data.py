@@ -19,16 +19,15 @@ from workbook.personal_data import (
     AnswerFinding,
     Kind,
     describe,
-    describe_evidence,
     mask,
     nhs_check_digit_ok,
     passages,
     scan,
     scan_answers,
     scan_cycle,
-    scan_evidence,
     scanned_statuses,
 )
+from workbook.personal_data_records import describe_evidence, scan_evidence
 from workbook.schema import loader as templates
 from workbook.schema.evidence import CaseAudit, Evidence, Finding, Indicator, IndicatorValue
 from workbook.schema.framework import Framework

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from workbook import personal_data
+from workbook import personal_data, personal_data_records
 from workbook.cli.options import DB_OPTION, OUTPUT_OPTION, open_store, refuse_file
 from workbook.errors import SpreadsheetError
 from workbook.evidence import export as evidence_export
@@ -119,10 +119,15 @@ def _warn_personal_data(store: Store, cycle_id: str) -> None:
     framework, found = personal_data.scan_cycle(store, cycle_id)
     if found:
         blocks.append(personal_data.describe(framework, found, f"the returns for {cycle_id}"))
-    in_evidence = personal_data.scan_evidence(store.evidence.evidence(cycle_id))
+    in_evidence = personal_data_records.scan_evidence(store.evidence.evidence(cycle_id))
     if in_evidence:
         where = f"the evidence for {cycle_id}"
-        blocks.append(personal_data.describe_evidence(in_evidence, where))
+        blocks.append(personal_data_records.describe_evidence(in_evidence, where))
+    in_actions = personal_data_records.scan_cycle_actions(store, cycle_id)
+    if in_actions:
+        blocks.append(
+            personal_data_records.describe_evidence(in_actions, f"the actions of {cycle_id}")
+        )
     if not blocks:
         return
     for heading, *items in blocks:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbook import personal_data
+from workbook import personal_data, personal_data_records
 from workbook.errors import AccessDenied, NotebookRunError, NotFound, PersonalDataError
 from workbook.schema import params
 from workbook.schema.responses import Status
@@ -233,10 +233,14 @@ def _personal_findings(chosen: params.NotebookParameters) -> list[tuple[list[str
                 where = f"the returns for {cycle_id}"
                 blocks.append((personal_data.describe(framework, found, where), False))
         if isinstance(chosen, params.ReportParameters):  # only the report shows evidence
-            in_evidence = personal_data.scan_evidence(store.evidence.evidence(chosen.cycle))
+            in_evidence = personal_data_records.scan_evidence(store.evidence.evidence(chosen.cycle))
             if in_evidence:
                 where = f"the evidence for {chosen.cycle}"
-                blocks.append((personal_data.describe_evidence(in_evidence, where), True))
+                blocks.append((personal_data_records.describe_evidence(in_evidence, where), True))
+            in_actions = personal_data_records.scan_cycle_actions(store, chosen.cycle)
+            if in_actions:  # progress notes are typed outside any return (issue #15)
+                where = f"the actions of {chosen.cycle}"  # the agencies fix them, as returns
+                blocks.append((personal_data_records.describe_evidence(in_actions, where), False))
     return blocks
 
 
