@@ -5,7 +5,8 @@ source is the agency's latest revision in the previous cycle of the same partner
 that runs the same framework id (any version); criteria are matched by id, and only
 what the current framework still asks for is copied. Copied answers are marked
 ``carried_forward`` until someone edits them, so nobody mistakes them for this year's
-assessment. Nothing already recorded in this cycle is replaced.
+assessment. Nothing already recorded in this cycle is replaced. Actions done or dropped
+stay behind, as last cycle's achievements; open ones go on as the same actions.
 """
 
 from __future__ import annotations
@@ -143,4 +144,20 @@ def carry_forward(
     if found is None:
         return {}, None
     framework = store.cycle_framework(cycle_id)
-    return fill_empty(current, carried_answers(framework, found.state.answers)), found
+    finished = {a.id for a in store.actions.find(found.cycle.id) if a.status.finished}
+    carried = carried_answers(framework, without_actions(found.state.answers, finished))
+    return fill_empty(current, carried), found
+
+
+def without_actions(answers: Answers, finished: set[str]) -> dict[str, Answer]:
+    """``answers`` without the actions done or dropped (issue #15): only open ones go on.
+
+    The actions that stay keep their ids, so the new cycle's return lists the same
+    tracked actions, with their history, rather than copies of them.
+    """
+    return {
+        cid: answer.model_copy(
+            update={"actions": tuple(a for a in answer.actions if a.id not in finished)}
+        )
+        for cid, answer in answers.items()
+    }

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from workbook import carry
+from workbook.schema.actions import ActionChange, ActionStatus
 from workbook.schema.framework import Framework
 from workbook.schema.partnership import Cycle, Timetable
 from workbook.schema.responses import Action, Answer
@@ -162,3 +163,20 @@ def test_carry_forward_across_framework_versions(store: Store, make_answers, nex
     assert added["i-1"].rating == "green"  # the key is still on the scale
     assert added["i-1"].evidence == ""  # no longer asked
     assert added["i-1"].actions == ()
+
+
+def test_done_and_dropped_actions_stay_behind_and_open_ones_go_on_as_themselves(
+    store: Store,
+) -> None:
+    """Issue #15: carrying forward brings the same tracked actions, not copies."""
+    add_cycle(store, "c2", dt.date(2021, 3, 1))
+    kept = Action(text="Keep auditing", owner="Lead", id="A-KEEP33")
+    done = Action(text="Train staff", owner="Lead", id="A-DONE33")
+    save(store, "c1", {"p-1": Answer(rating="amber", actions=(kept, done))})
+    store.actions.update("A-DONE33", ActionChange(status=ActionStatus.DONE))
+    added, found = carry.carry_forward(store, "c2", "alpha", {})
+    assert found is not None
+    assert [a.id for a in added["p-1"].actions] == ["A-KEEP33"]
+    save(store, "c2", added)
+    assert store.actions.get("A-KEEP33").cycles == ("c1", "c2")
+    assert store.actions.get("A-DONE33").cycles == ("c1",)
