@@ -385,8 +385,8 @@ def test_the_chair_moderates_and_shares_and_a_member_only_reads(
     expect(page.get_by_role("combobox", name="Moderated rating")).to_be_hidden()
     page.get_by_role("tab", name="Actions").click()
     expect(page.get_by_role("heading", name="Actions")).to_be_visible(timeout=TIMEOUT)
-    for mark in ("Mark as partnership top 5", "Mark as agency top 3"):
-        expect(page.get_by_role("button", name=mark)).to_be_hidden()
+    for chairs in ("Record the mark", "Create the partnership action"):
+        expect(page.get_by_role("button", name=chairs)).to_be_hidden()
     # sharing shows submitted returns only: B's draft stays with B
     page.wait_for_load_state("networkidle")
     assert frames

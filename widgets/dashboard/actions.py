@@ -1,6 +1,10 @@
-"""The actions tab: every action, overdue first; the chair marks the top priorities.
+"""The Actions tab: the chair's action tracker (issue #15).
 
-Each tab is built the first time it is opened (:class:`~widgets.dashboard.view.DashboardView`).
+Where each of the cycle's actions stands (overdue first), what is overdue, stuck or done
+this quarter, and by owner; the chair creates partnership actions, marks the
+partnership's top 5 and confirms or challenges each agency's top 3. Members and analysts
+read it; the controls are the chair's. Built the first time the tab is opened
+(:class:`~widgets.dashboard.view.DashboardView`).
 """
 
 from __future__ import annotations
@@ -9,69 +13,109 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as ipw
-import pandas as pd
 
-from widgets.dashboard.columns import ACTIONS
+from widgets.dashboard.columns import TRACKER, TRACKER_OWNERS, TRACKER_STATUS
 from widgets.dashboard.common import ExportView, html_widget, shown
 from widgets.dashboard.model import DashboardModel
+from widgets.dashboard.tracker_model import MARK_CHOICES, TrackerModel
 from widgets.templating import render
+from workbook.analysis import tracker as T
 from workbook.charts import tables as htmltable
+
+STYLE = {"description_width": "initial"}
+WIDE = ipw.Layout(width="95%")
+
+
+def _create_box(tracker: TrackerModel, redraw: Callable[[], None]) -> tuple[ipw.VBox, Any]:
+    """The chair's form for a new partnership action; returns it and its criteria list."""
+    text = ipw.Textarea(description="What will be done", style=STYLE, layout=WIDE)
+    owner = ipw.Text(description="Owner (a role, not a name)", style=STYLE, layout=WIDE)
+    due = ipw.DatePicker(description="Due date", style=STYLE)
+    criteria = ipw.SelectMultiple(description="Criteria it answers", style=STYLE, layout=WIDE)
+    create = ipw.Button(description="Create the partnership action", button_style="primary")
+    create.layout.width = "auto"
+
+    def go(_: Any) -> None:
+        if tracker.create(text.value, owner.value, due.value, tuple(criteria.value)):
+            text.value = owner.value = ""
+            redraw()
+
+    create.on_click(go)
+    heading = html_widget(render("dashboard", "tracker_create"))
+    return ipw.VBox([heading, text, owner, due, criteria, create]), criteria
+
+
+def _mark_box(tracker: TrackerModel, redraw: Callable[[], None]) -> tuple[ipw.VBox, Any]:
+    """The chair's top-5 and top-3 marks; returns it and its action list."""
+    action = ipw.Dropdown(description="Action", style=STYLE, layout=WIDE)
+    choice = ipw.Dropdown(description="Mark", options=MARK_CHOICES, style=STYLE, layout=WIDE)
+    comment = ipw.Text(description="Comment (kept with the mark)", style=STYLE, layout=WIDE)
+    record = ipw.Button(description="Record the mark", button_style="primary")
+    record.layout.width = "auto"
+
+    def go(_: Any) -> None:
+        if action.value and tracker.mark(action.value, choice.value, comment.value):
+            comment.value = ""
+            redraw()
+
+    record.on_click(go)
+    heading = html_widget(render("dashboard", "tracker_marks"))
+    return ipw.VBox([heading, action, choice, comment, record]), action
 
 
 def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
-    """Fill ``page`` with the tab's widgets; return the function that redraws it.
-
-    Parameters
-    ----------
-    page
-        The tab's box.
-    m
-        The dashboard's model.
-    """
-    pick = ipw.Select(description="Action", rows=6, layout=ipw.Layout(width="95%"))
-    pick.style.description_width = "initial"
-    buttons = {
-        ("partnership", True): ipw.Button(description="Mark as partnership top 5"),
-        ("agency", True): ipw.Button(description="Mark as agency top 3"),
-        ("partnership", False): ipw.Button(description="Unmark partnership top 5"),
-        ("agency", False): ipw.Button(description="Unmark agency top 3"),
-    }
-    table = html_widget()
-    export = ExportView(lambda: (m.actions(), ACTIONS, f"actions-{m.cycle}"))
-    rows: list[pd.DataFrame] = [pd.DataFrame()]
-    page.children = [
-        html_widget(render("dashboard", "heading", "Actions")),
-        table,
-        pick,
-        ipw.HBox(list(buttons.values()), layout=ipw.Layout(flex_flow="row wrap")),
-        export,
-    ]
-
-    def press(scope: str, marked: bool) -> Callable[[Any], None]:
-        def go(_: Any) -> None:
-            if pick.value is not None:
-                m.mark(rows[0].iloc[pick.value].to_dict(), scope, marked)
-
-        return go
-
-    for (scope, marked), button in buttons.items():
-        button.layout.width = "auto"
-        button.on_click(press(scope, marked))
+    """Fill ``page`` with the tab's widgets; return the function that redraws it."""
+    tracker = TrackerModel(m)
+    intro, counts, overdue, stuck, done, owners, every = (html_widget() for _ in range(7))
+    export = ExportView(lambda: (tracker.table(), TRACKER, f"actions-{m.cycle}"))
+    boxes: list[Any] = []
 
     def draw() -> None:
-        chair = m.may_moderate
-        pick.layout.display = shown(chair)
-        for button in buttons.values():
-            button.layout.display = shown(chair)
-        actions = m.actions()
-        rows[0] = actions
-        table.value = htmltable.html_table(
-            actions, ACTIONS, "Actions, overdue first", emphasis="overdue", limit=300
+        table = tracker.table()
+        intro.value = render("dashboard", "tracker_intro", tracker.summary(), tracker.may_chair)
+        counts.value = htmltable.html_table(
+            T.status_counts(table), TRACKER_STATUS, "Actions by status"
         )
-        pick.options = [
-            (f"{r.agency}: {r.action[:80]} ({r.criterion_id}, {r.status})", i)
-            for i, r in enumerate(actions.itertuples())
-        ]
+        overdue.value = htmltable.html_table(
+            T.overdue_actions(table), TRACKER, "Overdue actions", empty="None overdue."
+        )
+        stuck.value = htmltable.html_table(
+            T.stuck_actions(table),
+            TRACKER,
+            "Stuck: no progress noted for 90 days or more",
+            empty="None stuck.",
+        )
+        done.value = htmltable.html_table(
+            T.done_this_quarter(table, m.today),
+            TRACKER,
+            "Done this quarter",
+            empty="None done this quarter yet.",
+        )
+        owners.value = htmltable.html_table(T.owner_counts(table), TRACKER_OWNERS, "By owner")
+        every.value = htmltable.html_table(
+            table, TRACKER, "Every action, overdue first", emphasis="overdue", limit=300
+        )
+        for box in boxes:
+            box.layout.display = shown(tracker.may_chair)
+        criteria.options = tracker.criteria_options()
+        action.options = tracker.action_options()
         export.links.value = ""
 
+    create_box, criteria = _create_box(tracker, draw)
+    mark_box, action = _mark_box(tracker, draw)
+    boxes += [create_box, mark_box]
+    page.add_class("wb-tracker")
+    page.children = [
+        html_widget(render("dashboard", "heading", "Actions")),
+        intro,
+        counts,
+        overdue,
+        stuck,
+        done,
+        owners,
+        every,
+        export,
+        mark_box,
+        create_box,
+    ]
     return draw

@@ -79,6 +79,27 @@ ACTIONS = {
     "partnership_top": "Partnership top 5",
     "agency_top": "Agency top 3",
 }
+TRACKER = {
+    "action_id": "ID",
+    "agency": "Agency",
+    "text": "Action",
+    "owner": "Owner",
+    "due": "Due",
+    "status_label": "Status",
+    "last_note": "Last progress note",
+    "partnership_top": "Partnership top 5",
+    "agency_top": "Agency top 3",
+}
+TRACKER_STATUS = {"status": "Status", "actions": "Actions"}
+TRACKER_OWNERS = {
+    "owner": "Owner",
+    "actions": "Actions",
+    "open": "Open",
+    "in_progress": "In progress",
+    "done": "Done",
+    "dropped": "Dropped",
+    "overdue": "Overdue",
+}
 HISTORY = {"saved_at": "When (UTC)", "author": "Who", "rating": "Moderated", "comment": "Challenge"}
 BESIDE = {
     "agency": "Agency",
