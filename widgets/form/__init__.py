@@ -5,8 +5,9 @@ inside import each other directly. The layers, bottom up: :mod:`~widgets.form.au
 (timing), :mod:`~widgets.form.criterion` and :mod:`~widgets.form.history` (one criterion,
 the revision table), :mod:`~widgets.form.merge_model` (someone else saved first), the
 form's model in three layers (:mod:`~widgets.form.opening`, :mod:`~widgets.form.saving`,
-:mod:`~widgets.form.model`), then the views (:mod:`~widgets.form.merge_view`,
-:mod:`~widgets.form.upload`, :mod:`~widgets.form.view`).
+:mod:`~widgets.form.model`) with the agency's tracked actions beside it
+(:mod:`~widgets.form.tracked`, model and view), then the views
+(:mod:`~widgets.form.merge_view`, :mod:`~widgets.form.upload`, :mod:`~widgets.form.view`).
 """
 
 from widgets.form.autosave import Backoff, Debouncer, Schedule, ioloop_schedule
@@ -23,6 +24,7 @@ from widgets.form.merge_model import DECIDING, LOCKED, MERGED, MergeModel, start
 from widgets.form.merge_view import MergeView
 from widgets.form.messages import clock_time
 from widgets.form.model import FormModel, HeadingModel
+from widgets.form.tracked import TrackedActionsModel, TrackedActionsView
 from widgets.form.upload import UploadModel, UploadView
 from widgets.form.view import (
     FormView,
@@ -53,6 +55,8 @@ __all__ = [
     "MergeModel",
     "MergeView",
     "Schedule",
+    "TrackedActionsModel",
+    "TrackedActionsView",
     "UploadModel",
     "UploadView",
     "anchor",

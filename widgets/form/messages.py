@@ -99,3 +99,25 @@ def clock_time(moment: dt.datetime, today: dt.date | None = None) -> str:
     if local.date() == (today or dt.datetime.now(LOCAL_TIME).date()):
         return f"{local:%H:%M}{suffix}"
     return f"{local.day} {local:%b %Y} at {local:%H:%M}{suffix}"
+
+
+TRACKED = {
+    "unreadable": "Your agency's actions could not be read just now: {error}",
+    "choose": "Choose an action first, in 'Action'.",
+    "nothing": (
+        "Nothing to record for {action}: choose a different status or write a progress note."
+    ),
+    "unchanged": "Nothing new to record for {action}: it is still {status}.",
+    "recorded": "Recorded for {action}: {what}. It is now at revision {revision}.",
+    "not_recorded": "Not recorded: {error}",
+    "nominated": (
+        "{action} is nominated for {agency}'s top 3 ({count} of 3 places taken). "
+        "The chair confirms or challenges it."
+    ),
+    "already_top": "{action} is already in {agency}'s top 3 ({state}).",
+    "not_nominated": "Not nominated: {error}",
+    "withdrawn": "{action} is off {agency}'s top 3.",
+    "not_top": "{action} is not in {agency}'s top 3, so there is nothing to take off.",
+    "not_withdrawn": "Not taken off the top 3: {error}",
+}
+"""What the agency's tracked actions section (:mod:`widgets.form.tracked`) tells its user."""

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from traitlets import observe
+from traitlets import dlink, observe
 
 from widgets.form.messages import MESSAGES, plural
 from widgets.form.opening import HeadingModel
 from widgets.form.saving import SavingModel
+from widgets.form.tracked import TrackedActionsModel
 from workbook import carry
 from workbook.errors import AccessDenied, Problem, StorageError
 from workbook.personal_data import passages, scan_answers
 from workbook.schema.responses import Status, missing_for_submission, text_problem
+from workbook.store import Store
 
 __all__ = ["FormModel", "HeadingModel"]
 
@@ -39,7 +41,28 @@ class FormModel(SavingModel):
         Monotonic seconds, for autosave's longest wait.
     autosave_delay
         Quiet seconds after the last change before saving.
+
+    ``tracked`` is the open agency's tracked actions (issue #15), shown below the
+    criteria: read again whenever a return is opened or saved, so an action typed into
+    the return can be followed as soon as it is saved.
     """
+
+    def __init__(self, store: Store, **kwargs: Any) -> None:
+        self.tracked = TrackedActionsModel(store)
+        super().__init__(store, **kwargs)
+        dlink((self, "author"), (self.tracked, "author"))
+
+    def _load(self, cycle_id: str, agency_id: str) -> bool:
+        opened = super()._load(cycle_id, agency_id)
+        if opened:
+            self.tracked.show(self.cycle_id, self.agency_id)
+        return opened
+
+    def _write(self, status: Status, note: str = "") -> bool:
+        written = super()._write(status, note)
+        if written:
+            self.tracked.show(self.cycle_id, self.agency_id)
+        return written
 
     # -- submitting and reopening --------------------------------------------------------
 

@@ -23,6 +23,7 @@ from widgets.form.autosave import Schedule
 from widgets.form.criterion import CriterionView, Look, anchor
 from widgets.form.merge_view import MergeView
 from widgets.form.model import FormModel, HeadingModel
+from widgets.form.tracked import TrackedActionsView
 from widgets.form.upload import UploadModel, UploadView
 from widgets.templating import render
 from workbook.errors import AccessDenied, StorageError
@@ -213,6 +214,8 @@ class FormView(View[FormModel]):
         self.upload: UploadView | None = None
         m.observe(self._upload_author, names="author")
         m.observe(lambda _change: self._rebuild_upload(), names="read_only")
+        # the agency's actions, followed all year whatever the return's state (issue #15)
+        self.tracked = TrackedActionsView(m.tracked, look)
         self.history = HistoryView(m, look)
         m.observe(self._rebuild, names="loaded")
         self._rebuild()
@@ -230,6 +233,7 @@ class FormView(View[FormModel]):
             self.reopen,
             self.scale,
             self.body,
+            self.tracked,
             self.upload_box,
             self.history,
         ]
