@@ -96,6 +96,7 @@ def fill(url: str) -> None:
             answer.actions[0].text,
             scope="partnership",
             author="Chair",
+            marked=False,  # the demo marks the top 5 itself (issue #15): one more row
             at=T0,
         )
 
@@ -128,7 +129,7 @@ def no_partial_files(folder: Path) -> list[str]:
 def test_a_restored_store_equals_the_original(db_url: str, target_url: str, tmp_path: Path) -> None:
     fill(db_url)
     original = contents(db_url)
-    for table in ("framework", "cycle", "revision", "answer", "moderation", "action_mark"):
+    for table in ("framework", "cycle", "revision", "answer", "moderation", "action_top"):
         assert original[table]["rows"], f"the original store has no {table} rows to compare"
     file = tmp_path / "backups" / "store.backup"
 
