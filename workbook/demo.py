@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbook import config
+from workbook import config, demo_actions
 from workbook.schema.actions import derived_action_id
 from workbook.schema.framework import Framework, ResponseField
 from workbook.schema.responses import Action, Answer, Status, missing_for_submission
@@ -219,18 +219,24 @@ def create(
     partnership_file: str | Path | None = None,
     templates_dir: str | Path | None = None,
 ) -> None:
-    """Create the demo partnership and fill each of its cycles with synthetic returns."""
+    """Create the demo partnership and fill each of its cycles with synthetic returns.
+
+    Then follow each cycle's actions up (:mod:`workbook.demo_actions`): the previous
+    cycle's unfinished ones brought forward, statuses, progress notes and top marks.
+    """
     partnership = provision.install(
         store,
         partnership_file or config.setting("demo_partnership"),
         templates_dir or config.templates_dir(),
     )
     rng = random.Random(seed)
+    followed = random.Random(f"{seed}-actions")  # its own: the returns stay as they were
     for index, cycle in enumerate(store.cycles(partnership.id)):
         if store.returns(cycle.id):
             continue  # never add a second history to returns that exist
         fill_cycle(store, cycle, rng, year_offset=0.05 * index, seed=seed)
         load_evidence(store, cycle.id)
+        demo_actions.follow_up(store, cycle, followed)
 
 
 def load_evidence(store: Store, cycle_id: str, folder: str | Path | None = None) -> int:

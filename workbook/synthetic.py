@@ -45,3 +45,34 @@ OWNERS = [
     "Training coordinator",
     "Performance manager",
 ]
+
+# -- following actions up (issue #15) ----------------------------------------------------
+PROGRESS_NOTES = [
+    "Work has started; the plan is agreed with team managers.",
+    "Half of the teams have completed this; the rest are booked in.",
+    "A draft is shared with partners for comment.",
+    "Delayed by staff changes; a new start date is agreed.",
+    "Progress reported to the MASE; on track.",
+    "Data for the first quarter collected; analysis under way.",
+]
+DONE_NOTES = [
+    "Completed and reported to the MASE.",
+    "Completed; the summary is on the agency's action log.",
+    "Done; the evidence will be attached to the next return.",
+]
+DROP_REASON = (
+    "Superseded by the partnership's multi-agency audit programme, "
+    "which covers the same cases; no longer needed."
+)
+PARTNERSHIP_ACTIONS = [
+    ("Run a multi-agency audit of cases open to three or more agencies", "MASE chair"),
+    (
+        "Refresh the partnership problem profile and share it with every agency",
+        "Partnership analyst",
+    ),
+    (
+        "Agree one training offer on exploitation for all partner agencies",
+        "Partnership business manager",
+    ),
+]
+CHALLENGE = "The evidence points elsewhere: consider the audit action as a top 3 instead."

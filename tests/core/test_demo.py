@@ -45,6 +45,21 @@ def contents(url: str) -> dict:
         }
 
 
+def tracked(url: str) -> dict:
+    """Every tracked action's state and its marks, by cycle (ids of the chair's own differ)."""
+    with Store.open(url) as store:
+        return {
+            cycle.id: (
+                sorted(
+                    (a.agency_id or "", a.text, a.status, a.due, a.updated_at, a.cycles)
+                    for a in store.actions.find(cycle.id)
+                ),
+                sorted((m.scope, m.state, m.saved_at) for m in store.actions.marks(cycle.id)),
+            )
+            for cycle in store.cycles()
+        }
+
+
 @pytest.fixture(autouse=True)
 def _packaged_templates(monkeypatch: pytest.MonkeyPatch) -> None:
     # the demo reads the shipped templates; a developer's override must not leak in
@@ -140,6 +155,7 @@ def test_same_seed_same_store_other_seed_differs(demo_url: str, tmp_path: Path) 
     run_demo(other, "--seed", "7")
     first = contents(demo_url)
     assert contents(again) == first
+    assert tracked(again) == tracked(demo_url)  # the actions followed up the same way
     other_contents = contents(other)
     assert other_contents != first
 
@@ -199,3 +215,34 @@ def test_demo_on_postgresql_matches_sqlite(db_url: str, demo_url: str) -> None:
     output = run_demo(db_url)
     assert "Demo Borough Safeguarding Children Partnership [demo]: 11 agencies" in output
     assert contents(db_url) == contents(demo_url)
+
+
+def test_demo_actions_have_a_realistic_mix(demo_store: Store) -> None:
+    """Most done or in progress, a few overdue, exactly one dropped with a reason (issue #15)."""
+    from workbook import analysis
+    from workbook.demo_actions import report_day
+    from workbook.schema.actions import ActionStatus, TopScope
+
+    for cycle in demo_store.cycles():
+        found = demo_store.actions.find(cycle.id)
+        own = [a for a in found if a.cycles[0] == cycle.id]
+        statuses = [a.status for a in own]
+        moving = sum(s in (ActionStatus.DONE, ActionStatus.IN_PROGRESS) for s in statuses)
+        assert moving / len(own) >= 0.75, cycle.id
+        dropped = [a for a in found if a.status is ActionStatus.DROPPED]
+        assert len(dropped) == 1, cycle.id
+        assert dropped[0].reason.startswith("Superseded by the partnership's"), cycle.id
+        table = analysis.tracker(demo_store, cycle.id, report_day(cycle))
+        if cycle.id != "cse-2016-17":  # 2016/17's were followed up in 2017/18 since
+            assert 1 <= int(table["overdue"].sum()) <= len(table) // 5, cycle.id
+        marks = demo_store.actions.marks(cycle.id)
+        partnership = [m for m in marks if m.scope is TopScope.PARTNERSHIP]
+        assert len(partnership) == 5, cycle.id
+        assert any(demo_store.actions.get(m.action_id).agency_id is None for m in partnership)
+        assert len([a for a in own if a.agency_id is None]) in (2, 3), cycle.id
+        notes = [h.note for a in own[:20] for h in demo_store.actions.history(a.id) if h.note]
+        assert notes
+        assert not [n for n in notes if PERSON.search(n)]
+    carried = [a for a in demo_store.actions.find("cse-2017-18") if a.cycles[0] == "cse-2016-17"]
+    assert carried  # the unfinished 2016/17 actions were brought forward
+    assert not demo_store.actions.find("front-door-2018")[0].cycles[0].startswith("cse")

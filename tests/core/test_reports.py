@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.support.servers import copy_store
-from workbook import reports
+from workbook import analysis, reports
 from workbook.errors import ParameterError, StorageError
 from workbook.reports import html as report_html
 from workbook.reports import profile
@@ -435,3 +435,28 @@ def test_the_notebook_entry_points_check_their_parameters(demo_store: Store) -> 
         reports.self_assessment(db=url, cycle="cse-2017-18", compare_with="", stage="board")
     made = reports.agency_profile(db=url, agency="schools", cycles=["front-door-2018"])
     assert made.context["cycles"] == ["Front door self-assessment 2018"]
+
+
+def test_the_demo_draft_report_counts_overdue_actions_by_the_tracker(demo_store: Store) -> None:
+    """Done and dropped actions are not overdue: the asks name the tracker's count (issue #15)."""
+    loaded = params.load(Path(params.PARAMETERS_DIR / "demo-cse-2017-18-draft.yaml"))
+    context = reports.report_context(demo_store, loaded)  # type: ignore[arg-type]
+    table = analysis.tracker(demo_store, "cse-2017-18", dt.date(2018, 1, 19))
+    overdue = int(table["overdue"].sum())
+    actions = context["actions"]
+    assert actions["overdue_count"] == overdue == 20
+    assert actions["total"] == len(table) == 246
+    assert overdue < len(table[~table["status"].isin(["done", "dropped"])])
+    assert f"That the owners of {overdue} overdue actions report progress" in " ".join(
+        context["asks"]["agree"]
+    )
+    assert len(actions["partnership_top"]) == 5
+    last = actions["last_cycle"]
+    assert last["title"] == "CSE self-assessment 2016/17"
+    assert len(last["partnership"]) == 5
+    assert {row["outcome"] for row in last["partnership"]} <= {
+        "Done", "In progress", "Overdue", "Dropped", "Open"
+    }  # fmt: skip
+    html = report_html.Report(context).actions().html
+    assert "<h3>Top actions: what happened</h3>" in html
+    assert "Done on " in html

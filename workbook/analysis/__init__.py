@@ -25,6 +25,16 @@ from workbook.analysis.frame import (
     same_framework,
 )
 from workbook.analysis.moderation import gap_by_agency, moderation_frame, optimism_gap
+from workbook.analysis.tracker import (
+    done_this_quarter,
+    overdue_actions,
+    owner_counts,
+    quarter,
+    status_counts,
+    stuck_actions,
+    tracker,
+    tracker_table,
+)
 from workbook.analysis.trend import criterion_trend, trend
 
 __all__ = [
@@ -34,6 +44,7 @@ __all__ = [
     "completion",
     "criterion_trend",
     "divergence",
+    "done_this_quarter",
     "drilldown",
     "filter_frame",
     "gap_by_agency",
@@ -42,9 +53,16 @@ __all__ = [
     "load",
     "moderation_frame",
     "optimism_gap",
+    "overdue_actions",
+    "owner_counts",
+    "quarter",
     "rating_counts",
     "responses_frame",
     "same_framework",
     "spread",
+    "status_counts",
+    "stuck_actions",
+    "tracker",
+    "tracker_table",
     "trend",
 ]

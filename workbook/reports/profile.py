@@ -156,7 +156,8 @@ def profile_context(
         ]
         frameworks.append(_framework_section(store, agency.id, group, answered))
     marks = [m for c in cycles for m in moderation.marks(store, c.id) if m.agency_id == agency.id]
-    actions = analysis.actions(own, as_of, marks)
+    tracked = {a.id: a for c in cycles for a in store.actions.find(c.id)}.values()
+    actions = analysis.actions(own, as_of, marks, tracked)
     partnerships = dict(store.partnerships())
     return {
         "kind": "profile",

@@ -15,7 +15,6 @@ import pandas as pd
 from workbook import analysis
 from workbook.charts import builders as charts
 from workbook.reports.common import (
-    ACTION_COLUMNS,
     analysis_rows,
     names,
     percent,
@@ -26,9 +25,6 @@ from workbook.reports.common import (
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Status
 from workbook.store import CycleInfo, Store, moderation
-
-OVERDUE_LISTED = 15
-"""Overdue actions listed in the report (the rest are counted)."""
 
 
 def completion_section(full: pd.DataFrame, as_of: dt.date, due: dt.date) -> dict[str, Any]:
@@ -216,38 +212,4 @@ def comparison_section(
         "new": list(changes.loc[changes["change"] == "new", "criterion_id"]),
         "dropped": list(changes.loc[changes["change"] == "dropped", "criterion_id"]),
         "charts": {"trend": spec(charts.trend_chart(trend, by="heading"))} if len(trend) else {},
-    }
-
-
-def actions_section(
-    store: Store, frame: pd.DataFrame, cycle_id: str, as_of: dt.date
-) -> dict[str, Any]:
-    """The partnership's top 5 and each agency's top 3 (as the chair marked them), then counts."""
-    table = analysis.actions(frame, as_of, moderation.marks(store, cycle_id))
-    if table.empty:
-        table = table.assign(**{c: [] for c in ACTION_COLUMNS})
-    top = table[table["partnership_top"]] if len(table) else table
-    agency_top = table[table["agency_top"]] if len(table) else table
-    summary = []
-    for agency, group in table.groupby("agency", sort=True):
-        summary.append(
-            {
-                "agency": agency,
-                "actions": len(group),
-                "overdue": int(group["overdue"].sum()),
-                "due_soon": int((group["status"] == "Due soon").sum()),
-                "no_due_date": int(group["due"].isna().sum()),
-            }
-        )
-    overdue = table[table["overdue"]] if len(table) else table
-    return {
-        "total": len(table),
-        "overdue_count": len(overdue),
-        "partnership_top": records(top, ACTION_COLUMNS),
-        "agency_top": [
-            {"agency": agency, "actions": records(group, ACTION_COLUMNS)}
-            for agency, group in agency_top.groupby("agency", sort=True)
-        ],
-        "summary": summary,
-        "overdue": records(overdue.head(OVERDUE_LISTED), ACTION_COLUMNS),
     }

@@ -19,11 +19,11 @@ from typing import Any
 from workbook import analysis
 from workbook.charts import builders as charts
 from workbook.errors import ParameterError, Problem
+from workbook.reports.actions import actions_section
 from workbook.reports.common import analysis_rows, names, plural, spec
 from workbook.reports.evidence import evidence_section
 from workbook.reports.html import Report
 from workbook.reports.sections import (
-    actions_section,
     comparison_section,
     completion_section,
     disagreement_section,
@@ -192,7 +192,7 @@ def report_context(
         "comparison": (
             comparison_section(store, cycle, earlier, p.include_unsubmitted) if earlier else None
         ),
-        "actions": actions_section(store, frame, cycle.id, as_of),
+        "actions": actions_section(store, frame, cycle, as_of),
     }
     context["completion"]["chart"] = spec(charts.completion_chart(analysis.completion(full, as_of)))
     context["asks"] = asks_section(context, p.board_asks)

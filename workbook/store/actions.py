@@ -360,12 +360,12 @@ class ActionStore:
 
     # -- a new cycle -------------------------------------------------------------------------
 
-    def bring_forward(self, cycle_id: str) -> list[str]:
+    def bring_forward(self, cycle_id: str, *, at: dt.datetime | None = None) -> list[str]:
         """Make the previous cycle's unfinished actions part of ``cycle_id``; their ids.
 
         The chair's or an administrator's work (it changes every agency's list). Done
         again, it brings only what is not there yet: actions added to the previous cycle
-        since, or none.
+        since, or none. ``at``: when it is recorded as done (default: now).
         """
         info = self.catalog.cycle(cycle_id)
         who = self.identity
@@ -373,7 +373,7 @@ class ActionStore:
         previous = previous_cycle(self.catalog, info)
         if previous is None:
             return []
-        now = dt.datetime.now(dt.UTC)
+        now = at or dt.datetime.now(dt.UTC)
         brought = []
         with self.database.writing() as conn:
             for action in rows.latest(conn, rows.in_cycle(previous.id)):
