@@ -19,7 +19,13 @@ from widgets.dashboard.common import ExportView, html_widget, shown
 from widgets.dashboard.model import DashboardModel
 from widgets.dashboard.tracker_model import MARK_CHOICES, TrackerModel
 from widgets.templating import render
-from workbook.analysis import tracker as T
+from workbook.analysis.tracker import (
+    done_this_quarter,
+    overdue_actions,
+    owner_counts,
+    status_counts,
+    stuck_actions,
+)
 from workbook.charts import tables as htmltable
 
 STYLE = {"description_width": "initial"}
@@ -74,24 +80,24 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         table = tracker.table()
         intro.value = render("dashboard", "tracker_intro", tracker.summary(), tracker.may_chair)
         counts.value = htmltable.html_table(
-            T.status_counts(table), TRACKER_STATUS, "Actions by status"
+            status_counts(table), TRACKER_STATUS, "Actions by status"
         )
         overdue.value = htmltable.html_table(
-            T.overdue_actions(table), TRACKER, "Overdue actions", empty="None overdue."
+            overdue_actions(table), TRACKER, "Overdue actions", empty="None overdue."
         )
         stuck.value = htmltable.html_table(
-            T.stuck_actions(table),
+            stuck_actions(table),
             TRACKER,
             "Stuck: no progress noted for 90 days or more",
             empty="None stuck.",
         )
         done.value = htmltable.html_table(
-            T.done_this_quarter(table, m.today),
+            done_this_quarter(table, m.today),
             TRACKER,
             "Done this quarter",
             empty="None done this quarter yet.",
         )
-        owners.value = htmltable.html_table(T.owner_counts(table), TRACKER_OWNERS, "By owner")
+        owners.value = htmltable.html_table(owner_counts(table), TRACKER_OWNERS, "By owner")
         every.value = htmltable.html_table(
             table, TRACKER, "Every action, overdue first", emphasis="overdue", limit=300
         )

@@ -67,18 +67,6 @@ GAP = {
     "moderated_mean": "Mean moderated level",
     "mean_gap": "Mean gap (levels)",
 }
-ACTIONS = {
-    "status": "Status",
-    "agency": "Agency",
-    "action": "Action",
-    "owner": "Owner",
-    "due": "Due",
-    "heading": "Heading",
-    "criterion_id": "Criterion",
-    "return_status": "Return",
-    "partnership_top": "Partnership top 5",
-    "agency_top": "Agency top 3",
-}
 TRACKER = {
     "action_id": "ID",
     "agency": "Agency",

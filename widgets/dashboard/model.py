@@ -46,7 +46,6 @@ class DashboardModel(Model):
         self.frame = pd.DataFrame(columns=analysis.COLUMNS)
         self._history: pd.DataFrame | None = None
         self.moderations = pd.DataFrame()
-        self.marks: list[moderation.ActionMark] = []
         self._evidence: Evidence | None = None
         if not self.cycle and self.cycles:
             self.cycle = self.cycles[-1].id  # the latest cycle
@@ -138,7 +137,6 @@ class DashboardModel(Model):
         self.moderations = analysis.moderation_frame(
             moderation.current(self.store, self.cycle).values(), self.scale
         )
-        self.marks = moderation.marks(self.store, self.cycle)
         self.version += 1
 
     def filtered(self, *, heading: bool = True) -> pd.DataFrame:
@@ -205,10 +203,6 @@ class DashboardModel(Model):
     def gap(self) -> pd.DataFrame:
         """Per agency, self-rating against moderated rating."""
         return analysis.gap_by_agency(self.filtered(), self.moderations)
-
-    def actions(self) -> pd.DataFrame:
-        """All actions, overdue first, with the top marks."""
-        return analysis.actions(self.filtered(), self.today, self.marks)
 
     # -- evidence (issue #14) ----------------------------------------------------------
 
@@ -300,24 +294,3 @@ class DashboardModel(Model):
             for m in moderation.history(self.store, self.cycle, agency_id, criterion_id)
         ]
         return pd.DataFrame(rows, columns=list(HISTORY)).iloc[::-1]
-
-    def mark(self, row: Mapping[str, Any], scope: str, marked: bool = True) -> bool:
-        """Mark (or unmark) an action row of :meth:`actions` as a top priority."""
-        try:
-            moderation.mark_action(
-                self.store,
-                self.cycle,
-                row["agency_id"],
-                row["criterion_id"],
-                row["action"],
-                scope=scope,  # type: ignore[arg-type]
-                author=self.user,
-                marked=marked,
-            )
-        except WorkbookError as exc:
-            self.message = f"Not saved: {exc}"
-            return False
-        top = "the partnership's top 5" if scope == "partnership" else "the agency's top 3"
-        self.message = f"{'Marked' if marked else 'Unmarked'} as {top}: {row['action']}"
-        self._load_moderation()
-        return True

@@ -13,7 +13,13 @@ import datetime as dt
 import pandas as pd
 
 from widgets.dashboard.model import DashboardModel
-from workbook.analysis import tracker as T
+from workbook.analysis.tracker import (
+    done_this_quarter,
+    overdue_actions,
+    status_counts,
+    stuck_actions,
+    tracker,
+)
 from workbook.errors import WorkbookError
 from workbook.schema.actions import TopScope, TopState
 
@@ -58,7 +64,7 @@ class TrackerModel:
         d = self.dashboard
         key = (d.cycle, self.changes)
         if self._table is None or self._table[0] != key:
-            self._table = (key, T.tracker(d.store, d.cycle, self.today))
+            self._table = (key, tracker(d.store, d.cycle, self.today))
         return self._table[1]
 
     @property
@@ -72,13 +78,13 @@ class TrackerModel:
         table = self.table()
         if table.empty:
             return "No actions are tracked in this cycle yet."
-        counts = dict(T.status_counts(table).itertuples(index=False))
-        quarter = len(T.done_this_quarter(table, self.today))
+        counts = dict(status_counts(table).itertuples(index=False))
+        quarter = len(done_this_quarter(table, self.today))
         return (
             f"{len(table)} actions: {counts['Open']} open, {counts['In progress']} in progress, "
             f"{counts['Done']} done, {counts['Dropped']} dropped. "
-            f"{len(T.overdue_actions(table))} overdue, {quarter} done this quarter, "
-            f"{len(T.stuck_actions(table))} with no progress noted for {90} days or more."
+            f"{len(overdue_actions(table))} overdue, {quarter} done this quarter, "
+            f"{len(stuck_actions(table))} with no progress noted for {90} days or more."
         )
 
     def action_options(self) -> list[tuple[str, str]]:

@@ -82,21 +82,6 @@ def test_moderating_records_the_user_and_updates_the_gap(store: Store) -> None:
     assert model.message.startswith("Not saved:")
 
 
-def test_marking_actions_keeps_the_limit_in_words(store: Store) -> None:
-    model = DashboardModel(store, today=TODAY)
-    model.cycle = "cse-2017-18"
-    actions = model.actions()
-    assert actions["overdue"].iloc[0]
-    agency = actions["agency_id"].value_counts().index[0]
-    rows = actions[actions["agency_id"] == agency]
-    for _, row in rows.head(3).iterrows():
-        assert model.mark(row.to_dict(), "agency")
-    assert model.actions()["agency_top"].sum() == 3
-    if len(rows) > 3:
-        assert not model.mark(rows.iloc[3].to_dict(), "agency")
-        assert "already has 3" in model.message
-
-
 def test_the_view_builds_tabs_when_opened_and_escapes_text(store: Store) -> None:
     hostile = "<script>alert(1)</script>"
     model = DashboardModel(store, today=TODAY)
