@@ -13,7 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from workbook.schema.actions import ActionChange, ActionStatus, TopScope, TopState, TrackedAction
+from workbook.schema.actions import (
+    ActionChange,
+    ActionStatus,
+    TopScope,
+    TopState,
+    TrackedAction,
+    derived_action_id,
+)
 from workbook.store import CycleInfo, Store
 from workbook.synthetic import (
     CHALLENGE,
@@ -128,10 +135,12 @@ def _partnership_actions(store: Store, cycle: CycleInfo, rng: random.Random) -> 
     """The chair's own actions, agreed at the MASE two weeks after the returns are due."""
     framework = store.framework(cycle.framework_id, cycle.framework_version)
     agreed = cycle.timetable.returns_due + dt.timedelta(days=14)
-    for text, owner in rng.sample(PARTNERSHIP_ACTIONS, k=rng.randint(2, 3)):
+    chosen = rng.sample(PARTNERSHIP_ACTIONS, k=rng.randint(2, 3))
+    for number, (text, owner) in enumerate(chosen):
         store.actions.create(
             cycle.id,
             text,
+            action_id=derived_action_id("demo partnership", cycle.id, number),
             owner=owner,
             due=agreed + dt.timedelta(days=rng.randint(60, 200)),
             criteria=(rng.choice(framework.criteria).id,),

@@ -360,6 +360,7 @@ ACTION_MESSAGES = {
         "{scope_words} already has {limit} top actions. Take one off before adding another."
     ),
     "other_cycle": "Action {action} is not part of cycle {cycle!r}.",
+    "taken": "There is already an action {action}; choose another id.",
     "bad_status": "There is no action status {status!r}; choose one of: {choices}.",
 }
 

@@ -46,15 +46,18 @@ def contents(url: str) -> dict:
 
 
 def tracked(url: str) -> dict:
-    """Every tracked action's state and its marks, by cycle (ids of the chair's own differ)."""
+    """Every tracked action's id and state, and its marks, by cycle."""
     with Store.open(url) as store:
         return {
             cycle.id: (
                 sorted(
-                    (a.agency_id or "", a.text, a.status, a.due, a.updated_at, a.cycles)
+                    (a.id, a.agency_id or "", a.text, a.status, a.due, a.updated_at, a.cycles)
                     for a in store.actions.find(cycle.id)
                 ),
-                sorted((m.scope, m.state, m.saved_at) for m in store.actions.marks(cycle.id)),
+                sorted(
+                    (m.action_id, m.scope, m.state, m.saved_at)
+                    for m in store.actions.marks(cycle.id)
+                ),
             )
             for cycle in store.cycles()
         }

@@ -137,8 +137,13 @@ class ActionStore:
         agency_id: str | None = None,
         author: str | None = None,
         at: dt.datetime | None = None,
+        action_id: str | None = None,
     ) -> TrackedAction:
-        """A new action in ``cycle_id``: the partnership's (the chair's) or an agency's."""
+        """A new action in ``cycle_id``: the partnership's (the chair's) or an agency's.
+
+        ``action_id`` is for synthetic data that must come out the same every time; an
+        id already taken is refused. Otherwise a fresh one is drawn.
+        """
         info = self.catalog.cycle(cycle_id)
         who = self.identity
         if agency_id is None:
@@ -159,13 +164,15 @@ class ActionStore:
         for criterion in criteria:
             if criterion not in known:
                 raise ActionError("unknown_criterion", criterion=criterion, framework=framework.id)
-        action_id = new_action_id()
+        chosen, action_id = action_id, action_id or new_action_id()
         stamp = self._stamp(author, at)
         values = {"text": text.strip(), "owner": owner.strip(), "due": due, "criteria": criteria}
         with self.database.writing() as conn:
             while conn.scalar(
                 select(T.tracked_action.c.id).where(T.tracked_action.c.id == action_id)
             ):
+                if chosen is not None:
+                    raise ActionError("taken", action=chosen)
                 action_id = new_action_id()
             rows.create(
                 conn,
