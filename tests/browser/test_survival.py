@@ -30,13 +30,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.servers import issue_token, run_voila
-from widgets.form import FormModel
+from widgets.form.opening import ReturnModel
 from workbook.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT = 90_000
-AUTOSAVE_DELAY = inspect.signature(FormModel).parameters["autosave_delay"].default
+AUTOSAVE_DELAY = inspect.signature(ReturnModel).parameters["autosave_delay"].default
 MARGIN = 3.0  # the edit's trip to the kernel and the save itself, on a busy machine
 PAUSE = AUTOSAVE_DELAY + MARGIN  # between rounds of edits
 ROUNDS = 3
