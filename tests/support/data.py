@@ -146,3 +146,8 @@ def without_action_ids(answers: Any) -> dict[str, Any]:
         )
         for cid, answer in answers.items()
     }
+
+
+def partnership_from(path: Path) -> dict[str, Any]:
+    """A partnership file's data as plain dicts, to change and write again (a new cycle)."""
+    return YAML(typ="safe", pure=True).load(path.read_text("utf-8"))  # type: ignore[no-any-return]
