@@ -29,24 +29,10 @@ class CarrySource:
 def previous_cycle(store: Store, cycle_id: str) -> CycleInfo | None:
     """The latest cycle before ``cycle_id`` in its partnership that runs the same framework.
 
-    "Before" means its returns were due earlier; cycles due the same day are not earlier.
-
-    Parameters
-    ----------
-    store
-        The store holding the cycles.
-    cycle_id
-        The cycle being answered now.
+    "Before" means its returns were due earlier; cycles due the same day are not earlier
+    (:meth:`workbook.store.Store.previous_cycle`).
     """
-    current = store.cycle(cycle_id)
-    earlier = [
-        cycle
-        for cycle in store.cycles(current.partnership_id)  # oldest first by due date
-        if cycle.framework_id == current.framework_id
-        and cycle.id != current.id
-        and cycle.timetable.returns_due < current.timetable.returns_due
-    ]
-    return earlier[-1] if earlier else None
+    return store.previous_cycle(cycle_id)
 
 
 def source(store: Store, cycle_id: str, agency_id: str) -> CarrySource | None:

@@ -10,18 +10,15 @@ actions by their words, become marks on the tracked actions.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.core.test_evidence_migration import _counts
 from tests.support import data
-from tests.support.factories import installed
+from tests.support.factories import installed, table_counts
+from tests.support.servers import demo_store_at
 from workbook.schema.actions import ActionStatus, TopScope
 from workbook.schema.responses import Action, Answer
 from workbook.store import Store, moderation, tables
@@ -139,39 +136,13 @@ def test_the_demo_store_of_the_last_main_before_tracked_actions_opens_with_them(
     tmp_path: Path,
 ) -> None:
     """The real thing: `workbook demo` as commit 5443e0f ran it, then opened by this code."""
-    known = subprocess.run(
-        ["git", "-C", str(ROOT), "cat-file", "-e", f"{SCHEMA_5}^{{commit}}"],
-        capture_output=True,
-        check=False,
-    )
-    if known.returncode != 0:
-        pytest.skip(f"commit {SCHEMA_5} (schema 5) is not in this clone's history (shallow?)")
-    old = tmp_path / "schema-5"
-    old.mkdir()
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", SCHEMA_5, "workbook", "templates", "data"],
-        capture_output=True,
-        check=True,
-    )
-    subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
-    path = tmp_path / "old.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBOOK_")}
-    made = subprocess.run(
-        [sys.executable, "-m", "workbook.cli", "demo", "--db", f"sqlite:///{path}"],
-        cwd=old,
-        env={**env, "PYTHONPATH": str(old)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr
-    before = _counts(path)
+    path = demo_store_at(SCHEMA_5, tmp_path)
+    before = table_counts(path)
     assert "tracked_action" not in before
 
     with Store.open(f"sqlite:///{path}") as store:
         assert store.schema_version() == tables.SCHEMA_VERSION
-        after = _counts(path)
+        after = table_counts(path)
         assert {n: after[n] for n in before if n != "meta"} == {
             n: c for n, c in before.items() if n != "meta"
         }

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select
 
 from tests.support.evidence import csv_bytes, finding, indicator
+from tests.support.factories import table_counts
+from tests.support.servers import demo_store_at
 from workbook import config
 from workbook.demo import load_evidence
 from workbook.evidence.importer import import_evidence
@@ -62,57 +60,19 @@ def test_a_schema_4_store_gains_the_evidence_tables_and_keeps_its_frameworks(
         upgraded.evidence.dismiss("c1", "p-1|alpha|indicator:re-referrals", reason="Old data")
 
 
-def _counts(path: Path) -> dict[str, int]:
-    conn = sqlite3.connect(path)
-    try:
-        names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
-    finally:
-        conn.close()
-
-
 @pytest.mark.slow
 def test_the_demo_store_of_the_last_main_before_evidence_opens_and_takes_evidence(
     tmp_path: Path,
 ) -> None:
     """The real thing: `workbook demo` as commit 4e69e58 ran it, then opened by this code."""
-    try:
-        known = subprocess.run(
-            ["git", "-C", str(ROOT), "cat-file", "-e", f"{SCHEMA_4}^{{commit}}"],
-            capture_output=True,
-            check=False,
-        )
-    except OSError:
-        pytest.skip("git is not installed, so the schema-4 code cannot be extracted")
-    if known.returncode != 0:
-        pytest.skip(f"commit {SCHEMA_4} (schema 4) is not in this clone's history (shallow?)")
-    old = tmp_path / "schema-4"
-    old.mkdir()
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", SCHEMA_4, "workbook", "templates", "data"],
-        capture_output=True,
-        check=True,
-    )
-    subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
-    path = tmp_path / "old.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBOOK_")}
-    made = subprocess.run(
-        [sys.executable, "-m", "workbook.cli", "demo", "--db", f"sqlite:///{path}"],
-        cwd=old,
-        env={**env, "PYTHONPATH": str(old)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr
-    before = _counts(path)
+    path = demo_store_at(SCHEMA_4, tmp_path)
+    before = table_counts(path)
     assert before["revision"] > 0
     assert "evidence_item" not in before
 
     with Store.open(f"sqlite:///{path}") as store:
         assert store.schema_version() == tables.SCHEMA_VERSION
-        after = _counts(path)
+        after = table_counts(path)
         assert {n: after[n] for n in before if n != "meta"} == {
             n: c for n, c in before.items() if n != "meta"
         }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -130,5 +131,15 @@ def sqlite_integrity(path: Path) -> list[tuple[str]]:
     try:
         rows: list[tuple[str]] = conn.execute("PRAGMA integrity_check").fetchall()
         return rows
+    finally:
+        conn.close()
+
+
+def table_counts(path: Path) -> dict[str, int]:
+    """Rows in each table of a SQLite file, read with sqlite3 (not the store, which migrates)."""
+    conn = sqlite3.connect(path)
+    try:
+        names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
     finally:
         conn.close()

@@ -288,3 +288,37 @@ def voila_server(voila_store: str, tmp_path_factory: pytest.TempPathFactory) -> 
     """
     with run_voila(voila_store, tmp_path_factory.mktemp("voila-log") / "voila.log") as base:
         yield base
+
+
+def demo_store_at(commit: str, folder: Path) -> Path:
+    """The SQLite file ``workbook demo`` makes as ``commit``'s code ran it: a store made by an
+    earlier main, for the migration tests. Skips where the clone lacks the commit (shallow).
+    """
+    known = subprocess.run(
+        ["git", "-C", str(ROOT), "cat-file", "-e", f"{commit}^{{commit}}"],
+        capture_output=True,
+        check=False,
+    )
+    if known.returncode != 0:
+        pytest.skip(f"commit {commit} is not in this clone's history (shallow?)")
+    old = folder / f"code-{commit}"
+    old.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "workbook", "templates", "data"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+    path = folder / f"demo-{commit}.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBOOK_")}
+    made = subprocess.run(
+        [sys.executable, "-m", "workbook.cli", "demo", "--db", f"sqlite:///{path}"],
+        cwd=old,
+        env={**env, "PYTHONPATH": str(old)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    return path

@@ -73,18 +73,6 @@ def _outcomes(table: pd.DataFrame) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
 
 
-def _previous(store: Store, cycle: CycleInfo) -> CycleInfo | None:
-    """The partnership's last cycle of the same framework before this one."""
-    earlier = [
-        c
-        for c in store.cycles(cycle.partnership_id)
-        if c.framework_id == cycle.framework_id
-        and c.id != cycle.id
-        and c.timetable.returns_due < cycle.timetable.returns_due
-    ]
-    return earlier[-1] if earlier else None
-
-
 def _by_agency(table: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
     for agency, group in table.groupby("agency", sort=True):
@@ -122,7 +110,7 @@ def actions_section(
     done = _listed(analysis.done_this_quarter(table, as_of))
     first, _ = analysis.quarter(as_of)
     current = _tops(table)
-    previous = _previous(store, cycle)
+    previous = store.previous_cycle(cycle.id)
     last = analysis.tracker(store, previous.id, as_of) if previous else None
     return {
         "total": len(table),

@@ -33,7 +33,7 @@ from workbook.schema.actions import (
 from workbook.schema.responses import MAX_TEXT, text_problem
 from workbook.store import action_rows as rows
 from workbook.store import tables as T
-from workbook.store.catalog import Catalog, CycleInfo
+from workbook.store.catalog import Catalog
 from workbook.store.engine import Database, utc
 
 
@@ -43,18 +43,6 @@ def _check_text(what: str, text: str, limit: int) -> None:
         raise ActionError("bad_text", what=what, problem=problem)
     if len(text) > limit:
         raise ActionError("too_long", what=what, length=len(text), limit=limit)
-
-
-def previous_cycle(catalog: Catalog, info: CycleInfo) -> CycleInfo | None:
-    """The partnership's latest cycle of the same framework due before ``info``."""
-    earlier = [
-        c
-        for c in catalog.cycles(info.partnership_id)
-        if c.framework_id == info.framework_id
-        and c.id != info.id
-        and c.timetable.returns_due < info.timetable.returns_due
-    ]
-    return earlier[-1] if earlier else None
 
 
 class ActionStore:
@@ -377,7 +365,7 @@ class ActionStore:
         info = self.catalog.cycle(cycle_id)
         who = self.identity
         who.require(who.can_moderate(info.partnership_id, cycle_id), "bring actions forward")
-        previous = previous_cycle(self.catalog, info)
+        previous = self.catalog.previous_cycle(cycle_id)
         if previous is None:
             return []
         now = at or dt.datetime.now(dt.UTC)

@@ -283,6 +283,23 @@ class Catalog:
                 raise NotFound(what="cycle", key=cycle_id, hint="See `workbook summary`.")
         raise AccessDenied("not_found", what="cycle", key=cycle_id, who=self.identity.describe())
 
+    def previous_cycle(self, cycle_id: str) -> CycleInfo | None:
+        """The partnership's latest cycle of the same framework due before ``cycle_id``.
+
+        "Before" means its returns were due earlier; cycles due the same day are not
+        earlier. Carrying a return forward, bringing actions forward and the report's
+        "last cycle" all mean this one.
+        """
+        current = self.cycle(cycle_id)
+        earlier = [
+            c
+            for c in self.cycles(current.partnership_id)  # oldest first by due date
+            if c.framework_id == current.framework_id
+            and c.id != current.id
+            and c.timetable.returns_due < current.timetable.returns_due
+        ]
+        return earlier[-1] if earlier else None
+
     def cycle_framework(self, cycle_id: str) -> Framework:
         """The framework version a cycle runs."""
         info = self.cycle(cycle_id)

@@ -213,6 +213,9 @@ class Store:
         """One cycle; one beyond the identity's reach is reported as not there."""
         return self.catalog.cycle(cycle_id)
 
+    def previous_cycle(self, cycle_id: str) -> CycleInfo | None:
+        return self.catalog.previous_cycle(cycle_id)
+
     def cycle_framework(self, cycle_id: str) -> Framework:
         """The framework version a cycle runs."""
         return self.catalog.cycle_framework(cycle_id)
