@@ -289,3 +289,17 @@ def test_a_new_cycle_brings_unfinished_actions_forward_with_their_history(store:
         "A-KEEP22", ActionChange(status=ActionStatus.DONE, note="Finished in c2.")
     )
     assert store.actions.get("A-KEEP22").status is ActionStatus.DONE
+
+
+def test_a_partnership_action_names_the_agencies_it_involves(store: Store) -> None:
+    chair = acting(store, Role.CHAIR)
+    made = chair.actions.create("c1", "Joint audit", owner="MASE chair", involves=("alpha", "beta"))
+    assert made.involves == ("alpha", "beta")
+    changed = chair.actions.update(made.id, ActionChange(involves=("beta",), note="Alpha left."))
+    assert (changed.involves, changed.revision) == (("beta",), 2)
+    with pytest.raises(ActionError, match="'delta' is not an agency"):
+        chair.actions.create("c1", "Another", involves=("delta",))
+    save_actions(store, "alpha", AUDIT)
+    (theirs,) = [a for a in store.actions.find("c1") if a.agency_id == "alpha"]
+    with pytest.raises(ActionError, match="Only the chair may name the agencies"):
+        chair.actions.update(theirs.id, ActionChange(involves=("beta",)))

@@ -33,22 +33,25 @@ WIDE = ipw.Layout(width="95%")
 
 
 def _create_box(tracker: TrackerModel, redraw: Callable[[], None]) -> tuple[ipw.VBox, Any]:
-    """The chair's form for a new partnership action; returns it and its criteria list."""
+    """The chair's form for a new partnership action; returns it and its two lists."""
     text = ipw.Textarea(description="What will be done", style=STYLE, layout=WIDE)
     owner = ipw.Text(description="Owner (a role, not a name)", style=STYLE, layout=WIDE)
     due = ipw.DatePicker(description="Due date", style=STYLE)
     criteria = ipw.SelectMultiple(description="Criteria it answers", style=STYLE, layout=WIDE)
+    involves = ipw.SelectMultiple(description="Agencies it involves", style=STYLE, layout=WIDE)
     create = ipw.Button(description="Create the partnership action", button_style="primary")
     create.layout.width = "auto"
 
     def go(_: Any) -> None:
-        if tracker.create(text.value, owner.value, due.value, tuple(criteria.value)):
+        chosen = (tuple(criteria.value), tuple(involves.value))
+        if tracker.create(text.value, owner.value, due.value, *chosen):
             text.value = owner.value = ""
             redraw()
 
     create.on_click(go)
     heading = html_widget(render("dashboard", "tracker_create"))
-    return ipw.VBox([heading, text, owner, due, criteria, create]), criteria
+    box = ipw.VBox([heading, text, owner, due, criteria, involves, create])
+    return box, (criteria, involves)
 
 
 def _mark_box(tracker: TrackerModel, redraw: Callable[[], None]) -> tuple[ipw.VBox, Any]:
@@ -104,10 +107,11 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         for box in boxes:
             box.layout.display = shown(tracker.may_chair)
         criteria.options = tracker.criteria_options()
+        involves.options = tracker.agency_options()
         action.options = tracker.action_options()
         export.links.value = ""
 
-    create_box, criteria = _create_box(tracker, draw)
+    create_box, (criteria, involves) = _create_box(tracker, draw)
     mark_box, action = _mark_box(tracker, draw)
     boxes += [create_box, mark_box]
     page.add_class("wb-tracker")

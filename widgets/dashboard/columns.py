@@ -70,6 +70,7 @@ GAP = {
 TRACKER = {
     "action_id": "ID",
     "agency": "Agency",
+    "involves": "Involves",
     "text": "Action",
     "owner": "Owner",
     "due": "Due",

@@ -101,14 +101,29 @@ class TrackerModel:
 
     # -- the chair's changes ----------------------------------------------------------------
 
+    def agency_options(self) -> list[tuple[str, str]]:
+        """(name, id) of the cycle's agencies, for the agencies a partnership action involves."""
+        return [(n, a) for n, a in self.dashboard.agency_options() if a]
+
     def create(
-        self, text: str, owner: str, due: dt.date | None, criteria: tuple[str, ...]
+        self,
+        text: str,
+        owner: str,
+        due: dt.date | None,
+        criteria: tuple[str, ...],
+        involves: tuple[str, ...] = (),
     ) -> str | None:
         """A new partnership action; its id, or None with the reason in the status line."""
         d = self.dashboard
         try:
             made = d.store.actions.create(
-                d.cycle, text, owner=owner, due=due, criteria=criteria, author=d.user
+                d.cycle,
+                text,
+                owner=owner,
+                due=due,
+                criteria=criteria,
+                involves=involves,
+                author=d.user,
             )
         except WorkbookError as exc:
             d.message = f"Not created: {exc}"

@@ -29,6 +29,7 @@ COLUMNS = [
     "action_id",
     "agency_id",
     "agency",
+    "involves",
     "owner",
     "text",
     "due",
@@ -126,6 +127,7 @@ def tracker_table(
                 "agency": PARTNERSHIP
                 if a.agency_id is None
                 else names.get(a.agency_id, a.agency_id),
+                "involves": ", ".join(names.get(i, i) for i in a.involves),
                 "owner": a.owner,
                 "text": a.text,
                 "due": a.due,

@@ -302,6 +302,9 @@ def history_cmd(db: str | None, action_id: str) -> None:
 @click.option(
     "--agency", "agency_id", default=None, help="The agency's (default: the partnership's)."
 )
+@click.option(
+    "--involves", multiple=True, metavar="AGENCY", help="An agency a partnership action involves."
+)
 @click.option("--author", default=None, metavar="NAME", help="Who set it (default: you).")
 def create_cmd(
     db: str | None,
@@ -311,6 +314,7 @@ def create_cmd(
     due: dt.datetime | None,
     criteria: tuple[str, ...],
     agency_id: str | None,
+    involves: tuple[str, ...],
     author: str | None,
 ) -> None:
     """Add an action to CYCLE: an agency's, or without --agency the partnership's own."""
@@ -321,6 +325,7 @@ def create_cmd(
             owner=owner,
             due=due.date() if due else None,
             criteria=criteria,
+            involves=involves,
             agency_id=agency_id,
             author=author,
         )

@@ -107,6 +107,7 @@ class TrackedAction(Model):
     owner: str = ""
     due: dt.date | None = None
     criteria: tuple[str, ...] = ()
+    involves: tuple[str, ...] = Field((), description="Agencies a partnership action involves.")
     status: ActionStatus = ActionStatus.OPEN
     reason: str = Field("", description="Why it was dropped.")
     cycles: tuple[str, ...] = Field((), description="The cycles it was part of, oldest first.")
@@ -136,6 +137,7 @@ class ActionRevision(Model):
     owner: str
     due: dt.date | None
     criteria: tuple[str, ...]
+    involves: tuple[str, ...] = ()
     status: ActionStatus
     reason: str
     note: str = ""
@@ -152,6 +154,7 @@ class ActionChange(Model):
     due: dt.date | None = None
     clear_due: bool = False
     criteria: tuple[str, ...] | None = None
+    involves: tuple[str, ...] | None = None
     status: ActionStatus | None = None
     reason: str | None = Field(None, max_length=MAX_NOTE)
     note: str = Field("", max_length=MAX_NOTE)
@@ -164,6 +167,7 @@ class ActionChange(Model):
             or self.due is not None
             or self.clear_due
             or self.criteria is not None
+            or self.involves is not None
             or self.status is not None
             or self.reason is not None
             or self.note.strip()

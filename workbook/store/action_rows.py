@@ -22,7 +22,7 @@ from workbook.schema.responses import Action, Answers
 from workbook.store import tables as T
 from workbook.store.engine import utc
 
-FIELDS = ("text", "owner", "due", "criteria", "status", "reason")
+FIELDS = ("text", "owner", "due", "criteria", "involves", "status", "reason")
 
 
 def _newest() -> Any:
@@ -67,6 +67,7 @@ def latest(conn: Connection, where: ColumnElement[bool] | None = None) -> list[T
             owner=row.owner,
             due=row.due,
             criteria=tuple(json.loads(row.criteria)),
+            involves=tuple(json.loads(row.involves)),
             status=ActionStatus(row.status),
             reason=row.reason,
             cycles=tuple(cycles.get(row.id, ())),
@@ -119,6 +120,7 @@ def history(conn: Connection, action_id: str) -> list[ActionRevision]:
             owner=row.owner,
             due=row.due,
             criteria=tuple(json.loads(row.criteria)),
+            involves=tuple(json.loads(row.involves)),
             status=ActionStatus(row.status),
             reason=row.reason,
             note=row.note,
@@ -145,7 +147,14 @@ def add_revision(
     base: dict[str, Any] = (
         {f: getattr(action, f) for f in FIELDS}
         if action is not None
-        else {"owner": "", "due": None, "criteria": (), "status": ActionStatus.OPEN, "reason": ""}
+        else {
+            "owner": "",
+            "due": None,
+            "criteria": (),
+            "involves": (),
+            "status": ActionStatus.OPEN,
+            "reason": "",
+        }
     )
     row = base | values
     conn.execute(
@@ -156,6 +165,7 @@ def add_revision(
             owner=row["owner"],
             due=row["due"],
             criteria=json.dumps(list(row["criteria"])),
+            involves=json.dumps(list(row["involves"])),
             status=ActionStatus(row["status"]).value,
             reason=row["reason"],
             note=note,

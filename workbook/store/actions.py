@@ -33,7 +33,7 @@ from workbook.schema.actions import (
 from workbook.schema.responses import MAX_TEXT, text_problem
 from workbook.store import action_rows as rows
 from workbook.store import tables as T
-from workbook.store.catalog import Catalog
+from workbook.store.catalog import Catalog, CycleInfo
 from workbook.store.engine import Database, utc
 
 
@@ -76,6 +76,15 @@ class ActionStore:
         who = self.identity
         name = (author if author and who.trusted_local else None) or who.name
         return {"author": name, "saved_by": who.key, "at": at or dt.datetime.now(dt.UTC)}
+
+    @staticmethod
+    def _check_involves(info: CycleInfo, agency_id: str | None, involves: tuple[str, ...]) -> None:
+        """A partnership action may name the agencies it involves; an agency's is its own."""
+        if involves and agency_id is not None:
+            raise ActionError("chair_only", what="name the agencies a partnership action involves")
+        for other in involves:
+            if other not in info.agencies:
+                raise ActionError("not_agency", agency=other, partnership=info.partnership_id)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -122,6 +131,7 @@ class ActionStore:
         owner: str = "",
         due: dt.date | None = None,
         criteria: tuple[str, ...] = (),
+        involves: tuple[str, ...] = (),
         agency_id: str | None = None,
         author: str | None = None,
         at: dt.datetime | None = None,
@@ -154,7 +164,14 @@ class ActionStore:
                 raise ActionError("unknown_criterion", criterion=criterion, framework=framework.id)
         chosen, action_id = action_id, action_id or new_action_id()
         stamp = self._stamp(author, at)
-        values = {"text": text.strip(), "owner": owner.strip(), "due": due, "criteria": criteria}
+        self._check_involves(info, agency_id, involves)
+        values = {
+            "text": text.strip(),
+            "owner": owner.strip(),
+            "due": due,
+            "criteria": criteria,
+            "involves": involves,
+        }
         with self.database.writing() as conn:
             while conn.scalar(
                 select(T.tracked_action.c.id).where(T.tracked_action.c.id == action_id)
@@ -208,6 +225,11 @@ class ActionStore:
             values["due"] = change.due
         if change.criteria is not None:
             values["criteria"] = change.criteria
+        if change.involves is not None:
+            self._check_involves(
+                self.catalog.cycle(action.cycles[-1]), action.agency_id, change.involves
+            )
+            values["involves"] = change.involves
         if change.status is not None:
             values["status"] = change.status
             if change.status is ActionStatus.DROPPED:

@@ -143,6 +143,7 @@ def track_existing_actions(conn: Connection, new_id: Callable[[], str] = new_act
                 owner=entry["owner"],
                 due=entry["due"],
                 criteria=json.dumps([entry["criterion"]]),
+                involves="[]",
                 status=ActionStatus.OPEN.value,
                 reason="",
                 note="",

@@ -302,6 +302,9 @@ action_revision = Table(
     Column("owner", Text, nullable=False, default=""),
     Column("due", Date),
     Column("criteria", Text, nullable=False, default="[]", comment="JSON list of criterion ids."),
+    Column(
+        "involves", Text, nullable=False, default="[]", comment="JSON list of agency ids involved."
+    ),
     Column("status", String(16), nullable=False),
     Column("reason", Text, nullable=False, default="", comment="Why it was dropped."),
     Column("note", Text, nullable=False, default="", comment="A progress note, if one was added."),

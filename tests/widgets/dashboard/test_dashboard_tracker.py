@@ -47,7 +47,11 @@ def test_the_chair_creates_a_partnership_action_and_marks_it_in_the_top_5(store:
     chair = tracker(as_role(store, Role.CHAIR))
     before = len(chair.table())
     made = chair.create(
-        "Joint <b>audit</b> of missing episodes", "MASE chair", dt.date(2018, 9, 30), ("prevent-1",)
+        "Joint <b>audit</b> of missing episodes",
+        "MASE chair",
+        dt.date(2018, 9, 30),
+        ("prevent-1",),
+        ("police", "csc"),
     )
     assert made is not None
     assert chair.dashboard.message.startswith(f"Created the partnership action {made}")
@@ -59,6 +63,7 @@ def test_the_chair_creates_a_partnership_action_and_marks_it_in_the_top_5(store:
         "Open",
         "",
     )
+    assert row["involves"] == "Metropolitan Police Service, Children's Social Care"
     (full, *_) = [m for m in store.actions.marks(CYCLE) if m.scope is TopScope.PARTNERSHIP]
     assert chair.mark(full.action_id, "off5")  # the demo's chair has marked all five
     assert chair.mark(made, "top5")
