@@ -21,7 +21,7 @@ from workbook.access import Identity, Role
 from workbook.errors import AccessDenied, ActionError, NotFound, ResponseError
 from workbook.schema.actions import ActionChange, ActionStatus, TopScope, TopState
 from workbook.schema.responses import Action, Answer
-from workbook.store import Store, tables
+from workbook.store import Store, provision, tables
 
 TWO_CYCLES = data.partnership(
     [
@@ -303,3 +303,16 @@ def test_a_partnership_action_names_the_agencies_it_involves(store: Store) -> No
     (theirs,) = [a for a in store.actions.find("c1") if a.agency_id == "alpha"]
     with pytest.raises(ActionError, match="Only the chair may name the agencies"):
         chair.actions.update(theirs.id, ActionChange(involves=("beta",)))
+
+
+def test_loading_a_new_cycle_brings_the_open_actions_forward(
+    store: Store, write_yaml: Callable[..., Path]
+) -> None:
+    save_actions(store, "alpha", AUDIT, cycle="c2")
+    (open_one,) = store.actions.find("c2")
+    later = data.partnership([*TWO_CYCLES["cycles"], data.cycle("c3", "Cycle three", 2022)])
+    partnership = write_yaml("partnership-3.yaml", later)
+    provision.install(store, partnership, partnership.parent / "templates")
+    assert [a.id for a in store.actions.find("c3")] == [open_one.id]
+    provision.install(store, partnership, partnership.parent / "templates")  # again: no change
+    assert store.actions.get(open_one.id).cycles == ("c2", "c3")

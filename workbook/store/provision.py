@@ -92,7 +92,11 @@ def install(store: Store, partnership_file: str | Path, templates_dir: str | Pat
     for framework in {f.id: f for f in chosen.values()}.values():
         store.put_framework(framework)
     store.put_partnership(partnership)
+    known = {c.id for c in store.cycles(partnership.id)}
     for cycle in partnership.cycles:
         resolved = cycle.model_copy(update={"framework_version": chosen[cycle.id].version})
         store.put_cycle(partnership.id, resolved, partnership.invited(cycle))
+    for cycle in partnership.cycles:
+        if cycle.id not in known:  # a new cycle takes on the last one's open actions (#15)
+            store.actions.bring_forward(cycle.id)
     return partnership
