@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from tests.support.browser import open_offline
 from tests.support.servers import copy_store, run_workbook
+from workbook.schema.actions import TopScope, TopState
 from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store, moderation
 
@@ -67,6 +68,9 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory, demo_file: Path) -> Path:
             comment=f"Challenge {IMG}",
             author="MASE chair",
         )
+        # the demo's chair has marked all five (issue #15): one comes off for the hostile one
+        (full, *_) = [m for m in store.actions.marks(CYCLE) if m.scope is TopScope.PARTNERSHIP]
+        store.actions.mark(CYCLE, full.action_id, TopScope.PARTNERSHIP, TopState.REMOVED)
         moderation.mark_action(
             store, CYCLE, agency, criteria[0], f"Act {SCRIPT}", scope="partnership", author="Chair"
         )
