@@ -384,7 +384,7 @@ def test_the_chair_moderates_and_shares_and_a_member_only_reads(
     expect(page.get_by_role("textbox", name="Challenge comment")).to_be_hidden()
     expect(page.get_by_role("combobox", name="Moderated rating")).to_be_hidden()
     page.get_by_role("tab", name="Actions").click()
-    expect(page.get_by_role("heading", name="Actions")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Actions", exact=True)).to_be_visible(timeout=TIMEOUT)
     for chairs in ("Record the mark", "Create the partnership action"):
         expect(page.get_by_role("button", name=chairs)).to_be_hidden()
     # sharing shows submitted returns only: B's draft stays with B

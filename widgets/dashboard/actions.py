@@ -114,6 +114,8 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
     create_box, (criteria, involves) = _create_box(tracker, draw)
     mark_box, action = _mark_box(tracker, draw)
     boxes += [create_box, mark_box]
+    for box in boxes:  # hidden from the start, so no member ever sees them flash
+        box.layout.display = shown(tracker.may_chair)
     page.add_class("wb-tracker")
     page.children = [
         html_widget(render("dashboard", "heading", "Actions")),
