@@ -63,13 +63,7 @@ def latest(conn: Connection, where: ColumnElement[bool] | None = None) -> list[T
             id=row.id,
             partnership_id=row.partnership_id,
             agency_id=row.agency_id,
-            text=row.text,
-            owner=row.owner,
-            due=row.due,
-            criteria=tuple(json.loads(row.criteria)),
-            involves=tuple(json.loads(row.involves)),
-            status=ActionStatus(row.status),
-            reason=row.reason,
+            **_fields(row),
             cycles=tuple(cycles.get(row.id, ())),
             revision=row.number,
             updated_at=utc(row.saved_at),
@@ -78,6 +72,19 @@ def latest(conn: Connection, where: ColumnElement[bool] | None = None) -> list[T
         )
         for row in rows
     ]
+
+
+def _fields(row: Any) -> dict[str, Any]:
+    """What an ``action_revision`` row says of the action, as its models take it."""
+    return {
+        "text": row.text,
+        "owner": row.owner,
+        "due": row.due,
+        "criteria": tuple(json.loads(row.criteria)),
+        "involves": tuple(json.loads(row.involves)),
+        "status": ActionStatus(row.status),
+        "reason": row.reason,
+    }
 
 
 def cycles_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[str]]:
@@ -116,13 +123,7 @@ def history(conn: Connection, action_id: str) -> list[ActionRevision]:
         ActionRevision(
             action_id=row.action_id,
             number=row.number,
-            text=row.text,
-            owner=row.owner,
-            due=row.due,
-            criteria=tuple(json.loads(row.criteria)),
-            involves=tuple(json.loads(row.involves)),
-            status=ActionStatus(row.status),
-            reason=row.reason,
+            **_fields(row),
             note=row.note,
             author=row.author,
             saved_by=row.saved_by,
