@@ -365,6 +365,30 @@ ACTION_MESSAGES = {
 }
 
 
+HIGHLIGHT_MESSAGES = {
+    "stale": (
+        "The highlights of {cycle!r} changed since you opened them (now revision {latest}, "
+        "you had {based_on}). Look at the latest and make your change again."
+    ),
+    "bad_text": "The highlights' {where} {problem}.",
+    "wrong": "The highlights cannot be saved: {where}: {problem}.",
+}
+
+
+class HighlightsError(WorkbookError):
+    """The chair's highlights that cannot be saved (issue #16); nothing was saved.
+
+    ``reason`` is a key of ``HIGHLIGHT_MESSAGES`` and its facts are attributes.
+    """
+
+    def __init__(self, reason: str, **facts: object) -> None:
+        self.reason = reason
+        self.facts = facts
+        for name, value in facts.items():
+            setattr(self, name, value)
+        super().__init__(HIGHLIGHT_MESSAGES[reason].format(**facts))
+
+
 class ActionError(WorkbookError):
     """A change to a tracked action that cannot be recorded (issue #15); nothing was saved.
 

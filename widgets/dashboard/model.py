@@ -164,8 +164,17 @@ class DashboardModel(Model):
     # -- tables -----------------------------------------------------------------------
 
     def completion(self) -> pd.DataFrame:
-        """Returns against the due date (agency and sector filters apply)."""
-        return analysis.completion(self.filtered(heading=False), self.today)
+        """Returns against the due date (agency and sector filters apply).
+
+        A past cycle's are counted as at its own last date (``Timetable.as_at``).
+        """
+        return analysis.completion(self.filtered(heading=False), self.as_at)
+
+    @property
+    def as_at(self) -> dt.date:
+        """The day the shown cycle's figures speak for (its own last date, once history)."""
+        info = next((c for c in self.cycles if c.id == self.cycle), None)
+        return info.timetable.as_at(self.today) if info else self.today
 
     def heatmap(self) -> pd.DataFrame:
         """Agencies x headings."""

@@ -57,7 +57,7 @@ class TrackerModel:
 
     @property
     def today(self) -> dt.date:
-        return self.dashboard.today
+        return self.dashboard.as_at  # a past cycle's tracker as its timetable left it
 
     def table(self) -> pd.DataFrame:
         """Every action of the cycle, most overdue first (read again after each change)."""

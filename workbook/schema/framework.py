@@ -23,6 +23,8 @@ Key = Annotated[
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+Sector = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 KEY_HINT = "an id of lower-case letters, digits, '-', '_' or '.' (for example 'prevent-1')"
 
@@ -106,11 +108,18 @@ class Heading(Model):
 
 
 class Criterion(Model):
-    """One question an agency answers."""
+    """One question an agency answers.
+
+    ``title`` names the criterion where its whole question is too long (tables, charts,
+    the board paper); ids are for the method appendix only (issue #16). ``applies_to``
+    scopes it to the agencies of some sectors: an agency of another sector is not asked
+    it, and its return leaves it out of completion, medians, spread and trends.
+    """
 
     id: Key
     heading: Key = Field(description="The id of the heading this criterion sits under.")
     prompt: Text
+    title: ShortText = Field("", description="A short name for tables and the board paper.")
     guidance: OptionalText = ""
     evidence: OptionalText = Field(
         "", description="What good evidence for this criterion looks like."
@@ -118,6 +127,30 @@ class Criterion(Model):
     fields: tuple[ResponseField, ...] | None = Field(
         None, description="Response fields asked for; defaults to the framework's 'fields'."
     )
+    applies_to: tuple[Sector, ...] | None = Field(
+        None,
+        min_length=1,
+        description="The sectors asked (as the partnership file names them); all if absent.",
+    )
+
+    @property
+    def name(self) -> str:
+        """How people see it named: its short title, else its question (shortened)."""
+        if self.title:
+            return self.title
+        prompt = " ".join(self.prompt.split())
+        return prompt if len(prompt) <= 120 else prompt[:119].rsplit(" ", 1)[0] + "…"
+
+    def applies(self, sector: str | None) -> bool:
+        """Whether an agency of ``sector`` is asked this (None: not known, so asked).
+
+        >>> Criterion(id="d-1", heading="d", prompt="?", applies_to=("Police",)).applies("police")
+        True
+        """
+        if self.applies_to is None or sector is None:
+            return True
+        wanted = sector.strip().casefold()
+        return any(s.casefold() == wanted for s in self.applies_to)
 
 
 class ContradictionRules(Model):
@@ -175,6 +208,10 @@ class Framework(Model):
     def criteria_under(self, heading_id: str) -> tuple[Criterion, ...]:
         """Criteria of one heading, in template order."""
         return tuple(c for c in self.criteria if c.heading == heading_id)
+
+    def criteria_for(self, sector: str | None) -> tuple[Criterion, ...]:
+        """The criteria an agency of ``sector`` is asked, in template order."""
+        return tuple(c for c in self.criteria if c.applies(sector))
 
     def fields_for(self, criterion: Criterion) -> tuple[ResponseField, ...]:
         """The response fields a criterion asks for."""

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from workbook.schema.framework import FieldPath, Key, Model, OptionalText, Text
+from workbook.schema.framework import FieldPath, Key, Model, OptionalText, ShortText, Text
 
 
 class Agency(Model):
@@ -16,6 +16,45 @@ class Agency(Model):
     id: Key
     name: Text
     sector: Text = Field(description="e.g. police, health, local authority, education.")
+    statutory: bool = Field(
+        False,
+        description="A statutory safeguarding partner (local authority, police, integrated "
+        "care board) in this partnership.",
+    )
+
+
+class Words(Model):
+    """What a partnership calls the people and bodies its papers name (issue #16).
+
+    Every field may be left out: :meth:`Partnership.words_for` fills it from the
+    partnership's own words, then from these neutral defaults.
+    """
+
+    group: ShortText | None = Field(
+        None, description="The group that runs the self-assessment, e.g. 'MASE', 'MACE'."
+    )
+    group_full: ShortText | None = Field(
+        None, description="Its name in full, e.g. 'Multi-Agency Sexual Exploitation meeting'."
+    )
+    board: ShortText | None = Field(
+        None,
+        description="The board or executive it reports to, e.g. 'Quality and Effectiveness Board'.",
+    )
+    chair: ShortText | None = Field(
+        None, description="The chair's title, e.g. 'MASE chair', 'Head of Safeguarding'."
+    )
+
+
+DEFAULT_WORDS = Words(
+    group="self-assessment group",
+    group_full="",
+    board="safeguarding partnership board",
+    chair="chair",
+)
+
+
+HISTORY_AFTER = dt.timedelta(days=365)
+"""How long after its last date a cycle is still followed up, before it is history."""
 
 
 class Timetable(Model):
@@ -24,8 +63,40 @@ class Timetable(Model):
     criteria_agreed: dt.date
     returns_open: dt.date
     returns_due: dt.date
-    draft_report: dt.date | None = Field(None, description="Draft report to the MASE.")
-    final_report: dt.date | None = Field(None, description="Final report to the board.")
+    draft_report: dt.date | None = Field(None, description="The draft report to the group.")
+    final_report: dt.date | None = Field(None, description="The final report agreed by the group.")
+    board_meeting: dt.date | None = Field(None, description="The board meeting that receives it.")
+
+    @property
+    def last(self) -> dt.date:
+        """The last date the timetable gives: when the cycle's work is over."""
+        return self.board_meeting or self.final_report or self.draft_report or self.returns_due
+
+    def as_at(self, today: dt.date) -> dt.date:
+        """The day a cycle's figures speak for: today, or for a past cycle, its last date.
+
+        A cycle whose timetable ended more than a year ago is history: its returns,
+        actions and overdue counts are shown as its timetable left them, not as they
+        would look years on ("overdue by 3,302 days", issue #16). Within a year of its
+        board meeting a cycle is still followed up, so it counts to today.
+
+        >>> t = Timetable(criteria_agreed="2018-01-15", returns_open="2018-02-01",
+        ...               returns_due="2018-02-28", board_meeting="2018-05-16")
+        >>> t.as_at(dt.date(2026, 12, 2)), t.as_at(dt.date(2018, 9, 1))
+        (datetime.date(2018, 5, 16), datetime.date(2018, 9, 1))
+        """
+        last = self.last
+        return last if today > last + HISTORY_AFTER else today
+
+
+TIMETABLE_ORDER = (
+    "criteria_agreed",
+    "returns_open",
+    "returns_due",
+    "draft_report",
+    "final_report",
+    "board_meeting",
+)
 
 
 class Cycle(Model):
@@ -39,6 +110,11 @@ class Cycle(Model):
     )
     agencies: Literal["all"] | tuple[Key, ...] = "all"
     timetable: Timetable
+    words: Words = Field(
+        default_factory=Words,
+        description="This cycle's group, board or chair where they differ from the "
+        "partnership's (a front-door review run by another group, say).",
+    )
 
 
 class Partnership(Model):
@@ -48,14 +124,35 @@ class Partnership(Model):
     id: Key
     name: Text
     description: OptionalText = ""
+    words: Words = Field(default_factory=Words, description="Its group, board and chair.")
     agencies: tuple[Agency, ...] = Field(min_length=1)
     cycles: tuple[Cycle, ...] = ()
+
+    def words_for(self, cycle: Cycle | None = None) -> Words:
+        """The words a cycle's pages and papers use: the cycle's, the partnership's, defaults."""
+        return merged_words(*([cycle.words] if cycle else []), self.words)
 
     def invited(self, cycle: Cycle) -> tuple[str, ...]:
         """Agency ids invited to a cycle."""
         if cycle.agencies == "all":
             return tuple(a.id for a in self.agencies)
         return cycle.agencies
+
+
+def merged_words(*layers: Words) -> Words:
+    """The words in force: each field from the first layer that gives it, else the default.
+
+    >>> merged_words(Words(group="MACE"), Words(group="MASE", board="Exec")).board
+    'Exec'
+    """
+    values = {
+        name: next(
+            (getattr(w, name) for w in layers if getattr(w, name) is not None),
+            getattr(DEFAULT_WORDS, name),
+        )
+        for name in Words.model_fields
+    }
+    return Words(**values)
 
 
 def reference_problems(partnership: Partnership) -> list[tuple[FieldPath, str]]:
@@ -73,7 +170,7 @@ def reference_problems(partnership: Partnership) -> list[tuple[FieldPath, str]]:
                 )
             seen.setdefault(item.id, index)
     agency_ids = {a.id for a in partnership.agencies}
-    order = ("criteria_agreed", "returns_open", "returns_due", "draft_report", "final_report")
+    order = TIMETABLE_ORDER
     for index, cycle in enumerate(partnership.cycles):
         if cycle.agencies != "all":
             for position, agency in enumerate(cycle.agencies):

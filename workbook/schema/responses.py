@@ -60,7 +60,12 @@ class Action(Model):
 
 
 class Answer(Model):
-    """The whole state of one criterion in one revision."""
+    """The whole state of one criterion in one revision.
+
+    ``not_applicable`` is the agency saying the criterion does not apply to it, with the
+    reason it must give before submitting (issue #16); such an answer has no rating and
+    counts in no median, spread or trend, and the chair sees the reason.
+    """
 
     rating: str | None = None
     evidence: str = Field("", max_length=MAX_TEXT)
@@ -68,18 +73,36 @@ class Answer(Model):
     development: str = Field("", max_length=MAX_TEXT)
     actions: tuple[Action, ...] = ()
     carried_forward: bool = Field(False, description="Copied from last cycle and not yet edited.")
+    not_applicable: bool = Field(False, description="The agency says it does not apply.")
+    na_reason: str = Field("", max_length=MAX_TEXT, description="Why it does not apply.")
 
     @property
     def is_empty(self) -> bool:
         """True when nothing has been recorded."""
         return not (
-            self.rating or self.evidence or self.going_well or self.development or self.actions
+            self.rating
+            or self.evidence
+            or self.going_well
+            or self.development
+            or self.actions
+            or self.not_applicable
+            or self.na_reason
         )
+
+    @property
+    def answered(self) -> bool:
+        """Rated, or marked not applicable: either way the criterion is done."""
+        return self.rating is not None or self.not_applicable
 
 
 Answers = Mapping[str, Answer]
 
 TEXT_FIELDS = (ResponseField.EVIDENCE, ResponseField.GOING_WELL, ResponseField.DEVELOPMENT)
+
+NOT_APPLICABLE = "Not applicable"
+"""What users see for an answer marked not applicable, in tables, cells and files."""
+
+NA_REASON_LABEL = "Why it does not apply"
 
 
 def text_problem(text: str) -> str | None:
@@ -128,6 +151,22 @@ def check_answers(framework: Framework, answers: Answers) -> list[Problem]:
                     f"unknown rating {answer.rating!r}; expected one of " + ", ".join(sorted(keys)),
                 )
             )
+        if answer.not_applicable and answer.rating is not None:
+            problems.append(
+                Problem(
+                    criterion_id,
+                    "rating",
+                    "rated and marked not applicable; give a rating or mark it not applicable, "
+                    "not both",
+                )
+            )
+        if answer.na_reason and not answer.not_applicable:
+            problems.append(
+                Problem(criterion_id, "na_reason", "a reason given, but not marked not applicable")
+            )
+        problem = text_problem(answer.na_reason)
+        if problem:
+            problems.append(Problem(criterion_id, "na_reason", f"{NA_REASON_LABEL} {problem}"))
         asked = set(framework.fields_for(criterion))
         for field in ResponseField:
             value = getattr(answer, field.value)
@@ -169,14 +208,25 @@ def validate_answers(framework: Framework, answers: Answers, source: str = "answ
         raise ResponseError(source, problems)
 
 
-def missing_for_submission(framework: Framework, answers: Answers) -> list[Problem]:
-    """What stops a return being submitted, in words, criterion by criterion."""
+def missing_for_submission(
+    framework: Framework, answers: Answers, sector: str | None = None
+) -> list[Problem]:
+    """What stops a return being submitted, in words, criterion by criterion.
+
+    Only the criteria an agency of ``sector`` is asked count (all when it is not known);
+    one marked not applicable needs its reason instead of a rating.
+    """
     problems = []
     best = framework.scale.best_level.key
-    for criterion in framework.criteria:
+    for criterion in framework.criteria_for(sector):
         asked = framework.fields_for(criterion)
         answer = answers.get(criterion.id, Answer())
-        if ResponseField.RATING in asked and answer.rating is None:
+        if answer.not_applicable:
+            if not answer.na_reason.strip():
+                problems.append(
+                    Problem(criterion.id, "na_reason", "marked not applicable but no reason given")
+                )
+        elif ResponseField.RATING in asked and answer.rating is None:
             problems.append(Problem(criterion.id, "rating", "not rated"))
         if (
             answer.rating == best
@@ -197,18 +247,24 @@ def missing_for_submission(framework: Framework, answers: Answers) -> list[Probl
     return problems
 
 
-def progress(framework: Framework, answers: Answers) -> dict[str, tuple[int, int]]:
-    """Answered / total criteria per heading id (rated, or any text where no rating is asked)."""
+def progress(
+    framework: Framework, answers: Answers, sector: str | None = None
+) -> dict[str, tuple[int, int]]:
+    """Answered / total criteria per heading id (rated, or any text where no rating is asked).
+
+    Criteria an agency of ``sector`` is not asked are not counted; one marked not
+    applicable is answered.
+    """
     result = {}
     for heading in framework.headings:
-        criteria = framework.criteria_under(heading.id)
+        criteria = [c for c in framework.criteria_under(heading.id) if c.applies(sector)]
         done = 0
         for criterion in criteria:
             answer = answers.get(criterion.id)
             if answer is None:
                 continue
             if ResponseField.RATING in framework.fields_for(criterion):
-                done += answer.rating is not None
+                done += answer.answered
             else:
                 done += not answer.is_empty
         result[heading.id] = (done, len(criteria))

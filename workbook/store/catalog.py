@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from workbook.access import Identity
 from workbook.errors import AccessDenied, NotFound, StorageError
 from workbook.schema.framework import Framework
-from workbook.schema.partnership import Agency, Cycle, Partnership, Timetable
+from workbook.schema.partnership import Agency, Cycle, Partnership, Timetable, Words, merged_words
 from workbook.schema.responses import text_problem
 from workbook.store import tables as T
 from workbook.store.engine import Database
@@ -35,6 +35,8 @@ class CycleInfo:
     framework_version: str
     timetable: Timetable
     agencies: tuple[str, ...]
+    words: Words = merged_words()
+    """The group, board and chair this cycle's pages and papers name (issue #16)."""
 
 
 def upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
@@ -45,6 +47,14 @@ def upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, 
             conn.execute(update(table).where(where).values(**values))
     else:
         conn.execute(insert(table).values(**key, **values))
+
+
+def _words(cycle_words: str, partnership_words: str) -> Words:
+    """A cycle's words in force, from the two JSON columns that hold them."""
+    return merged_words(
+        Words.model_validate_json(cycle_words or "{}"),
+        Words.model_validate_json(partnership_words or "{}"),
+    )
 
 
 class Catalog:
@@ -136,7 +146,11 @@ class Catalog:
                 conn,
                 T.partnership,
                 {"id": partnership.id},
-                {"name": partnership.name, "description": partnership.description},
+                {
+                    "name": partnership.name,
+                    "description": partnership.description,
+                    "words": partnership.words.model_dump_json(exclude_none=True),
+                },
             )
             for agency in partnership.agencies:
                 upsert(
@@ -149,7 +163,7 @@ class Catalog:
                     conn,
                     T.membership,
                     {"partnership_id": partnership.id, "agency_id": agency.id},
-                    {},
+                    {"statutory": agency.statutory},
                 )
 
     def partnerships(self) -> list[tuple[str, str]]:
@@ -160,15 +174,31 @@ class Catalog:
             )
             return [tuple(row) for row in rows]
 
-    def agencies(self, partnership_id: str | None = None) -> list[Agency]:
-        """Agencies, all or one partnership's, by name."""
-        query = select(T.agency).order_by(T.agency.c.name)
-        if partnership_id is not None:
-            query = query.join(T.membership, T.membership.c.agency_id == T.agency.c.id).where(
-                T.membership.c.partnership_id == partnership_id
-            )
+    def partnership_words(self, partnership_id: str) -> Words:
+        """The partnership's own words, as its file gave them (unset fields None)."""
         with self.database.reading() as conn:
-            return [Agency(id=r.id, name=r.name, sector=r.sector) for r in conn.execute(query)]
+            words = conn.scalar(
+                select(T.partnership.c.words).where(T.partnership.c.id == partnership_id)
+            )
+        return Words.model_validate_json(words or "{}")
+
+    def agencies(self, partnership_id: str | None = None) -> list[Agency]:
+        """Agencies, all or one partnership's, by name (statutory as that partnership says)."""
+        if partnership_id is None:
+            with self.database.reading() as conn:
+                rows = conn.execute(select(T.agency).order_by(T.agency.c.name)).all()
+            return [Agency(id=r.id, name=r.name, sector=r.sector) for r in rows]
+        query = (
+            select(T.agency, T.membership.c.statutory)
+            .join(T.membership, T.membership.c.agency_id == T.agency.c.id)
+            .where(T.membership.c.partnership_id == partnership_id)
+            .order_by(T.agency.c.name)
+        )
+        with self.database.reading() as conn:
+            return [
+                Agency(id=r.id, name=r.name, sector=r.sector, statutory=bool(r.statutory))
+                for r in conn.execute(query)
+            ]
 
     def agency(self, agency_id: str) -> Agency:
         """One agency."""
@@ -219,6 +249,7 @@ class Catalog:
                     "framework_id": cycle.framework,
                     "framework_version": cycle.framework_version,
                     **cycle.timetable.model_dump(),
+                    "words": cycle.words.model_dump_json(exclude_none=True),
                 },
             )
             for agency_id in agencies:
@@ -239,7 +270,11 @@ class Catalog:
     def _all_cycles(self, partnership_id: str | None, cycle_id: str | None) -> list[CycleInfo]:
         if cycle_id is not None and text_problem(cycle_id):
             return []  # no id holds NUL (a URL's %00), and PostgreSQL cannot even look it up
-        query = select(T.cycle).order_by(T.cycle.c.returns_due, T.cycle.c.id)
+        query = (
+            select(T.cycle, T.partnership.c.words.label("partnership_words"))
+            .join(T.partnership, T.partnership.c.id == T.cycle.c.partnership_id)
+            .order_by(T.cycle.c.returns_due, T.cycle.c.id)
+        )
         invitations = select(T.invitation.c.cycle_id, T.invitation.c.agency_id).order_by(
             T.invitation.c.agency_id
         )
@@ -268,6 +303,7 @@ class Catalog:
                 framework_version=row.framework_version,
                 timetable=Timetable(**{name: getattr(row, name) for name in timetable_fields}),
                 agencies=tuple(invited.get(row.id, ())),
+                words=_words(row.words, row.partnership_words),
             )
             for row in rows
         ]

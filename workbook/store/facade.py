@@ -16,12 +16,13 @@ from sqlalchemy import Engine
 
 from workbook.access import Identity, Link, Role, default_identity, page_visitor
 from workbook.schema.framework import Framework
-from workbook.schema.partnership import Agency, Cycle, Partnership
+from workbook.schema.partnership import Agency, Cycle, Partnership, Words
 from workbook.schema.responses import Answers, Status
 from workbook.store.actions import ActionStore
 from workbook.store.catalog import Catalog, CycleInfo
 from workbook.store.engine import Database
 from workbook.store.evidence import EvidenceStore
+from workbook.store.highlights import HighlightStore
 from workbook.store.hub_users import HubUsers
 from workbook.store.links import Links, check_reach
 from workbook.store.returns import Returns
@@ -51,6 +52,7 @@ class Store:
         self.hub_users = HubUsers(database, self.catalog)
         self.evidence = EvidenceStore(database, self.catalog, self.sharing, self.identity)
         self.actions = ActionStore(database, self.catalog, self.identity)
+        self.highlights = HighlightStore(database, self.catalog, self.sharing, self.identity)
 
     @property
     def engine(self) -> Engine:
@@ -190,6 +192,10 @@ class Store:
     def partnerships(self) -> list[tuple[str, str]]:
         """Partnerships as ``(id, name)``."""
         return self.catalog.partnerships()
+
+    def partnership_words(self, partnership_id: str) -> Words:
+        """See :meth:`Catalog.partnership_words`."""
+        return self.catalog.partnership_words(partnership_id)
 
     def agencies(self, partnership_id: str | None = None) -> list[Agency]:
         """Agencies, all or one partnership's, by name."""

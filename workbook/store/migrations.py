@@ -38,14 +38,13 @@ def _add_hub_users(conn: Connection) -> None:
     T.metadata.create_all(conn, tables=list(T.V4_TABLES))
 
 
-def _add_evidence(conn: Connection) -> None:
-    """Schema 4 -> 5: indicators, case audits and dismissed contradictions (issue #14).
+def _rewrite_frameworks(conn: Connection) -> None:
+    """Write each stored framework again as the framework model now writes it.
 
-    Frameworks gained contradiction rules (with defaults), so each stored definition is
-    written again as the framework model now writes it, with its digest: the same YAML
-    loaded again is then recognised as the version already stored, not refused as changed.
+    When frameworks gain fields (with defaults), the same YAML loaded again must be
+    recognised as the version already stored, not refused as changed: its definition
+    and digest are brought up to the model's current form.
     """
-    T.metadata.create_all(conn, tables=list(T.V5_TABLES))
     stored = conn.execute(
         select(T.framework.c.id, T.framework.c.version, T.framework.c.definition)
     ).all()  # read to the end before updating the table the cursor would still be reading
@@ -58,12 +57,37 @@ def _add_evidence(conn: Connection) -> None:
         )
 
 
+def _add_evidence(conn: Connection) -> None:
+    """Schema 4 -> 5: indicators, case audits and dismissed contradictions (issue #14).
+
+    Frameworks gained contradiction rules (with defaults), so they are written again.
+    """
+    T.metadata.create_all(conn, tables=list(T.V5_TABLES))
+    _rewrite_frameworks(conn)
+
+
+def _add_board_paper(conn: Connection) -> None:
+    """Schema 6 -> 7: highlights, "not applicable", the partnership's words (issue #16).
+
+    Older answers were all applicable, older partnerships use the default words and no
+    cycle had a board-meeting date: the new columns' defaults say exactly that.
+    Frameworks gained short titles and sector scopes (with defaults), so they are
+    written again.
+    """
+    T.metadata.create_all(conn, tables=list(T.V7_TABLES))
+    for table, column, sql_type in T.V7_COLUMNS:
+        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+    _rewrite_frameworks(conn)
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: _add_moderation,
     2: _add_access,
     3: _add_hub_users,
     4: _add_evidence,
     5: track_existing_actions,
+    6: _add_board_paper,
 }
 """``MIGRATIONS[n]`` upgrades a store from schema ``n`` to ``n + 1``."""
 

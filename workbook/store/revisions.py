@@ -88,6 +88,8 @@ def answer(row: Any) -> Answer:
             "development": row.development,
             "actions": actions,
             "carried_forward": bool(row.carried_forward),
+            "not_applicable": bool(row.not_applicable),
+            "na_reason": row.na_reason,
         }
     )
 
@@ -107,6 +109,8 @@ def answer_values(
         "development": answer.development,
         "actions": json.dumps([a.model_dump(mode="json") for a in answer.actions]),
         "carried_forward": answer.carried_forward,
+        "not_applicable": answer.not_applicable,
+        "na_reason": answer.na_reason,
     }
 
 

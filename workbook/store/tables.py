@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Bump when the tables change, and add the step to ``migrations.MIGRATIONS``."""
 
 metadata = MetaData()
@@ -53,6 +53,7 @@ partnership = Table(
     Column("id", String(64), primary_key=True),
     Column("name", Text, nullable=False),
     Column("description", Text, nullable=False, default=""),
+    Column("words", Text, nullable=False, default="{}", comment="Its group, board, chair (JSON)."),
 )
 
 agency = Table(
@@ -68,6 +69,7 @@ membership = Table(
     metadata,
     Column("partnership_id", ForeignKey("partnership.id"), primary_key=True),
     Column("agency_id", ForeignKey("agency.id"), primary_key=True),
+    Column("statutory", Boolean, nullable=False, default=False, comment="A statutory partner."),
 )
 
 cycle = Table(
@@ -83,6 +85,8 @@ cycle = Table(
     Column("returns_due", Date, nullable=False),
     Column("draft_report", Date),
     Column("final_report", Date),
+    Column("board_meeting", Date),
+    Column("words", Text, nullable=False, default="{}", comment="Words the cycle overrides."),
     ForeignKeyConstraint(
         ["framework_id", "framework_version"], ["framework.id", "framework.version"]
     ),
@@ -124,6 +128,8 @@ answer = Table(
     Column("development", Text, nullable=False, default=""),
     Column("actions", Text, nullable=False, default="[]", comment="JSON list of actions."),
     Column("carried_forward", Boolean, nullable=False, default=False),
+    Column("not_applicable", Boolean, nullable=False, default=False),
+    Column("na_reason", Text, nullable=False, default="", comment="Why it does not apply."),
 )
 
 Index("ix_answer_criterion", answer.c.criterion_id, answer.c.revision_id)
@@ -342,3 +348,33 @@ Index("ix_action_cycle_cycle", action_cycle.c.cycle_id)
 Index("ix_action_top_cycle", action_top.c.cycle_id, action_top.c.id)
 
 V6_TABLES = (tracked_action, action_revision, action_cycle, action_top)
+
+# -- schema 7: the board paper (issue #16) --------------------------------------------------
+# The chair's highlights of a cycle are kept whole, as validated JSON, one row per save;
+# the latest is the current one. Answers gain "not applicable" and its reason; the
+# partnership, its cycles and memberships gain the words and dates the papers use
+# (columns added by the migration, with defaults that keep every older row as it was).
+
+highlight = Table(
+    "highlight",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cycle_id", ForeignKey("cycle.id"), nullable=False),
+    Column("number", Integer, nullable=False, comment="Its revision, from 1."),
+    Column("body", Text, nullable=False, comment="The highlights as JSON, as validated."),
+    Column("author", Text, nullable=False),
+    Column("saved_by", Text),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("cycle_id", "number", name="uq_highlight_number"),
+)
+
+V7_TABLES = (highlight,)
+V7_COLUMNS = (
+    ("answer", "not_applicable", "BOOLEAN NOT NULL DEFAULT FALSE"),
+    ("answer", "na_reason", "TEXT NOT NULL DEFAULT ''"),
+    ("partnership", "words", "TEXT NOT NULL DEFAULT '{}'"),
+    ("membership", "statutory", "BOOLEAN NOT NULL DEFAULT FALSE"),
+    ("cycle", "board_meeting", "DATE"),
+    ("cycle", "words", "TEXT NOT NULL DEFAULT '{}'"),
+)
+"""Columns schema 7 adds to existing tables, with their SQL types for ``ALTER TABLE``."""

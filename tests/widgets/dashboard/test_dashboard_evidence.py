@@ -245,15 +245,20 @@ def test_the_drill_down_shows_each_self_rating_beside_the_evidence(
     view.tabs.selected_index = 1
     beside = view.pages[1].children[6]
     assert "Choose a criterion" in beside.value
-    model.heading = "intervene"
-    model.criterion = "intervene-4"
+    first = EvidenceModel(model).contradictions().iloc[0]  # one the audit makes
+    criterion, agency = first["criterion_id"], first["agency_id"]
+    model.heading = store.cycle_framework(model.cycle).criterion(criterion).heading
+    model.criterion = criterion
     table = beside.value
-    assert "Self-ratings beside the data and audit findings on intervene-4" in table
+    assert f"Self-ratings beside the data and audit findings on {criterion}" in table
     assert '<th scope="row">Partnership</th>' in table
-    assert "Plans rarely recorded the child" in table
-    assert "Oxleas NHS Foundation Trust</th><td>Strong</td>" in table
+    state = store.latest(model.cycle, agency)
+    assert state is not None
+    rating = state.answers[criterion].rating
+    label = store.cycle_framework(model.cycle).scale.level(rating).label  # type: ignore[arg-type]
+    assert f"{store.agency(agency).name}</th><td>{label}</td>" in table
     assert "1 open" in table  # its contradiction
 
-    found = EvidenceModel(model).beside("intervene-4")
+    found = EvidenceModel(model).beside(criterion)
     assert found["agency"].iloc[0] == "Partnership"
     assert len(found) == 1 + len(model.filtered(heading=False)["agency_id"].unique())
