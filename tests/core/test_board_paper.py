@@ -10,6 +10,7 @@ criteria), so a framework that says "Working well" / "Worries and queries" never
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,24 +29,8 @@ from workbook.schema.responses import Answer, Status
 from workbook.store import Store
 
 SCRIPT = "<script>alert(1)</script>"
-ORDER = [
-    "title",
-    "purpose",
-    "key_messages",
-    "asks",
-    "highlights",
-    "evidence",
-    "comparison",
-    "detail",
-    "completion",
-    "ratings",
-    "themes",
-    "disagreement",
-    "moderation",
-    "actions",
-    "appendix",
-]
-"""The notebook's sections, in the order ``notebooks/report.ipynb`` displays them."""
+ORDER = report_html.Report.SECTIONS
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "report.ipynb"
 
 RENAMED = data.framework(
     labels={"going_well": "Working well", "development": "Worries and queries"},
@@ -105,6 +90,18 @@ def hub(write_yaml: Callable[..., Path], db_url: str) -> Store:
 def _context(store: Store, stage: str = "final") -> dict[str, Any]:
     p = params.ReportParameters(cycle="c1", compare_with="", stage=stage, as_of="2020-05-01")
     return reports.report_context(store, p)
+
+
+def test_the_notebook_displays_the_sections_in_the_papers_order() -> None:
+    cells = json.loads(NOTEBOOK.read_text("utf-8"))["cells"]
+    calls = [
+        m.group(1)
+        for cell in cells
+        if cell["cell_type"] == "code"
+        for m in [re.search(r"^report\.(\w+)\(\)\s*$", "".join(cell["source"]), re.M)]
+        if m
+    ]
+    assert tuple(calls) == ORDER
 
 
 def test_the_paper_uses_the_frameworks_labels_and_the_partnerships_words(hub: Store) -> None:

@@ -143,18 +143,7 @@ def _html(fragments: list[report_html.Fragment]) -> str:
 
 
 def _report_sections(report: report_html.Report) -> list[report_html.Fragment]:
-    return [
-        report.title(),
-        report.completion(),
-        report.ratings(),
-        report.themes(),
-        report.disagreement(),
-        report.moderation(),
-        report.evidence(),
-        report.comparison(),
-        report.actions(),
-        report.asks(),
-    ]
+    return [getattr(report, name)() for name in report.SECTIONS]
 
 
 # -- the context ------------------------------------------------------------------------
@@ -294,7 +283,7 @@ def test_every_text_users_typed_is_escaped(filled: Store) -> None:
 
 def test_charts_are_static_svg_named_for_screen_readers(filled: Store) -> None:
     report = report_html.Report(reports.report_context(filled, _report_params()))
-    html = report.ratings().html
+    html = report.ratings().html + report.highlights().html  # heatmap; the spread up front
     svgs = re.findall(r"<svg [^>]*>", html)
     assert len(svgs) == 2
     for tag in svgs:
@@ -387,7 +376,8 @@ def test_the_demo_draft_report(demo_store: Store) -> None:
     assert context["comparison"]["earlier"] == "CSE self-assessment 2016/17"
     assert all(theme["going_well"] for theme in context["themes"])
     html = _html(_report_sections(report_html.Report(context)))
-    assert html.count("<svg ") == 4  # completion, heatmap, spread, trend (no moderation yet)
+    # the partnership's spread, completion, heatmap, trend (no moderation yet)
+    assert html.count("<svg ") == 4
     evidence = context["evidence"]  # the demo's case audit (issue #14)
     assert [h["heading"] for h in evidence["headings"]][:2] == ["Identify", "Intervene and support"]
     assert evidence["contradictions"]

@@ -147,6 +147,25 @@ def style() -> str:
 class Report:
     """The self-assessment report; each method displays one section in the notebook."""
 
+    SECTIONS = (
+        "title",
+        "purpose",
+        "key_messages",
+        "asks",
+        "highlights",
+        "evidence",
+        "comparison",
+        "detail",
+        "completion",
+        "ratings",
+        "themes",
+        "disagreement",
+        "moderation",
+        "actions",
+        "appendix",
+    )
+    """The board paper's order (issue #16), which ``notebooks/report.ipynb`` displays."""
+
     def __init__(self, context: Mapping[str, Any]) -> None:
         self.context = context
 
