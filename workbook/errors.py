@@ -273,6 +273,73 @@ class NotebookRunError(WorkbookError):
         super().__init__("\n".join(lines))
 
 
+PACKS_FAILED_MESSAGE = (
+    "{failed} of {total} agency packs failed; the other {written} are written in {directory}:"
+)
+PACK_FAILURE_LINE = "  {agency}: {where}{reason}"
+PACK_KEPT_LINE = (
+    "    The executed notebook is kept at {output}: open it in JupyterLab for the traceback."
+)
+
+
+class PacksFailed(WorkbookError):
+    """Some agencies' packs could not be made (issue #16); the others were written.
+
+    ``failures`` holds, per failed agency, ``(agency, cell, reason, output)``: the cell
+    of the profile notebook that failed (None when no cell did, e.g. the kernel died),
+    the error in one or a few lines, and the kept executed notebook (or None).
+    """
+
+    def __init__(
+        self,
+        failures: list[tuple[str, int | None, str, str | None]],
+        total: int,
+        directory: str,
+    ) -> None:
+        self.failures = failures
+        self.total = total
+        self.directory = directory
+        lines = [
+            PACKS_FAILED_MESSAGE.format(
+                failed=len(failures),
+                total=total,
+                written=total - len(failures),
+                directory=directory,
+            )
+        ]
+        for agency, cell, reason, output in failures:
+            where = f"cell {cell}: " if cell is not None else ""
+            lines.append(PACK_FAILURE_LINE.format(agency=agency, where=where, reason=reason))
+            if output:
+                lines.append(PACK_KEPT_LINE.format(output=output))
+        super().__init__("\n".join(lines))
+
+
+PDF_MESSAGES = {
+    "no_playwright": (
+        "Printing to PDF needs Playwright, which is not installed: "
+        "pip install 'safeguarding-workbook[pdf]'. The HTML is written."
+    ),
+    "no_chromium": (
+        "Printing to PDF needs Chromium, and there is none at {path}: install Debian's "
+        "'chromium' package, or set WORKBOOK_CHROMIUM to where it is. The HTML is written."
+    ),
+    "failed": "Chromium could not print {page} to PDF: {reason}. The HTML is written.",
+}
+
+
+class PdfError(WorkbookError):
+    """An HTML snapshot could not be printed to PDF (issue #16); ``kind`` is a key of
+    :data:`PDF_MESSAGES`, ``path`` the Chromium looked for, ``page`` the HTML file."""
+
+    def __init__(self, kind: str, *, path: str = "", page: str = "", reason: str = "") -> None:
+        self.kind = kind
+        self.path = path
+        self.page = page
+        self.reason = reason
+        super().__init__(PDF_MESSAGES[kind].format(path=path, page=page, reason=reason))
+
+
 ACCESS_MESSAGES = {
     "no_token": (
         "This page needs your personal link. Open the link the partnership's administrator "
