@@ -129,6 +129,20 @@ def test_the_command_writes_the_rest_and_exits_1_naming_the_failed_agency(
     ]
 
 
+def test_a_progress_bar_counts_the_packs_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chosen = [params.ProfileParameters(agency=a) for a in ("csc", "police", "yot")]
+    made = packs.make_packs(chosen, tmp_path, progress=True, runner=_fake_pack("police"))
+    assert [p.name for p in made.written] == ["csc.html", "yot.html"]
+    assert [f.agency for f in made.failures] == ["police"]
+    err = capsys.readouterr().err
+    assert "Agency packs" in err
+    assert "3/3" in err
+    packs.make_packs(chosen, tmp_path, progress=False, runner=_fake_pack("police"))
+    assert capsys.readouterr().err == ""
+
+
 def test_pdf_says_when_there_is_no_chromium(tmp_path: Path) -> None:
     page = tmp_path / "page.html"
     page.write_text("<p>x</p>", encoding="utf-8")

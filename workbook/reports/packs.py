@@ -126,7 +126,7 @@ def _manager_class() -> Any:
     """
     from jupyter_client.manager import AsyncKernelManager
 
-    class Manager(AsyncKernelManager):  # type: ignore[misc]
+    class Manager(AsyncKernelManager):
         def client(self, **kwargs: Any) -> Any:
             made = super().client(**kwargs)
             self.__dict__.setdefault("handed_out", []).append(made)
