@@ -318,11 +318,11 @@ class PacksFailed(WorkbookError):
 PDF_MESSAGES = {
     "no_playwright": (
         "Printing to PDF needs Playwright, which is not installed: "
-        "pip install 'safeguarding-workbook[pdf]'. The HTML is written."
+        "pip install 'safeguarding-workbook[pdf]', or leave out --pdf."
     ),
     "no_chromium": (
         "Printing to PDF needs Chromium, and there is none at {path}: install Debian's "
-        "'chromium' package, or set WORKBOOK_CHROMIUM to where it is. The HTML is written."
+        "'chromium' package, set WORKBOOK_CHROMIUM to where it is, or leave out --pdf."
     ),
     "failed": "Chromium could not print {page} to PDF: {reason}. The HTML is written.",
 }

@@ -91,3 +91,21 @@ def test_each_agency_with_pdf_writes_a_pack_and_its_pdf_per_invited_agency(
     police = (out / "police.pdf").read_bytes()
     assert police.startswith(b"%PDF-")
     assert _page_count(police) >= 2
+
+
+def test_one_report_with_pdf_writes_the_pdf_beside_the_html(
+    demo_file: Path, tmp_path: Path
+) -> None:
+    url = copy_store(demo_file, tmp_path / "store")
+    parameters = config.ROOT / "parameters" / "demo-agency-police.yaml"
+    done = workbook_cli(
+        "report", str(parameters), "--db", url, "-o", "out/police.html", "--pdf", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "Wrote out/police.pdf"
+    html, printed = tmp_path / "out" / "police.html", tmp_path / "out" / "police.pdf"
+    assert html.exists()
+    data = printed.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert _page_count(data) >= 2
+    assert {"P", "g", "1", "2"} <= _drawn_characters(data)

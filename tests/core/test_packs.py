@@ -155,6 +155,32 @@ def test_pdf_says_when_there_is_no_chromium(tmp_path: Path) -> None:
     assert not page.with_suffix(".pdf").exists()
 
 
+def test_the_command_says_chromium_is_missing_before_any_notebook_runs(
+    demo_copy: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def never(*args: object) -> Path:
+        raise AssertionError("a pack ran")
+
+    monkeypatch.setattr(packs, "run_pack", never)
+    monkeypatch.setenv("WORKBOOK_CHROMIUM", str(tmp_path / "no-chromium"))
+    report = str(PARAMETERS / "demo-cse-2017-18-final.yaml")
+    out = tmp_path / "packs"
+    argv = ["workbook", "report", report, "--db", demo_copy, "--each-agency", "--pdf", "-o"]
+    monkeypatch.setattr(sys, "argv", [*argv, str(out)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == (
+        "error: Printing to PDF needs Chromium, and there is none at "
+        f"{tmp_path / 'no-chromium'}: install Debian's 'chromium' package, set "
+        "WORKBOOK_CHROMIUM to where it is, or leave out --pdf.\n"
+    )
+    assert not out.exists()
+
+
 def test_pdf_says_when_playwright_is_not_installed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -72,6 +72,8 @@ def report(
     def warn(line: str) -> None:
         click.echo(line, err=True)
 
+    if pdf:
+        printing.require()  # before any notebook runs
     if each_agency:
         if keep_notebook:
             raise click.UsageError("--keep-notebook is for one report, not --each-agency")

@@ -58,6 +58,27 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def require(chromium: str | None = None) -> Path:
+    """The Chromium to print with, once Playwright and Chromium are known to be there.
+
+    ``workbook report --pdf`` asks before any notebook runs, so that a missing browser
+    is said at once rather than after the reports are made.
+
+    Raises
+    ------
+    PdfError
+        Playwright is not installed, or there is no Chromium where it should be.
+    """
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        raise PdfError("no_playwright") from None
+    executable = config.chromium(chromium)
+    if not executable.is_file():
+        raise PdfError("no_chromium", path=str(executable))
+    return executable
+
+
 def print_pdfs(pages: Iterable[Path], *, chromium: str | None = None) -> list[Path]:
     """Print each HTML page to a PDF beside it, with one browser for them all.
 
@@ -79,13 +100,9 @@ def print_pdfs(pages: Iterable[Path], *, chromium: str | None = None) -> list[Pa
         Playwright is not installed, there is no Chromium, or it could not print.
     """
     pages = list(pages)
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError:
-        raise PdfError("no_playwright") from None
-    executable = config.chromium(chromium)
-    if not executable.is_file():
-        raise PdfError("no_chromium", path=str(executable))
+    executable = require(chromium)
+    from playwright.sync_api import Error, sync_playwright
+
     written: list[Path] = []
     current = pages[0] if pages else Path()
     try:
