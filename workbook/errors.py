@@ -283,35 +283,23 @@ PACK_KEPT_LINE = (
 
 
 class PacksFailed(WorkbookError):
-    """Some agencies' packs could not be made (issue #16); the others were written.
-
-    ``failures`` holds, per failed agency, ``(agency, cell, reason, output)``: the cell
-    of the profile notebook that failed (None when no cell did, e.g. the kernel died),
-    the error in one or a few lines, and the kept executed notebook (or None).
-    """
+    """Some agencies' packs were not made (issue #16), the others were: ``failures`` holds
+    ``(agency, cell or None, reason, kept notebook or None)`` per failed agency."""
 
     def __init__(
-        self,
-        failures: list[tuple[str, int | None, str, str | None]],
-        total: int,
-        directory: str,
+        self, failures: list[tuple[str, int | None, str, str | None]], total: int, directory: str
     ) -> None:
-        self.failures = failures
-        self.total = total
-        self.directory = directory
+        self.failures, self.total, self.directory = failures, total, directory
+        written = total - len(failures)
         lines = [
             PACKS_FAILED_MESSAGE.format(
-                failed=len(failures),
-                total=total,
-                written=total - len(failures),
-                directory=directory,
+                failed=len(failures), total=total, written=written, directory=directory
             )
         ]
         for agency, cell, reason, output in failures:
             where = f"cell {cell}: " if cell is not None else ""
             lines.append(PACK_FAILURE_LINE.format(agency=agency, where=where, reason=reason))
-            if output:
-                lines.append(PACK_KEPT_LINE.format(output=output))
+            lines += [PACK_KEPT_LINE.format(output=output)] if output else []
         super().__init__("\n".join(lines))
 
 
