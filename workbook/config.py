@@ -23,9 +23,15 @@ DEFAULTS: dict[str, str] = {
     "demo_partnership": str(ROOT / "data" / "demo" / "partnership.yaml"),
     # Evidence files loaded by `workbook demo`: CYCLE-ID-*.csv or .xlsx (issue #14).
     "demo_evidence": str(ROOT / "data" / "demo" / "evidence"),
+    # The browser `workbook report --pdf` prints with (issue #16): Debian's package.
+    "chromium": "/usr/bin/chromium",
 }
 
-ENVIRONMENT = {"db": "WORKBOOK_DB", "templates": "WORKBOOK_TEMPLATES"}
+ENVIRONMENT = {
+    "db": "WORKBOOK_DB",
+    "templates": "WORKBOOK_TEMPLATES",
+    "chromium": "WORKBOOK_CHROMIUM",
+}
 
 
 def setting(
@@ -57,3 +63,8 @@ def db_url(explicit: str | None = None) -> str:
 def templates_dir(explicit: str | None = None) -> Path:
     """The folder of framework templates."""
     return Path(setting("templates", explicit))
+
+
+def chromium(explicit: str | None = None) -> Path:
+    """The Chromium executable that prints PDFs."""
+    return Path(setting("chromium", explicit))

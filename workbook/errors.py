@@ -278,6 +278,61 @@ class NotebookRunError(WorkbookError):
         super().__init__("\n".join(lines))
 
 
+PACKS_FAILED_MESSAGE = (
+    "{failed} of {total} agency packs failed; the other {written} are written in {directory}:"
+)
+PACK_FAILURE_LINE = "  {agency}: {where}{reason}"
+PACK_KEPT_LINE = (
+    "    The executed notebook is kept at {output}: open it in JupyterLab for the traceback."
+)
+
+
+class PacksFailed(WorkbookError):
+    """Some agencies' packs were not made (issue #16), the others were: ``failures`` holds
+    ``(agency, cell or None, reason, kept notebook or None)`` per failed agency."""
+
+    def __init__(
+        self, failures: list[tuple[str, int | None, str, str | None]], total: int, directory: str
+    ) -> None:
+        self.failures, self.total, self.directory = failures, total, directory
+        written = total - len(failures)
+        lines = [
+            PACKS_FAILED_MESSAGE.format(
+                failed=len(failures), total=total, written=written, directory=directory
+            )
+        ]
+        for agency, cell, reason, output in failures:
+            where = f"cell {cell}: " if cell is not None else ""
+            lines.append(PACK_FAILURE_LINE.format(agency=agency, where=where, reason=reason))
+            lines += [PACK_KEPT_LINE.format(output=output)] if output else []
+        super().__init__("\n".join(lines))
+
+
+PDF_MESSAGES = {
+    "no_playwright": (
+        "Printing to PDF needs Playwright, which is not installed: "
+        "pip install 'safeguarding-workbook[pdf]', or leave out --pdf."
+    ),
+    "no_chromium": (
+        "Printing to PDF needs Chromium, and there is none at {path}: install Debian's "
+        "'chromium' package, set WORKBOOK_CHROMIUM to where it is, or leave out --pdf."
+    ),
+    "failed": "Chromium could not print {page} to PDF: {reason}. The HTML is written.",
+}
+
+
+class PdfError(WorkbookError):
+    """An HTML snapshot could not be printed to PDF (issue #16); ``kind`` is a key of
+    :data:`PDF_MESSAGES`, ``path`` the Chromium looked for, ``page`` the HTML file."""
+
+    def __init__(self, kind: str, *, path: str = "", page: str = "", reason: str = "") -> None:
+        self.kind = kind
+        self.path = path
+        self.page = page
+        self.reason = reason
+        super().__init__(PDF_MESSAGES[kind].format(path=path, page=page, reason=reason))
+
+
 ACCESS_MESSAGES = {
     "no_token": (
         "This page needs your personal link. Open the link the partnership's administrator "

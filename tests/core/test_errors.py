@@ -15,6 +15,8 @@ from workbook.errors import (
     Conflict,
     ModerationError,
     NotFound,
+    PacksFailed,
+    PdfError,
     StorageError,
     StoreUnavailable,
     WorkbookError,
@@ -115,3 +117,19 @@ def test_as_identity_acts_for_the_identity_over_the_same_database(store: Store) 
     assert store.history("c1", "beta")[0].saved_by == "link:1"
     back = as_member.as_identity(store.identity)
     assert back.latest("c1", "alpha") is not None
+
+
+def test_agency_packs_and_pdfs_fail_as_workbook_errors() -> None:
+    """Issue #16: the command prints them as one message and exits 1, like every other."""
+    failed = PacksFailed([("yot", 3, "ValueError: x", None)], 2, "packs")
+    assert isinstance(failed, WorkbookError)
+    assert (failed.failures, failed.total, failed.directory) == (
+        [("yot", 3, "ValueError: x", None)],
+        2,
+        "packs",
+    )
+    printing = PdfError("failed", page="a.html", reason="Target closed")
+    assert isinstance(printing, WorkbookError)
+    assert str(printing) == (
+        "Chromium could not print a.html to PDF: Target closed. The HTML is written."
+    )

@@ -417,6 +417,29 @@ def test_the_demo_agency_profile(demo_store: Store) -> None:
     assert "Agency profile: Metropolitan Police Service" in html
 
 
+def test_the_profile_follows_tracked_actions_no_return_lists(demo_copy: str) -> None:
+    """Issue #16: the agency's feedback pack shows what the tracker follows with it."""
+    with Store.open(demo_copy) as store:  # its own copy: the module's demo store is shared
+        involving = store.actions.create(
+            "cse-2017-18", "Joint CSE audit <b>with police</b>", involves=("police",), owner="Chair"
+        )
+        own = store.actions.create(
+            "cse-2017-18", "Refresh the missing-from-home protocol", agency_id="police"
+        )
+        store.actions.create("cse-2017-18", "Not about police", agency_id="schools")
+        loaded = params.ProfileParameters(agency="police", as_of="2018-03-21")
+        actions = profile.profile_context(store, loaded)["actions"]
+    followed = {row["text"]: row for row in actions["followed"]}
+    assert set(followed) == {involving.text, own.text}
+    assert followed[involving.text]["agency"] == "Partnership"
+    assert followed[own.text]["agency"] == "Metropolitan Police Service"
+    assert followed[own.text]["status_label"] == "Open"
+    assert all("last_note" in row for row in actions["rows"])
+    html = report_html.Profile({"as_of": "2018-03-21", "actions": actions}).actions().html
+    assert "Other actions followed with this agency" in html
+    assert "Joint CSE audit &lt;b&gt;with police&lt;/b&gt;" in html
+
+
 def test_the_notebook_entry_points_check_their_parameters(demo_store: Store) -> None:
     url = demo_store.url
     report = reports.self_assessment(db=url, cycle="cse-2017-18", compare_with="", stage="final")

@@ -80,11 +80,11 @@ def test_prepare_leaves_the_notebook_it_is_given_alone() -> None:
 
 
 def test_a_reason_is_the_error_and_at_most_six_lines() -> None:
-    assert run._reason("KeyError", "'x'") == "KeyError: 'x'"
-    assert run._reason("SystemExit", "") == "SystemExit"
-    long = run._reason("ParameterError", "\n".join(f"line {n}" for n in range(10)))
+    assert run.error_reason("KeyError", "'x'") == "KeyError: 'x'"
+    assert run.error_reason("SystemExit", "") == "SystemExit"
+    long = run.error_reason("ParameterError", "\n".join(f"line {n}" for n in range(10)))
     assert long.splitlines()[-1] == "    ... (4 more lines)"
-    assert run._reason("E", "\x1b[31mred\x1b[0m") == "E: red"
+    assert run.error_reason("E", "\x1b[31mred\x1b[0m") == "E: red"
 
 
 def test_cells_are_numbered_as_in_the_source_notebook() -> None:

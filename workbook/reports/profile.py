@@ -4,12 +4,15 @@
 builds this context and displays it section by section. Per framework the agency has
 answered: its mean rating per heading in each cycle (chart and table), how its latest
 ratings compare with the partnership's, and what it said was going well or needs
-development; then moderation and its actions across every cycle.
+development; then moderation and its actions across every cycle, with when progress
+was last noted on each, and the tracked actions no return lists (issue #16: the
+profile is also each agency's feedback pack, ``workbook report --each-agency``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -17,9 +20,10 @@ import pandas as pd
 from workbook import analysis
 from workbook.charts import builders as charts
 from workbook.errors import ParameterError, Problem
-from workbook.reports.common import ACTION_COLUMNS, names, percent, records, spec, themes
+from workbook.reports.common import ACTION_COLUMNS, names, percent, plain, records, spec, themes
 from workbook.reports.html import Profile
 from workbook.schema import params
+from workbook.schema.actions import TrackedAction
 from workbook.store import CycleInfo, Store, moderation
 
 
@@ -139,6 +143,30 @@ def _moderation(
     return rows
 
 
+def _followed(
+    store: Store,
+    agency_id: str,
+    tracked: Iterable[TrackedAction],
+    in_returns: set[str],
+    as_of: dt.date,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The tracker's view of the agency's actions (issue #15, for its feedback, issue #16).
+
+    When progress was last noted on each of its tracked actions, by id; and the tracked
+    actions of the agency, or of the partnership involving it, that no return in the
+    profile lists (added on the dashboard or carried from a cycle not shown).
+    """
+    mine = [a for a in tracked if a.agency_id == agency_id or agency_id in a.involves]
+    names = {a.id: a.name for a in store.agencies()}
+    table = analysis.tracker_table(mine, as_of, agencies=names)
+    if table.empty:
+        return {}, []
+    notes = {i: plain(d) for i, d in zip(table["action_id"], table["last_note"], strict=True)}
+    others = table[~table["action_id"].isin(in_returns)]
+    columns = ["agency", "text", "owner", "due", "status_label", "last_note"]
+    return notes, records(others, columns)
+
+
 def profile_context(
     store: Store, p: params.ProfileParameters, run_at: dt.datetime | None = None
 ) -> dict[str, Any]:
@@ -156,8 +184,10 @@ def profile_context(
         ]
         frameworks.append(_framework_section(store, agency.id, group, answered))
     marks = [m for c in cycles for m in moderation.marks(store, c.id) if m.agency_id == agency.id]
-    tracked = {a.id: a for c in cycles for a in store.actions.find(c.id)}.values()
+    tracked = list({a.id: a for c in cycles for a in store.actions.find(c.id)}.values())
     actions = analysis.actions(own, as_of, marks, tracked)
+    listed = set(actions["action_id"].dropna()) if len(actions) else set()
+    notes, others = _followed(store, agency.id, tracked, listed, as_of)
     partnerships = dict(store.partnerships())
     return {
         "kind": "profile",
@@ -186,11 +216,13 @@ def profile_context(
                             actions["partnership_top"], actions["agency_top"], strict=True
                         )
                     ],
+                    last_note=actions["action_id"].map(lambda i: notes.get(i) or "\u2013"),
                 ),
-                ["cycle", *ACTION_COLUMNS[1:], "top"],
+                ["cycle", *ACTION_COLUMNS[1:], "last_note", "top"],
             )
             if len(actions)
             else [],
+            "followed": others,
         },
     }
 

@@ -47,6 +47,11 @@ REMOVE_TAG = "remove_cell"
 ERROR_TAG = "papermill-error-cell-tag"
 """papermill adds two Markdown cells so tagged to a failed run's output notebook."""
 
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+"""The kernel logs to the analyst's terminal that it talks unencrypted TCP on 127.0.0.1
+(every start) and that it was interrupted (every failed run): noise beside our
+one-screen message; cell errors still arrive as cell outputs."""
+
 REASON_LINES = 6
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -60,7 +65,8 @@ class ReportRun:
     seconds: float
 
 
-def _reason(ename: str, evalue: str) -> str:
+def error_reason(ename: str, evalue: str) -> str:
+    """An error as ``Name: message`` on a few lines, without terminal colours (fits one screen)."""
     lines = _ANSI.sub("", evalue).strip().splitlines() or [""]
     if len(lines) > REASON_LINES:
         lines = [*lines[:REASON_LINES], f"... ({len(lines) - REASON_LINES} more lines)"]
@@ -85,6 +91,7 @@ def execute(
     *,
     progress: bool | None = None,
     cwd: Path | None = None,
+    kernel: Any = None,
 ) -> Any:
     """Execute ``notebook`` with papermill into ``output``; return the executed notebook.
 
@@ -94,6 +101,9 @@ def execute(
         Show papermill's progress bar (default: when stderr is a terminal).
     cwd
         Where the kernel runs (default: the notebook's folder, as in JupyterLab).
+    kernel
+        A started kernel manager to run in, left running afterwards (the agency packs
+        share one, :mod:`workbook.reports.packs`); default: a new kernel for this run.
 
     Raises
     ------
@@ -107,6 +117,8 @@ def execute(
 
     output.parent.mkdir(parents=True, exist_ok=True)
     progress = sys.stderr.isatty() if progress is None else progress
+    # nbclient starts a kernel when given none and shuts down only a kernel it started
+    shared = {"km": kernel} if kernel is not None else {}
     try:
         return papermill.execute_notebook(
             str(notebook.resolve()),
@@ -115,10 +127,8 @@ def execute(
             parameters=dict(parameters),
             progress_bar=progress,
             cwd=str(cwd or notebook.parent),
-            # the kernel logs to the analyst's terminal that it talks unencrypted TCP on
-            # 127.0.0.1 (every start) and that it was interrupted (every failed run): noise
-            # beside our one-screen message; cell errors still arrive as cell outputs
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            extra_arguments=KERNEL_ARGUMENTS,
+            **shared,
         )
     except PapermillExecutionError as exc:
         kept = nbformat.read(str(output), as_version=4) if output.exists() else None  # type: ignore[no-untyped-call]
@@ -129,7 +139,7 @@ def execute(
         raise NotebookRunError(
             notebook.name,
             number,
-            _reason(exc.ename, exc.evalue),
+            error_reason(exc.ename, exc.evalue),
             source=f"In [{exc.exec_count}]: {first}" if first else "",
             output=str(output),
         ) from None
@@ -137,7 +147,7 @@ def execute(
         raise NotebookRunError(
             notebook.name,
             None,
-            _reason(type(exc).__name__, str(exc)),
+            error_reason(type(exc).__name__, str(exc)),
             output=str(output) if output.exists() else None,
         ) from None
 
@@ -337,12 +347,37 @@ def report(
         See :func:`screen_personal_data`, which runs before the notebook.
     """
     started = time.perf_counter()
-    chosen = params.load(parameters_file)
-    url = db or chosen.db or os.environ.get("WORKBOOK_DB", "")
-    if absolute_sqlite(url) != url or db:
-        chosen = chosen.model_copy(update={"db": absolute_sqlite(url)})
+    chosen = with_store(params.load(parameters_file), db)
     screen_personal_data(chosen, despite=despite_personal_data, warn=warn)
     output = output or Path(parameters_file.stem + ".html")
+    write(chosen, output, name=parameters_file.stem, keep_notebook=keep_notebook, progress=progress)
+    return ReportRun(output, keep_notebook, time.perf_counter() - started)
+
+
+def with_store(chosen: params.NotebookParameters, db: str | None) -> params.NotebookParameters:
+    """The parameters with the store to read: ``db``, the file's, else ``WORKBOOK_DB``
+    (a relative SQLite path made absolute, as the kernel runs in ``notebooks/``)."""
+    url = db or chosen.db or os.environ.get("WORKBOOK_DB", "")
+    if absolute_sqlite(url) != url or db:
+        return chosen.model_copy(update={"db": absolute_sqlite(url)})
+    return chosen
+
+
+def write(
+    chosen: params.NotebookParameters,
+    output: Path,
+    *,
+    name: str,
+    keep_notebook: Path | None = None,
+    progress: bool | None = None,
+    kernel: Any = None,
+) -> Path:
+    """Run the notebook ``chosen`` names and write its snapshot to ``output``.
+
+    The executed notebook is kept at ``keep_notebook``, else only when the run fails
+    (beside ``output`` as ``<output>.ipynb``, named in the :class:`NotebookRunError`).
+    ``kernel``: see :func:`execute`.
+    """
     kept = keep_notebook or output.with_suffix(".ipynb")
     with tempfile.TemporaryDirectory(prefix="workbook-report-") as tmp:
         executed_path = keep_notebook or Path(tmp) / kept.name
@@ -352,6 +387,7 @@ def report(
                 executed_path,
                 params.injected(chosen),
                 progress=progress,
+                kernel=kernel,
             )
         except NotebookRunError as exc:
             if executed_path != kept and executed_path.exists():
@@ -361,7 +397,7 @@ def report(
                     exc.notebook, exc.cell, exc.reason, source=exc.source, output=str(kept)
                 )
             raise exc from None
-        html = to_html(nb, name=parameters_file.stem)
+        html = to_html(nb, name=name)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(html, encoding="utf-8")
-    return ReportRun(output, keep_notebook, time.perf_counter() - started)
+    return output
