@@ -109,7 +109,7 @@ def test_a_core_module_importing_widgets_breaks_the_contract(tmp_path: Path) -> 
             ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
         )
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    errors = tmp_path / "workbook" / "errors.py"
+    errors = tmp_path / "workbook" / "errors" / "__init__.py"
     errors.write_text(errors.read_text("utf-8") + "\nimport widgets  # noqa\n", "utf-8")
     done = _lint_imports(tmp_path)
     assert done.returncode != 0, done.stdout
