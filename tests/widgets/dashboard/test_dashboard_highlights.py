@@ -257,3 +257,22 @@ def _dashboard(store: Store) -> DashboardModel:
     model = DashboardModel(store, today=TODAY)
     model.cycle = "c1"
     return model
+
+
+def test_the_demo_opens_on_the_chairs_saved_highlights(demo_copy: str) -> None:
+    with Store.open(demo_copy) as demo:
+        chair = demo.as_identity(
+            Identity("link:chair", "MASE chair", Role.CHAIR, "demo", frozenset(), None)
+        )
+        model = DashboardModel(chair, today=TODAY)
+        model.cycle = "cse-2017-18"
+        view = DashboardView(model)
+        view.tabs.selected_index = view.TABS.index("Highlights")
+        tab = view.built[view.tabs.selected_index].__self__
+        assert "You are editing revision 2, saved by MASE chair at 18 March 2018" in (
+            tab.intro.value
+        )
+        assert tab.lists["key_messages"].value.count("\n") == 2
+        assert len(tab.points.children) >= 2  # Prevent's going-well points
+        assert "Sources: " in tab.points.children[0].children[1].value
+        assert tab.history.value.count("<tr>") >= 3  # a header and two revisions
