@@ -25,6 +25,7 @@ from workbook.access import Identity, Role
 from workbook.evidence.importer import import_evidence
 from workbook.reports import html as report_html
 from workbook.reports import run
+from workbook.reports.board_paper import words_context
 from workbook.reports.evidence import evidence_section
 from workbook.schema import params
 from workbook.schema.partnership import Cycle, Timetable
@@ -143,7 +144,7 @@ def test_every_indicator_is_listed_with_its_source_and_period(
         "2019/20",
         "Training records",
         "Local target",
-        "p-1",
+        "Is training recorded?",  # criteria by their question, not their id (issue #16)
     ] in rows
     assert "Referral audit" in table.group(0)
     assert "2019 Q4" in table.group(0)
@@ -185,7 +186,8 @@ def test_a_reader_who_may_not_see_dismissals_gets_no_contradictions(evidenced: S
         0,
     )
     assert evidence["indicators"]  # the evidence itself is theirs to read
-    html = report_html.Report({"evidence": evidence}).evidence().html
+    words = words_context(cycle.words)
+    html = report_html.Report({"evidence": evidence, "words": words}).evidence().html
     assert "listed for the chair and administrators only" in html
 
 

@@ -170,8 +170,9 @@ def test_report_context(filled: Store, data_regression) -> None:
 def test_the_report_counts_to_the_stage_date_of_the_timetable(filled: Store) -> None:
     context = reports.report_context(filled, _report_params(stage="final"))
     assert context["as_of"] == dt.date.today().isoformat()  # the test cycle has no report dates
-    assert context["title"] == "Cycle one: report to the board"
-    assert context["asks"]["audience"] == "The board"
+    # the test partnership names no board: the neutral default words (issue #16)
+    assert context["title"] == "Cycle one: report to the safeguarding partnership board"
+    assert context["asks"]["audience"] == "The safeguarding partnership board"
 
 
 def test_submitted_only_leaves_drafts_out_and_says_so(filled: Store) -> None:
@@ -339,17 +340,17 @@ def test_a_fragment_displays_as_html_and_text_without_ipython() -> None:
 def test_the_title_block_names_the_report_for_the_exported_page(filled: Store) -> None:
     report = report_html.Report(reports.report_context(filled, _report_params(stage="draft")))
     title = report.title()
-    assert title.metadata == {"workbook": {"title": "Cycle one: draft report to the MASE"}}
-    for text in (
-        "<h1>Cycle one: draft report to the MASE</h1>",
-        "Test partnership",
-        "Test framework, version 1.0",
-        "Compared with",
-        "Parameters used",
-        "<code>compare_with</code>",
-    ):
+    heading = "Cycle one: draft report to the self-assessment group"
+    assert title.metadata == {"workbook": {"title": heading}}
+    for text in (f"<h1>{heading}</h1>", "Test partnership", "Cycle one (Test framework)"):
         assert text in title.html
     assert "<style>" in title.html
+    # the method is the appendix's, not the front page's (issue #16)
+    appendix = report.appendix().html
+    for text in ("Test framework (test-fw), version 1.0", "Compared with", "Parameters used"):
+        assert text not in title.html
+        assert text in appendix
+    assert "<code>compare_with</code>" in appendix
 
 
 @pytest.mark.parametrize("items", [[], ["a"], ["a", "b"], ["a", "b", "c"], ["a and b", "c"]])
@@ -404,7 +405,7 @@ def test_the_front_door_report_orders_grades_best_first(demo_store: Store) -> No
     assert evidence["headings"][0]["heading"] == "Access to help and the front door"
     assert len(evidence["indicators"]) == 7
     assert not evidence["audits"]
-    assert all(row["prompt"] and row["agencies"] for row in evidence["contradictions"])
+    assert all(row["criterion"] and row["agencies"] for row in evidence["contradictions"])
 
 
 def test_the_demo_agency_profile(demo_store: Store) -> None:
@@ -429,8 +430,10 @@ def test_the_demo_agency_profile(demo_store: Store) -> None:
 def test_the_notebook_entry_points_check_their_parameters(demo_store: Store) -> None:
     url = demo_store.url
     report = reports.self_assessment(db=url, cycle="cse-2017-18", compare_with="", stage="final")
-    assert report.context["title"] == "CSE self-assessment 2017/18: report to the board"
-    assert "report to the board" in repr(report)
+    assert report.context["title"] == (
+        "CSE self-assessment 2017/18: report to the Quality and Effectiveness Board"
+    )
+    assert "report to the Quality and Effectiveness Board" in repr(report)
     with pytest.raises(ParameterError, match="stage: input should be 'draft' or 'final'"):
         reports.self_assessment(db=url, cycle="cse-2017-18", compare_with="", stage="board")
     made = reports.agency_profile(db=url, agency="schools", cycles=["front-door-2018"])

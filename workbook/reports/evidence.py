@@ -22,6 +22,7 @@ from workbook.errors import AccessDenied
 from workbook.evidence import contradictions
 from workbook.evidence.contradictions import Contradiction
 from workbook.evidence.tables import audit_table, lines_on
+from workbook.reports.board_paper import criterion_name
 from workbook.reports.common import names, plural, records
 from workbook.schema.evidence import Evidence
 from workbook.schema.framework import Framework
@@ -57,7 +58,7 @@ def _headings(
                 criteria.append(
                     {
                         "criterion_id": criterion.id,
-                        "prompt": criterion.prompt,
+                        "criterion": criterion.name,
                         "lines": [asdict(line) for line in lines],
                     }
                 )
@@ -83,7 +84,7 @@ def _rows(
             row = groups[(c.criterion_id, item, c.rating, c.evidence)] = {
                 "heading": framework.heading(criterion.heading).title,
                 "criterion_id": c.criterion_id,
-                "prompt": criterion.prompt,
+                "criterion": criterion.name,
                 "agencies": [],
                 "rating": c.rating,
                 "evidence": c.evidence,
@@ -93,7 +94,7 @@ def _rows(
     return [{**row, "agencies": names(sorted(row["agencies"]))} for row in groups.values()]
 
 
-def _indicators(evidence: Evidence) -> list[dict[str, Any]]:
+def _indicators(evidence: Evidence, framework: Framework) -> list[dict[str, Any]]:
     return [
         {
             "indicator": i.name,
@@ -101,7 +102,7 @@ def _indicators(evidence: Evidence) -> list[dict[str, Any]]:
             "period": i.period,
             "source": i.source,
             "comparator": i.comparator,
-            "criteria": ", ".join(i.criteria),
+            "criteria": names(criterion_name(framework, c) for c in i.criteria),
         }
         for i in evidence.indicators
     ]
@@ -158,6 +159,6 @@ def evidence_section(
         "contradictions": _rows(kept, framework, agency_names),
         "contradicted": len({(c.agency_id, c.criterion_id) for c in kept}),
         "dismissed": len(found) - len(kept),
-        "indicators": _indicators(evidence),
+        "indicators": _indicators(evidence, framework),
         "audits": records(audit_table(evidence, agency_names), AUDIT_COLUMNS),
     }

@@ -154,11 +154,35 @@ class Report:
         return f"<report: {self.context['title']}>"
 
     def title(self) -> Fragment:
-        """Title block: partnership, framework, cycle, dates and the parameters used."""
+        """Front page: the partnership, who the paper is to and from, the meeting."""
         c = self.context
-        framework = f"{c['framework']['title']} {c['framework']['version']}"
-        text = f"{c['title']}\n{c['partnership']}\n{framework}"
+        text = f"{c['title']}\n{c['partnership']}\n{c['audience']}"
         return section("report_title", {**c, "style": Markup(style())}, text, title=c["title"])  # noqa: S704
+
+    def purpose(self) -> Fragment:
+        """Why the paper is in front of its readers, and the self-assessment's timetable."""
+        p = self.context["purpose"]
+        return section("purpose", self.context, f"{p['purpose']}\n{p['context']}")
+
+    def key_messages(self) -> Fragment:
+        """The chair's key messages and recommendations."""
+        h = self.context["highlights"]
+        text = "\n".join(
+            ["Key messages:", *h["key_messages"], "Recommendations:", *h["recommendations"]]
+        )
+        return section("key_messages", self.context, text)
+
+    def highlights(self) -> Fragment:
+        """The partnership by heading: its median, then the chair's points with sources."""
+        return section("highlights", self.context, "The partnership by heading")
+
+    def detail(self) -> Fragment:
+        """Where the detailed tables begin."""
+        return section("detail", self.context, "The detailed tables")
+
+    def appendix(self) -> Fragment:
+        """The method: store, parameters, run time and the criteria's ids."""
+        return section("appendix", self.context, "Appendix: method")
 
     def completion(self) -> Fragment:
         """Returns: who has submitted, overdue first."""

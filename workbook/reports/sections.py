@@ -14,6 +14,7 @@ import pandas as pd
 
 from workbook import analysis
 from workbook.charts import builders as charts
+from workbook.reports.board_paper import criterion_name
 from workbook.reports.common import (
     analysis_rows,
     names,
@@ -115,7 +116,7 @@ def disagreement_section(
         out.append(
             {
                 "criterion_id": row.criterion_id,
-                "prompt": row.prompt,
+                "criterion": criterion_name(framework, row.criterion_id),
                 "heading": row.heading,
                 "rated": int(row.rated),
                 "lowest": f"{row.lowest}: {_who(rated, low)}",
@@ -150,7 +151,10 @@ def moderation_section(
         }
         for r in by_agency.itertuples(index=False)
     ]
-    differing = gaps[gaps["gap"] != 0]
+    differing = gaps[gaps["gap"] != 0].head(10)
+    differing = differing.assign(
+        criterion=[criterion_name(framework, c) for c in differing["criterion_id"]]
+    )
     return {
         "recorded": len(mods),
         "rated": int(mods["moderated_level"].notna().sum()),
@@ -160,15 +164,18 @@ def moderation_section(
         "agreed": int((gaps["gap"] == 0).sum()),
         "by_agency": rows,
         "largest": records(
-            differing.head(10),
-            ["agency", "criterion_id", "prompt", "label", "moderated_label", "comment"],
+            differing, ["agency", "criterion", "label", "moderated_label", "comment"]
         ),
         "charts": {"gap": spec(charts.gap_chart(by_agency, framework.scale))} if rows else {},
     }
 
 
 def comparison_section(
-    store: Store, current: CycleInfo, earlier: CycleInfo, include_unsubmitted: bool
+    store: Store,
+    current: CycleInfo,
+    earlier: CycleInfo,
+    include_unsubmitted: bool,
+    framework: Framework,
 ) -> dict[str, Any]:
     """This cycle against an earlier one: mean rating per heading, criteria that moved."""
     frame = analysis_rows(analysis.load(store, [earlier.id, current.id]), include_unsubmitted)
@@ -190,12 +197,12 @@ def comparison_section(
             }
         )
     kept = changes[(changes["change"] == "kept") & changes["delta"].notna()]
+    earlier_framework = store.framework(earlier.framework_id, earlier.framework_version)
 
     def moved(rows: pd.DataFrame) -> list[dict[str, Any]]:
         return [
             {
-                "criterion_id": r.criterion_id,
-                "prompt": r.prompt,
+                "criterion": criterion_name(framework, r.criterion_id),
                 "heading": r.heading,
                 "before": percent(r.mean_before),
                 "now": percent(r.mean_now),
@@ -209,7 +216,13 @@ def comparison_section(
         "headings": headings,
         "improved": moved(kept[kept["delta"] > 0].sort_values("delta", ascending=False).head(5)),
         "declined": moved(kept[kept["delta"] < 0].sort_values("delta").head(5)),
-        "new": list(changes.loc[changes["change"] == "new", "criterion_id"]),
-        "dropped": list(changes.loc[changes["change"] == "dropped", "criterion_id"]),
+        "new": [
+            criterion_name(framework, c)
+            for c in changes.loc[changes["change"] == "new", "criterion_id"]
+        ],
+        "dropped": [
+            criterion_name(earlier_framework, c)
+            for c in changes.loc[changes["change"] == "dropped", "criterion_id"]
+        ],
         "charts": {"trend": spec(charts.trend_chart(trend, by="heading"))} if len(trend) else {},
     }

@@ -20,7 +20,14 @@ from workbook import analysis
 from workbook.charts import builders as charts
 from workbook.errors import ParameterError, Problem
 from workbook.reports.actions import actions_section
-from workbook.reports.common import analysis_rows, names, plural, spec
+from workbook.reports.board_paper import (
+    appendix_section,
+    highlights_section,
+    labels_context,
+    purpose_section,
+    words_context,
+)
+from workbook.reports.common import analysis_rows, names, plain, plural, spec
 from workbook.reports.evidence import evidence_section
 from workbook.reports.html import Report
 from workbook.reports.sections import (
@@ -34,14 +41,19 @@ from workbook.reports.sections import (
 from workbook.schema import params
 from workbook.store import CycleInfo, Store
 
-STAGES = {
-    "draft": {"title": "draft report to the MASE", "audience": "The MASE", "who": "the MASE"},
-    "final": {"title": "report to the board", "audience": "The board", "who": "the board"},
-}
+
+def stage_words(stage: str, words: Mapping[str, str]) -> dict[str, str]:
+    """The paper's title and readers: the group for a draft, the board for the final."""
+    body = words["group"] if stage == "draft" else words["board"]
+    title = f"draft report to the {body}" if stage == "draft" else f"report to the {body}"
+    return {"title": title, "audience": f"The {body}", "who": f"the {body}"}
 
 
 def asks_section(context: Mapping[str, Any], extra: Sequence[str]) -> dict[str, Any]:
-    """What the MASE (draft) or the board (final) is asked to note and to agree."""
+    """What the group (draft) or the board (final) is asked to note and to agree.
+
+    The chair's own asks (the Highlights tab) come first; the figures follow.
+    """
     completion = context["completion"]
     have = "has" if completion["submitted"] == 1 else "have"
     note = [
@@ -62,19 +74,23 @@ def asks_section(context: Mapping[str, Any], extra: Sequence[str]) -> dict[str, 
         if weakest and lowest < len(levels):
             note.append(f"Ratings are lowest under {names(weakest)} (median {levels[lowest]}).")
     if context["disagreement"]:
-        ids = [row["criterion_id"] for row in context["disagreement"][:3]]
-        note.append(f"Agencies disagree most on {names(ids)}; the chair may probe these.")
+        named = [f"\u2018{row['criterion']}\u2019" for row in context["disagreement"][:3]]
+        note.append(
+            f"Agencies disagree most on {names(named)}; the {context['words']['chair']} "
+            "may probe these."
+        )
     mods = context["moderation"]
     if mods["rated"]:
         note.append(
-            f"The chair moderated {plural(mods['rated'], 'rating')}: "
+            f"The {context['words']['chair']} moderated {plural(mods['rated'], 'rating')}: "
             f"{mods['lowered']} lowered, {mods['raised']} raised, {mods['agreed']} agreed."
         )
     evidence = context["evidence"]
     if evidence["loaded"] and evidence["contradicted"]:
         note.append(
             f"The evidence contradicts {plural(evidence['contradicted'], 'self-rating')} that "
-            "the chair has not dismissed (listed under \u2018What the evidence says\u2019)."
+            f"the {context['words']['chair']} has not dismissed (listed under "
+            "\u2018What the evidence says\u2019)."
         )
     comparison = context.get("comparison")
     if comparison:
@@ -94,7 +110,10 @@ def asks_section(context: Mapping[str, Any], extra: Sequence[str]) -> dict[str, 
     if actions["partnership_top"]:
         agree.append("The partnership's top 5 actions, their owners and due dates.")
     else:
-        agree.append("The partnership's priority actions: the chair has not yet marked the top 5.")
+        agree.append(
+            f"The partnership's priority actions: the {context['words']['chair']} has not yet "
+            "marked the top 5."
+        )
     if actions["overdue_count"]:
         agree.append(
             f"That the owners of {plural(actions['overdue_count'], 'overdue action')} "
@@ -109,11 +128,13 @@ def asks_section(context: Mapping[str, Any], extra: Sequence[str]) -> dict[str, 
             f"That the {len(completion['outstanding'])} agencies with outstanding returns "
             "submit them before the next meeting."
         )
+    chair = context["highlights"]
+    stage = stage_words(context["stage"], context["words"])
     return {
-        "audience": STAGES[context["stage"]]["audience"],
-        "who": STAGES[context["stage"]]["who"],
-        "note": note,
-        "agree": agree,
+        "audience": stage["audience"],
+        "who": stage["who"],
+        "note": [*chair["to_note"], *note],
+        "agree": [*chair["to_agree"], *agree],
         "extra": list(extra),
     }
 
@@ -149,11 +170,17 @@ def report_context(
     """
     cycle = store.cycle(p.cycle)
     framework = store.framework(cycle.framework_id, cycle.framework_version)
-    stage = STAGES[p.stage]
+    words = words_context(cycle.words)
+    stage = stage_words(p.stage, words)
+    partnership = _partnership_name(store, cycle.partnership_id)
+    agencies = store.agencies(cycle.partnership_id)
+    agency_names = {a.id: a.name for a in agencies}
     timetable_date = (
         cycle.timetable.draft_report if p.stage == "draft" else cycle.timetable.final_report
     )
     as_of = p.as_of_date(timetable_date)
+    # a draft goes to the group's meeting (its date in the timetable), the final to the board's
+    meeting = timetable_date if p.stage == "draft" else cycle.timetable.board_meeting
     earlier = store.cycle(p.compare_with) if p.compare_with else None
     if earlier is not None:
         _check_comparison(cycle, earlier, "compare_with")
@@ -165,12 +192,15 @@ def report_context(
         "title": f"{cycle.title}: {stage['title']}",
         "stage": p.stage,
         "audience": stage["audience"],
-        "partnership": _partnership_name(store, cycle.partnership_id),
+        "partnership": partnership,
+        "words": words,
+        "labels": labels_context(framework),
         "framework": {"id": framework.id, "title": framework.title, "version": framework.version},
         "cycle": {
             "id": cycle.id,
             "title": cycle.title,
             "due": cycle.timetable.returns_due.isoformat(),
+            "meeting": plain(meeting),
         },
         "compare": {"id": earlier.id, "title": earlier.title} if earlier else None,
         "as_of": as_of.isoformat(),
@@ -190,10 +220,22 @@ def report_context(
         "moderation": moderation_section(store, frame, cycle.id, framework),
         "evidence": evidence_section(store, cycle, framework, frame),
         "comparison": (
-            comparison_section(store, cycle, earlier, p.include_unsubmitted) if earlier else None
+            comparison_section(store, cycle, earlier, p.include_unsubmitted, framework)
+            if earlier
+            else None
         ),
         "actions": actions_section(store, frame, cycle, as_of),
+        "highlights": highlights_section(store, cycle, framework, frame, agency_names),
+        "appendix": appendix_section(framework),
     }
+    context["purpose"] = purpose_section(
+        cycle,
+        framework,
+        partnership,
+        context["completion"],
+        [a.name for a in agencies if a.statutory and a.id in cycle.agencies],
+        p.stage,
+    )
     context["completion"]["chart"] = spec(charts.completion_chart(analysis.completion(full, as_of)))
     context["asks"] = asks_section(context, p.board_asks)
     return context
