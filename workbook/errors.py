@@ -202,9 +202,10 @@ PERSONAL_DATA_MESSAGE = (
     "--despite-personal-data."
 )
 PERSONAL_DATA_FIXES = {
+    "highlights": "edit the chair's highlights in the dashboard's Highlights tab",
     "returns": (
         "Returns should describe services, not people: ask the agencies to edit them "
-        "(the MASE chair reopens a submitted return)"
+        "(the chair reopens a submitted return)"
     ),
     "evidence": (
         "Evidence should describe services, not people: load a corrected evidence file "
@@ -212,7 +213,7 @@ PERSONAL_DATA_FIXES = {
     ),
     "both": (
         "Returns and evidence should describe services, not people: ask the agencies to "
-        "edit their returns (the MASE chair reopens a submitted return) and load a "
+        "edit their returns (the chair reopens a submitted return) and load a "
         "corrected evidence file (workbook evidence import)"
     ),
 }
@@ -226,14 +227,18 @@ class PersonalDataError(WorkbookError):
     whose fix differs; the passages themselves are listed (masked) before this is raised.
     """
 
-    def __init__(self, count: int, evidence: int = 0) -> None:
+    def __init__(self, count: int, evidence: int = 0, *, highlights: int = 0) -> None:
         self.count = count
         self.evidence = evidence
+        self.highlights = highlights
         passages = f"{count} passage looks" if count == 1 else f"{count} passages look"
-        fix = "returns" if not evidence else "evidence" if evidence == count else "both"
-        super().__init__(
-            PERSONAL_DATA_MESSAGE.format(passages=passages, fix=PERSONAL_DATA_FIXES[fix])
-        )
+        others = count - highlights
+        fix = "returns" if not evidence else "evidence" if evidence == others else "both"
+        words = PERSONAL_DATA_FIXES[fix] if others else ""
+        if highlights:  # the chair's own words (issue #16)
+            words = "; ".join(w for w in (words, PERSONAL_DATA_FIXES["highlights"]) if w)
+            words = words[0].upper() + words[1:]
+        super().__init__(PERSONAL_DATA_MESSAGE.format(passages=passages, fix=words))
 
 
 NOTEBOOK_RUN_MESSAGE = "Running {notebook} failed{where}: {reason}"

@@ -1,4 +1,4 @@
-"""Passages like personal data in a cycle's other records: its evidence and its actions.
+"""Passages like personal data in a cycle's other records: evidence, actions, highlights.
 
 The returns are screened by :mod:`workbook.personal_data`; an evidence file (issue #14)
 and the tracked actions' words and progress notes (issue #15) are typed elsewhere, and
@@ -103,6 +103,27 @@ def scan_cycle_actions(store: Store, cycle_id: str) -> list[EvidenceFinding]:
         noted = [c for c in store.actions.history(action.id) if c.note]
         latest[action.id] = noted[-1:]
     return scan_actions(actions, latest)
+
+
+def scan_highlights(store: Store, cycle_id: str) -> list[EvidenceFinding]:
+    """Findings in the chair's latest highlights (issue #16), which the board paper leads with.
+
+    The chair edits agencies' statements into them, so a name an agency typed can travel
+    there; a reader who may not see the highlights gets none in the paper, and none here.
+    """
+    from workbook.errors import AccessDenied
+
+    try:
+        latest = store.highlights.latest(cycle_id)
+    except AccessDenied:
+        return []
+    if latest is None:
+        return []
+    return [
+        EvidenceFinding("highlights", f"revision {latest.number}", where, f)
+        for where, text in latest.highlights.texts()
+        for f in scan(text)
+    ]
 
 
 def describe_evidence(found: Iterable[EvidenceFinding], where: str) -> list[str]:

@@ -23,6 +23,7 @@ from workbook.evidence.importer import import_evidence
 from workbook.reports import run
 from workbook.schema import params
 from workbook.schema.actions import ActionChange
+from workbook.schema.highlights import HeadingHighlights, Highlights, Point
 from workbook.schema.responses import Answer, Status
 from workbook.store import Store, provision
 
@@ -30,7 +31,7 @@ PHONE = "Ring the mother on 07700 900123 after school"
 REFUSED = (
     "error: The board report was not made: 1 passage looks like personal data about a "
     "person (listed above). Returns should describe services, not people: ask the agencies "
-    "to edit them (the MASE chair reopens a submitted return), then run the report again; "
+    "to edit them (the chair reopens a submitted return), then run the report again; "
     "or, if you have checked that none is about a person, rerun with --despite-personal-data."
 )
 
@@ -369,3 +370,36 @@ def test_a_progress_note_on_an_action_is_screened_for_the_board_and_the_export(
     assert result.exit_code == 0, result.output
     assert "in the actions of c1:" in result.stderr
     assert "900123" not in result.stderr
+
+
+def test_the_chairs_highlights_are_screened_for_the_board(
+    tmp_path: Path, partnership_files: tuple[Path, Path], make_answers
+) -> None:
+    """The chair edits agencies' words into the highlights (issue #16): a number they
+    carried stops the board paper, with the highlights named and the chair's fix given."""
+    db = f"sqlite:///{tmp_path}/highlights.db"
+    with Store.open(db) as store:
+        provision.install(store, *partnership_files)
+        for agency in ("alpha", "beta"):
+            store.save(
+                "c1", agency, make_answers(), author="Lead", based_on=None, status=Status.SUBMITTED
+            )
+        point = Point(text=PHONE, sources=("alpha",))
+        store.highlights.save(
+            "c1",
+            Highlights(headings={"prevent": HeadingHighlights(development=(point,))}),
+            based_on=None,
+        )
+    chosen = params.ReportParameters(cycle="c1", compare_with="", stage="final", db=db)
+    lines: list[str] = []
+    with pytest.raises(PersonalDataError) as caught:
+        run.screen_personal_data(chosen, warn=lines.append)
+    assert (caught.value.count, caught.value.highlights) == (1, 1)
+    assert lines[:2] == [
+        "warning: 1 passage looks like personal data about a person in the highlights of c1:",
+        f'  highlights revision 1, prevent development 1: looks like a phone number: "{MASKED}"',
+    ]
+    assert "Edit the chair's highlights in the dashboard's Highlights tab, then run" in str(
+        caught.value
+    )
+    assert "Returns should" not in str(caught.value)

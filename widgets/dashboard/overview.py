@@ -61,6 +61,7 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
             overdue,
             offline.chart_html(charts.completion_chart(table)),
             htmltable.html_table(table, COMPLETION, "Returns, overdue first", emphasis="overdue"),
+            f"{m.as_at:%d %B %Y}" if m.as_at != m.today else "",
         )
         export_done.links.value = ""
         heat = m.heatmap()

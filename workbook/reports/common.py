@@ -7,7 +7,7 @@ they hold passes through :func:`plain`, and both word lists and counts the same 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -74,8 +74,14 @@ def _normal(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def themes(frame: pd.DataFrame, column: str) -> list[dict[str, Any]]:
-    """Distinct texts of one field under a heading, with who wrote them, most shared first."""
+def themes(
+    frame: pd.DataFrame, column: str, name: Callable[[str], str] | None = None
+) -> list[dict[str, Any]]:
+    """Distinct texts of one field under a heading, with who wrote them, most shared first.
+
+    ``name`` gives the criteria's names (the board paper's: ids are for its appendix);
+    without it they are listed by id.
+    """
     found: dict[str, dict[str, Any]] = {}
     for record in frame[frame[column].str.strip() != ""].itertuples(index=False):
         text = getattr(record, column).strip()
@@ -90,7 +96,9 @@ def themes(frame: pd.DataFrame, column: str) -> list[dict[str, Any]]:
             "text": i["text"],
             "count": len(i["agencies"]),
             "agencies": names(sorted(i["agencies"])),
-            "criteria": ", ".join(i["criteria"]),
+            "criteria": "; ".join(name(c) for c in i["criteria"])
+            if name
+            else ", ".join(i["criteria"]),
         }
         for i in items
     ]

@@ -232,7 +232,7 @@ class Report:
         return section("actions", self.context, "Actions")
 
     def asks(self) -> Fragment:
-        """What the MASE or the board is asked to note and agree."""
+        """What the group (a draft) or the board (the final) is asked to note and agree."""
         a = self.context["asks"]
         text = "\n".join(
             [

@@ -210,9 +210,10 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-def _personal_findings(chosen: params.NotebookParameters) -> list[tuple[list[str], bool]]:
+def _personal_findings(chosen: params.NotebookParameters) -> list[tuple[list[str], str]]:
     """Per cycle with findings, a heading line and a line per finding (``describe``), and
-    whether the block is the cycle's evidence rather than its returns."""
+    whose the text is, for the fix: ``returns`` (and actions), ``evidence`` or
+    ``highlights``."""
     blocks = []
     scans: list[tuple[str, frozenset[Status] | None]] = []  # a notebook may read no returns
     agency: str | None = None
@@ -231,16 +232,26 @@ def _personal_findings(chosen: params.NotebookParameters) -> list[tuple[list[str
             framework, found = personal_data.scan_cycle(store, cycle_id, statuses, agency)
             if found:
                 where = f"the returns for {cycle_id}"
-                blocks.append((personal_data.describe(framework, found, where), False))
+                blocks.append((personal_data.describe(framework, found, where), "returns"))
         if isinstance(chosen, params.ReportParameters):  # only the report shows evidence
             in_evidence = personal_data_records.scan_evidence(store.evidence.evidence(chosen.cycle))
             if in_evidence:
                 where = f"the evidence for {chosen.cycle}"
-                blocks.append((personal_data_records.describe_evidence(in_evidence, where), True))
+                blocks.append(
+                    (personal_data_records.describe_evidence(in_evidence, where), "evidence")
+                )
             in_actions = personal_data_records.scan_cycle_actions(store, chosen.cycle)
             if in_actions:  # progress notes are typed outside any return (issue #15)
                 where = f"the actions of {chosen.cycle}"  # the agencies fix them, as returns
-                blocks.append((personal_data_records.describe_evidence(in_actions, where), False))
+                blocks.append(
+                    (personal_data_records.describe_evidence(in_actions, where), "returns")
+                )
+            in_highlights = personal_data_records.scan_highlights(store, chosen.cycle)
+            if in_highlights:  # the chair's own words (issue #16): the chair fixes them
+                where = f"the highlights of {chosen.cycle}"
+                blocks.append(
+                    (personal_data_records.describe_evidence(in_highlights, where), "highlights")
+                )
     return blocks
 
 
@@ -285,7 +296,11 @@ def screen_personal_data(
             warn(item)
     board = isinstance(chosen, params.ReportParameters) and chosen.stage == "final"
     if board and not despite:
-        raise PersonalDataError(count, sum(len(lines) - 1 for lines, ev in blocks if ev))
+        raise PersonalDataError(
+            count,
+            sum(len(lines) - 1 for lines, whose in blocks if whose == "evidence"),
+            highlights=sum(len(lines) - 1 for lines, whose in blocks if whose == "highlights"),
+        )
     if board:
         warn("warning: making the board report anyway, as --despite-personal-data asks.")
     else:

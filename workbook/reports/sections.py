@@ -84,14 +84,18 @@ def ratings_section(frame: pd.DataFrame, framework: Framework) -> dict[str, Any]
 
 def themes_section(frame: pd.DataFrame, framework: Framework) -> list[dict[str, Any]]:
     """Per heading, what is going well and the areas for development, from every return."""
+
+    def name(criterion_id: str) -> str:
+        return criterion_name(framework, criterion_id)
+
     out = []
     for heading in framework.headings:
         rows = frame[frame["heading_id"] == heading.id]
         out.append(
             {
                 "heading": heading.title,
-                "going_well": themes(rows, "going_well"),
-                "development": themes(rows, "development"),
+                "going_well": themes(rows, "going_well", name),
+                "development": themes(rows, "development", name),
             }
         )
     return out

@@ -94,7 +94,7 @@ class ReportParameters(NotebookParameters):
         "(required, so that a board report says which it is)."
     )
     stage: Literal["draft", "final"] = Field(
-        "draft", description="draft (to the MASE) or final (to the board)."
+        "draft", description="draft (to the group, e.g. the MASE) or final (to the board)."
     )
     include_unsubmitted: bool = Field(
         True, description="Analyse draft and reopened returns too (False: submitted only)."

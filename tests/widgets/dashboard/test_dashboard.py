@@ -114,3 +114,26 @@ def test_open_dashboard_takes_user_and_cycle_from_the_query(
     assert page_query() == {"user": "Independent chair", "cycle": "cse-2016-17"}
     view = open_dashboard(store, today=TODAY)
     assert (view.model.user, view.model.cycle) == ("Independent chair", "cse-2016-17")
+
+
+def test_a_past_cycle_is_shown_as_its_timetable_left_it(store: Store) -> None:
+    """Years on, the demo's 2017/18 returns are overdue as at its board meeting (#16)."""
+    model = DashboardModel(store, today=dt.date(2026, 12, 2))
+    model.cycle = "cse-2017-18"
+    board = store.cycle("cse-2017-18").timetable.board_meeting
+    assert board is not None
+    assert model.as_at == board
+    late = model.completion()
+    due = store.cycle("cse-2017-18").timetable.returns_due
+    days = (board - due).days
+    assert set(late.loc[late["overdue"], "state"].str.extract(r"overdue by (\d+) days")[0]) == {
+        str(days)
+    }
+    view = DashboardView(model)
+    view.tabs.selected_index = 0
+    shown = "".join(getattr(c, "value", "") for c in view.pages[0].children)
+    assert f"as at {board:%d %B %Y}, the end of this past cycle" in html.unescape(shown)
+    # a cycle within a year of its board meeting still counts to today
+    soon = DashboardModel(store, today=board + dt.timedelta(days=30))
+    soon.cycle = "cse-2017-18"
+    assert soon.as_at == board + dt.timedelta(days=30)
