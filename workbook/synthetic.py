@@ -110,5 +110,5 @@ TO_NOTE = [
 ]
 TO_AGREE = [
     "The two recommendations above.",
-    "The partnership's top five actions for the coming year.",
+    "That each agency reports its progress on the recommendations to the MASE in the autumn.",
 ]
