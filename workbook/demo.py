@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbook import config, demo_actions
+from workbook import config, demo_actions, demo_highlights
 from workbook.schema.actions import derived_action_id
 from workbook.schema.framework import Framework, ResponseField
 from workbook.schema.responses import Action, Answer, Status, missing_for_submission
@@ -222,7 +222,8 @@ def create(
     """Create the demo partnership and fill each of its cycles with synthetic returns.
 
     Then follow each cycle's actions up (:mod:`workbook.demo_actions`): the previous
-    cycle's unfinished ones brought forward, statuses, progress notes and top marks.
+    cycle's unfinished ones brought forward, statuses, progress notes and top marks; last,
+    the chair's highlights of the CSE 2017/18 cycle (:mod:`workbook.demo_highlights`).
     """
     partnership = provision.install(
         store,
@@ -237,6 +238,11 @@ def create(
         fill_cycle(store, cycle, rng, year_offset=0.05 * index, seed=seed)
         load_evidence(store, cycle.id)
         demo_actions.follow_up(store, cycle, followed)
+    # after everything else, with a generator of its own: the returns and actions stay
+    highlighted = random.Random(f"{seed}-highlights")
+    for cycle in store.cycles(partnership.id):
+        if cycle.id in demo_highlights.CYCLES:
+            demo_highlights.write(store, cycle, highlighted)
 
 
 def load_evidence(store: Store, cycle_id: str, folder: str | Path | None = None) -> int:

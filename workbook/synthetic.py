@@ -76,3 +76,39 @@ PARTNERSHIP_ACTIONS = [
     ),
 ]
 CHALLENGE = "The evidence points elsewhere: consider the audit action as a top 3 instead."
+
+# -- the chair's highlights (issue #16) -------------------------------------------------
+POINTS = {
+    GOING_WELL[0]: "Staff know how to raise a concern and follow the agreed pathway.",
+    GOING_WELL[1]: "Named leads attend the MASE regularly and take its decisions back to managers.",
+    GOING_WELL[2]: "Joint working has improved since last year's self-assessment.",
+    GOING_WELL[3]: "Audits find most plans are reviewed on time.",
+    GOING_WELL[4]: "Awareness sessions were well attended, and staff rated them highly.",
+    GOING_WELL[5]: "Information is shared quickly once a risk is identified.",
+    DEVELOPMENT[0]: "Practice varies between teams, and agencies cannot yet show its impact.",
+    DEVELOPMENT[1]: "Records do not always hold the child's own words.",
+    DEVELOPMENT[2]: "Data is collected but not yet analysed or reported to agencies' own boards.",
+    DEVELOPMENT[3]: "Not every newer member of staff has had training for their role.",
+    DEVELOPMENT[4]: "Referrers are not routinely told what happened to their referral.",
+    DEVELOPMENT[
+        5
+    ]: "Some agencies rely on one or two people, with little cover when they are away.",
+}
+"""A statement from the returns as the chair words it for the board."""
+KEY_MESSAGES = [
+    "{submitted} of the {invited} invited agencies have submitted their return.",
+    "Agencies rate themselves highest under {best} and lowest under {worst}.",
+    "Most returns say what is going well; fewer say how the agency knows it makes a difference.",
+]
+RECOMMENDATIONS = [
+    "Each agency sets out how it will show the impact of its practice in next year's return.",
+    "The partnership agrees one data set on exploitation, reported to the MASE each quarter.",
+]
+TO_NOTE = [
+    "The returns' ratings and the chair's moderation of them.",
+    "The actions brought forward from last year and where each stands.",
+]
+TO_AGREE = [
+    "The two recommendations above.",
+    "That each agency reports its progress on the recommendations to the MASE in the autumn.",
+]

@@ -63,6 +63,18 @@ def tracked(url: str) -> dict:
         }
 
 
+def highlighted(url: str) -> dict:
+    """The chair's highlights of every cycle, revision by revision (issue #16)."""
+    with Store.open(url) as store:
+        return {
+            cycle.id: [
+                (r.number, r.author, r.saved_at, r.highlights)
+                for r in store.highlights.history(cycle.id)
+            ]
+            for cycle in store.cycles()
+        }
+
+
 @pytest.fixture(autouse=True)
 def _packaged_templates(monkeypatch: pytest.MonkeyPatch) -> None:
     # the demo reads the shipped templates; a developer's override must not leak in
@@ -159,6 +171,7 @@ def test_same_seed_same_store_other_seed_differs(demo_url: str, tmp_path: Path) 
     first = contents(demo_url)
     assert contents(again) == first
     assert tracked(again) == tracked(demo_url)  # the actions followed up the same way
+    assert highlighted(again) == highlighted(demo_url)
     other_contents = contents(other)
     assert other_contents != first
 
@@ -175,9 +188,11 @@ def test_if_missing_leaves_an_existing_store_unchanged(tmp_path: Path) -> None:
     output = run_demo(url, "--if-missing", "--seed", "99")
     assert "already has data; left as it is." in output
     assert contents(url) == before
+    highlights = highlighted(url)
     # even without the flag, cycles that already have returns get no second history
     run_demo(url, "--seed", "99")
     assert contents(url) == before
+    assert highlighted(url) == highlights  # and no second set of highlights
 
 
 def test_demo_names_no_people(demo_store: Store) -> None:
@@ -197,6 +212,9 @@ def test_demo_names_no_people(demo_store: Store) -> None:
             for answer in state.answers.values():
                 texts |= {answer.evidence, answer.going_well, answer.development}
                 texts |= {f"{a.text} {a.owner}" for a in answer.actions}
+        for revision in demo_store.highlights.history(cycle.id):
+            authors.add(revision.author)
+            texts |= {text for _, text in revision.highlights.texts()}
     expected_authors = {f"Return lead, {a.name}" for a in demo_store.agencies()} | {"MASE chair"}
     assert authors <= expected_authors
     assert len(authors) >= 10
@@ -218,6 +236,7 @@ def test_demo_on_postgresql_matches_sqlite(db_url: str, demo_url: str) -> None:
     output = run_demo(db_url)
     assert "Demo Borough Safeguarding Children Partnership [demo]: 11 agencies" in output
     assert contents(db_url) == contents(demo_url)
+    assert highlighted(db_url) == highlighted(demo_url)
 
 
 def test_demo_actions_have_a_realistic_mix(demo_store: Store) -> None:
@@ -249,3 +268,52 @@ def test_demo_actions_have_a_realistic_mix(demo_store: Store) -> None:
     carried = [a for a in demo_store.actions.find("cse-2017-18") if a.cycles[0] == "cse-2016-17"]
     assert carried  # the unfinished 2016/17 actions were brought forward
     assert not demo_store.actions.find("front-door-2018")[0].cycles[0].startswith("cse")
+
+
+def test_the_chair_has_written_highlights_of_cse_2017_18(demo_store: Store) -> None:
+    """A few points per heading from the submitted returns, then the messages (issue #16)."""
+    from workbook.schema.highlights import Point
+
+    first, final = demo_store.highlights.history("cse-2017-18")
+    assert (first.author, final.author) == ("MASE chair", "MASE chair")
+    assert first.saved_at < final.saved_at
+    assert first.highlights.key_messages == ()  # the points first, the messages later
+    h = final.highlights
+    assert (len(h.key_messages), len(h.recommendations)) == (3, 2)
+    assert h.to_note
+    assert h.to_agree
+    cycle = demo_store.cycle("cse-2017-18")
+    framework = demo_store.cycle_framework(cycle.id)
+    submitted = {
+        a: state
+        for a, state in demo_store.returns(cycle.id).items()
+        if state.status is Status.SUBMITTED
+    }
+    assert (
+        h.key_messages[0]
+        == f"{len(submitted)} of the 11 invited agencies have submitted their return."
+    )
+
+    def said(point: Point, heading: str, part: str) -> bool:
+        """Every source said (in the returns' words) something the point is made from."""
+        criteria = {c.id for c in framework.criteria if c.heading == heading}
+        return all(
+            any(
+                getattr(submitted[a].answers[c], part)
+                for c in criteria
+                if c in submitted[a].answers
+            )
+            for a in point.sources
+        )
+
+    for heading in framework.headings:
+        points = h.heading(heading.id)
+        assert 2 <= len(points.going_well) <= 3
+        assert len(points.development) == 1
+        for part in ("going_well", "development"):
+            for point in getattr(points, part):
+                assert point.sources
+                assert set(point.sources) <= set(submitted)
+                assert said(point, heading.id, part)
+    assert len(h.heading(framework.headings[0].id).development[0].text.split(". ")) == 2  # merged
+    assert demo_store.highlights.latest("cse-2016-17") is None

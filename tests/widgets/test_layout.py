@@ -80,7 +80,17 @@ def test_every_template_is_packaged_and_renders() -> None:
     names = sorted(p.name for p in (WIDGETS / "templates").glob("*.html.j2"))
     assert names == sorted(
         f"{a}.html.j2"
-        for a in ("criterion", "dashboard", "form", "history", "merge", "page", "tracked", "upload")
+        for a in (
+            "criterion",
+            "dashboard",
+            "form",
+            "highlights",
+            "history",
+            "merge",
+            "page",
+            "tracked",
+            "upload",
+        )
     )
     assert templating.render("page", "refusal", "<b>", "'x' & \"y\"") == (
         '<div class="wb-refusal" role="alert" lang="en-GB"><h2>&lt;b&gt;</h2>'

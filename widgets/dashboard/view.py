@@ -1,8 +1,9 @@
 """The chair's dashboard (issue #4): filters above tabs, each tab built when first opened.
 
 ``DashboardView`` draws :class:`~widgets.dashboard.model.DashboardModel`: filters, then tabs
-(overview, drill-down, trend, moderation, actions, evidence; one module each) built the first time
-they are opened, so the page shows its first chart quickly. Charts are Altair specs drawn
+(overview, drill-down, trend, moderation, actions, evidence and the chair's highlights;
+one module each) built the first time they are opened, so the page shows its first chart
+quickly. Charts are Altair specs drawn
 offline by :mod:`workbook.charts.offline` (the notebook displays its loader once); each
 chart has its table beside it, and each table its CSV and Excel download.
 """
@@ -20,6 +21,7 @@ from widgets.dashboard.columns import ALL
 from widgets.dashboard.common import html_widget
 from widgets.dashboard.drill import build as drill_tab
 from widgets.dashboard.evidence import build as evidence_tab
+from widgets.dashboard.highlights import build as highlights_tab
 from widgets.dashboard.model import DashboardModel
 from widgets.dashboard.moderation import build as moderation_tab
 from widgets.dashboard.overview import build as overview_tab
@@ -29,14 +31,29 @@ from workbook.charts import tables as htmltable
 from workbook.errors import AccessDenied, StorageError, WorkbookError
 from workbook.store import Store
 
-TAB_BUILDERS = (overview_tab, drill_tab, trend_tab, moderation_tab, actions_tab, evidence_tab)
-"""One per tab, in ``DashboardView.TABS`` order."""
+TAB_BUILDERS = {
+    "Overview": overview_tab,
+    "Drill-down": drill_tab,
+    "Trend": trend_tab,
+    "Moderation": moderation_tab,
+    "Actions": actions_tab,
+    "Evidence": evidence_tab,
+    "Highlights": highlights_tab,
+}
+"""Each tab's builder, in the order the tabs are shown."""
+
+CHAIR_ONLY = frozenset({"Highlights"})
+"""Tabs only the chair (and administrators) are shown: the chair's draft for the board."""
 
 
 class DashboardView(View[DashboardModel]):
-    """The dashboard: filters above tabs; each tab is built when first opened."""
+    """The dashboard: filters above tabs; each tab is built when first opened.
 
-    TABS = ("Overview", "Drill-down", "Trend", "Moderation", "Actions", "Evidence")
+    ``TABS`` names the tabs this page's identity is shown: the chair-only ones
+    (:data:`CHAIR_ONLY`) only to an identity that chairs one of the cycles it compares.
+    """
+
+    TABS: tuple[str, ...] = tuple(TAB_BUILDERS)
 
     def render(self) -> None:
         m = self.model
@@ -60,6 +77,8 @@ class DashboardView(View[DashboardModel]):
             (self.status, "value"),
             lambda t: render("dashboard", "status", t),
         )
+        chair = any(m.store.identity.can_moderate(c.partnership_id, c.id) for c in m.cycles)
+        self.TABS = tuple(t for t in TAB_BUILDERS if chair or t not in CHAIR_ONLY)
         self.pages = [ipw.VBox() for _ in self.TABS]
         self.tabs = ipw.Tab(children=self.pages, titles=self.TABS)
         self.built: dict[int, Callable[[], None]] = {}
@@ -90,7 +109,7 @@ class DashboardView(View[DashboardModel]):
     def _show(self) -> None:
         index = self.tabs.selected_index or 0
         if index not in self.built:
-            self.built[index] = TAB_BUILDERS[index](self.pages[index], self.model)
+            self.built[index] = TAB_BUILDERS[self.TABS[index]](self.pages[index], self.model)
         self.built[index]()
 
     def _refresh(self) -> None:
