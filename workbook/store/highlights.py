@@ -115,7 +115,7 @@ class HighlightStore:
                 )
         except IntegrityError:  # another save took the same number between our read and write
             raise HighlightsError(
-                "stale", cycle=cycle_id, latest=based_on, based_on=based_on
+                "stale", cycle=cycle_id, latest=(based_on or 0) + 1, based_on=based_on or 0
             ) from None
         return HighlightsRevision(
             cycle_id=cycle_id,
