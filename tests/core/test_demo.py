@@ -90,8 +90,8 @@ def test_demo_has_eleven_agencies_and_three_cycles(demo_store: Store) -> None:
     cycles = demo_store.cycles("demo")
     assert [c.id for c in cycles] == ["cse-2016-17", "cse-2017-18", "front-door-2018"]
     assert {(c.framework_id, c.framework_version) for c in cycles} == {
-        ("cse-mase", "2017.1"),
-        ("ofsted-front-door", "2018.1"),
+        ("cse-mase", "2017.2"),
+        ("ofsted-front-door", "2018.2"),
     }
     assert all(len(c.agencies) == 11 for c in cycles)
 
