@@ -114,3 +114,31 @@ def test_open_dashboard_takes_user_and_cycle_from_the_query(
     assert page_query() == {"user": "Independent chair", "cycle": "cse-2016-17"}
     view = open_dashboard(store, today=TODAY)
     assert (view.model.user, view.model.cycle) == ("Independent chair", "cse-2016-17")
+
+
+def test_the_chairs_list_of_not_applicable_answers_and_a_challenge(store: Store) -> None:
+    """Issue #16: every "not applicable" answer, named, with its reason; the chair challenges."""
+    model = DashboardModel(store, today=TODAY, user="MASE chair")
+    model.cycle = "cse-2017-18"
+    listed = model.not_applicable()
+    assert not listed.empty
+    first = listed.iloc[0]
+    assert first["na_reason"].strip()
+    assert not first["criterion"].startswith(first["criterion_id"])  # its name, not its id
+    view = DashboardView(model)
+    view.tabs.selected_index = 3
+    page = view.pages[3]
+    challenge = next(
+        w for w in page.children if getattr(w, "description", "").startswith("Challenge a")
+    )
+    texts = _html(page)
+    assert "Answers marked not applicable" in texts
+    assert html.escape(first["na_reason"]) in texts
+    challenge.value = (first["agency_id"], first["criterion_id"])  # sets the pair above
+    assert "Self-rating: <strong>Not applicable</strong>. Why it does not apply:" in _html(page)
+    assert model.moderate(first["agency_id"], first["criterion_id"], None, "Please say more.")
+    assert list(model.not_applicable()["comment"])[0] == "Please say more."
+
+
+def _html(page) -> str:
+    return " ".join(str(getattr(w, "value", "")) for w in page.children if hasattr(w, "value"))
