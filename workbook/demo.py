@@ -98,6 +98,43 @@ def _with_ids(answer: Answer, *key: object) -> Answer:
     return answer.model_copy(update={"actions": actions})
 
 
+NOT_APPLICABLE: dict[tuple[str, str], str] = {
+    ("sexual-health", "intervene-5"): (
+        "Young people use the clinic confidentially (Fraser guidance); we involve parents "
+        "and carers only with the young person's consent, so this does not fit our service."
+    ),
+    ("sexual-health", "disrupt-8"): (
+        "We do not receive charge or conviction outcomes; the police report them to the MASE."
+    ),
+    ("trading-standards", "intervene-2"): (
+        "Trading standards and licensing officers do not work directly with children."
+    ),
+    ("trading-standards", "intervene-3"): "We provide and commission no health services.",
+    ("probation", "prevent-2"): (
+        "We supervise adults on licence and do not run awareness sessions with children."
+    ),
+    ("schools", "disrupt-8"): "Schools take no part in prosecutions and are not told outcomes.",
+}
+"""Answers the demo marks not applicable, with the agency's reason (issue #16): criteria
+asked of the agency's sector that do not fit its service, so the chair's list has entries."""
+
+
+def _scoped(
+    framework: Framework, sector: str, agency: str, answers: dict[str, Answer]
+) -> dict[str, Answer]:
+    """Only the criteria the agency's sector is asked; some marked not applicable."""
+    asked = {c.id for c in framework.criteria_for(sector)}
+    return {
+        cid: (
+            Answer(not_applicable=True, na_reason=NOT_APPLICABLE[(agency, cid)])
+            if (agency, cid) in NOT_APPLICABLE
+            else answer
+        )
+        for cid, answer in answers.items()
+        if cid in asked
+    }
+
+
 def _author(store: Store, agency_id: str) -> str:
     return f"Return lead, {store.agency(agency_id).name}"
 
@@ -132,6 +169,7 @@ def fill_cycle(
             )
             for cid, answer in answers.items()
         }
+        answers = _scoped(framework, store.agency(agency).sector, agency, answers)
         ids = list(answers)
         cut = len(ids) // 2 if plan.status == Status.SUBMITTED else rng.randint(3, len(ids) - 1)
         # a draft is saved twice (one criterion more the second time), so every saved
@@ -159,7 +197,7 @@ def fill_cycle(
         state = store.save(
             cycle.id, agency, answers, author=author, based_on=state.revision, at=moment
         )
-        assert not missing_for_submission(framework, answers)
+        assert not missing_for_submission(framework, answers, store.agency(agency).sector)
         moment += dt.timedelta(hours=rng.randint(1, 48))
         state = store.save(
             cycle.id,

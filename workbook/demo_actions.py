@@ -217,8 +217,13 @@ def follow_up(store: Store, cycle: CycleInfo, rng: random.Random) -> None:
     own = [a for a in found if a.cycles[0] == cycle.id]
     end = report_day(cycle)
     dropped = rng.choice([a for a in own if a.agency_id is not None]).id if own else None
+    # and one left untouched past its due date, so every cycle shows an overdue action
+    # whatever the draws (issue #16 changed which actions a return has)
+    late = [a.id for a in own if a.id != dropped and a.due is not None and a.due < end]
+    untouched = rng.choice(late) if late else None
     for action in own:
-        _progress(store, action, end, rng, drop=action.id == dropped)
+        if action.id != untouched:
+            _progress(store, action, end, rng, drop=action.id == dropped)
     for action in found:
         if action.cycles[0] != cycle.id and not action.status.finished:
             _carry_on(store, action, cycle, rng)

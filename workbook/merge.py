@@ -21,12 +21,23 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from workbook.schema.framework import Framework
-from workbook.schema.responses import Action, Answer, Answers
+from workbook.schema.responses import NOT_APPLICABLE, Action, Answer, Answers
 
 Side = Literal["mine", "theirs"]
 """Whose value a decided conflict keeps."""
-FIELDS: tuple[str, ...] = ("rating", "evidence", "going_well", "development", "actions")
+FIELDS: tuple[str, ...] = (
+    "rating",
+    "not_applicable",
+    "na_reason",
+    "evidence",
+    "going_well",
+    "development",
+    "actions",
+)
 """The fields people type, compared one by one (``carried_forward`` follows them)."""
+EXCLUSIVE = ("rating", "not_applicable")
+"""A rating and "not applicable" never stand together (issue #16): one side rating while
+the other marks it not applicable is a conflict on both, for the user to decide."""
 EMPTY = Answer()
 
 
@@ -140,6 +151,22 @@ def compare(base: Answers, mine: Answers, theirs: Answers, order: Sequence[str] 
                 taken.setdefault(cid, []).append(name)
             else:
                 conflicts.append(FieldConflict(cid, name, was, my, their))
+        if values["rating"] is not None and values["not_applicable"]:
+            decided = {c.field for c in conflicts if c.criterion == cid}
+            for name in EXCLUSIVE:
+                for sides in (taken, kept):
+                    if name in sides.get(cid, []):
+                        sides[cid].remove(name)
+                values[name] = getattr(m, name)  # mine until decided, as for any conflict
+                if name not in decided:
+                    conflicts.append(
+                        FieldConflict(
+                            cid, name, getattr(b, name), getattr(m, name), getattr(t, name)
+                        )
+                    )
+            for sides in (taken, kept):
+                if sides.get(cid) == []:
+                    del sides[cid]
         answer = _with_mark(Answer.model_construct(**values, carried_forward=False), m, t)
         _put(merged, cid, answer)
     return Comparison(
@@ -181,6 +208,8 @@ def in_words(framework: Framework, name: str, value: Any) -> str:
             return framework.scale.level(value).label
         except KeyError:  # a key the scale no longer has: show it as stored
             return str(value)
+    if name == "not_applicable":
+        return NOT_APPLICABLE if value else "Applies (not marked not applicable)"
     if name == "actions":
         actions: Sequence[Action] = value or ()
         if not actions:

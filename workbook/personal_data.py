@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from workbook.schema.framework import Framework, ResponseField
-from workbook.schema.responses import Answer, Answers, Status
+from workbook.schema.responses import NA_REASON_LABEL, Answer, Answers, Status
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy; only scan_cycle needs it, and is given one
     from workbook.store import Store
@@ -214,8 +214,9 @@ def scan(text: str) -> list[Finding]:
 class AnswerFinding:
     """A finding in one field of one criterion's answer.
 
-    ``field`` is ``evidence``, ``going_well`` or ``development``, or ``action`` or
-    ``owner`` with ``action`` the action's 1-based number.
+    ``field`` is ``evidence``, ``going_well``, ``development`` or ``na_reason`` (why it
+    does not apply, issue #16), or ``action`` or ``owner`` with ``action`` the action's
+    1-based number.
     """
 
     criterion: str
@@ -229,12 +230,15 @@ class AnswerFinding:
             return f"Action {self.action}"
         if self.field == "owner":
             return f"Owner of action {self.action}"
+        if self.field == "na_reason":
+            return NA_REASON_LABEL
         return framework.label(ResponseField(self.field))
 
 
 def _answer_texts(answer: Answer) -> Iterator[tuple[str, str, int | None]]:
     for field in (ResponseField.EVIDENCE, ResponseField.GOING_WELL, ResponseField.DEVELOPMENT):
         yield field.value, getattr(answer, field.value), None
+    yield "na_reason", answer.na_reason, None
     for number, action in enumerate(answer.actions, start=1):
         yield "action", action.text, number
         yield "owner", action.owner, number

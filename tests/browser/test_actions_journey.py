@@ -156,7 +156,7 @@ def test_the_chair_and_a_member_follow_actions_to_done_and_into_the_next_cycle(
             "id": NEXT,
             "title": "CSE self-assessment 2018/19",
             "framework": "cse-mase",
-            "framework_version": "2017.1",
+            "framework_version": "2017.2",
             "agencies": "all",
             "timetable": data.timetable(2019),
         }

@@ -19,6 +19,7 @@ from sqlalchemy import inspect, select
 from tests.support.factories import table_counts
 from tests.support.servers import demo_store_at
 from workbook import config
+from workbook.errors import StorageError
 from workbook.schema.highlights import HeadingHighlights, Highlights, Point
 from workbook.schema.partnership import DEFAULT_WORDS
 from workbook.schema.responses import Answer
@@ -93,8 +94,17 @@ def test_the_demo_store_of_the_last_main_before_the_board_paper_opens_with_it(
         for cycle in store.cycles():
             for state in store.returns(cycle.id).values():
                 assert not any(a.not_applicable for a in state.answers.values())
-        # today's demo partnership file (the group's words, board dates) loads over it
-        provision.install(
-            store, config.ROOT / "data" / "demo" / "partnership.yaml", config.templates_dir()
-        )
+        # today's demo partnership file (the group's words, board dates) loads over it; its
+        # cycles keep the framework versions they run (the shipped ones have moved on, so
+        # the old templates come with them, as a partnership keeps its running versions)
+        today = (config.ROOT / "data" / "demo" / "partnership.yaml").read_text("utf-8")
+        kept = tmp_path / "partnership.yaml"
+        kept.write_text(today.replace('"2017.2"', '"2017.1"').replace('"2018.2"', '"2018.1"'))
+        old_templates = tmp_path / f"code-{SCHEMA_6}" / "templates" / "frameworks"
+        with pytest.raises(StorageError, match="already runs version 2017.1"):
+            provision.install(
+                store, config.ROOT / "data" / "demo" / "partnership.yaml", config.templates_dir()
+            )
+        provision.install(store, kept, old_templates)
         assert store.cycle("cse-2017-18").timetable.board_meeting is not None
+        assert store.cycle("cse-2017-18").framework_version == "2017.1"

@@ -58,7 +58,13 @@ def test_heatmap_colours_come_from_the_scale_and_labels_are_text(fw, frame) -> N
     colour = rect["encoding"]["color"]
     assert colour["field"] == "label"
     assert colour["type"] == "nominal"
-    assert colour["scale"]["domain"] == ["Red", "Amber", "Green", analysis.NOT_RATED]
+    assert colour["scale"]["domain"] == [
+        "Red",
+        "Amber",
+        "Green",
+        analysis.NOT_RATED,
+        analysis.NA_CELL,
+    ]
     assert colour["scale"]["range"][:3] == ["#d7191c", "#fdae61", "#1a9641"]
     assert text["encoding"]["text"]["field"] == "short"  # the label, not only the colour
     assert text["encoding"]["color"]["legend"] is None

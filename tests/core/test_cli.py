@@ -55,7 +55,7 @@ def test_validate_reports_located_problems_and_exits_1(tmp_path: Path) -> None:
     good = SHIPPED[0]
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        SHIPPED[0].read_text("utf-8").replace('version: "2017.1"', "version: 2017.1"), "utf-8"
+        SHIPPED[0].read_text("utf-8").replace('version: "2017.2"', "version: 2017.2"), "utf-8"
     )
     result = CliRunner().invoke(cli, ["validate", str(good), str(bad)])
     assert result.exit_code == 1

@@ -102,8 +102,8 @@ def test_demo_has_eleven_agencies_and_three_cycles(demo_store: Store) -> None:
     cycles = demo_store.cycles("demo")
     assert [c.id for c in cycles] == ["cse-2016-17", "cse-2017-18", "front-door-2018"]
     assert {(c.framework_id, c.framework_version) for c in cycles} == {
-        ("cse-mase", "2017.1"),
-        ("ofsted-front-door", "2018.1"),
+        ("cse-mase", "2017.2"),
+        ("ofsted-front-door", "2018.2"),
     }
     assert all(len(c.agencies) == 11 for c in cycles)
 
@@ -143,7 +143,24 @@ def test_submitted_returns_are_complete(demo_store: Store) -> None:
         framework = demo_store.cycle_framework(cycle.id)
         for agency, state in demo_store.returns(cycle.id).items():
             if state.status == Status.SUBMITTED:
-                assert missing_for_submission(framework, state.answers) == [], agency
+                sector = demo_store.agency(agency).sector
+                assert missing_for_submission(framework, state.answers, sector) == [], agency
+
+
+def test_some_answers_are_not_applicable_with_reasons(demo_store: Store) -> None:
+    """So the chair's list has entries (issue #16); none is asked of the wrong sector."""
+    marked = {}
+    for cycle in demo_store.cycles():
+        framework = demo_store.cycle_framework(cycle.id)
+        for agency, state in demo_store.returns(cycle.id).items():
+            asked = {c.id for c in framework.criteria_for(demo_store.agency(agency).sector)}
+            assert set(state.answers) <= asked, agency
+            for cid, answer in state.answers.items():
+                if answer.not_applicable:
+                    assert answer.na_reason.strip()
+                    assert answer.rating is None
+                    marked[(cycle.id, agency, cid)] = answer.na_reason
+    assert len({agency for _, agency, _ in marked}) >= 3
 
 
 def test_agencies_differ_some_strong_some_weak(demo_store: Store) -> None:

@@ -325,3 +325,15 @@ def test_evidence_exports_as_xlsx_sheets_and_csv_files(evidenced: Store, tmp_pat
         ("p-1", "true"),
         ("i-1", "false"),
     ]
+
+
+def test_returns_carry_scope_and_not_applicable_with_the_reason(scoped_store: Store) -> None:
+    """Issue #16: whether each criterion is asked of the agency, and why one does not apply."""
+    na = Answer(not_applicable=True, na_reason="Not our service.")
+    scoped_store.save("c1", "sexual-health", {"d-2": na}, author="SH", based_on=None)
+    returns, _actions, _scale = export.cycle_tables(scoped_store, "c1")
+    rows = {(r["agency"], r["criterion"]): r for r in returns.records()}
+    assert rows[("sexual-health", "d-2")]["not_applicable"] is True
+    assert rows[("sexual-health", "d-2")]["na_reason"] == "Not our service."
+    assert rows[("sexual-health", "d-1")]["asked"] is False
+    assert rows[("beta", "d-1")]["asked"] is True

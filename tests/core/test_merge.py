@@ -97,6 +97,20 @@ def test_the_carried_forward_mark_stays_only_on_an_answer_exactly_as_carried() -
     assert (merged.rating, merged.evidence, merged.carried_forward) == ("red", "Audit 2019", False)
 
 
+def test_a_rating_on_one_side_and_not_applicable_on_the_other_is_a_conflict() -> None:
+    """Taken field by field, the two would merge into an answer no store takes (#16)."""
+    na = Answer(not_applicable=True, na_reason="Not our service")
+    result = compare({}, {"p-1": Answer(rating="red")}, {"p-1": na})
+    assert {c.field for c in result.conflicts} == {"rating", "not_applicable"}
+    assert result.merged["p-1"].rating == "red"  # mine until decided
+    assert not result.merged["p-1"].not_applicable
+    assert result.taken == {"p-1": ["na_reason"]}
+    assert result.kept == {}
+    # one side's not applicable and a reason the other typed merge without a question
+    alone = compare({"p-1": na}, {"p-1": na.model_copy(update={"na_reason": "Mine"})}, {"p-1": na})
+    assert alone.conflicts == ()
+
+
 @pytest.mark.parametrize(
     ("name", "value", "words"),
     [
@@ -105,6 +119,8 @@ def test_the_carried_forward_mark_stays_only_on_an_answer_exactly_as_carried() -
         ("rating", "gone", "gone"),
         ("evidence", "Audit <b>", "Audit <b>"),
         ("going_well", "  ", "Left empty"),
+        ("not_applicable", True, "Not applicable"),
+        ("na_reason", "Not our service", "Not our service"),
         ("actions", (), "No actions"),
         (
             "actions",

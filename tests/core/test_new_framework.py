@@ -161,7 +161,7 @@ def test_a_new_framework_yaml_is_validated_loaded_answered_and_kept(
             ResponseField.DEVELOPMENT,
         )
         assert store.cycle("missing-2019").agencies == ("academies", "constabulary", "council")
-        assert store.cycle("cse-2019").framework_version == "2017.1"
+        assert store.cycle("cse-2019").framework_version == "2017.2"
 
         # a narrowed criterion refuses a field it does not ask for
         with pytest.raises(ResponseError, match="this criterion does not ask for it"):

@@ -39,6 +39,28 @@ FRAMEWORK: dict[str, Any] = {
 """``test-fw``: headings ``prevent`` (``p-1``, ``p-2``) and ``identify`` (``i-1``), red <
 amber < green with the highest best."""
 
+SCOPED: dict[str, Any] = {
+    "headings": [*FRAMEWORK["headings"], {"id": "disrupt", "title": "Disrupt"}],
+    "criteria": [
+        *FRAMEWORK["criteria"],
+        {
+            "id": "d-1",
+            "heading": "disrupt",
+            "prompt": "Are abduction warning notices served?",
+            "title": "Abduction warning notices",
+            "applies_to": ["police"],
+        },
+        {
+            "id": "d-2",
+            "heading": "disrupt",
+            "prompt": "Do you pass on intelligence that helps disrupt offenders?",
+            "title": "Intelligence for disruption",
+        },
+    ],
+}
+"""Overrides making ``test-fw`` scoped (issue #16): a ``disrupt`` heading whose ``d-1`` is
+asked only of the police and ``d-2`` of everyone (``framework(**SCOPED)``)."""
+
 AGENCIES: list[dict[str, str]] = [
     {"id": "alpha", "name": "Alpha health trust", "sector": "health"},
     {"id": "beta", "name": "Beta police force", "sector": "police"},
@@ -99,6 +121,19 @@ def partnership(
 
 PARTNERSHIP: dict[str, Any] = partnership([cycle("c1", "Cycle one", agencies=["alpha", "beta"])])
 """``tp``: alpha, beta and gamma; cycle ``c1`` (2020) of ``test-fw`` inviting alpha and beta."""
+
+SEXUAL_HEALTH: dict[str, str] = {
+    "id": "sexual-health",
+    "name": "Sexual health service",
+    "sector": "health",
+}
+
+SCOPED_PARTNERSHIP: dict[str, Any] = partnership(
+    [cycle("c1", "Cycle one", agencies=["sexual-health", "beta", "gamma"])],
+    agencies=[*AGENCIES, SEXUAL_HEALTH],
+)
+"""``tp`` with a sexual health service; ``c1`` of the scoped ``test-fw`` (``SCOPED``)
+invites it, beta (police) and gamma (education): the not-applicable tests (issue #16)."""
 
 
 def dump_yaml(data: Any) -> str:

@@ -113,6 +113,16 @@ def store(db_url: str, partnership_files: tuple[Path, Path]) -> Iterator[Store]:
 
 
 @pytest.fixture
+def scoped_store(db_url: str, write_yaml: Callable[..., Path]) -> Iterator[Store]:
+    """A store whose ``test-fw`` scopes ``d-1`` to the police, with a sexual health service
+    invited to ``c1`` beside beta (police) and gamma (education) (issue #16)."""
+    templates_dir = write_yaml("scoped-templates/test-fw.yaml", data.framework(**data.SCOPED))
+    partnership = write_yaml("scoped-partnership.yaml", data.SCOPED_PARTNERSHIP)
+    with installed(db_url, partnership, templates_dir.parent) as opened:
+        yield opened
+
+
+@pytest.fixture
 def demo_partnership_store(tmp_path: Path) -> Iterator[Store]:
     """A SQLite store holding the shipped demo partnership and its frameworks, no returns."""
     from workbook import config

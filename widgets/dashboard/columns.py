@@ -15,6 +15,7 @@ COMPLETION = {
     "state": "Return",
     "answered": "Criteria answered",
     "criteria": "Criteria",
+    "not_applicable": "Not applicable",
     "due": "Due",
     "saved_at": "Last saved (UTC)",
 }
@@ -25,6 +26,7 @@ HEATMAP = {
     "distribution": "Ratings",
     "rated": "Rated",
     "criteria": "Criteria",
+    "not_applicable": "Not applicable",
 }
 DIVERGENCE = {
     "prompt": "Criterion",
@@ -67,6 +69,14 @@ GAP = {
     "moderated_mean": "Mean moderated level",
     "mean_gap": "Mean gap (levels)",
 }
+NOT_APPLICABLE = {
+    "agency": "Agency",
+    "criterion": "Criterion",
+    "heading": "Heading",
+    "na_reason": "Why it does not apply",
+    "comment": "Chair's challenge",
+}
+"""The chair's list of answers marked not applicable (issue #16)."""
 TRACKER = {
     "action_id": "ID",
     "agency": "Agency",

@@ -209,6 +209,10 @@ class DashboardModel(Model):
         previous = ids[position - 1] if position else None
         return analysis.criterion_trend(self.history(), self.cycle, previous)
 
+    def not_applicable(self) -> pd.DataFrame:
+        """The answers marked not applicable, with reasons and the chair's challenges (#16)."""
+        return analysis.not_applicable(self.filtered(), self.moderations)
+
     def gap(self) -> pd.DataFrame:
         """Per agency, self-rating against moderated rating."""
         return analysis.gap_by_agency(self.filtered(), self.moderations)

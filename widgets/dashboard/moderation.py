@@ -10,7 +10,7 @@ from typing import Any
 
 import ipywidgets as ipw
 
-from widgets.dashboard.columns import GAP, HISTORY, KEEP
+from widgets.dashboard.columns import GAP, HISTORY, KEEP, NOT_APPLICABLE
 from widgets.dashboard.common import ExportView, chart_with_table, html_widget, shown
 from widgets.dashboard.model import DashboardModel
 from widgets.templating import render
@@ -41,6 +41,17 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
     save = ipw.Button(description="Save moderation", button_style="primary", icon="check")
     current, history, gap, intro = html_widget(), html_widget(), html_widget(), html_widget()
     export = ExportView(lambda: (m.gap(), GAP, f"optimism-gap-{m.cycle}"))
+    # the chair's list of "not applicable" answers; choosing one sets the pair above, so a
+    # challenge is an ordinary moderation comment (issue #16)
+    na_intro, na_table = html_widget(), html_widget()
+    challenge = ipw.Dropdown(
+        description="Challenge a 'not applicable' answer",
+        style=style,
+        layout=ipw.Layout(width="95%"),
+    )
+    na_export = ExportView(
+        lambda: (m.not_applicable(), NOT_APPLICABLE, f"not-applicable-{m.cycle}")
+    )
     page.children = [
         intro,
         agency,
@@ -52,6 +63,10 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         history,
         gap,
         export,
+        na_intro,
+        challenge,
+        na_table,
+        na_export,
     ]
 
     def show_pair(_: Any = None) -> None:
@@ -61,7 +76,8 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
             (m.frame["agency_id"] == agency.value) & (m.frame["criterion_id"] == criterion.value)
         ]
         self_label = row["label"].iloc[0] if len(row) else analysis.NOT_RATED
-        current.value = render("dashboard", "self_rating", str(self_label))
+        reason = row["na_reason"].iloc[0] if len(row) and row["not_applicable"].iloc[0] else ""
+        current.value = render("dashboard", "self_rating", str(self_label), str(reason))
         history.value = htmltable.html_table(
             m.moderation_history(agency.value, criterion.value),
             HISTORY,
@@ -79,6 +95,12 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
             show_pair()
 
     save.on_click(on_save)
+
+    def on_challenge(change: Any) -> None:
+        if change["new"]:
+            agency.value, criterion.value = change["new"]
+
+    challenge.observe(on_challenge, names="value")
 
     def draw() -> None:
         chair = m.may_moderate
@@ -106,5 +128,16 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
             )
         gap.value = render("dashboard", "gap", chart)
         export.links.value = ""
+        listed = m.not_applicable()
+        na_intro.value = render("dashboard", "not_applicable_intro", len(listed), chair)
+        challenge.options = [("Choose an answer", None)] + [
+            (f"{r.agency}: {r.criterion}", (r.agency_id, r.criterion_id))
+            for r in listed.itertuples()
+        ]
+        challenge.layout.display = shown(chair and not listed.empty)
+        na_table.value = htmltable.html_table(
+            listed, NOT_APPLICABLE, "Answers marked not applicable", empty="None."
+        )
+        na_export.links.value = ""
 
     return draw

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as ipw
+from ipywidgets.widgets.widget_bool import CheckboxStyle
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 from traitlets import Bool, Instance, Int, List, Unicode, observe
@@ -22,7 +23,7 @@ from widgets.templating import render
 from workbook.evidence.lines import Line
 from workbook.schema.actions import new_action_id
 from workbook.schema.framework import Criterion, Framework, ResponseField
-from workbook.schema.responses import Action, Answer
+from workbook.schema.responses import NA_REASON_LABEL, NOT_APPLICABLE, Action, Answer
 
 ANCHOR_PREFIX = "wb-crit-"
 TEXT_FIELDS = (ResponseField.EVIDENCE, ResponseField.GOING_WELL, ResponseField.DEVELOPMENT)
@@ -83,6 +84,8 @@ class CriterionModel(Model):
     development = Unicode("")
     actions = List(Instance(ActionModel))
     carried_forward = Bool(False)
+    not_applicable = Bool(False, help="The agency says it does not apply (issue #16).")
+    na_reason = Unicode("", help="Why not; kept while unticked, saved only while ticked.")
     read_only = Bool(False)
     edits = Int(0, help="Incremented on every change the user makes.")
 
@@ -117,6 +120,8 @@ class CriterionModel(Model):
             self.development = answer.development
             self.actions = [self._watched(ActionModel.of(a)) for a in answer.actions]
             self.carried_forward = answer.carried_forward
+            self.not_applicable = answer.not_applicable
+            self.na_reason = answer.na_reason
         finally:
             self._loading = False
 
@@ -147,6 +152,8 @@ class CriterionModel(Model):
             development=self.development,
             actions=tuple(a.action() for a in self.actions if not a.is_blank),
             carried_forward=self.carried_forward,
+            not_applicable=self.not_applicable,
+            na_reason=self.na_reason if self.not_applicable else "",
         )
 
     def set_actions(self, actions: Sequence[Action]) -> None:
@@ -174,9 +181,20 @@ class CriterionModel(Model):
     def _action_changed(self, _change: dict[str, Any]) -> None:
         self._edited()
 
-    @observe("rating", "evidence", "going_well", "development", "actions")
-    def _field_changed(self, _change: dict[str, Any]) -> None:
+    @observe("rating", "evidence", "going_well", "development", "actions", "not_applicable")
+    def _field_changed(self, change: dict[str, Any]) -> None:
+        # a rating and "not applicable" exclude each other: choosing one clears the other,
+        # so no save ever holds both (check_answers refuses that, issue #16)
+        if not self._loading and change["name"] == "rating" and change["new"] is not None:
+            self.not_applicable = False
+        if not self._loading and change["name"] == "not_applicable" and change["new"]:
+            self.rating = None
         self._edited()
+
+    @observe("na_reason")
+    def _reason_changed(self, _change: dict[str, Any]) -> None:
+        if self.not_applicable:  # typed while unticked, it is not part of the answer
+            self._edited()
 
     def _edited(self) -> None:
         if self._loading:
@@ -216,6 +234,7 @@ class Look:
         self.description_style = DescriptionStyle(description_width="initial")
         self.button_style = ipw.ButtonStyle()
         self.html_style = HTMLStyle()
+        self.checkbox_style = CheckboxStyle(description_width="initial")
 
     def html(self, value: str = "") -> ipw.HTML:
         """An HTML widget with the shared layout and style."""
@@ -307,7 +326,7 @@ class CriterionView(View[CriterionModel]):
             ipw.link((m, "rating"), (rating, "value"))
             ipw.dlink((m, "rating"), (self.level, "value"), lambda k: _level_text(m.framework, k))
             self.inputs["rating"] = rating
-            children += [rating, self.level]
+            children += [rating, self.level, *self._not_applicable()]
         for field in TEXT_FIELDS:
             if field in m.asked:
                 box = ipw.Textarea(
@@ -325,3 +344,27 @@ class CriterionView(View[CriterionModel]):
             self.actions = ActionsView(m, look)
             children.append(self.actions)
         self.children = children
+
+    def _not_applicable(self) -> list[ipw.Widget]:
+        """The "Not applicable" tick box, and the reason it asks for only while ticked."""
+        m, look = self.model, self.look
+        box = ipw.Checkbox(
+            description=f"{NOT_APPLICABLE}: {m.label} does not apply to our agency",
+            indent=False,
+            layout=look.auto,
+            style=look.checkbox_style,
+        )
+        box.add_class("wb-na")
+        reason = ipw.Textarea(
+            description=f"{NA_REASON_LABEL} (needed to submit)",
+            layout=ipw.Layout(width="100%", flex_flow="column", align_items="stretch"),
+            style=look.text_style,
+            rows=2,
+        )
+        ipw.link((m, "not_applicable"), (box, "value"))
+        ipw.link((m, "na_reason"), (reason, "value"))
+        ipw.dlink(
+            (m, "not_applicable"), (reason.layout, "display"), lambda on: "" if on else "none"
+        )
+        self.inputs["not_applicable"], self.inputs["na_reason"] = box, reason
+        return [box, reason]

@@ -14,9 +14,14 @@ from typing import Any
 
 from widgets.templating import render
 from workbook.schema.framework import Framework, ResponseField
+from workbook.schema.responses import NA_REASON_LABEL
 from workbook.store import RevisionInfo
 
-FIELD_NAMES = {"carried_forward": "carried-forward mark"}
+FIELD_NAMES = {
+    "carried_forward": "carried-forward mark",
+    "not_applicable": "not applicable",
+    "na_reason": NA_REASON_LABEL.lower(),
+}
 MANY = 5
 """More changed criteria than this are summed up rather than listed field by field."""
 

@@ -70,7 +70,7 @@ class FormModel(SavingModel):
         """What stops the return being submitted, criterion by criterion."""
         if self.framework is None:
             return []
-        return missing_for_submission(self.framework, self.answers)
+        return missing_for_submission(self.framework, self.answers, self.sector or None)
 
     def personal_data(self) -> list[dict[str, str]]:
         """Passages that look like personal data about a person, criterion by criterion."""

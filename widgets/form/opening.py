@@ -98,6 +98,8 @@ class ReturnModel(Model):
     history_open = Bool(False)
     history_html = Unicode("")
     loaded = Int(0, help="Incremented each time a return is opened (views rebuild).")
+    sector = Unicode("", help="The open agency's sector: it scopes the criteria (issue #16).")
+    not_asked = Int(0, help="Criteria the framework does not ask of that sector (not shown).")
 
     def __init__(
         self,
@@ -168,17 +170,23 @@ class ReturnModel(Model):
         self.cycle_id, self.agency_id = cycle_id, agency_id
         self.framework = framework
         self.title = f"{agency.name}: {info.title}"
+        self.sector = agency.sector
+        self.not_asked = len(framework.criteria) - len(framework.criteria_for(agency.sector))
         self.criteria = {}
         self._refused = {}
         self.headings = []
         for heading in framework.headings:
+            # numbered as in the framework, so "Prevent 4" is the same for every agency;
+            # a criterion not asked of the sector is not shown (issue #16)
             models = [
                 self._criterion_model(
                     framework, criterion, f"{heading.title} {number}", lines.get(criterion.id, [])
                 )
                 for number, criterion in enumerate(framework.criteria_under(heading.id), 1)
+                if criterion.applies(agency.sector)
             ]
-            self.headings.append(HeadingModel(heading, models))
+            if models:
+                self.headings.append(HeadingModel(heading, models))
         answers = dict(state.answers) if state else {}
         for criterion_id, answer in answers.items():
             if criterion_id in self.criteria:
@@ -266,7 +274,7 @@ class ReturnModel(Model):
     def _answers_changed(self, _change: dict[str, Any]) -> None:
         if self.framework is None:
             return
-        counts = progress(self.framework, self.answers)
+        counts = progress(self.framework, self.answers, self.sector or None)
         for heading in self.headings:
             heading.done, heading.total = counts[heading.heading.id]
         done = sum(d for d, _ in counts.values())

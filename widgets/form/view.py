@@ -267,7 +267,9 @@ class FormView(View[FormModel]):
         m = self.model
         self.heading_views = [HeadingView(h, self.look) for h in m.headings]
         self.body.children = self.heading_views
-        self.scale.value = scale_html(m.framework)
+        self.scale.value = scale_html(m.framework) + render(
+            "form", "not_asked", m.not_asked, m.sector
+        )
         for button in (self.save_button, self.submit_button):
             button.disabled = m.framework is None or m.read_only
         self._rebuild_upload()

@@ -7,6 +7,7 @@ package, never from its modules.
 """
 
 from workbook.analysis.actions import actions
+from workbook.analysis.applicability import not_applicable
 from workbook.analysis.compare import (
     divergence,
     drilldown,
@@ -17,7 +18,10 @@ from workbook.analysis.compare import (
 from workbook.analysis.completion import completion
 from workbook.analysis.frame import (
     COLUMNS,
+    NA_CELL,
+    NOT_ASKED,
     NOT_RATED,
+    counted,
     filter_frame,
     levels,
     load,
@@ -39,9 +43,12 @@ from workbook.analysis.trend import criterion_trend, trend
 
 __all__ = [
     "COLUMNS",
+    "NA_CELL",
+    "NOT_ASKED",
     "NOT_RATED",
     "actions",
     "completion",
+    "counted",
     "criterion_trend",
     "divergence",
     "done_this_quarter",
@@ -52,6 +59,7 @@ __all__ = [
     "levels",
     "load",
     "moderation_frame",
+    "not_applicable",
     "optimism_gap",
     "overdue_actions",
     "owner_counts",

@@ -1,7 +1,9 @@
 """Agencies side by side: the partnership at a glance, and the criteria they disagree on.
 
 Medians take the worse of the two middle levels, so a heading never looks better than
-its returns support.
+its returns support. Answers marked not applicable and criteria not asked of an agency's
+sector have no level in the frame, so no median, spread or disagreement counts them; a
+heatmap cell with nothing else shows "N/A" (issue #16).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbook.analysis.frame import NOT_RATED, levels
+from workbook.analysis.frame import NA_CELL, NOT_RATED, counted, levels
 from workbook.schema.framework import Scale
 
 
@@ -39,15 +41,28 @@ def _distribution(labels: Sequence[str], values: Iterable[float]) -> str:
     return ", ".join(f"{labels[i]} {counts[i]}" for i in sorted(counts, reverse=True))
 
 
+def _blank(label: str) -> str:
+    """A cell's text without a rating: "N/A" says so; a dash marks "not rated yet"."""
+    return NA_CELL if label == NA_CELL else "\u2013"
+
+
 def heatmap_table(frame: pd.DataFrame, scale: Scale) -> pd.DataFrame:
-    """Agencies x headings: the median rating (with label and colour) and the distribution."""
+    """Agencies x headings: the median rating (with label and colour) and the distribution.
+
+    ``criteria`` counts the criteria that count (asked, not marked not applicable) and
+    ``not_applicable`` those marked so; a cell where none count is labelled "N/A".
+    """
     lv = levels(scale)
     labels = list(lv["label"])
     rows = []
+    frame = frame.assign(_counts=counted(frame))
     for (agency_id, heading_id), group in frame.groupby(["agency_id", "heading_id"], sort=False):
         median = _lower_median(group["level"])
         first = group.iloc[0]
         level_row = lv.iloc[int(median)] if median is not None else None
+        none_count = not group["_counts"].any()
+        label = NA_CELL if none_count else NOT_RATED
+        na = group["in_scope"].astype(bool) & group["not_applicable"].astype(bool)
         rows.append(
             {
                 "agency_id": agency_id,
@@ -58,17 +73,18 @@ def heatmap_table(frame: pd.DataFrame, scale: Scale) -> pd.DataFrame:
                 "heading": first["heading"],
                 "heading_order": first["heading_order"],
                 "rated": int(group["level"].notna().sum()),
-                "criteria": len(group),
+                "criteria": int(group["_counts"].sum()),
+                "not_applicable": int(na.sum()),
                 "level": median,
-                "label": level_row["label"] if level_row is not None else NOT_RATED,
-                "short": level_row["short"] if level_row is not None else "\u2013",
+                "label": level_row["label"] if level_row is not None else label,
+                "short": level_row["short"] if level_row is not None else _blank(label),
                 "mean_normalised": group["normalised"].mean(),
-                "distribution": _distribution(labels, group["level"]) or NOT_RATED,
+                "distribution": _distribution(labels, group["level"]) or label,
             }
         )
     columns = [
         "agency_id agency sector status_label heading_id heading heading_order rated criteria "
-        "level label short mean_normalised distribution"
+        "not_applicable level label short mean_normalised distribution"
     ][0].split()
     return pd.DataFrame(rows, columns=columns)
 
@@ -210,5 +226,6 @@ def drilldown(
         "development",
         "evidence",
         "actions_text",
+        "na_reason",
     ]
     return rows[columns].reset_index(drop=True)

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pandas as pd
 
+from workbook.analysis.frame import counted
 from workbook.schema.responses import Status
 
 STATUS_ORDER = {
@@ -24,8 +25,16 @@ def completion(frame: pd.DataFrame, today: dt.date) -> pd.DataFrame:
     """Each agency's return against the due date; overdue ones first.
 
     A return is overdue when it is not submitted and its cycle's due date has passed.
+    ``criteria`` counts only the criteria that count for the agency (asked of its sector,
+    not marked not applicable), ``answered`` the rated ones among them, and
+    ``not_applicable`` those it marked not applicable (issue #16).
     """
-    rated = frame.assign(answered=frame["rating"].notna())
+    counts = counted(frame)
+    rated = frame.assign(
+        answered=frame["rating"].notna() & counts,
+        asked=counts,
+        na=frame["in_scope"].astype(bool) & frame["not_applicable"].astype(bool),
+    )
     table = (
         rated.groupby(["cycle_id", "agency_id"], sort=False)
         .agg(
@@ -37,7 +46,8 @@ def completion(frame: pd.DataFrame, today: dt.date) -> pd.DataFrame:
             saved_at=("saved_at", "first"),
             due=("due", "first"),
             answered=("answered", "sum"),
-            criteria=("criterion_id", "count"),
+            criteria=("asked", "sum"),
+            not_applicable=("na", "sum"),
         )
         .reset_index()
     )

@@ -5,6 +5,11 @@ for criteria an agency has not answered have no rating); the other modules of
 :mod:`workbook.analysis` are pure functions of that frame, so each is tested on small
 hand-made frames. Levels are ordered by ``level`` from 0 (worst) upwards, which works for
 scales whose best end is the highest or the lowest score.
+
+Each row says whether its criterion is asked of the agency's sector (``in_scope``) and
+whether the agency marked it not applicable (``not_applicable``, ``na_reason``). Neither
+kind has a rating, level or score in the frame, so medians, spread and trends leave them
+out by construction; :func:`counted` is the mask of the rows that do count (issue #16).
 """
 
 from __future__ import annotations
@@ -18,11 +23,17 @@ import pandas as pd
 from workbook.errors import StorageError
 from workbook.schema.framework import Framework, Scale
 from workbook.schema.partnership import Agency
-from workbook.schema.responses import Status
+from workbook.schema.responses import NOT_APPLICABLE, Status
 from workbook.store import CycleInfo, ReturnState, Store
 
 NOT_RATED = "Not rated"
 """Label of a cell, or a criterion, that has no rating yet."""
+
+NOT_ASKED = "Not asked"
+"""Label of a criterion the framework does not ask of the agency's sector."""
+
+NA_CELL = "N/A"
+"""What a heatmap cell shows when none of its criteria count (not applicable, not asked)."""
 
 COLUMNS = [
     "cycle_id",
@@ -43,6 +54,7 @@ COLUMNS = [
     "criterion_id",
     "criterion_order",
     "prompt",
+    "criterion",
     "rating",
     "label",
     "level",
@@ -52,6 +64,9 @@ COLUMNS = [
     "going_well",
     "development",
     "actions",
+    "in_scope",
+    "not_applicable",
+    "na_reason",
 ]
 
 
@@ -130,11 +145,14 @@ def responses_frame(
         for position, lv in enumerate(worst_first)
     }
     unrated = (NOT_RATED, None, None, None)
+    not_asked = (NOT_ASKED, None, None, None)
+    not_applicable = (NOT_APPLICABLE, None, None, None)
     headings = {h.id: (h.title, position) for position, h in enumerate(framework.headings)}
     criteria = [
-        (c.id, (c.heading, *headings[c.heading], c.id, position, c.prompt))
+        (c.id, (c.heading, *headings[c.heading], c.id, position, c.prompt, c.name))
         for position, c in enumerate(framework.criteria)
     ]
+    scopes: dict[str, frozenset[str]] = {}  # sector -> the criteria it is asked
     of_cycle = (
         cycle.id,
         cycle.title,
@@ -159,23 +177,53 @@ def responses_frame(
             state.saved_at if state else None,
         )
         answers = state.answers if state else {}
+        sector = agency.sector if agency else ""
+        if sector not in scopes:  # an unknown agency ("") is asked everything
+            scopes[sector] = frozenset(c.id for c in framework.criteria_for(sector or None))
+        asked = scopes[sector]
         for criterion_id, of_criterion in criteria:
             answer = answers.get(criterion_id)
+            in_scope = criterion_id in asked
             if answer is None:
-                rows.append((*of_agency, *of_criterion, None, *unrated, "", "", "", ()))
+                rows.append(
+                    (
+                        *of_agency,
+                        *of_criterion,
+                        None,
+                        *(unrated if in_scope else not_asked),
+                        "",
+                        "",
+                        "",
+                        (),
+                        in_scope,
+                        False,
+                        "",
+                    )
+                )
                 continue
-            rating = answer.rating
+            # a rating out of scope or beside "not applicable" never counts (issue #16)
+            rating = answer.rating if in_scope and not answer.not_applicable else None
+            rated: tuple[str, int | None, float | None, float | None]
+            if not in_scope:
+                rated = not_asked
+            elif answer.not_applicable:
+                rated = not_applicable
+            else:
+                rated = by_rating[rating] if rating else unrated
             actions = tuple(a.model_dump() for a in answer.actions) if answer.actions else ()
             rows.append(
                 (
                     *of_agency,
                     *of_criterion,
                     rating,
-                    *(by_rating[rating] if rating else unrated),
+                    *rated,
                     answer.evidence,
                     answer.going_well,
                     answer.development,
                     actions,
+                    in_scope,
+                    answer.not_applicable,
+                    answer.na_reason,
                 )
             )
     # object columns, not pandas' string dtype: copying string arrays when filtering costs
@@ -183,7 +231,14 @@ def responses_frame(
     frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
     for column in ("level", "score", "normalised"):
         frame[column] = pd.to_numeric(frame[column])
+    for column in ("in_scope", "not_applicable"):
+        frame[column] = frame[column].astype(bool)
     return frame
+
+
+def counted(frame: pd.DataFrame) -> pd.Series:
+    """The rows that count: asked of the agency's sector and not marked not applicable."""
+    return frame["in_scope"].astype(bool) & ~frame["not_applicable"].astype(bool)
 
 
 def load(store: Store, cycle_ids: Sequence[str]) -> pd.DataFrame:

@@ -45,12 +45,16 @@ def _layer(*layers: Any, **properties: Any) -> alt.LayerChart:
 
 
 def rating_scale(scale: Scale, *, text: bool = False) -> alt.Scale:
-    """Colour scale from the levels (worst to best, then "Not rated"); or their text colours."""
+    """Colour scale from the levels (worst to best, "Not rated", "N/A"); or their text colours.
+
+    "N/A" (nothing in the cell counts: not applicable or not asked, issue #16) is a neutral
+    grey that is none of the scale's colours, and always carries its text.
+    """
     lv = analysis.levels(scale)
-    domain = [*lv["label"], analysis.NOT_RATED]
+    domain = [*lv["label"], analysis.NOT_RATED, analysis.NA_CELL]
     if text:
-        return alt.Scale(domain=domain, range=[*lv["text_colour"], theme.INK])
-    return alt.Scale(domain=domain, range=[*lv["colour"], theme.NOT_RATED_FILL])
+        return alt.Scale(domain=domain, range=[*lv["text_colour"], theme.INK, theme.INK])
+    return alt.Scale(domain=domain, range=[*lv["colour"], theme.NOT_RATED_FILL, theme.NA_FILL])
 
 
 def _ordered(table: pd.DataFrame, column: str, by: str) -> list[str]:
@@ -86,6 +90,7 @@ def heatmap(
             "short",
             "rated",
             "criteria",
+            "not_applicable",
             "distribution",
         ],
     )
@@ -107,6 +112,7 @@ def heatmap(
             alt.Tooltip("label:N", title="Median rating"),
             alt.Tooltip("distribution:N", title="Ratings"),
             alt.Tooltip("rated:Q", title="Criteria rated"),
+            alt.Tooltip("not_applicable:Q", title="Not applicable"),
         ],
     )
     rect = base.mark_rect(stroke="#ffffff", strokeWidth=1).encode(

@@ -13,6 +13,9 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 INK = "#1f1f1f"
 MUTED = "#595959"  # 7:1 on white
 NOT_RATED_FILL = "#f0f0f0"
+NA_FILL = "#c4c4c4"
+"""A heatmap cell where nothing counts ("N/A", issue #16): a neutral grey, none of a scale's
+colours, darker than "not rated"; its INK text has 9:1 contrast."""
 SERIES = ("#0b4f8a", "#b35806", "#1b7837", "#762a83", "#8c510a", "#01665e", "#4d4d4d")
 """Series colours for lines (dark enough for 3:1 against white); labels name each line."""
 

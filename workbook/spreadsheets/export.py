@@ -61,6 +61,9 @@ RETURN_COLUMNS = (
     "development",
     "actions",
     "carried_forward",
+    "asked",
+    "not_applicable",
+    "na_reason",
 )
 ACTION_COLUMNS = (
     "cycle",
@@ -138,6 +141,9 @@ def cycle_tables(store: Store, cycle_id: str) -> tuple[Table, Table, Table]:
                     answer.development,
                     len(answer.actions),
                     answer.carried_forward,
+                    criterion.applies(agency.sector),  # asked of its sector (issue #16)
+                    answer.not_applicable,
+                    answer.na_reason,
                 )
             )
             for number, action in enumerate(answer.actions, start=1):

@@ -60,10 +60,13 @@ class ImportResult:
 # -- importing into the store ------------------------------------------------------------
 
 
-def _submission_problems(framework: Framework, parsed: ParsedReturn, source: str) -> list[Problem]:
+def _submission_problems(
+    framework: Framework, parsed: ParsedReturn, source: str, sector: str | None
+) -> list[Problem]:
     problems = []
     columns = {"owner": "C", "due date": "D"}
-    for problem in missing_for_submission(framework, parsed.answers):
+    # only the criteria the agency's sector is asked (issue #16)
+    for problem in missing_for_submission(framework, parsed.answers, sector):
         where = parsed.cells.get((problem.where, problem.field), source)
         found = re.match(r"action (\d+) has no (owner|due date)", problem.message)
         rows = parsed.action_rows.get(problem.where, [])
@@ -208,7 +211,8 @@ def import_return(
         )
         out.add(source, "status", message)
     if submit:
-        out.problems += _submission_problems(framework, parsed, source)
+        sector = store.agency(facts.agency_id).sector
+        out.problems += _submission_problems(framework, parsed, source, sector)
     action_updates.check(store, facts.agency_id, parsed, out)
     if out.problems:
         raise SpreadsheetError(source, out.problems)

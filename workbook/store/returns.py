@@ -177,6 +177,7 @@ class Returns:
         if not (may_edit or (status == Status.REOPENED and may_reopen)):
             raise self.sharing.denial(agency_id, "change")
         framework = self.catalog.framework(info.framework_id, info.framework_version)
+        sector = self.catalog.agency(agency_id).sector  # scopes the submit check (#16)
         answers = {cid: a for cid, a in answers.items() if not a.is_empty}
         validate_answers(framework, answers, source=f"{cycle_id}/{agency_id}")
         try:
@@ -197,7 +198,7 @@ class Returns:
                     who.require(False, action)
                 check_transition(cycle_id, agency_id, old_status, status, delta, note)
                 if status == Status.SUBMITTED:
-                    missing = missing_for_submission(framework, answers)
+                    missing = missing_for_submission(framework, answers, sector)
                     if missing:
                         raise ResponseError(f"{cycle_id}/{agency_id}", missing)
                 if current is not None and not delta and status == old_status and not note:

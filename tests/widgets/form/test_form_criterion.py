@@ -63,7 +63,14 @@ def test_set_actions_replaces_them_as_an_edit(model: CriterionModel) -> None:
 
 def test_view_labels_every_input_and_links_it(model: CriterionModel) -> None:
     view = CriterionView(model, Look())
-    assert set(view.inputs) == {"rating", "evidence", "going_well", "development"}
+    assert set(view.inputs) == {
+        "rating",
+        "not_applicable",
+        "na_reason",
+        "evidence",
+        "going_well",
+        "development",
+    }
     assert view.inputs["rating"].description == "Rating for Prevent 2"
     assert view.inputs["development"].description == "Worries & gaps"
     title = view.children[0].value
@@ -102,3 +109,50 @@ def test_actions_view_adds_and_removes_labelled_rows(model: CriterionModel) -> N
     assert model.answer().actions == (
         Action(text="Second", due=dt.date(2021, 1, 31), id=second.action_id),
     )
+
+
+# -- not applicable (issue #16) -------------------------------------------------------------
+
+
+def test_not_applicable_and_a_rating_clear_each_other(model: CriterionModel) -> None:
+    model.rating = "amber"
+    model.not_applicable = True
+    assert model.rating is None
+    model.na_reason = "We do not license taxis."
+    assert model.answer() == Answer(not_applicable=True, na_reason="We do not license taxis.")
+    model.rating = "green"
+    assert not model.not_applicable
+    # the reason typed stays on the page, but is not part of an answer that applies
+    assert model.na_reason == "We do not license taxis."
+    assert model.answer() == Answer(rating="green")
+    edits = model.edits
+    model.na_reason = "More words"  # unticked: not an edit to save
+    assert model.edits == edits
+
+
+def test_showing_a_not_applicable_answer_is_not_an_edit(model: CriterionModel) -> None:
+    saved = Answer(not_applicable=True, na_reason="Not our service.")
+    model.show(saved)
+    assert model.edits == 0
+    assert model.answer() == saved
+
+
+def test_the_reason_box_shows_only_while_ticked_and_both_are_labelled(
+    model: CriterionModel,
+) -> None:
+    view = CriterionView(model, Look())
+    box, reason = view.inputs["not_applicable"], view.inputs["na_reason"]
+    assert isinstance(box, ipw.Checkbox)
+    assert box.description == "Not applicable: Prevent 2 does not apply to our agency"
+    assert reason.description == "Why it does not apply (needed to submit)"
+    assert reason.layout.display == "none"
+    box.value = True
+    assert reason.layout.display == ""
+    reason.value = "Not our service."
+    assert model.answer().na_reason == "Not our service."
+    view.inputs["rating"].value = "red"
+    assert box.value is False
+    assert reason.layout.display == "none"
+    model.read_only = True
+    assert box.disabled
+    assert reason.disabled

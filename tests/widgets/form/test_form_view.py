@@ -134,7 +134,8 @@ def test_every_input_has_a_label_from_the_template(form: FormView) -> None:
     assert len(inputs) > 10
     assert all(w.description.strip() for w in inputs), [type(w).__name__ for w in inputs]
     i1 = criterion_view(form, "i-1")
-    assert set(i1.inputs) == {"rating", "development"}  # the criterion's own fields
+    # the criterion's own fields, and "not applicable" beside its rating (issue #16)
+    assert set(i1.inputs) == {"rating", "not_applicable", "na_reason", "development"}
     assert i1.inputs["development"].description == "Worries & gaps"  # renamed in the YAML
     assert i1.inputs["rating"].options == (("Red", "red"), ("Amber", "amber"), ("Green", "green"))
     assert not hasattr(i1, "actions")
@@ -228,10 +229,14 @@ def test_the_shipped_cse_framework_lazily(cse_store: Store, form_scheduler) -> N
         "Governance and strategy",
     ]
     assert sum(isinstance(w, CriterionView) for w in walk(form)) == 0
-    assert "0 of 41 criteria answered" in form.overall.value
+    # the police are not asked identify-5 (health) and identify-9 (education, local authority)
+    assert "0 of 39 criteria answered" in form.overall.value
+    assert "2 criteria of this framework are not asked of agencies in the police sector" in (
+        form.scale.value
+    )
     for view in form.heading_views:
         view.toggle.click()
-    assert sum(isinstance(w, CriterionView) for w in walk(form)) == 41
+    assert sum(isinstance(w, CriterionView) for w in walk(form)) == 39
     rating = criterion_view(form, "prevent-1").inputs["rating"]
     assert [label for label, _ in rating.options] == [
         "Strong",
