@@ -26,7 +26,7 @@ from workbook.reports import html as report_html
 from workbook.schema import params
 from workbook.schema.highlights import HeadingHighlights, Highlights, Point
 from workbook.schema.responses import Answer, Status
-from workbook.store import Store
+from workbook.store import Store, moderation
 
 SCRIPT = "<script>alert(1)</script>"
 ORDER = report_html.Report.SECTIONS
@@ -190,3 +190,38 @@ def test_a_member_reading_the_paper_gets_no_chairs_draft(hub: Store) -> None:
     assert context["highlights"]["visible"] is False
     assert "Chair's draft" not in paper(context)
     assert "shown to the Hub chair and administrators only" in paper(context)
+
+
+def test_not_applicable_answers_are_listed_and_left_out_of_the_figures(hub: Store) -> None:
+    """Beta says screening does not apply to it: its Identify cell reads N/A, the median
+    is Alpha's alone, and the paper lists the reason with the chair's challenge."""
+    state = hub.latest("c1", "beta")
+    assert state is not None
+    answers = dict(state.answers)
+    answers["i-1"] = Answer(not_applicable=True, na_reason=f"We run no screening {SCRIPT}")
+    hub.reopen("c1", "beta", author="Hub chair", reason="Correct i-1")
+    reopened = hub.latest("c1", "beta")
+    assert reopened is not None
+    hub.save(
+        "c1", "beta", answers, author="Lead", based_on=reopened.revision, status=Status.SUBMITTED
+    )
+    moderation.record(
+        hub, "c1", "beta", "i-1", rating=None, comment="Everyone screens", author="Hub chair"
+    )
+    context = _context(hub)
+    na = context["not_applicable"]
+    assert (na["count"], na["agencies"]) == (1, 1)
+    (row,) = na["rows"]
+    assert (row["agency"], row["criterion"], row["comment"]) == (
+        "Beta police force",
+        "Is the screening tool used?",
+        "Everyone screens",
+    )
+    assert any("1 agency marked 1 answer not applicable" in n for n in context["asks"]["note"])
+    grid = {r["agency"]: r["cells"] for r in context["ratings"]["rows"]}
+    assert grid["Beta police force"][context["ratings"]["headings"].index("Assessment")] == "N/A"
+    identify = next(h for h in context["highlights"]["headings"] if h["heading"] == "Assessment")
+    assert (identify["median"], identify["rated"]) == ("Green", 1)  # alpha's alone
+    html = report_html.Report(context).not_applicable().html
+    assert "We run no screening &lt;script&gt;" in html
+    assert SCRIPT not in html

@@ -161,6 +161,7 @@ class Report:
         "themes",
         "disagreement",
         "moderation",
+        "not_applicable",
         "actions",
         "appendix",
     )
@@ -229,6 +230,14 @@ class Report:
     def moderation(self) -> Fragment:
         """Moderated ratings against the agencies' own."""
         return section("moderation", self.context, "Moderation")
+
+    def not_applicable(self) -> Fragment:
+        """The answers marked not applicable, with reasons and the chair's challenges."""
+        text = _text_table(
+            self.context["not_applicable"]["rows"],
+            {"agency": "Agency", "criterion": "Criterion", "na_reason": "Why"},
+        )
+        return section("not_applicable", self.context, text)
 
     def evidence(self) -> Fragment:
         """What the indicators and case audits say, and the self-ratings they contradict."""

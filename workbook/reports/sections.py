@@ -230,3 +230,20 @@ def comparison_section(
         ],
         "charts": {"trend": spec(charts.trend_chart(trend, by="heading"))} if len(trend) else {},
     }
+
+
+def not_applicable_section(
+    store: Store, frame: pd.DataFrame, cycle_id: str, framework: Framework
+) -> dict[str, Any]:
+    """The answers marked not applicable, each with its reason and the chair's challenge.
+
+    They count in no median, spread or trend (issue #16), so the paper lists them: the
+    board sees what was left out of the figures, and why.
+    """
+    mods = analysis.moderation_frame(moderation.current(store, cycle_id).values(), framework.scale)
+    table = analysis.not_applicable(frame, mods)
+    return {
+        "count": len(table),
+        "agencies": int(table["agency_id"].nunique()),
+        "rows": records(table, ["agency", "criterion", "heading", "na_reason", "comment"]),
+    }

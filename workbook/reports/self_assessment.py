@@ -35,6 +35,7 @@ from workbook.reports.sections import (
     completion_section,
     disagreement_section,
     moderation_section,
+    not_applicable_section,
     ratings_section,
     themes_section,
 )
@@ -84,6 +85,13 @@ def asks_section(context: Mapping[str, Any], extra: Sequence[str]) -> dict[str, 
         note.append(
             f"The {context['words']['chair']} moderated {plural(mods['rated'], 'rating')}: "
             f"{mods['lowered']} lowered, {mods['raised']} raised, {mods['agreed']} agreed."
+        )
+    na = context["not_applicable"]
+    if na["count"]:
+        note.append(
+            f"{plural(na['agencies'], 'agency', 'agencies')} marked "
+            f"{plural(na['count'], 'answer')} not applicable, giving reasons (listed in the "
+            "detail); they count in no median."
         )
     evidence = context["evidence"]
     if evidence["loaded"] and evidence["contradicted"]:
@@ -218,6 +226,7 @@ def report_context(
         "themes": themes_section(frame, framework),
         "disagreement": disagreement_section(frame, framework, p.top_disagreement),
         "moderation": moderation_section(store, frame, cycle.id, framework),
+        "not_applicable": not_applicable_section(store, frame, cycle.id, framework),
         "evidence": evidence_section(store, cycle, framework, frame),
         "comparison": (
             comparison_section(store, cycle, earlier, p.include_unsubmitted, framework)
