@@ -63,8 +63,9 @@ def form_seed(store: Store) -> None:
     """Returns the journeys start from.
 
     * ``gp`` / ``g-2019`` / ``alpha``: last cycle's answers for f-1 and f-2, to copy forward;
-    * ``cse-2017-18`` / ``police``: a draft with every CSE criterion answered but
-      prevent-1, prevent-2 and identify-3, and an action with no owner on governance-2.
+    * ``cse-2017-18`` / ``police``: a draft with every CSE criterion asked of the police
+      answered but prevent-1, prevent-2 and identify-3, and an action with no owner on
+      governance-2.
     """
     store.save(
         "g-2019",
@@ -79,7 +80,7 @@ def form_seed(store: Store) -> None:
     framework = store.cycle_framework("cse-2017-18")
     answers = {
         c.id: Answer(rating="developing", development="Not yet consistent.")
-        for c in framework.criteria
+        for c in framework.criteria_for(store.agency("police").sector)
         if c.id not in {"prevent-1", "prevent-2", "identify-3"}
     }
     answers["governance-2"] = answers["governance-2"].model_copy(

@@ -73,6 +73,9 @@ def test_cse_return_autosaves_lists_what_is_missing_and_submits(
 ) -> None:
     with Store.open(form_store_url) as store:  # the audit findings the criteria show (#14)
         demo.load_evidence(store, "cse-2017-18")
+        framework = store.cycle_framework("cse-2017-18")
+        asked = len(framework.criteria_for(store.agency("police").sector))  # issue #16
+        not_asked = len(framework.criteria) - asked
     goto_form(page, form_server, form_links["police"], cycle="cse-2017-18", agency="police")
     expect(
         page.get_by_role("heading", name="Metropolitan Police Service: CSE self-assessment 2017/18")
@@ -85,7 +88,10 @@ def test_cse_return_autosaves_lists_what_is_missing_and_submits(
         "Governance and strategy",
     ):
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
-    expect(bar(page).get_by_text("38 of 41 criteria answered")).to_be_visible()
+    expect(bar(page).get_by_text(f"{asked - 3} of {asked} criteria answered")).to_be_visible()
+    expect(
+        page.get_by_text(f"{not_asked} criteria of this framework are not asked")
+    ).to_be_visible()
     assert axe(page) == []
 
     # fill two criteria; autosave writes them without a click on Save
@@ -98,7 +104,7 @@ def test_cse_return_autosaves_lists_what_is_missing_and_submits(
     criterion(page, "prevent-2").get_by_label("Developing").check()
     expect(criterion(page, "prevent-1").get_by_text("Rated Strong")).to_be_visible()
     wait_saved(page)
-    expect(bar(page).get_by_text("40 of 41 criteria answered")).to_be_visible()
+    expect(bar(page).get_by_text(f"{asked - 1} of {asked} criteria answered")).to_be_visible()
     assert axe(page) == []  # with a heading's criteria open
 
     page.reload()
@@ -131,11 +137,26 @@ def test_cse_return_autosaves_lists_what_is_missing_and_submits(
     page.locator("#wb-crit-governance-2").wait_for(state="attached")  # headings opened
     missing.get_by_role("link", name="Identify 3: not rated").click()
     assert page.evaluate("document.activeElement.id") == "wb-crit-identify-3"
-    criterion(page, "identify-3").get_by_label("Established").check()
+    # the police say it does not apply (issue #16): ticked, it asks why, and a rating goes
+    identify_3 = criterion(page, "identify-3")
+    identify_3.get_by_label("Established").check()
+    identify_3.get_by_label(re.compile(r"^Not applicable: ")).check()
+    expect(identify_3.get_by_label("Established")).not_to_be_checked()
+    reason = identify_3.get_by_label(re.compile(r"^Why it does not apply"))
+    expect(reason).to_be_visible()
     missing.get_by_role("link", name="Governance and strategy 2: action 1 has no owner").click()
     assert page.evaluate("document.activeElement.id") == "wb-crit-governance-2"
     criterion(page, "governance-2").get_by_label("Action 1 owner").fill("Head of service")
+    wait_saved(page)
+    assert axe(page) == []  # the tick box and its reason box too
 
+    # without a reason it does not submit, and says so in words
+    page.get_by_role("button", name="Submit the return").click()
+    expect(
+        missing.get_by_role("link", name=re.compile(r"^Identify 3: .*no reason"))
+    ).to_be_visible()
+    reason.fill("No such cohort <b>here</b>")
+    wait_saved(page)
     page.get_by_role("button", name="Submit the return").click()
     page.get_by_text(re.compile(r"Submitted at \d\d:\d\d")).wait_for(timeout=15_000)
     expect(criterion(page, "prevent-1").get_by_label("Strong")).to_be_disabled()
@@ -148,6 +169,9 @@ def test_cse_return_autosaves_lists_what_is_missing_and_submits(
         assert latest.author == "Police lead"
         assert latest.answers["prevent-1"].evidence == typed  # stored as typed
         assert latest.answers["governance-2"].actions[0].owner == "Head of service"
+        assert latest.answers["identify-3"].not_applicable
+        assert latest.answers["identify-3"].rating is None
+        assert latest.answers["identify-3"].na_reason == "No such cohort <b>here</b>"
 
 
 def test_other_framework_copy_forward_submit_history_and_reopen(
