@@ -409,7 +409,7 @@ def test_the_chair_reopens_a_submitted_return_and_its_member_cannot(
     page.get_by_role("button", name="Submit the return").click()
     page.get_by_text(re.compile(r"Submitted at \d\d:\d\d")).wait_for(timeout=15_000)
     expect(page.get_by_label("Reason for reopening (kept in the history)")).to_be_hidden()
-    expect(page.get_by_role("button", name="Reopen the return (MASE chair)")).to_be_hidden()
+    expect(page.get_by_role("button", name="Reopen the return")).to_be_hidden()
 
     context = chromium_browser.new_context()
     reason = "The evidence for prevent-1 needs a date"
@@ -421,7 +421,7 @@ def test_the_chair_reopens_a_submitted_return_and_its_member_cannot(
         show_heading(chair, "Prevent")
         expect(criterion(chair, LAST_CRITERION).get_by_label("Established")).to_be_disabled()
         chair.get_by_label("Reason for reopening (kept in the history)").fill(reason)
-        chair.get_by_role("button", name="Reopen the return (MASE chair)").click()
+        chair.get_by_role("button", name="Reopen the return").click()
         chair.get_by_text(re.compile(r"Reopened at \d\d:\d\d")).wait_for(timeout=15_000)
         # reopened for the agency, not for the chair: still read-only here
         show_heading(chair, "Prevent")  # the reloaded return's headings start closed

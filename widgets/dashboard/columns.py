@@ -29,7 +29,7 @@ HEATMAP = {
     "not_applicable": "Not applicable",
 }
 DIVERGENCE = {
-    "prompt": "Criterion",
+    "criterion": "Criterion",
     "heading": "Heading",
     "why": "Why it is listed",
     "lowest": "Lowest",

@@ -39,7 +39,7 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
     criterion = ipw.Select(description="Criterion", rows=6, layout=ipw.Layout(width="95%"))
     criterion.style.description_width = "initial"
     first, table = html_widget(), html_widget()
-    export = ExportView(lambda: (m.drilldown(), DRILL, f"drilldown-{m.cycle}"))
+    export = ExportView(lambda: (m.drilldown(), m.drill_columns(), f"drilldown-{m.cycle}"))
     evidence = EvidenceModel(m)
     beside = html_widget()
     export_beside = ExportView(
@@ -86,7 +86,8 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
                 else "all headings"
             )
         )
-        columns = DRILL if m.criterion else {"prompt": "Criterion", **DRILL}
+        drill = m.drill_columns()  # the framework's own labels (issue #16)
+        columns = drill if m.criterion else {"criterion": "Criterion", **drill}
         table.value = htmltable.html_table(
             rows, columns, caption, limit=None if m.criterion else 200
         )

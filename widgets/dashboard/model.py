@@ -15,10 +15,11 @@ import pandas as pd
 from traitlets import Int, Unicode, observe
 
 from widgets.base import Model
-from widgets.dashboard.columns import ALL, CHAIR, HISTORY
+from widgets.dashboard.columns import ALL, CHAIR, DRILL, HISTORY
 from workbook import analysis
 from workbook.errors import WorkbookError
 from workbook.schema.evidence import Evidence
+from workbook.schema.framework import ResponseField
 from workbook.store import Store, moderation
 
 
@@ -89,7 +90,7 @@ class DashboardModel(Model):
         """Criteria under the heading filter, where agencies disagree most or rate lowest first."""
         table = self.divergence()
         return [
-            (f"{row.criterion_id}: {row.prompt[:90]} ({row.why})", row.criterion_id)
+            (f"{row.criterion} ({row.criterion_id}; {row.why})", row.criterion_id)
             for row in table.itertuples()
         ]
 
@@ -102,6 +103,17 @@ class DashboardModel(Model):
     def framework_def(self) -> Any:
         """The chosen cycle's framework version."""
         return self.store.cycle_framework(self.cycle)
+
+    def drill_columns(self) -> dict[str, str]:
+        """The drill-down's column names, the framework's own labels for what agencies wrote."""
+        framework = self.framework_def
+        named = {
+            "label": framework.label(ResponseField.RATING),
+            "going_well": framework.label(ResponseField.GOING_WELL),
+            "development": framework.label(ResponseField.DEVELOPMENT),
+            "evidence": framework.label(ResponseField.EVIDENCE),
+        }
+        return {key: named.get(key, title) for key, title in DRILL.items()}
 
     @property
     def scale(self) -> Any:

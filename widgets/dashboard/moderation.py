@@ -111,7 +111,7 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         if [v for _, v in agencies] != [v for _, v in agency.options]:
             agency.options = agencies
             agency.value = m.agency or (agencies[0][1] if agencies else None)
-        crits = [(f"{c.id}: {c.prompt[:100]}", c.id) for c in m.framework_def.criteria]
+        crits = [(f"{c.name} ({c.id})", c.id) for c in m.framework_def.criteria]
         if [v for _, v in crits] != [v for _, v in criterion.options]:
             criterion.options = crits
             criterion.value = m.criterion or crits[0][1]

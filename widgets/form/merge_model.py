@@ -95,6 +95,7 @@ class MergeModel(Model):
     choices = Dict(help="'mine' or 'theirs' by entry key ('criterion/field').")
     undecided = Int(0)
     copy_text = Unicode("", help="The user's unsaved changes in words, when it is locked.")
+    chair = Unicode("chair", help="Who reopens a submitted return, in the partnership's words.")
 
     def __init__(
         self,
@@ -217,7 +218,8 @@ class MergeModel(Model):
             self.summary = (
                 f"{self.who}, so it is read-only now and the changes you made on this page "
                 "were not saved. They are below: select the text and copy it to keep it. "
-                "The MASE chair can reopen the return. Then choose 'Show the submitted return'."
+                f"The {self.chair} can reopen the return. Then choose 'Show the submitted "
+                "return'."
             )
         elif self.state == DECIDING:
             count = len(self.conflicts)
@@ -279,4 +281,5 @@ def start_merge(
         if (based_on or 0) < r.number <= theirs.revision
     ]
     comparison = compare(base, mine, theirs.answers, order=list(labels))
-    return MergeModel(comparison, theirs, revisions, labels=labels, **kwargs)
+    chair = store.cycle(cycle_id).words.chair or "chair"
+    return MergeModel(comparison, theirs, revisions, labels=labels, chair=chair, **kwargs)

@@ -26,7 +26,7 @@ MESSAGES = {
     "unchanged": "Nothing new to save; it was last saved at {time}.",
     "nothing_yet": "Nothing to save yet: answer a criterion first.",
     "read_only": (
-        "This return has been submitted and is read-only. The MASE chair can reopen it, "
+        "This return has been submitted and is read-only. The {chair} can reopen it, "
         "giving a reason."
     ),
     "view_only": (

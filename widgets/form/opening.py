@@ -69,6 +69,7 @@ class ReturnModel(Model):
     cycle_id = Unicode("")
     agency_id = Unicode("")
     title = Unicode("")
+    chair = Unicode("chair", help="The chair's title in the partnership's words (issue #16).")
     framework = Instance(Framework, allow_none=True)
     author = Unicode("", help="Who is saving: recorded on every revision.")
     author_fixed = Bool(False, help="The personal link names who saves; no name is typed.")
@@ -170,6 +171,7 @@ class ReturnModel(Model):
         self.cycle_id, self.agency_id = cycle_id, agency_id
         self.framework = framework
         self.title = f"{agency.name}: {info.title}"
+        self.chair = info.words.chair or "chair"
         self.sector = agency.sector
         self.not_asked = len(framework.criteria) - len(framework.criteria_for(agency.sector))
         self.criteria = {}
@@ -345,7 +347,7 @@ class ReturnModel(Model):
 
     def _read_only_text(self) -> str:
         if self.may_edit:
-            return MESSAGES["read_only"]
+            return MESSAGES["read_only"].format(chair=self.chair)
         return MESSAGES["view_only"].format(who=self.who)
 
     @observe("status", "may_edit")

@@ -247,7 +247,7 @@ class FormView(View[FormModel]):
             rows=2,
         )
         ipw.link((m, "reopen_reason"), (reason, "value"))
-        button = self.look.button("Reopen the return (MASE chair)")
+        button = self.look.button("Reopen the return")
         button.on_click(lambda _b: m.reopen())
         box = ipw.VBox(
             [self.look.html(render("form", "section", "Reopen this return")), reason, button],

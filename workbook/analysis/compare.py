@@ -154,6 +154,7 @@ def divergence(frame: pd.DataFrame, scale: Scale) -> pd.DataFrame:
                 "criterion_id": criterion_id,
                 "heading_id": first["heading_id"],
                 "heading": first["heading"],
+                "criterion": first["criterion"],
                 "prompt": first["prompt"],
                 "rated": len(rated),
                 "median": labels[int(median)] if median is not None else NOT_RATED,
@@ -214,6 +215,7 @@ def drilldown(
     )
     columns = [
         "criterion_id",
+        "criterion",
         "prompt",
         "agency_id",
         "agency",
