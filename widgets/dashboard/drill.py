@@ -13,7 +13,7 @@ from typing import Any
 
 import ipywidgets as ipw
 
-from widgets.dashboard.columns import ALL, BESIDE, DIVERGENCE, DRILL
+from widgets.dashboard.columns import ALL, BESIDE, DIVERGENCE
 from widgets.dashboard.common import ExportView, html_widget, shown
 from widgets.dashboard.evidence_model import EvidenceModel
 from widgets.dashboard.model import DashboardModel
