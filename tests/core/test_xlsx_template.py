@@ -311,9 +311,7 @@ def test_criteria_the_sector_is_not_asked_are_left_out(scoped_framework: Framewo
     assert police[L.SCOPE_CELL].value is None
 
 
-def test_write_template_scopes_to_the_agencys_sector(
-    scoped_store: Store, tmp_path: Path
-) -> None:
+def test_write_template_scopes_to_the_agencys_sector(scoped_store: Store, tmp_path: Path) -> None:
     answer = Answer(not_applicable=True, na_reason="No children seen")
     scoped_store.save("c1", "sexual-health", {"p-2": answer}, author="a", based_on=None)
     facts = write_template(scoped_store, "c1", "sexual-health", tmp_path / "r.xlsx")
