@@ -307,6 +307,16 @@ def typed_answers(data: bytes, case: Any) -> bytes:
     return _edit(data, change)
 
 
+def _texts(sheet: str, **cells: str) -> Builder:
+    """Type text into several cells of one sheet, as a person would."""
+
+    def change(wb: Any) -> None:
+        for coordinate, text in cells.items():
+            L.set_text(wb[sheet][coordinate], text)
+
+    return lambda data, _case: _edit(data, change)
+
+
 SHEET_BUILDERS: dict[str, Builder] = {
     "formula_hyperlink": _cell(
         "Prevent", "E4", '=HYPERLINK("http://evil.example","click")', as_text=False
@@ -327,6 +337,9 @@ SHEET_BUILDERS: dict[str, Builder] = {
     "zip_bomb": _placeholder_cell(60_000_000),
     "truncated": lambda data, _c: data[: len(data) // 2],
     "typed_answers": typed_answers,
+    "na_with_rating": _texts("Prevent", D5="Red", H5="Not applicable", I5="Adults only"),
+    "na_reason_without_na": _cell("Prevent", "I4", '=HYPERLINK("http://x") <script>'),
+    "na_unknown_value": _cell("Prevent", "H4", "=N/A"),
 }
 
 

@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from tests.support.data import without_action_ids
+from tests.support.xlsx import without_na_columns
 from workbook import config
 from workbook.cli import cli
 from workbook.errors import SpreadsheetError
@@ -60,13 +61,18 @@ TEXTS = [
 LONG = ("A long paragraph of evidence, repeated. " * 300)[: MAX_TEXT - 1] + "!"
 
 
-def typed_answers(framework: Framework) -> tuple[dict[str, Answer], list[tuple[str, Action]]]:
-    """Answers covering every field and tricky text, and the actions in sheet order."""
+def typed_answers(
+    framework: Framework, sector: str | None = None
+) -> tuple[dict[str, Answer], list[tuple[str, Action]]]:
+    """Answers covering every field and tricky text, and the actions in sheet order.
+
+    Only the criteria ``sector`` is asked, as its template has rows for no others.
+    """
     answers: dict[str, Answer] = {}
     actions: list[tuple[str, Action]] = []
     texts = itertools.cycle(TEXTS)
     levels = framework.scale.levels
-    for number, criterion in enumerate(framework.criteria):
+    for number, criterion in enumerate(framework.criteria_for(sector)):
         asked = framework.fields_for(criterion)
         values: dict[str, Any] = {}
         if ResponseField.RATING in asked:
@@ -85,14 +91,23 @@ def typed_answers(framework: Framework) -> tuple[dict[str, Answer], list[tuple[s
     return answers, actions
 
 
-def fill(path: Path, framework: Framework, answers: dict[str, Answer], actions: list) -> None:
-    """Type answers into a template file as a person would, and save it."""
+def fill(
+    path: Path,
+    framework: Framework,
+    answers: dict[str, Answer],
+    actions: list,
+    sector: str | None = None,
+) -> None:
+    """Type answers into a template file (made for ``sector``) as a person would, and save it."""
     wb = load_workbook(path)
     names = L.sheet_names(framework)
+    asked = set(framework.criteria_for(sector))
     rows = {
         c.id: (names[c.heading], row)
         for heading in framework.headings
-        for row, c in enumerate(framework.criteria_under(heading.id), start=L.FIRST_ROW)
+        for row, c in enumerate(
+            [c for c in framework.criteria_under(heading.id) if c in asked], start=L.FIRST_ROW
+        )
     }
     for cid, answer in answers.items():
         sheet, row = rows[cid]
@@ -203,10 +218,11 @@ def test_round_trip_with_the_shipped_frameworks(
     demo_store: Store, tmp_path: Path, cycle: str, agency: str
 ) -> None:
     framework = demo_store.cycle_framework(cycle)
+    sector = demo_store.agency(agency).sector  # its template asks only its sector's (#16)
     path = tmp_path / f"{agency}.xlsx"
     write_template(demo_store, cycle, agency, path)
-    answers, actions = typed_answers(framework)
-    fill(path, framework, answers, actions)
+    answers, actions = typed_answers(framework, sector)
+    fill(path, framework, answers, actions, sector)
     result = import_return(demo_store, path, author="MASE member")
     assert result.saved
     assert without_action_ids(demo_store.latest(cycle, agency).answers) == answers
@@ -496,6 +512,114 @@ def test_import_command_lists_three_problems_and_saves_nothing(
     assert store.latest("c1", "alpha") is None
 
 
+# ---------------------------------------------------------- not applicable (issue #16)
+
+WHY = "We see adults only; no children attend the clinic"
+HEALTH = "sexual-health"  # in the scoped store: not asked d-1 (police only)
+
+
+def na(reason: str = WHY) -> Answer:
+    return Answer(not_applicable=True, na_reason=reason)
+
+
+def health_template(scoped_store: Store, tmp_path: Path, change: Callable[[Any], None]) -> Path:
+    path = tmp_path / "health.xlsx"
+    write_template(scoped_store, "c1", HEALTH, path)
+    return edit(path, change)
+
+
+def typed_cells(**cells: str) -> Callable[[Any], None]:
+    """Type text into cells given as ``Sheet__A1=text``."""
+
+    def change(wb: Any) -> None:
+        for key, text in cells.items():
+            sheet, coordinate = key.split("__")
+            L.set_text(wb[sheet][coordinate], text)
+
+    return change
+
+
+COMPLETE = {"Prevent__D4": "Amber", "Identify__D4": "Red", "Disrupt__D4": "Amber"}
+"""Every criterion the health service is asked, bar p-2 (Prevent row 5), rated."""
+
+
+def test_not_applicable_round_trip_submits(scoped_store: Store, tmp_path: Path) -> None:
+    path = health_template(
+        scoped_store,
+        tmp_path,
+        typed_cells(**COMPLETE, Prevent__H5="Not applicable", Prevent__I5=WHY),
+    )
+    result = import_return(scoped_store, path, submit=True)
+    assert (result.saved, result.status) == (True, Status.SUBMITTED)
+    state = scoped_store.latest("c1", HEALTH)
+    assert state.answers["p-2"] == na()
+    assert "d-1" not in state.answers
+    again = tmp_path / "again.xlsx"
+    write_template(scoped_store, "c1", HEALTH, again)  # the template shows what was saved
+    assert [load_workbook(again)["Prevent"][c].value for c in ("H5", "I5")] == [
+        "Not applicable",
+        WHY,
+    ]
+
+
+def test_submit_asks_for_the_reason_at_its_cell(scoped_store: Store, tmp_path: Path) -> None:
+    path = health_template(
+        scoped_store, tmp_path, typed_cells(**COMPLETE, Prevent__H5="Not applicable")
+    )
+    with pytest.raises(SpreadsheetError) as raised:
+        import_return(scoped_store, path, submit=True)
+    assert [str(p) for p in raised.value.problems] == [
+        "Prevent!I5: na_reason: p-2: marked not applicable but no reason given"
+    ]
+    assert import_return(scoped_store, path).saved  # a draft may wait for the reason
+
+
+def test_a_reason_is_screened_for_personal_data(scoped_store: Store, tmp_path: Path) -> None:
+    reason = "Only one child, DOB 03/04/2005, was ever seen"
+    path = health_template(
+        scoped_store,
+        tmp_path,
+        typed_cells(**COMPLETE, Prevent__H5="Not applicable", Prevent__I5=reason),
+    )
+    with pytest.raises(SpreadsheetError) as raised:
+        import_return(scoped_store, path, submit=True)
+    text = str(raised.value)
+    assert "p-2, Why it does not apply: looks like a date of birth" in text
+    assert "03/04/2005" not in text
+    assert scoped_store.latest("c1", HEALTH) is None
+
+
+def test_an_older_file_keeps_the_not_applicable_saved_in_the_form(
+    scoped_store: Store, tmp_path: Path
+) -> None:
+    saved = {"p-1": na("No training of our own"), "p-2": na(), "d-1": Answer(rating="red")}
+    scoped_store.save("c1", HEALTH, saved, author="Web form", based_on=None)
+
+    def older(wb: Any) -> None:
+        without_na_columns(wb)
+        typed_cells(**COMPLETE)(wb)  # rates p-1, which was not applicable
+
+    path = health_template(scoped_store, tmp_path, older)
+    result = import_return(scoped_store, path, submit=True)
+    answers = scoped_store.latest("c1", HEALTH).answers
+    assert answers["p-2"] == na()  # left unrated by the file: kept, so it submits
+    assert answers["p-1"] == Answer(rating="amber")  # rated in the file: the rating wins
+    assert answers["d-1"] == Answer(rating="red")  # not the sector's: not the file's to drop
+    assert result.warnings[-1] == (
+        "p-1: the file has no 'Not applicable' column (it was made before there was one), "
+        "and its rating replaces the answer 'Not applicable' saved before"
+    )
+
+
+def test_a_new_file_may_clear_not_applicable(scoped_store: Store, tmp_path: Path) -> None:
+    scoped_store.save("c1", HEALTH, {"p-2": na()}, author="Web form", based_on=None)
+    path = health_template(
+        scoped_store, tmp_path, typed_cells(Prevent__H5="", Prevent__I5="", Prevent__D5="Red")
+    )
+    import_return(scoped_store, path)
+    assert scoped_store.latest("c1", HEALTH).answers["p-2"] == Answer(rating="red")
+
+
 # ---------------------------------------------------------------------- LibreOffice
 
 
@@ -598,3 +722,17 @@ def test_libreoffice_does_not_run_exported_text_as_formulas(
     rows = list(csv.DictReader(io.StringIO(as_csv.read_text("utf-8"))))
     p1 = next(r for r in rows if r["agency"] == "alpha" and r["criterion"] == "p-1")
     assert (p1["evidence"], p1["going_well"], p1["development"]) == ("=1+2", "@SUM(1,2)", "-3+4")
+
+
+def test_not_applicable_survives_libreoffice(soffice, scoped_store: Store, tmp_path: Path) -> None:
+    hostile = '=HYPERLINK("http://evil.example","click") <script>alert(1)</script>'
+    path = health_template(
+        scoped_store,
+        tmp_path,
+        typed_cells(**COMPLETE, Prevent__H5="Not applicable", Prevent__I5=hostile),
+    )
+    saved = soffice(path, "xlsx", tmp_path / "libreoffice")
+    with zipfile.ZipFile(saved) as archive:
+        assert b"LibreOffice" in archive.read("docProps/app.xml")
+    import_return(scoped_store, saved, submit=True)
+    assert scoped_store.latest("c1", HEALTH).answers["p-2"] == na(hostile)

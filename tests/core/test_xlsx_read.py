@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from tests.support import data as test_data
+from tests.support.xlsx import without_na_columns
 from workbook.errors import SpreadsheetError
 from workbook.schema.framework import Framework
 from workbook.schema.responses import MAX_TEXT, Action, Answer
@@ -51,14 +53,14 @@ def typed(cell: Any, value: Any) -> None:
         cell.value = value
 
 
-def read(data: bytes, framework: Framework) -> ParsedReturn:
+def read(data: bytes, framework: Framework, sector: str | None = None) -> ParsedReturn:
     wb = open_workbook(data, SOURCE)
-    return parse_return(wb, read_facts(wb, SOURCE), framework, SOURCE)
+    return parse_return(wb, read_facts(wb, SOURCE), framework, SOURCE, sector)
 
 
-def problems(data: bytes, framework: Framework) -> list[str]:
+def problems(data: bytes, framework: Framework, sector: str | None = None) -> list[str]:
     with pytest.raises(SpreadsheetError) as raised:
-        read(data, framework)
+        read(data, framework, sector)
     assert raised.value.source == SOURCE
     return [str(p) for p in raised.value.problems]
 
@@ -470,3 +472,130 @@ def test_facts_name_what_the_file_is_for(blank: bytes) -> None:
     assert facts.revision == 0
     assert facts.sheets == {"Prevent": "prevent", "Identify": "identify"}
     assert facts.cells["framework_version"] == "_workbook!B4"
+
+
+# ---------------------------------------------------------- not applicable (issue #16)
+
+WHY = "We run no training of our own"
+
+
+def test_not_applicable_and_its_reason_are_read(blank: bytes, framework: Framework) -> None:
+    data = edit(blank, set_cells(Prevent__H4="not applicable ", Prevent__I4=WHY))
+    parsed = read(data, framework)
+    assert parsed.answers["p-1"] == Answer(not_applicable=True, na_reason=WHY)
+    assert parsed.cells[("p-1", "not_applicable")] == "Prevent!H4"
+    assert parsed.cells[("p-1", "na_reason")] == "Prevent!I4"
+    assert parsed.without_na == frozenset()
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        '=HYPERLINK("http://evil.example","click")',
+        "<script>alert('na')</script>",
+        "-1 sessions; @all +44",
+    ],
+)
+def test_a_hostile_reason_stays_text(blank: bytes, framework: Framework, reason: str) -> None:
+    data = edit(blank, set_cells(Prevent__H5="Not applicable", Prevent__I5=reason))
+    assert read(data, framework).answers["p-2"].na_reason == reason
+
+
+NA_CELLS = {
+    "reason without not applicable": (
+        set_cells(Prevent__I4=WHY),
+        ["Prevent!I4: na_reason: a reason given, but not marked not applicable"],
+    ),
+    "not applicable with a rating": (
+        set_cells(Prevent__D5="Red", Prevent__H5="Not applicable", Prevent__I5=WHY),
+        [
+            "Prevent!D5: rating: rated and marked not applicable; give a rating or mark it "
+            "not applicable, not both"
+        ],
+    ),
+    "unknown value": (
+        set_cells(Identify__H4="Yes"),
+        [
+            "Identify!H4: not_applicable: unknown value 'Yes' in the 'Not applicable' column; "
+            "choose 'Not applicable' from the drop-down or leave it empty"
+        ],
+    ),
+    "a formula": (
+        lambda wb: setattr(wb["Prevent"]["I4"], "value", '=HYPERLINK("http://x","y")'),
+        [
+            "Prevent!I4: na_reason: holds a formula; type the text itself (formulas are "
+            "not imported)"
+        ],
+    ),
+    "reason too long": (
+        set_cells(Prevent__H4="Not applicable", Prevent__I4="x" * (MAX_TEXT + 1)),
+        ["Prevent!I4: na_reason: 10,001 characters; at most 10,000 fit in one answer"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", NA_CELLS)
+def test_bad_not_applicable_cells_are_located(
+    blank: bytes, framework: Framework, case: str
+) -> None:
+    change, expected = NA_CELLS[case]
+    assert problems(edit(blank, change), framework) == expected
+
+
+def test_not_applicable_only_where_a_rating_is_asked(make_framework) -> None:
+    criteria = [
+        {"id": "p-1", "heading": "prevent", "prompt": "Words only?", "fields": ["evidence"]},
+        {"id": "i-1", "heading": "identify", "prompt": "Everything?"},
+    ]
+    framework = make_framework(criteria=criteria)
+    data = edit(make_file(framework), set_cells(Prevent__H4="Not applicable", Prevent__I4=WHY))
+    assert problems(data, framework) == [
+        "Prevent!H4: not_applicable: p-1 does not ask for 'Not applicable'",
+        "Prevent!I4: na_reason: p-1 does not ask for 'Why it does not apply'",
+    ]
+
+
+def test_a_file_made_before_the_columns_reads_as_it_did(blank: bytes, framework: Framework) -> None:
+    def old(wb: Any) -> None:
+        without_na_columns(wb)
+        typed(wb["Prevent"]["D4"], "Green")
+
+    parsed = read(edit(blank, old), framework)
+    assert parsed.answers["p-1"] == Answer(rating="green")
+    assert parsed.without_na == {"p-1", "p-2", "i-1"}
+    stray = edit(blank, lambda wb: (without_na_columns(wb), typed(wb["Prevent"]["H4"], "N/A")))
+    assert problems(stray, framework) == [
+        "Prevent!H4: text outside the answer columns would be lost; move it into an answer "
+        "cell or delete it"
+    ]
+
+
+@pytest.fixture
+def scoped(make_framework) -> Framework:
+    return make_framework(**test_data.SCOPED)
+
+
+def test_the_sectors_criteria_only(scoped: Framework) -> None:
+    police_file = make_file(scoped)  # an older template: every criterion has a row
+    assert set(read(police_file, scoped, "health").answers) == {"p-1", "p-2", "i-1", "d-2"}
+    answered = edit(
+        police_file,
+        set_cells(Disrupt__F4="Notices served", Actions__A2="d-1", Actions__B2="Serve more"),
+    )
+    assert problems(answered, scoped, "health") == [
+        "Disrupt!F4: id: criterion 'd-1' is not asked of agencies in the health sector, so "
+        "nothing can be imported for it; clear this cell",
+        "Actions!A2: criterion: criterion 'd-1' is not asked of agencies in the health "
+        "sector, so nothing can be imported for it; clear this cell",
+    ]
+    assert read(answered, scoped, "police").answers["d-1"].going_well == "Notices served"
+
+
+def test_a_file_for_one_sector_read_for_another(scoped: Framework) -> None:
+    facts = TemplateFacts(scoped, "c1", "Cycle one", "alpha", "Alpha", sector="health")
+    out = io.BytesIO()
+    build_workbook(facts).save(out)
+    assert set(read(out.getvalue(), scoped, "health").answers) == {"p-1", "p-2", "i-1", "d-2"}
+    assert problems(out.getvalue(), scoped, "police") == [
+        "Disrupt: id: the row for criterion 'd-1' is missing (deleted, or its ID changed)"
+    ]

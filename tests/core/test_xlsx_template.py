@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from tests.support import data
 from workbook import config
 from workbook.cli import cli
 from workbook.errors import StorageError
@@ -51,6 +52,12 @@ def framework(make_framework) -> Framework:
     return make_framework()
 
 
+@pytest.fixture
+def scoped_framework(make_framework) -> Framework:
+    """``d-1`` asked only of the police (issue #16)."""
+    return make_framework(**data.SCOPED)
+
+
 def test_sheets_in_order_with_the_hidden_one_last(framework: Framework) -> None:
     wb = opened(written(framework))
     assert wb.sheetnames == ["About", "Prevent", "Identify", "Actions", "_workbook"]
@@ -70,6 +77,8 @@ def test_a_heading_sheet_lists_its_criteria_under_the_field_labels(make_framewor
         "Evidence",
         "What is going well",
         "Worries",
+        "Not applicable",
+        "Why it does not apply",
     ]
     assert [(ws.cell(r, 1).value, ws.cell(r, 2).value) for r in (4, 5)] == [
         ("p-1", "Is training recorded?"),
@@ -85,7 +94,7 @@ def test_questions_are_locked_and_answers_unlocked(framework: Framework) -> None
     assert not ws.protection.formatRows  # people may make rows taller
     for column in "ABC":
         assert ws[f"{column}4"].protection.locked, column
-    for column in "DEFG":
+    for column in "DEFGHI":
         cell = ws[f"{column}4"]
         assert not cell.protection.locked, column
         assert cell.number_format == "@", column  # what is typed stays text
@@ -99,7 +108,8 @@ def test_fields_not_asked_are_grey_and_locked(make_framework) -> None:
     wb = opened(written(make_framework(criteria=criteria)))
     prevent, identify = wb["Prevent"], wb["Identify"]
     assert not prevent["D4"].protection.locked
-    for cell in (prevent["E4"], prevent["G4"], identify["D4"]):
+    # not applicable goes with the rating, as in the form (issue #16)
+    for cell in (prevent["E4"], prevent["G4"], identify["D4"], identify["H4"], identify["I4"]):
         assert cell.protection.locked, cell.coordinate
         assert cell.fill.fgColor.rgb.endswith("D9D9D9"), cell.coordinate
     assert not identify["E4"].protection.locked
@@ -108,8 +118,10 @@ def test_fields_not_asked_are_grey_and_locked(make_framework) -> None:
 
 def test_the_rating_is_a_drop_down_of_the_scale_labels(framework: Framework) -> None:
     wb = opened(written(framework))
-    [validation] = wb["Prevent"].data_validations.dataValidation
-    assert validation.type == "list"
+    validation, not_applicable = wb["Prevent"].data_validations.dataValidation
+    assert (validation.type, not_applicable.type) == ("list", "list")
+    assert str(not_applicable.sqref) == "H4 H5"
+    assert not_applicable.formula1 == '"Not applicable"'  # the one choice; blank is the other
     assert str(validation.sqref) == "D4 D5"
     sheet, cells = validation.formula1.split("!")
     assert sheet.strip("'") == "_workbook"
@@ -175,7 +187,7 @@ def test_answers_are_pre_filled(framework: Framework) -> None:
         "i-1": Answer(going_well="Good", actions=(Action(text="Audit", owner="Manager"),)),
     }
     wb = opened(written(framework, answers, revision=2, status="draft"))
-    assert [c.value for c in wb["Prevent"][5]][3:] == ["Amber", "Audit\n\nreport", None, None]
+    assert [c.value for c in wb["Prevent"][5]][3:7] == ["Amber", "Audit\n\nreport", None, None]
     actions = [[c.value for c in row] for row in wb["Actions"].iter_rows(min_row=2, max_row=5)]
     assert [row[:4] for row in actions] == [
         ["p-2", "Train", "Lead", dt.datetime(2026, 3, 31)],
@@ -253,3 +265,60 @@ def test_the_template_command(db_url: str, store: Store, tmp_path: Path) -> None
         f"Wrote {target}: Beta police force, Cycle one (test-fw 1.0), pre-filled from revision 1\n"
     )
     assert load_workbook(target)["Identify"]["D4"].value == "Amber"
+
+
+# ---------------------------------------------------------- not applicable (issue #16)
+
+
+def test_not_applicable_and_its_reason_are_pre_filled(framework: Framework) -> None:
+    answers = {
+        "p-1": Answer(not_applicable=True, na_reason="We run no training"),
+        "p-2": Answer(rating="red"),
+    }
+    ws = opened(written(framework, answers, revision=1, status="draft"))["Prevent"]
+    assert [c.value for c in ws[4]][3:] == [None] * 4 + ["Not applicable", "We run no training"]
+    assert [c.value for c in ws[5]][3:] == ["Red"] + [None] * 5
+    assert ws["C1"].value is None  # every criterion is asked: nothing to say
+
+
+def test_a_hostile_reason_is_written_as_text(framework: Framework) -> None:
+    reason = '=HYPERLINK("http://evil.example","click") <script>alert(1)</script>'
+    data = written(framework, {"p-1": Answer(not_applicable=True, na_reason=reason)})
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("xl/worksheets/sheet2.xml")
+    assert not re.search(rb"<(\w+:)?f[ >]", xml), "the reason was written as a formula"
+    cell = opened(data)["Prevent"]["I4"]
+    assert (cell.value, cell.data_type) == (reason, "s")
+
+
+def test_criteria_the_sector_is_not_asked_are_left_out(scoped_framework: Framework) -> None:
+    answers = {"d-1": Answer(rating="red", actions=(Action(text="Serve notices"),))}
+    wb = opened(written(scoped_framework, answers, sector="health"))
+    ws = wb["Disrupt"]
+    assert [ws.cell(r, 1).value for r in range(L.FIRST_ROW, ws.max_row + 1)] == ["d-2"]
+    assert ws[L.SCOPE_CELL].value == (
+        "1 criterion under this heading is not asked of agencies in the health sector, "
+        "so it is not listed."
+    )
+    assert wb["Prevent"][L.SCOPE_CELL].value is None
+    about = {r[0].value: r[1].value for r in wb["About"].iter_rows(max_col=2)}
+    assert about["Not asked"].startswith("1 criterion of this framework is not asked")
+    assert wb["Actions"]["B2"].value is None  # d-1's action stays out of the file too
+    takes = [c.value for c in wb["_workbook"]["J"][1:] if c.value]
+    assert takes == ["p-1", "p-2", "i-1", "d-2"]
+    police = opened(written(scoped_framework, sector="police"))["Disrupt"]
+    assert [police.cell(r, 1).value for r in (4, 5)] == ["d-1", "d-2"]
+    assert police[L.SCOPE_CELL].value is None
+
+
+def test_write_template_scopes_to_the_agencys_sector(scoped_store: Store, tmp_path: Path) -> None:
+    answer = Answer(not_applicable=True, na_reason="No children seen")
+    scoped_store.save("c1", "sexual-health", {"p-2": answer}, author="a", based_on=None)
+    facts = write_template(scoped_store, "c1", "sexual-health", tmp_path / "r.xlsx")
+    assert facts.sector == "health"
+    wb = load_workbook(tmp_path / "r.xlsx")
+    assert [wb["Prevent"]["H5"].value, wb["Prevent"]["I5"].value] == [
+        "Not applicable",
+        "No children seen",
+    ]
+    assert [c.value for c in wb["Disrupt"]["A"][L.FIRST_ROW - 1 :]] == ["d-2"]

@@ -5,6 +5,11 @@ written; with any problem, nothing is saved. A good file becomes a new revision 
 the latest one: an upload deliberately replaces the answers, and the return's history
 keeps the earlier revisions. If the return was saved after the template was made, the
 result carries a warning saying so. A submitted return must be reopened first.
+
+What a file cannot say is kept from the stored return (issue #16): answers to criteria
+the agency's sector is not asked, and "Not applicable" with its reason where a file made
+before those columns leaves the criterion unrated
+(:func:`workbook.spreadsheets.not_applicable.keep_stored`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from workbook.schema.framework import Framework
 from workbook.schema.responses import Answer, Status, missing_for_submission
 from workbook.spreadsheets import action_updates
 from workbook.spreadsheets import layout as L
+from workbook.spreadsheets import not_applicable as NA
 from workbook.spreadsheets.read import (
     Collector,
     FileFacts,
@@ -127,6 +133,14 @@ def _warnings(facts: FileFacts, current: ReturnState | None) -> tuple[str, ...]:
     )
 
 
+def _sector(store: Store, agency_id: str) -> str | None:
+    """The agency's sector (issue #16); None, so every criterion counts, if it is unknown."""
+    try:
+        return store.agency(agency_id).sector
+    except (NotFound, AccessDenied):  # the file's agency is refused by _check_target
+        return None
+
+
 def _personal_data(framework: Framework, answers: dict[str, Answer]) -> tuple[str, ...]:
     """One masked line per passage that looks like personal data about a person."""
     return tuple(
@@ -200,18 +214,22 @@ def import_return(
     framework = _check_target(store, facts, (expect_cycle, expect_agency), out)
     if framework is None:
         raise SpreadsheetError(source, out.problems)
+    sector = _sector(store, facts.agency_id)
     try:
-        parsed = parse_return(wb, facts, framework, source)
+        parsed = parse_return(wb, facts, framework, source, sector)
     except SpreadsheetError as exc:
         raise SpreadsheetError(source, [*out.problems, *exc.problems]) from None
     current = store.latest(facts.cycle_id, facts.agency_id)
+    kept, lost_na = NA.keep_stored(
+        framework, parsed.answers, current.answers if current else {}, sector, parsed.without_na
+    )
+    parsed = replace(parsed, answers=kept)
     if current is not None and not current.status.editable:
         message = STORAGE_MESSAGES["read_only"].format(
             agency=facts.agency_id, cycle=facts.cycle_id, status=current.status.value
         )
         out.add(source, "status", message)
     if submit:
-        sector = store.agency(facts.agency_id).sector
         out.problems += _submission_problems(framework, parsed, source, sector)
     action_updates.check(store, facts.agency_id, parsed, out)
     if out.problems:
@@ -251,7 +269,7 @@ def import_return(
         revision=None,
         status=status,
         changed=changed,
-        warnings=_warnings(facts, current) + personal,
+        warnings=_warnings(facts, current) + lost_na + personal,
         answers=answers,
     )
     if check or (current is None and not submit and all(a.is_empty for a in answers.values())):

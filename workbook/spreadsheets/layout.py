@@ -4,8 +4,9 @@ One place says which sheet holds what, which column is which field, and how text
 written to and read from cells, so :mod:`workbook.spreadsheets.write` and
 :mod:`workbook.spreadsheets.importer` cannot drift apart (issue #6).
 
-A return workbook has an ``About`` sheet, one sheet per heading (a row per criterion,
-matched by the id in column A, never by position), an ``Actions`` sheet, and a hidden
+A return workbook has an ``About`` sheet, one sheet per heading (a row per criterion the
+agency's sector is asked, matched by the id in column A, never by position), an
+``Actions`` sheet, and a hidden
 ``_workbook`` sheet naming the framework version, cycle, agency and revision the file
 was made from, and which sheet holds which heading.
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbook.schema.framework import Framework, ResponseField
+from workbook.schema.responses import NA_REASON_LABEL, NOT_APPLICABLE
 
 FORMAT = "safeguarding-workbook-return"
 """Value of the ``format`` key in the hidden sheet: marks a file as ours."""
@@ -35,6 +37,8 @@ FORBIDDEN_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 # -- heading sheets: title in B1, guidance in B2, headers in row 3, criteria from row 4
 TITLE_CELL = "B1"
 GUIDANCE_CELL = "B2"
+SCOPE_CELL = "C1"
+"""How many of the heading's criteria the agency's sector is not asked (issue #16)."""
 HEADER_ROW = 3
 FIRST_ROW = 4
 
@@ -62,6 +66,17 @@ ANSWER_FIELDS = (
 )
 
 
+NA_COLUMNS = (
+    Column("H", "not_applicable", NOT_APPLICABLE, 18),
+    Column("I", "na_reason", NA_REASON_LABEL, 45),
+)
+"""After every older column (issue #16), so a file made before them still reads: a sheet
+whose header row has neither is read as one without them."""
+REQUIRED_HEADING_COLUMNS = 7
+NA_CHOICE = f'"{NOT_APPLICABLE}"'
+"""The drop-down's one choice (blank is the other)."""
+
+
 def heading_columns(framework: Framework) -> tuple[Column, ...]:
     """Columns of a heading sheet; answer headers use the partnership's field labels."""
     fixed = (
@@ -74,7 +89,7 @@ def heading_columns(framework: Framework) -> tuple[Column, ...]:
         Column(chr(ord("D") + i), field.value, framework.label(field), widths.get(field, 45.0))
         for i, field in enumerate(ANSWER_FIELDS)
     )
-    return fixed + answers
+    return fixed + answers + NA_COLUMNS
 
 
 def field_column(framework: Framework, field: ResponseField) -> Column:

@@ -55,6 +55,8 @@ class ParsedReturn:
     """Criterion id -> the Actions rows of its actions, in order."""
     tracking: list[ActionRow] = field(default_factory=list)
     """Statuses and progress notes given for actions (issue #15)."""
+    without_na: frozenset[str] = frozenset()
+    """Criteria read from a sheet made before the "Not applicable" columns (issue #16)."""
 
 
 class Collector:
@@ -197,11 +199,21 @@ def read_facts(wb: Any, source: str) -> FileFacts:
     )
 
 
-def parse_return(wb: Any, facts: FileFacts, framework: Framework, source: str) -> ParsedReturn:
-    """Every answer in the workbook, or ``SpreadsheetError`` listing every problem."""
+def parse_return(
+    wb: Any, facts: FileFacts, framework: Framework, source: str, sector: str | None = None
+) -> ParsedReturn:
+    """Every answer in the workbook, or ``SpreadsheetError`` listing every problem.
+
+    Parameters
+    ----------
+    sector
+        The agency's sector: its file has no row for a criterion it is not asked, and one
+        answered there is a problem (issue #16). None reads every criterion.
+    """
     out = Collector()
-    reader = SheetReader(wb, framework, facts.sheets, facts.cells, source, out)
+    reader = SheetReader(wb, framework, facts.sheets, facts.cells, source, out, sector)
     answers = reader.read()
     if out.problems:
         raise SpreadsheetError(source, out.problems)
-    return ParsedReturn(answers, reader.cells, reader.action_rows, reader.tracking)
+    without_na = frozenset(reader.without_na)
+    return ParsedReturn(answers, reader.cells, reader.action_rows, reader.tracking, without_na)

@@ -3,16 +3,17 @@
 Apart from :mod:`workbook.spreadsheets.read`, which opens the file and trusts nothing
 until the hidden sheet says what it is for; by the time a :class:`SheetReader` runs,
 the framework is known, so every cell is checked against it. Problems go to whatever
-collects them (:class:`Problems`), every one located, none stopping the read.
+collects them (:class:`Problems`), every one located, none stopping the read. A heading
+sheet made before the "Not applicable" columns (issue #16) reads as it did; which
+criteria came from such a sheet is kept, so the importer keeps what the form saved.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from workbook.schema.actions import MAX_NOTE, ActionStatus
 from workbook.schema.framework import Criterion, Framework, ResponseField
@@ -25,8 +26,8 @@ from workbook.schema.responses import (
     text_problem,
 )
 from workbook.spreadsheets import layout as L
-
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+from workbook.spreadsheets import not_applicable as NA
+from workbook.spreadsheets.cells import Problems, cell_text, check_headers, check_merged, due_date
 
 
 @dataclass(frozen=True)
@@ -40,56 +41,6 @@ class ActionRow:
     action_id: str | None
     status: ActionStatus | None
     note: str
-
-
-class Problems(Protocol):
-    """Where located problems go (:class:`workbook.spreadsheets.read.Collector`)."""
-
-    def add(self, where: str, field: str, message: str) -> None:
-        """Record one located problem."""
-
-
-def cell_text(cell: Any, field: str, out: Problems) -> str:
-    """The text in a cell; formulas and error values are problems, not text."""
-    where = L.cell_name(cell.parent, cell.coordinate)
-    if cell.data_type == "f":
-        out.add(where, field, "holds a formula; type the text itself (formulas are not imported)")
-        return ""
-    if cell.data_type == "e":
-        out.add(where, field, f"holds the error value {cell.value}; type the text itself")
-        return ""
-    text = L.plain(cell.value)
-    problem = text_problem(text)  # e.g. _x0000_ in the file: NUL, which no store takes
-    if problem:
-        out.add(where, field, problem)
-        return ""
-    return text
-
-
-def check_headers(ws: Any, row: int, columns: Iterable[L.Column], out: Problems) -> bool:
-    """Whether the header row is as the template wrote it: columns are found by position."""
-    ok = True
-    for column in columns:
-        found = L.plain(ws.cell(row, column.index).value).strip()
-        if found != column.header:
-            out.add(
-                L.cell_name(ws, f"{column.letter}{row}"),
-                column.key,
-                f"the heading is {found!r}, expected {column.header!r}: columns must stay "
-                "where the template put them",
-            )
-            ok = False
-    return ok
-
-
-def check_merged(ws: Any, out: Problems) -> None:
-    """Report merged cells: openpyxl keeps only the first cell's text, so text would be lost."""
-    for merged in sorted(ws.merged_cells.ranges, key=str):
-        out.add(
-            L.cell_name(ws, merged.coord),
-            "",
-            "merged cells cannot be imported; unmerge them (only the first cell's text is kept)",
-        )
 
 
 def _rating(text: str, framework: Framework) -> str | None:
@@ -112,6 +63,7 @@ class SheetReader:
         meta_cells: Mapping[str, str],
         source: str,
         out: Problems,
+        sector: str | None = None,
     ) -> None:
         """Set up to read ``wb``.
 
@@ -123,6 +75,8 @@ class SheetReader:
             Hidden-sheet key -> its cell (``FileFacts.cells``), to locate a missing sheet.
         out
             Collects every problem; the caller raises them together.
+        sector
+            The agency's sector: a criterion it is not asked has no row (issue #16).
         """
         self.wb, self.fw, self.source, self.out = wb, framework, source, out
         self.meta_cells = meta_cells
@@ -133,6 +87,9 @@ class SheetReader:
         self.action_rows: dict[str, list[int]] = {}
         self.tracking: list[ActionRow] = []
         self.tracked = False
+        self.sector = sector
+        self.without_na: set[str] = set()
+        """Criteria read from a sheet without the "Not applicable" columns (issue #16)."""
         self.columns = L.heading_columns(framework)
         by_key = {column.key: column for column in self.columns}
         self.answer_columns = [(f, by_key[f.value]) for f in L.ANSWER_FIELDS]
@@ -205,13 +162,18 @@ class SheetReader:
 
     def _heading_sheet(self, ws: Any, heading_id: str) -> None:
         check_merged(ws, self.out)
-        if not check_headers(ws, L.HEADER_ROW, self.columns, self.out):
+        # a file made before issue #16 has no "Not applicable" columns
+        has_na = any(L.plain(ws.cell(L.HEADER_ROW, c.index).value).strip() for c in L.NA_COLUMNS)
+        columns = self.columns if has_na else self.columns[: L.REQUIRED_HEADING_COLUMNS]
+        if not check_headers(ws, L.HEADER_ROW, columns, self.out):
             return
-        expected = {c.id: c for c in self.fw.criteria_under(heading_id)}
+        under = self.fw.criteria_under(heading_id)
+        expected = {c.id: c for c in under if c.applies(self.sector)}
+        not_asked = {c.id for c in under} - set(expected)
         seen: dict[str, int] = {}
         for row, cells in L.filled_rows(ws, L.FIRST_ROW).items():
-            self._stray(ws, cells, len(self.columns))
-            if not any(c <= len(self.columns) for c in cells):
+            self._stray(ws, cells, len(columns))
+            if not any(c <= len(columns) for c in cells):
                 continue
             id_cell = ws.cell(row, 1)
             cid = cell_text(id_cell, "id", self.out).strip()
@@ -225,6 +187,11 @@ class SheetReader:
                 )
             elif cid in seen:
                 self.out.add(where, "id", f"criterion {cid!r} appears twice (also row {seen[cid]})")
+            elif cid in not_asked:  # an older template's row: refused only if answered
+                answered = [cell for column, cell in cells.items() if 3 < column <= len(columns)]
+                if answered:
+                    name = L.cell_name(ws, answered[0].coordinate)
+                    self.out.add(name, "id", NA.not_in_scope(cid, self.sector))
             elif cid not in expected:
                 other = self._criterion(cid)
                 if other is not None:
@@ -236,6 +203,10 @@ class SheetReader:
             else:
                 seen[cid] = row
                 self._criterion_row(ws, row, cid)
+                if has_na:
+                    self._na_cells(ws, row, cid)
+                else:
+                    self.without_na.add(cid)
         for cid in expected:
             if cid not in seen:
                 self.out.add(
@@ -274,6 +245,33 @@ class SheetReader:
             else:
                 values[answer_field.value] = text
         self.fields[cid] = values
+
+    def _na_cells(self, ws: Any, row: int, cid: str) -> None:
+        """Read "Not applicable" and its reason into the criterion's values (issue #16).
+
+        Whether they fit the rating is :func:`check_answers`' to say, from one place.
+        """
+        rated = ResponseField.RATING in self.fw.fields_for(self.fw.criterion(cid))
+        values = self.fields[cid]
+        for column in L.NA_COLUMNS:
+            cell = ws.cell(row, column.index)
+            where = L.cell_name(ws, cell.coordinate)
+            self.cells[(cid, column.key)] = where
+            text = cell_text(cell, column.key, self.out)
+            if not text.strip():
+                continue
+            if not rated:  # as in the form: what is not rated cannot be not applicable
+                self.out.add(where, column.key, f"{cid} does not ask for {column.header!r}")
+            elif column.key == "na_reason":
+                if len(text) > MAX_TEXT:
+                    message = f"{len(text):,} characters; at most {MAX_TEXT:,} fit in one answer"
+                    self.out.add(where, column.key, message)
+                else:
+                    values["na_reason"] = text
+            elif NA.choice(text) is None:
+                self.out.add(where, column.key, NA.unknown_choice(text))
+            else:
+                values["not_applicable"] = True
 
     def _actions_sheet(self, ws: Any) -> None:
         check_merged(ws, self.out)
@@ -331,7 +329,7 @@ class SheetReader:
         cid = cell_text(ws.cell(row, 1), "criterion", out).strip()
         text = cell_text(ws.cell(row, 2), "action", out)
         owner = cell_text(ws.cell(row, 3), "owner", out)
-        due = self._due(ws.cell(row, 4))
+        due = due_date(ws.cell(row, 4), out)
         wrong: list[tuple[str, str, str]] = []
         criterion = self._criterion(cid)
         if not cid:
@@ -340,6 +338,8 @@ class SheetReader:
             wrong.append(("A", "criterion", f"unknown criterion ID {cid!r}"))
         elif ResponseField.ACTIONS not in self.fw.fields_for(criterion):
             wrong.append(("A", "criterion", f"{cid} does not ask for actions"))
+        elif not criterion.applies(self.sector):
+            wrong.append(("A", "criterion", NA.not_in_scope(cid, self.sector)))
         if not text.strip():
             wrong.append(("B", "action", "this action has no text"))
         elif len(text) > MAX_TEXT:
@@ -358,30 +358,3 @@ class SheetReader:
                 self.tracking.append(
                     ActionRow(row, cid, len(self.actions[cid]) - 1, action_id, status, note)
                 )
-
-    def _due(self, cell: Any) -> dt.date | None | bool:
-        """The due date, ``None`` if blank, ``False`` (after reporting) if not a date."""
-        value = cell.value
-        where = L.cell_name(cell.parent, cell.coordinate)
-        if cell.data_type in ("f", "e"):
-            cell_text(cell, "due", self.out)
-            return False
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str) and ISO_DATE.match(value.strip()):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        if isinstance(value, bool):  # before int: TRUE is not "the number TRUE"
-            shown = f"the value {L.plain(value)}"
-        elif isinstance(value, int | float):
-            shown = f"the number {L.plain(value)}"
-        else:
-            shown = repr(value)
-        self.out.add(where, "due", f"expected a date such as 2026-03-31, found {shown}")
-        return False

@@ -5,7 +5,9 @@
 guidance and ids are locked (sheet protection without a password: it guards against
 slips, not against a determined user, and the importer checks everything anyway);
 answer cells are unlocked, formatted as text so nothing typed turns into a formula,
-number or date, and the rating is a drop-down of the scale's labels.
+number or date, and the rating is a drop-down of the scale's labels. "Not applicable" is
+a drop-down of its one word beside a column for the reason, and a criterion the agency's
+sector is not asked has no row (issue #16).
 """
 
 from __future__ import annotations
@@ -14,29 +16,25 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from workbook.errors import NotFound
 from workbook.schema.framework import Framework, ResponseField
-from workbook.schema.responses import Answer
+from workbook.schema.responses import NA_REASON_LABEL, NOT_APPLICABLE, Answer
 from workbook.spreadsheets import layout as L
+from workbook.spreadsheets import not_applicable as NA
+from workbook.spreadsheets import style as S
 from workbook.store import Store
-
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
-WRAP = Alignment(wrap_text=True, vertical="top")
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-NOT_ASKED_FILL = PatternFill("solid", fgColor="D9D9D9")
-UNLOCKED = Protection(locked=False)
 
 INSTRUCTIONS = (
     "Answer on the sheet for each heading: choose a rating from the drop-down and type "
     "your evidence and comments. Grey cells are not asked for that question.",
+    f"If a question does not apply to your agency, leave its rating empty, choose "
+    f"{NOT_APPLICABLE!r} and say why under {NA_REASON_LABEL!r} (needed to submit).",
     "Add actions on the Actions sheet, one row each: the criterion ID, the action, who "
     "owns it and the due date (a date such as 2026-03-31).",
     "Do not rename, delete or reorder the sheets and do not change the ID column: answers "
@@ -63,55 +61,8 @@ class TemplateFacts:
     created: dt.datetime | None = None
     action_statuses: dict[str, str] = dataclasses.field(default_factory=dict)
     """Action id -> its status label now (issue #15), for the Actions sheet."""
-
-
-LINE_HEIGHT = 15.0  # points per line of 11 pt text
-MAX_ROW_HEIGHT = 409.0  # Excel's limit
-
-
-def _fit_row(ws: Any, row: int) -> None:
-    """Set a row tall enough for its wrapped text (neither Excel nor LibreOffice always does)."""
-    lines = 1
-    for cell in ws[row]:
-        if isinstance(cell.value, str) and cell.alignment.wrap_text:
-            width = ws.column_dimensions[cell.column_letter].width or 10
-            per_line = max(1, int(width * 1.15))
-            count = sum(max(1, -(-len(part) // per_line)) for part in cell.value.split("\n"))
-            lines = max(lines, count)
-    if lines > 1:
-        ws.row_dimensions[row].height = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT)
-
-
-def _printable(ws: Any, title_rows: str | None = None) -> None:
-    """Print landscape, one page wide, repeating the header row."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if title_rows:
-        ws.print_title_rows = title_rows
-
-
-def _protect(ws: Any, *, rows: bool = False) -> None:
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False  # False = allowed: people widen columns and rows
-    ws.protection.formatRows = False
-    if rows:
-        ws.protection.insertRows = False
-        ws.protection.deleteRows = False
-
-
-def _text(ws: Any, row: int, column: int, value: str, **style: Any) -> Any:
-    cell = ws.cell(row=row, column=column)
-    if value:
-        L.set_text(cell, value)
-    for name, item in style.items():
-        setattr(cell, name, item)
-    return cell
-
-
-def _answer_cell(ws: Any, row: int, column: int, value: str) -> None:
-    _text(ws, row, column, value, alignment=WRAP, protection=UNLOCKED, number_format=L.TEXT_FORMAT)
+    sector: str | None = None
+    """The agency's sector: criteria it is not asked have no row (issue #16); None: all."""
 
 
 def _about(wb: Workbook, facts: TemplateFacts, names: dict[str, str]) -> None:
@@ -120,7 +71,7 @@ def _about(wb: Workbook, facts: TemplateFacts, names: dict[str, str]) -> None:
     fw = facts.framework
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 90
-    _text(ws, 1, 1, fw.title, font=TITLE)
+    S.text(ws, 1, 1, fw.title, font=S.TITLE)
     made = (
         f"from revision {facts.revision} ({facts.status})"
         if facts.revision
@@ -132,32 +83,35 @@ def _about(wb: Workbook, facts: TemplateFacts, names: dict[str, str]) -> None:
         ("Framework", f"{fw.id} version {fw.version}"),
         ("This file", made),
     ]
+    scope = NA.scope_line(NA.not_asked(fw, facts.sector), facts.sector, "of this framework")
+    if scope:
+        rows.append(("Not asked", scope))
     row = 3
     for label, value in rows:
-        _text(ws, row, 1, label, font=BOLD)
-        _text(ws, row, 2, value)
+        S.text(ws, row, 1, label, font=S.BOLD)
+        S.text(ws, row, 2, value)
         row += 1
     row += 1
     for line in INSTRUCTIONS:
-        _text(ws, row, 2, line, alignment=WRAP)
-        _fit_row(ws, row)
+        S.text(ws, row, 2, line, alignment=S.WRAP)
+        S.fit_row(ws, row)
         row += 1
     row += 1
-    _text(ws, row, 1, fw.label(ResponseField.RATING), font=BOLD)
-    _text(ws, row, 2, fw.scale.name, font=BOLD)
+    S.text(ws, row, 1, fw.label(ResponseField.RATING), font=S.BOLD)
+    S.text(ws, row, 2, fw.scale.name, font=S.BOLD)
     for level in fw.scale.best_first():
         row += 1
-        _text(ws, row, 1, level.label, alignment=WRAP)
-        _text(ws, row, 2, level.description, alignment=WRAP)
-        _fit_row(ws, row)
+        S.text(ws, row, 1, level.label, alignment=S.WRAP)
+        S.text(ws, row, 2, level.description, alignment=S.WRAP)
+        S.fit_row(ws, row)
     row += 2
-    _text(ws, row, 1, "Sheets", font=BOLD)
+    S.text(ws, row, 1, "Sheets", font=S.BOLD)
     for heading in fw.headings:
         row += 1
-        _text(ws, row, 1, names[heading.id])
-        _text(ws, row, 2, heading.title, alignment=WRAP)
-    _printable(ws)
-    _protect(ws)
+        S.text(ws, row, 1, names[heading.id])
+        S.text(ws, row, 2, heading.title, alignment=S.WRAP)
+    S.printable(ws)
+    S.protect(ws)
 
 
 def _guidance(guidance: str, evidence: str) -> str:
@@ -165,6 +119,28 @@ def _guidance(guidance: str, evidence: str) -> str:
     if evidence:
         parts.append(f"Good evidence: {evidence}")
     return "\n\n".join(parts)
+
+
+def _drop_downs(fw: Framework) -> tuple[DataValidation, DataValidation]:
+    """The rating's drop-down (the scale's labels) and "Not applicable"'s (its one word)."""
+    labels = ", ".join(lv.label for lv in fw.scale.levels)
+    ratings = DataValidation(
+        type="list",
+        formula1=L.list_range(L.LEVEL_COLUMNS[0], len(fw.scale.levels)),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=fw.label(ResponseField.RATING),
+        error=f"Choose one of: {labels}"[:255],
+    )
+    not_applicable = DataValidation(
+        type="list",
+        formula1=L.NA_CHOICE,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=NOT_APPLICABLE,
+        error=f"Choose {NOT_APPLICABLE!r} or leave it empty.",
+    )
+    return ratings, not_applicable
 
 
 def _heading_sheet(
@@ -176,42 +152,55 @@ def _heading_sheet(
     columns = L.heading_columns(fw)
     for column in columns:
         ws.column_dimensions[column.letter].width = column.width
-    _text(ws, 1, 2, heading.title, font=TITLE)
-    _text(ws, 2, 2, heading.guidance, alignment=WRAP)
-    _fit_row(ws, 2)
+    S.text(ws, 1, 2, heading.title, font=S.TITLE)
+    S.text(ws, 2, 2, heading.guidance, alignment=S.WRAP)
+    S.fit_row(ws, 2)
+    # the form hides what the sector is not asked, and says how many (issue #16)
+    scope = NA.scope_line(NA.not_asked(fw, facts.sector, heading_id), facts.sector)
+    ws[L.SCOPE_CELL].alignment = S.WRAP
+    if scope:
+        L.set_text(ws[L.SCOPE_CELL], scope)
     for column in columns:
-        _text(ws, L.HEADER_ROW, column.index, column.header, font=BOLD, fill=HEADER_FILL)
-        ws.cell(L.HEADER_ROW, column.index).alignment = WRAP
-    labels = ", ".join(lv.label for lv in fw.scale.levels)
-    ratings = DataValidation(
-        type="list",
-        formula1=L.list_range(L.LEVEL_COLUMNS[0], len(fw.scale.levels)),
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle=fw.label(ResponseField.RATING),
-        error=f"Choose one of: {labels}"[:255],
-    )
+        S.text(ws, L.HEADER_ROW, column.index, column.header, font=S.BOLD, fill=S.HEADER_FILL)
+        ws.cell(L.HEADER_ROW, column.index).alignment = S.WRAP
+    ratings, not_applicable = _drop_downs(fw)
     ws.add_data_validation(ratings)
-    for row, criterion in enumerate(fw.criteria_under(heading_id), start=L.FIRST_ROW):
+    ws.add_data_validation(not_applicable)
+    na_column, reason_column = L.NA_COLUMNS
+    asked_here = [c for c in fw.criteria_under(heading_id) if c.applies(facts.sector)]
+    for row, criterion in enumerate(asked_here, start=L.FIRST_ROW):
         asked = fw.fields_for(criterion)
         answer = answers.get(criterion.id, Answer())
-        _text(ws, row, 1, criterion.id, alignment=WRAP)
-        _text(ws, row, 2, criterion.prompt, alignment=WRAP)
-        _text(ws, row, 3, _guidance(criterion.guidance, criterion.evidence), alignment=WRAP)
+        S.text(ws, row, 1, criterion.id, alignment=S.WRAP)
+        S.text(ws, row, 2, criterion.prompt, alignment=S.WRAP)
+        S.text(ws, row, 3, _guidance(criterion.guidance, criterion.evidence), alignment=S.WRAP)
         for field in L.ANSWER_FIELDS:
             index = L.field_column(fw, field).index
             if field not in asked:
-                ws.cell(row, index).fill = NOT_ASKED_FILL
+                ws.cell(row, index).fill = S.NOT_ASKED_FILL
             elif field == ResponseField.RATING:
                 label = fw.scale.level(answer.rating).label if answer.rating else ""
-                _answer_cell(ws, row, index, label)
+                S.answer_cell(ws, row, index, label)
                 ratings.add(ws.cell(row, index).coordinate)
             else:
-                _answer_cell(ws, row, index, getattr(answer, field.value))
-        _fit_row(ws, row)
+                S.answer_cell(ws, row, index, getattr(answer, field.value))
+        if ResponseField.RATING in asked:  # as the form: only what is rated can be N/A
+            chosen = NOT_APPLICABLE if answer.not_applicable else ""
+            S.answer_cell(ws, row, na_column.index, chosen)
+            not_applicable.add(ws.cell(row, na_column.index).coordinate)
+            S.answer_cell(ws, row, reason_column.index, answer.na_reason)
+        else:
+            for column in L.NA_COLUMNS:
+                ws.cell(row, column.index).fill = S.NOT_ASKED_FILL
+        S.fit_row(ws, row)
     ws.freeze_panes = f"C{L.FIRST_ROW}"
-    _printable(ws, f"{L.HEADER_ROW}:{L.HEADER_ROW}")
-    _protect(ws)
+    S.printable(ws, f"{L.HEADER_ROW}:{L.HEADER_ROW}")
+    S.protect(ws)
+
+
+def _takes_actions(fw: Framework, sector: str | None) -> list[str]:
+    """The criteria the Actions sheet's drop-down offers: asked of the sector, with actions."""
+    return [c.id for c in fw.criteria_for(sector) if ResponseField.ACTIONS in fw.fields_for(c)]
 
 
 def _actions_sheet(wb: Workbook, facts: TemplateFacts, answers: dict[str, Answer]) -> None:
@@ -219,20 +208,20 @@ def _actions_sheet(wb: Workbook, facts: TemplateFacts, answers: dict[str, Answer
     ws = wb.create_sheet(L.ACTIONS_SHEET)
     for column in L.ACTION_COLUMNS:
         ws.column_dimensions[column.letter].width = column.width
-        cell = _text(ws, L.ACTIONS_HEADER_ROW, column.index, column.header, font=BOLD)
-        cell.fill = HEADER_FILL
-    takes_actions = [c.id for c in fw.criteria if ResponseField.ACTIONS in fw.fields_for(c)]
-    filled = [
+        cell = S.text(ws, L.ACTIONS_HEADER_ROW, column.index, column.header, font=S.BOLD)
+        cell.fill = S.HEADER_FILL
+    takes_actions = _takes_actions(fw, facts.sector)
+    filled = [  # an answer the sector is not asked keeps its actions out of the file
         (criterion.id, action)
-        for criterion in fw.criteria
+        for criterion in fw.criteria_for(facts.sector)
         for action in answers.get(criterion.id, Answer()).actions
     ]
     last = L.ACTIONS_FIRST_ROW + len(filled) + L.BLANK_ACTION_ROWS - 1
     for row in range(L.ACTIONS_FIRST_ROW, last + 1):
         for column in (*L.ACTION_COLUMNS[:3], *L.ACTION_COLUMNS[4:]):
-            _answer_cell(ws, row, column.index, "")
+            S.answer_cell(ws, row, column.index, "")
         due = ws.cell(row, L.ACTION_COLUMNS[3].index)
-        due.number_format, due.protection, due.alignment = L.DATE_FORMAT, UNLOCKED, WRAP
+        due.number_format, due.protection, due.alignment = L.DATE_FORMAT, S.UNLOCKED, S.WRAP
     for row, (criterion_id, action) in enumerate(filled, start=L.ACTIONS_FIRST_ROW):
         L.set_text(ws.cell(row, 1), criterion_id)
         if action.text:
@@ -278,10 +267,10 @@ def _actions_sheet(wb: Workbook, facts: TemplateFacts, answers: dict[str, Answer
     ws.add_data_validation(statuses)
     statuses.add(f"F{first}:F{last}")
     for row in range(L.ACTIONS_FIRST_ROW, L.ACTIONS_FIRST_ROW + len(filled)):
-        _fit_row(ws, row)
+        S.fit_row(ws, row)
     ws.freeze_panes = f"A{L.ACTIONS_FIRST_ROW}"
-    _printable(ws, "1:1")
-    _protect(ws, rows=True)
+    S.printable(ws, "1:1")
+    S.protect(ws, rows=True)
 
 
 def _meta_sheet(wb: Workbook, facts: TemplateFacts, names: dict[str, str]) -> None:
@@ -319,12 +308,9 @@ def _meta_sheet(wb: Workbook, facts: TemplateFacts, names: dict[str, str]) -> No
         L.set_text(ws[f"{label_col}{row}"], level.label)
         L.set_text(ws[f"{key_col}{row}"], level.key)
     L.set_text(ws[f"{L.ACTION_CRITERIA_COLUMN}1"], "takes actions")
-    row = 2
-    for criterion in fw.criteria:
-        if ResponseField.ACTIONS in fw.fields_for(criterion):
-            L.set_text(ws[f"{L.ACTION_CRITERIA_COLUMN}{row}"], criterion.id)
-            row += 1
-    _protect(ws)
+    for row, criterion_id in enumerate(_takes_actions(fw, facts.sector), start=2):
+        L.set_text(ws[f"{L.ACTION_CRITERIA_COLUMN}{row}"], criterion_id)
+    S.protect(ws)
 
 
 def build_workbook(facts: TemplateFacts, answers: dict[str, Answer] | None = None) -> Workbook:
@@ -373,6 +359,7 @@ def template_facts(
         revision=state.revision if state else 0,
         status=state.status.label.lower() if state else "",
         action_statuses={a.id: a.status.label for a in store.actions.find(cycle_id)},
+        sector=agency.sector,
     )
     return facts, dict(state.answers) if state else {}
 
