@@ -43,13 +43,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIMEOUT = 60_000
 CYCLE = "cse-2017-18"
 CYCLE_TITLE = "CSE self-assessment 2017/18"
-OWN, OWN_NAME = "police", "Metropolitan Police Service"  # agency A (not started in the demo)
-OTHER, OTHER_NAME = "schools", "Schools"  # agency B: a draft in the demo
+OWN, OWN_NAME = "yot", "Youth Offending and Targeted Youth Support"  # A: not started in the demo
+OTHER, OTHER_NAME = "police", "Metropolitan Police Service"  # agency B: a draft in the demo
 SUBMITTED, SUBMITTED_NAME = "csc", "Children's Social Care"  # submitted in the demo
 # In B's draft only: a member of A must never receive it, shared cycle or not.
-OTHER_SECRET = "Attendance audit 7Q-KESTREL of the schools' own registers"
+OTHER_SECRET = "Custody audit 7Q-KESTREL of the force's own records"
 LAST_CRITERION = "prevent-1"  # A's draft lacks only this; the member rates it in the page
-MEMBER_NAME = "Police safeguarding lead"
+MEMBER_NAME = "Youth justice safeguarding lead"
 CHAIR_NAME = "Partnership chair (access journeys)"
 EXPIRED_ON = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC)
 GARBAGE = "not-a-real-token-but-well-formed-0123456789"
@@ -89,18 +89,19 @@ def _seed(store: Store) -> dict[str, int]:
     answers[first] = answers.get(first, Answer(rating="developing")).model_copy(
         update={"evidence": OTHER_SECRET}
     )
-    other = store.save(CYCLE, OTHER, answers, author="Schools lead", based_on=other.revision)
+    other = store.save(CYCLE, OTHER, answers, author="Police lead", based_on=other.revision)
     own = {
         c.id: Answer(
             rating="established",
             evidence="Case file audit of 20 cases in October, summary attached.",
             development="Feedback to referrers is not routinely given.",
         )
-        for c in framework.criteria
+        for c in framework.criteria_for(store.agency(OWN).sector)  # what A is asked (#16)
         if c.id != LAST_CRITERION
     }
-    assert [p.where for p in missing_for_submission(framework, own)] == [LAST_CRITERION]
-    mine = store.save(CYCLE, OWN, own, author="Police lead", based_on=None)
+    sector = store.agency(OWN).sector
+    assert [p.where for p in missing_for_submission(framework, own, sector)] == [LAST_CRITERION]
+    mine = store.save(CYCLE, OWN, own, author="Youth justice lead", based_on=None)
     return {OTHER: other.revision, OWN: mine.revision}
 
 
@@ -112,7 +113,7 @@ def _links(store: Store) -> Links:
     # issue_link refuses a date already past, so the expiry is moved back in the table
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     expired, expired_token = store.issue_link(
-        "Former police lead", Role.MEMBER, cycle_id=CYCLE, agencies=[OWN], expires_at=soon
+        "Former youth justice lead", Role.MEMBER, cycle_id=CYCLE, agencies=[OWN], expires_at=soon
     )
     with store.engine.begin() as conn:
         conn.execute(
@@ -121,7 +122,7 @@ def _links(store: Store) -> Links:
             .values(expires_at=EXPIRED_ON)
         )
     revoked, revoked_token = store.issue_link(
-        "Interim police lead", Role.MEMBER, cycle_id=CYCLE, agencies=[OWN]
+        "Interim youth justice lead", Role.MEMBER, cycle_id=CYCLE, agencies=[OWN]
     )
     revoked = store.revoke_link(revoked.id)
     assert revoked.revoked_at is not None
@@ -345,7 +346,7 @@ def test_the_chair_moderates_and_shares_and_a_member_only_reads(
         chair.get_by_role("tab", name="Moderation").click()
         expect(chair.get_by_role("heading", name="Moderation")).to_be_visible(timeout=TIMEOUT)
         choose(chair, "Agency", SUBMITTED_NAME)
-        choose(chair, "Criterion", "prevent-1:")
+        choose(chair, "Criterion", "(prevent-1)")  # by its short title, then its id
         choose(chair, "Moderated rating", "Developing")
         chair.get_by_role("textbox", name="Challenge comment").fill("Show the audit dates")
         chair.get_by_role("button", name="Save moderation").click()
@@ -376,7 +377,7 @@ def test_the_chair_moderates_and_shares_and_a_member_only_reads(
     page.get_by_role("tab", name="Moderation").click()
     expect(page.get_by_text("Only the chair records moderations")).to_be_visible(timeout=TIMEOUT)
     choose(page, "Agency", SUBMITTED_NAME)
-    choose(page, "Criterion", "prevent-1:")
+    choose(page, "Criterion", "(prevent-1)")
     expect(page.get_by_role("table", name="Moderation history of this criterion")).to_contain_text(
         CHAIR_NAME, timeout=TIMEOUT
     )
@@ -603,7 +604,7 @@ def test_a_refused_visitor_cannot_run_code_in_the_pages_kernel(
     Voila 0.5 restricts the kernel channels to comm and kernel-info messages; this checks
     an execute_request sent down a refused page's websocket runs nothing.
     """
-    page.goto(address(access_server, "form", cycle=CYCLE, agency="police"), timeout=TIMEOUT)
+    page.goto(address(access_server, "form", cycle=CYCLE, agency=OWN), timeout=TIMEOUT)
     page.get_by_role("heading", name="This page cannot open").wait_for(timeout=TIMEOUT)
     config = page.locator("#jupyter-config-data").text_content() or ""
     kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', config)

@@ -155,9 +155,9 @@ def test_an_analysts_indicators_reach_the_form_the_dashboard_and_the_board(
     board = page.context.new_page()  # the dashboard's page says goodbye to its kernel
     attempted = open_offline(board, out)
     kept = board.get_by_role(
-        "table", name="Self-ratings the evidence contradicts, not dismissed by the chair"
-    )
+        "table", name="Self-ratings the evidence contradicts, not dismissed by the MASE chair"
+    )  # the demo partnership's words for its chair (issue #16)
     expect(kept).to_contain_text(INDICATOR)
     expect(kept).not_to_contain_text(plan["dismiss_evidence"][:60])
-    expect(board.get_by_text(re.compile("the chair dismissed", re.I)).first).to_be_visible()
+    expect(board.get_by_text(re.compile("the MASE chair dismissed", re.I)).first).to_be_visible()
     assert attempted == [], f"the page tried to fetch: {attempted[:5]}"

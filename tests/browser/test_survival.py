@@ -40,6 +40,8 @@ AUTOSAVE_DELAY = inspect.signature(ReturnModel).parameters["autosave_delay"].def
 MARGIN = 3.0  # the edit's trip to the kernel and the save itself, on a busy machine
 PAUSE = AUTOSAVE_DELAY + MARGIN  # between rounds of edits
 ROUNDS = 3
+EDITED = ("prevent-1", "prevent-2", "prevent-3", "prevent-7")
+"""The criteria edited in turn: asked of every sector (prevent-4 is not, issue #16)."""
 EVIDENCE = "Evidence (documents, data and audits, with references)"
 SURVIVAL_CYCLE = "cse-2016-17"  # no answers seeded in it
 SESSIONS_CYCLE = "cse-2017-18"
@@ -113,7 +115,7 @@ class Scenario:
     struck_at: float = 0.0  # when the kernel was killed, the page closed, the server stopped
 
     def edit(self, number: int) -> None:
-        criterion = f"prevent-{number}"
+        criterion = EDITED[number - 1]
         text = f"{self.name}: edit {number} at {time.strftime('%H:%M:%S')}"
         evidence(self.page, criterion).fill(text)
         self.edits = [*(self.edits or []), Edit(criterion, text, time.monotonic())]

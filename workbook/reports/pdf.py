@@ -17,6 +17,7 @@ needs neither, and a hostile answer in it can then fetch or run nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from workbook import config
@@ -101,6 +102,15 @@ def print_pdfs(pages: Iterable[Path], *, chromium: str | None = None) -> list[Pa
     """
     pages = list(pages)
     executable = require(chromium)
+    # Playwright's sync API refuses to run in a thread with an asyncio loop running (a
+    # Jupyter kernel, or a test session already driving a browser): print in a thread
+    # of its own, which has none.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(_print, pages, executable).result()
+
+
+def _print(pages: list[Path], executable: Path) -> list[Path]:
+    """The printing itself, one browser for every page (see :func:`print_pdfs`)."""
     from playwright.sync_api import Error, sync_playwright
 
     written: list[Path] = []
