@@ -1,8 +1,11 @@
-"""Loading templates: every broken file gives ``file:line: field: message``, at most 3 of them.
+"""Loading templates: every broken file gives ``file:line: field: message``.
 
 Each case breaks a small valid file in one way and names the problem it expects: the line
 (found by searching the broken text, so the numbers are exact), the field path and a
-phrase of the message. The same file is then run through ``workbook validate``.
+phrase of the message. The same file is then run through ``workbook validate``. Problems
+that do not depend on each other are all named in one run, in the order of their lines
+(issue #17): an error's message shows ``MAX_PROBLEMS`` of them, ``workbook validate``
+lists up to ``MAX_VALIDATE_PROBLEMS`` per file.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from workbook.cli import cli
-from workbook.errors import MAX_PROBLEMS, TemplateError
+from workbook.errors import MAX_PROBLEMS, MAX_VALIDATE_PROBLEMS, TemplateError
 from workbook.schema import loader as templates
 
 FRAMEWORK = """\
@@ -259,7 +262,7 @@ def test_validate_reports_the_located_problem_plainly(case: str, tmp_path: Path)
     problem_lines = [line for line in result.stderr.splitlines() if line.startswith(f"{path}:")]
     prefix = expected_prefix(path, text, locator, field)
     assert any(line.startswith(prefix) and phrase in line for line in problem_lines), result.stderr
-    assert 1 <= len([ln for ln in problem_lines if "... and" not in ln]) <= MAX_PROBLEMS
+    assert 1 <= len([ln for ln in problem_lines if "... and" not in ln]) <= MAX_VALIDATE_PROBLEMS
     assert "Traceback" not in result.output
 
 
@@ -293,7 +296,12 @@ def test_missing_file(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_many_problems_are_capped_at_three(tmp_path: Path) -> None:
+def located_lines(path: Path, stderr: str) -> list[str]:
+    """The ``file:line: ...`` lines ``workbook validate`` printed for ``path``."""
+    return [ln for ln in stderr.splitlines() if re.match(rf"{re.escape(str(path))}:\d+: ", ln)]
+
+
+def test_an_error_shows_three_problems_and_validate_lists_them_all(tmp_path: Path) -> None:
     text = FRAMEWORK
     for value in ("id: p-1", "id: p-2", "id: i-1", "key: red", "key: amber"):
         name, _, key = value.partition(": ")
@@ -309,10 +317,143 @@ def test_many_problems_are_capped_at_three(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code == 1
-    stderr = result.stderr.splitlines()
-    located = [ln for ln in stderr if re.match(rf"{re.escape(str(path))}:\d+: ", ln)]
-    assert located == message_lines[:MAX_PROBLEMS]
-    assert f"{path}: ... and 2 more" in stderr
+    located = located_lines(path, result.stderr)
+    assert located == [str(p) for p in caught.value.problems]
+    assert located[:MAX_PROBLEMS] == message_lines[:MAX_PROBLEMS]
+    assert "... and" not in result.stderr
+
+
+def test_validate_lists_at_most_its_cap_then_says_how_many_more(tmp_path: Path) -> None:
+    extra = MAX_VALIDATE_PROBLEMS + 3
+    text = FRAMEWORK + "".join(
+        f"  - {{id: Bad {n}, heading: prevent, prompt: Asked?}}\n" for n in range(extra)
+    )
+    path = tmp_path / "capped.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(TemplateError) as caught:
+        templates.load(path)
+    assert len(caught.value.problems) == extra
+
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    located = located_lines(path, result.stderr)
+    assert located == [str(p) for p in caught.value.problems[:MAX_VALIDATE_PROBLEMS]]
+    first = line_of(text, "{id: Bad 0,")
+    assert [int(ln.split(":")[1]) for ln in located] == list(
+        range(first, first + MAX_VALIDATE_PROBLEMS)
+    )
+    assert result.stderr.splitlines()[-2:] == [
+        f"{path}: ... and 3 more problems",
+        "1 of 1 file(s) invalid",
+    ]
+
+
+# issue #17: a broken field used to stop the checks between fields, one problem a run
+INDEPENDENT_FRAMEWORK = replace(
+    replace(FRAMEWORK, FRAMEWORK_LEVELS_AMBER_GREEN, ""),
+    "    heading: identify\n    prompt: Is the screening",
+    "    heading: nowhere\n    prompt: Is the screening",
+) + ("  - id: p-1\n    heading: identify\n    prompt: Asked twice?\n")
+
+INDEPENDENT_PARTNERSHIP = replace(
+    replace(
+        replace(PARTNERSHIP, "  - id: beta\n", "  - id: alpha\n"),
+        "    title: Cycle one\n",
+        "",
+    ),
+    "returns_due: 2020-03-02",
+    "returns_due: 2020-01-31",
+).replace("[alpha, beta]", "[alpha]")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            INDEPENDENT_FRAMEWORK,
+            [
+                (("  levels:", 1), "scale.levels: a scale needs at least 2 levels"),
+                (
+                    ("heading: nowhere", 1),
+                    "criteria[2].heading: unknown heading 'nowhere'; "
+                    "expected one of 'identify', 'prevent'",
+                ),
+                (
+                    ("  - id: p-1", 2),
+                    "criteria[3].id: duplicate id 'p-1' (first used by criteria[0])",
+                ),
+            ],
+            id="framework: one-level scale, unknown heading, duplicate id",
+        ),
+        pytest.param(
+            INDEPENDENT_PARTNERSHIP,
+            [
+                (
+                    ("  - id: alpha", 2),
+                    "agencies[1].id: duplicate id 'alpha' (first used by agencies[0])",
+                ),
+                (("  - id: c1", 1), "cycles[0].title: required field is missing"),
+                (
+                    ("returns_due:", 1),
+                    "cycles[0].timetable.returns_due: "
+                    "returns_due (2020-01-31) is before returns_open (2020-02-03)",
+                ),
+            ],
+            id="partnership: duplicate agency, missing title, dates out of order",
+        ),
+    ],
+)
+def test_independent_problems_are_named_in_one_run(
+    text: str, expected: list[tuple[tuple[str, int], str]], tmp_path: Path
+) -> None:
+    path = tmp_path / "independent.yaml"
+    path.write_text(text, "utf-8")
+    want = [f"{path}:{line_of(text, *locator)}: {problem}" for locator, problem in expected]
+    with pytest.raises(TemplateError) as caught:
+        templates.load(path)
+    assert [str(p) for p in caught.value.problems] == want
+
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert located_lines(path, result.stderr) == want
+    assert result.stderr.splitlines()[-1] == "1 of 1 file(s) invalid"
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("base", "old", "new", "only"),
+    [
+        pytest.param(
+            FRAMEWORK,
+            "    title: Identify\n",
+            "    title: ''\n",
+            "headings[1].title: must not be empty",
+            id="a broken heading: its criteria are not under an unknown heading",
+        ),
+        pytest.param(
+            FRAMEWORK,
+            "    prompt: Is the screening tool used?\n",
+            "",
+            "criteria[2].prompt: required field is missing",
+            id="a broken criterion: its heading is not without criteria",
+        ),
+        pytest.param(
+            PARTNERSHIP,
+            "    sector: police\n",
+            "",
+            "agencies[1].sector: required field is missing",
+            id="a broken agency: the cycle inviting it does not invite an unknown agency",
+        ),
+    ],
+)
+def test_a_broken_part_does_not_make_its_references_look_wrong(
+    base: str, old: str, new: str, only: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(replace(base, old, new), "utf-8")
+    with pytest.raises(TemplateError) as caught:
+        templates.load(path)
+    assert [f"{p.field}: {p.message}" for p in caught.value.problems] == [only]
 
 
 def test_load_frameworks_refuses_two_files_with_one_id(tmp_path: Path) -> None:

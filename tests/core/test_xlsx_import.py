@@ -506,7 +506,7 @@ def test_import_command_lists_three_problems_and_saves_nothing(
         "Actions!D2: due: expected a date such as 2026-03-31, found 'soon'",
         "Actions!D3: due: expected a date such as 2026-03-31, found 'soon'",
         "Actions!D4: due: expected a date such as 2026-03-31, found 'soon'",
-        "... and 2 more",
+        "... and 2 more problems",
         f"{template}: 5 problem(s); nothing was saved",
     ]
     assert store.latest("c1", "alpha") is None

@@ -15,6 +15,7 @@ import click
 from workbook import config
 from workbook import demo as demo_data
 from workbook.cli.options import DB_OPTION, open_store
+from workbook.errors import MAX_VALIDATE_PROBLEMS, format_problems
 from workbook.schema import loader as templates
 from workbook.store import Store, generate, provision
 
@@ -22,16 +23,17 @@ from workbook.store import Store, generate, provision
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
-    """Check framework and partnership templates; exit 1 with located problems if any fail."""
+    """Check framework and partnership templates; exit 1 with located problems if any fail.
+
+    Each file's problems are listed in the order of their lines, up to
+    ``MAX_VALIDATE_PROBLEMS``: field errors and broken cross-field rules together.
+    """
     report = templates.validate_paths(paths)
     failed = 0
     for path, problems in report.items():
         if problems:
             failed += 1
-            for problem in problems[:3]:
-                click.echo(str(problem), err=True)
-            if len(problems) > 3:
-                click.echo(f"{path}: ... and {len(problems) - 3} more", err=True)
+            click.echo(format_problems(problems, MAX_VALIDATE_PROBLEMS, source=path), err=True)
         else:
             click.echo(f"{path}: ok")
     if failed:

@@ -13,7 +13,7 @@ from typing import NoReturn
 import click
 
 from workbook.access import Role
-from workbook.errors import MAX_PROBLEMS, ValidationProblems
+from workbook.errors import ValidationProblems, format_problems
 from workbook.store import Store
 
 DB_OPTION = click.option(
@@ -35,11 +35,7 @@ ROLE_CHOICE = click.Choice([r.value for r in Role])
 
 def refuse_file(file: Path, error: ValidationProblems) -> NoReturn:
     """A refused file's first problems, each at its place, then exit 1: nothing was saved."""
-    for problem in error.problems[:MAX_PROBLEMS]:
-        click.echo(str(problem), err=True)
-    hidden = len(error.problems) - MAX_PROBLEMS
-    if hidden > 0:
-        click.echo(f"... and {hidden} more", err=True)
+    click.echo(format_problems(error.problems), err=True)
     click.echo(f"{file}: {len(error.problems)} problem(s); nothing was saved", err=True)
     sys.exit(1)
 

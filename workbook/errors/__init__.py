@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 MAX_PROBLEMS = 3
+"""Problems an error's message shows before "... and N more problems" (house style #5):
+enough to act on where a refusal interrupts something else (a load, an import)."""
+
+MAX_VALIDATE_PROBLEMS = 20
+"""Problems ``workbook validate`` lists per file: checking a template is the author's
+whole task, so it names its independent problems in one run (issue #17)."""
 
 
 @dataclass(frozen=True)
@@ -34,11 +40,24 @@ class Problem:
 from workbook.errors.base import WorkbookError as WorkbookError  # noqa: E402
 
 
-def _format_problems(problems: Sequence[Problem], limit: int = MAX_PROBLEMS) -> str:
+def format_problems(
+    problems: Sequence[Problem], limit: int = MAX_PROBLEMS, source: str = ""
+) -> str:
+    """The first ``limit`` problems, one a line, then how many more there are.
+
+    Every list of problems shown to a user is worded here. ``source`` (a file) starts the
+    last line, where several files' problems are listed one after another.
+
+    >>> print(format_problems([Problem(f"f.yaml:{n}", "id", "bad") for n in (1, 2, 3)], 2))
+    f.yaml:1: id: bad
+    f.yaml:2: id: bad
+    ... and 1 more problem
+    """
     lines = [str(p) for p in problems[:limit]]
     hidden = len(problems) - limit
     if hidden > 0:
-        lines.append(f"... and {hidden} more problem{'s' if hidden > 1 else ''}")
+        more = f"... and {hidden} more problem{'s' if hidden > 1 else ''}"
+        lines.append(f"{source}: {more}" if source else more)
     return "\n".join(lines)
 
 
@@ -48,7 +67,7 @@ class ValidationProblems(WorkbookError):
     def __init__(self, source: str, problems: Sequence[Problem]) -> None:
         self.source = source
         self.problems = tuple(problems)
-        super().__init__(_format_problems(self.problems))
+        super().__init__(format_problems(self.problems))
 
 
 class TemplateError(ValidationProblems):

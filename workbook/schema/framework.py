@@ -7,12 +7,14 @@ into located messages; nothing else reads a template's raw mapping.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from workbook.schema.parts import Breach, Entries, ReadEntries, duplicates
 
 Key = Annotated[
     str,
@@ -222,45 +224,65 @@ class Framework(Model):
         return self.labels.get(field, DEFAULT_FIELD_LABELS[field])
 
 
-FieldPath = tuple[str | int, ...]
+@dataclass(frozen=True)
+class FrameworkParts:
+    """What a framework's cross-field rules look at: its levels, headings and criteria."""
 
+    levels: Entries[Level]
+    headings: Entries[Heading]
+    criteria: Entries[Criterion]
 
-def _duplicates(items: tuple[Model, ...], attr: str, where: str) -> Iterator[tuple[FieldPath, str]]:
-    seen: dict[str, int] = {}
-    for index, item in enumerate(items):
-        value = getattr(item, attr)
-        if value in seen:
-            yield (
-                (where, index, attr),
-                (f"duplicate {attr} {value!r} (first used by {where}[{seen[value]}])"),
-            )
-        else:
-            seen[value] = index
+    @classmethod
+    def of(cls, document: Framework) -> FrameworkParts:
+        """The parts of a framework that validated whole."""
+        return cls(
+            Entries.of(document.scale.levels),
+            Entries.of(document.headings),
+            Entries.of(document.criteria),
+        )
 
+    @classmethod
+    def read(cls, read: ReadEntries) -> FrameworkParts:
+        """The levels, headings and criteria that validate on their own."""
+        return cls(
+            read(("scale", "levels"), Level),
+            read(("headings",), Heading),
+            read(("criteria",), Criterion),
+        )
 
-def reference_problems(framework: Framework) -> list[tuple[FieldPath, str]]:
-    """Cross-field rules a single field's type cannot express, with the path of each breach."""
-    problems = list(_duplicates(framework.headings, "id", "headings"))
-    problems += _duplicates(framework.criteria, "id", "criteria")
-    for attr in ("key", "label"):
-        problems += [
-            (("scale", *path), msg)
-            for path, msg in _duplicates(framework.scale.levels, attr, "levels")
-        ]
-    if len({lv.score for lv in framework.scale.levels}) != len(framework.scale.levels):
-        problems.append((("scale", "levels"), "each level needs a different score"))
-    heading_ids = {h.id for h in framework.headings}
-    for index, criterion in enumerate(framework.criteria):
-        if criterion.heading not in heading_ids:
-            problems.append(
+    def problems(self) -> list[Breach]:
+        """Cross-field rules a single field's type cannot express, with each breach's path."""
+        problems = list(duplicates(self.headings, "id", "headings"))
+        problems += duplicates(self.criteria, "id", "criteria")
+        for attr in ("key", "label"):
+            problems += [
+                (("scale", *path), msg) for path, msg in duplicates(self.levels, attr, "levels")
+            ]
+        levels = [level for _, level in self.levels]
+        if len({lv.score for lv in levels}) != len(levels):
+            problems.append((("scale", "levels"), "each level needs a different score"))
+        # an unknown heading only once every heading is known; no criteria only once all are
+        if self.headings.complete:
+            heading_ids = {h.id for _, h in self.headings}
+            expected = ", ".join(repr(h) for h in sorted(heading_ids))
+            problems += [
                 (
                     ("criteria", index, "heading"),
-                    f"unknown heading {criterion.heading!r}; expected one of "
-                    + ", ".join(repr(h) for h in sorted(heading_ids)),
+                    f"unknown heading {criterion.heading!r}; expected one of {expected}",
                 )
-            )
-    used = {c.heading for c in framework.criteria}
-    for index, heading in enumerate(framework.headings):
-        if heading.id not in used:
-            problems.append((("headings", index, "id"), f"heading {heading.id!r} has no criteria"))
-    return problems
+                for index, criterion in self.criteria
+                if criterion.heading not in heading_ids
+            ]
+        if self.criteria.complete:
+            used = {c.heading for _, c in self.criteria}
+            problems += [
+                (("headings", index, "id"), f"heading {heading.id!r} has no criteria")
+                for index, heading in self.headings
+                if heading.id not in used
+            ]
+        return problems
+
+
+def reference_problems(framework: Framework) -> list[Breach]:
+    """The cross-field rules a framework that validated whole breaks (none when it loads)."""
+    return FrameworkParts.of(framework).problems()

@@ -2,14 +2,16 @@
 
 Every template is read here: YAML is parsed keeping line numbers, validated by the
 models in :mod:`workbook.schema.framework` / :mod:`workbook.schema.partnership`, and each problem
-becomes ``file:line: field: what was expected``.
+becomes ``file:line: field: what was expected``. A file that does not validate whole is
+still checked part by part (:mod:`workbook.schema.parts`), so its independent problems
+are named together, in the order of their lines (issue #17).
 """
 
 from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
@@ -22,19 +24,18 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from workbook.errors import Problem, TemplateError
-from workbook.schema import framework as fw_schema
-from workbook.schema import partnership as pt_schema
-from workbook.schema.framework import KEY_HINT, FieldPath, Framework
-from workbook.schema.partnership import Partnership
+from workbook.schema.framework import KEY_HINT, Framework, FrameworkParts
+from workbook.schema.partnership import Partnership, PartnershipParts
+from workbook.schema.parts import Breach, Entries, FieldPath, Parts, ReadEntries
 
 M = TypeVar("M", bound=BaseModel)
 
 KINDS: dict[str, type[BaseModel]] = {"framework": Framework, "partnership": Partnership}
-Check = Callable[[Any], list[tuple[FieldPath, str]]]
-CHECKS: dict[type[BaseModel], Check] = {
-    Framework: fw_schema.reference_problems,
-    Partnership: pt_schema.reference_problems,
+PARTS: dict[type[BaseModel], type[Parts]] = {
+    Framework: FrameworkParts,
+    Partnership: PartnershipParts,
 }
+"""Each template kind's cross-field rules, run on whatever of the file validated."""
 
 FRIENDLY = {
     "missing": "required field is missing",
@@ -131,10 +132,9 @@ def error_message(model: type[BaseModel], error: ErrorDetails, path: FieldPath) 
     return error["msg"][0].lower() + error["msg"][1:]
 
 
-def _problems_from_validation(
-    model: type[BaseModel], exc: ValidationError, root: Any, source: str
-) -> list[Problem]:
-    problems = []
+def _field_problems(model: type[BaseModel], exc: ValidationError) -> list[Breach]:
+    """Each field pydantic refused, once, in the words of :func:`error_message`."""
+    problems: list[Breach] = []
     seen: set[FieldPath] = set()
     errors = exc.errors(include_url=False)
     paths = [clean_loc(e["loc"]) for e in errors]
@@ -147,10 +147,54 @@ def _problems_from_validation(
         if path in seen:  # a union reports one failure per branch; keep the first
             continue
         seen.add(path)
-        line = line_of(root, path)
-        where = f"{source}:{line}" if line else source
-        problems.append(Problem(where, format_path(path), error_message(model, error, path)))
+        problems.append((path, error_message(model, error, path)))
     return problems
+
+
+def _node_at(root: Any, path: FieldPath) -> Any:
+    """The raw YAML value at ``path``, or None where the path leads nowhere."""
+    node = root
+    for part in path:
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _entries_reader(root: Any) -> ReadEntries:
+    """Reads the lists of ``root`` item by item, for :meth:`Parts.read`."""
+
+    def read(path: FieldPath, model: type[M], inside: FieldPath = ()) -> Entries[M]:
+        items = _node_at(root, path)
+        if not isinstance(items, list):
+            return Entries((), complete=False)
+        found: list[tuple[int, M]] = []
+        for index, item in enumerate(items):
+            try:
+                found.append((index, model.model_validate(_node_at(item, inside))))
+            except ValidationError:
+                continue  # its own problem is among the field problems already
+        return Entries(tuple(found), complete=bool(items) and len(found) == len(items))
+
+    return read
+
+
+def _located(root: Any, source: str, breaches: list[Breach]) -> list[Problem]:
+    """Breaches as ``file:line: field: problem``, in the order of their lines.
+
+    The one place a template's problems get their words and places, field errors and
+    cross-field rules alike (issue #17: they are reported together).
+    """
+    lines = [line_of(root, path) or 1 for path, _ in breaches]
+    problems = [
+        (line, Problem(f"{source}:{line}", format_path(path), message))
+        for line, (path, message) in zip(lines, breaches, strict=True)
+    ]
+    unique = dict.fromkeys(problems)  # the same breach twice is one problem
+    return [problem for _, problem in sorted(unique, key=lambda pair: pair[0])]
 
 
 MAX_FILE_BYTES = 1_000_000
@@ -212,16 +256,18 @@ def parse_model(text: str, source: str, model: type[M] | None = None) -> M:
             )
         model = KINDS[kind]  # type: ignore[assignment]
     assert model is not None
+    parts = PARTS.get(model)
     try:
         document = model.model_validate(root)
     except ValidationError as exc:
-        raise TemplateError(source, _problems_from_validation(model, exc, root, source)) from None
-    check = CHECKS.get(model)
-    if check is not None:
-        problems = [
-            Problem(f"{source}:{line_of(root, path) or 1}", format_path(path), message)
-            for path, message in check(document)
-        ]
+        # the rest of the file is still checked: one broken field must not hide the
+        # duplicate ids and unknown references of the parts that did validate (issue #17)
+        breaches = _field_problems(model, exc)
+        if parts is not None:
+            breaches += parts.read(_entries_reader(root)).problems()
+        raise TemplateError(source, _located(root, source, breaches)) from None
+    if parts is not None:
+        problems = _located(root, source, parts.of(document).problems())
         if problems:
             raise TemplateError(source, problems)
     return document

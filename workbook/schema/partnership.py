@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
 
-from workbook.schema.framework import FieldPath, Key, Model, OptionalText, ShortText, Text
+from workbook.schema.framework import Key, Model, OptionalText, ShortText, Text
+from workbook.schema.parts import Breach, Entries, ReadEntries, duplicates
 
 
 class Agency(Model):
@@ -155,37 +157,63 @@ def merged_words(*layers: Words) -> Words:
     return Words(**values)
 
 
-def reference_problems(partnership: Partnership) -> list[tuple[FieldPath, str]]:
-    """Cross-field rules of a partnership file, with the path of each breach."""
-    problems: list[tuple[FieldPath, str]] = []
-    for collection in ("agencies", "cycles"):
-        seen: dict[str, int] = {}
-        for index, item in enumerate(getattr(partnership, collection)):
-            if item.id in seen:
-                problems.append(
-                    (
-                        (collection, index, "id"),
-                        f"duplicate id {item.id!r} (first used by {collection}[{seen[item.id]}])",
-                    )
-                )
-            seen.setdefault(item.id, index)
-    agency_ids = {a.id for a in partnership.agencies}
-    order = TIMETABLE_ORDER
-    for index, cycle in enumerate(partnership.cycles):
-        if cycle.agencies != "all":
-            for position, agency in enumerate(cycle.agencies):
-                if agency not in agency_ids:
-                    problems.append(
+@dataclass(frozen=True)
+class PartnershipParts:
+    """What a partnership file's cross-field rules look at.
+
+    The timetables are read on their own, by their cycle's index, so that dates out of
+    order are named even in a cycle with another field broken.
+    """
+
+    agencies: Entries[Agency]
+    cycles: Entries[Cycle]
+    timetables: Entries[Timetable]
+
+    @classmethod
+    def of(cls, document: Partnership) -> PartnershipParts:
+        """The parts of a partnership file that validated whole."""
+        return cls(
+            Entries.of(document.agencies),
+            Entries.of(document.cycles),
+            Entries.of([cycle.timetable for cycle in document.cycles]),
+        )
+
+    @classmethod
+    def read(cls, read: ReadEntries) -> PartnershipParts:
+        """The agencies, cycles and cycles' timetables that validate on their own."""
+        return cls(
+            read(("agencies",), Agency),
+            read(("cycles",), Cycle),
+            read(("cycles",), Timetable, inside=("timetable",)),
+        )
+
+    def problems(self) -> list[Breach]:
+        """Cross-field rules of a partnership file, with the path of each breach."""
+        problems = list(duplicates(self.agencies, "id", "agencies"))
+        problems += duplicates(self.cycles, "id", "cycles")
+        if self.agencies.complete:  # an agency is unknown only once every agency is known
+            agency_ids = {a.id for _, a in self.agencies}
+            for index, cycle in self.cycles:
+                if cycle.agencies != "all":
+                    problems += [
                         (("cycles", index, "agencies", position), f"unknown agency {agency!r}")
-                    )
-        dates = [(name, getattr(cycle.timetable, name)) for name in order]
-        known = [(name, day) for name, day in dates if day is not None]
-        for (before, first), (after, second) in zip(known, known[1:], strict=False):
-            if second < first:
-                problems.append(
-                    (
-                        ("cycles", index, "timetable", after),
-                        f"{after} ({second}) is before {before} ({first})",
-                    )
+                        for position, agency in enumerate(cycle.agencies)
+                        if agency not in agency_ids
+                    ]
+        for index, timetable in self.timetables:
+            dates = [(name, getattr(timetable, name)) for name in TIMETABLE_ORDER]
+            known = [(name, day) for name, day in dates if day is not None]
+            problems += [
+                (
+                    ("cycles", index, "timetable", after),
+                    f"{after} ({second}) is before {before} ({first})",
                 )
-    return problems
+                for (before, first), (after, second) in zip(known, known[1:], strict=False)
+                if second < first
+            ]
+        return problems
+
+
+def reference_problems(partnership: Partnership) -> list[Breach]:
+    """The cross-field rules a partnership that validated whole breaks (none when it loads)."""
+    return PartnershipParts.of(partnership).problems()
