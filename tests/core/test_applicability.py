@@ -15,6 +15,7 @@ import pytest
 from analysis_frames import DUE, build, cycle
 
 from tests.support import data
+from tests.support.colours import contrast
 from workbook import analysis
 from workbook.access import Role
 from workbook.charts import builders as charts
@@ -136,19 +137,9 @@ def test_heatmap_shows_na_as_text_on_a_neutral_grey(fw, frame) -> None:
     }
 
 
-def _contrast(foreground: str, background: str) -> float:
-    def luminance(colour: str) -> float:
-        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
 def test_the_na_grey_passes_contrast() -> None:
-    assert _contrast(theme.INK, theme.NA_FILL) >= 4.5
-    assert _contrast(theme.NA_FILL, theme.NOT_RATED_FILL) > 1.3  # told apart from not rated
+    assert contrast(theme.INK, theme.NA_FILL) >= 4.5
+    assert contrast(theme.NA_FILL, theme.NOT_RATED_FILL) > 1.3  # told apart from not rated
 
 
 # -- the done-when, end to end -----------------------------------------------------

@@ -28,7 +28,13 @@ def shipped():
 
 
 def test_every_shipped_template_loads(shipped) -> None:
-    assert set(shipped) == {"cse-mase", "ofsted-front-door"}
+    assert set(shipped) == {
+        "cse-mase",
+        "ofsted-front-door",
+        "child-exploitation",
+        "section-11",
+        "missing-children",
+    }
     assert templates.validate_paths(templates.framework_paths(SHIPPED)) == {
         str(p): [] for p in templates.framework_paths(SHIPPED)
     }

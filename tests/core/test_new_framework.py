@@ -17,9 +17,9 @@ from workbook.schema.framework import ResponseField
 from workbook.schema.responses import Action, Answer, Status, progress
 from workbook.store import Store
 
-MISSING_CHILDREN = """\
+RUNAWAYS = """\
 # A framework nobody wrote code for: only this file is new.
-id: missing-children
+id: runaways
 title: Missing children self-assessment
 version: "2019.1"
 scale:
@@ -85,7 +85,7 @@ agencies:
 cycles:
   - id: missing-2019
     title: Missing children 2019
-    framework: missing-children
+    framework: runaways
     timetable:
       criteria_agreed: 2019-01-07
       returns_open: 2019-02-01
@@ -106,7 +106,7 @@ def dropped_in(tmp_path: Path) -> tuple[Path, Path]:
     """A templates folder: the shipped frameworks plus the new file; and a partnership."""
     folder = tmp_path / "frameworks"
     shutil.copytree(config.ROOT / "templates" / "frameworks", folder)
-    (folder / "missing-children.yaml").write_text(MISSING_CHILDREN, "utf-8")
+    (folder / "runaways.yaml").write_text(RUNAWAYS, "utf-8")
     partnership = tmp_path / "north.yaml"
     partnership.write_text(PARTNERSHIP, "utf-8")
     return folder, partnership
@@ -134,7 +134,7 @@ def test_a_new_framework_yaml_is_validated_loaded_answered_and_kept(
         cli, ["validate", *map(str, sorted(folder.glob("*.yaml"))), str(partnership)]
     )
     assert checked.exit_code == 0, checked.output
-    assert f"{folder / 'missing-children.yaml'}: ok" in checked.stdout
+    assert f"{folder / 'runaways.yaml'}: ok" in checked.stdout
     assert f"{partnership}: ok" in checked.stdout
 
     loaded = runner.invoke(
@@ -145,7 +145,7 @@ def test_a_new_framework_yaml_is_validated_loaded_answered_and_kept(
 
     with Store.open(db_url) as store:
         assert (
-            "missing-children",
+            "runaways",
             "2019.1",
             "Missing children self-assessment",
         ) in store.frameworks()
@@ -226,7 +226,7 @@ def test_a_new_framework_yaml_is_validated_loaded_answered_and_kept(
     assert "#2 " in shown.stdout
     assert "Submitted by Return lead" in shown.stdout
     summary = runner.invoke(cli, ["summary", "--db", db_url])
-    assert "missing-2019: Missing children 2019 (missing-children 2019.1)" in summary.stdout
+    assert "missing-2019: Missing children 2019 (runaways 2019.1)" in summary.stdout
     assert "1 draft, 1 not started, 1 submitted" in summary.stdout
 
 
@@ -234,14 +234,15 @@ def test_a_cycle_naming_a_framework_that_is_not_there_is_refused(
     tmp_path: Path, dropped_in: tuple[Path, Path]
 ) -> None:
     folder, partnership = dropped_in
-    (folder / "missing-children.yaml").unlink()
+    (folder / "runaways.yaml").unlink()
     db = f"sqlite:///{tmp_path}/refused.db"
     result = CliRunner().invoke(
         cli, ["load", str(partnership), "--db", db, "--templates", str(folder)]
     )
     assert result.exit_code == 1
     message = str(result.exception)
-    assert "cycles[0].framework: no framework 'missing-children' in the templates" in message
-    assert "found: cse-mase, ofsted-front-door" in message
+    assert "cycles[0].framework: no framework 'runaways' in the templates" in message
+    shipped = sorted(p.stem for p in (config.ROOT / "templates" / "frameworks").glob("*.yaml"))
+    assert f"found: {', '.join(shipped)})" in message
     with Store.open(db) as store:
         assert store.partnerships() == []

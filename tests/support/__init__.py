@@ -8,6 +8,8 @@ test framework) reaches every place that starts the program or builds the data.
 * :mod:`tests.support.data`: the small test framework and partnerships as plain data,
   written as YAML.
 * :mod:`tests.support.xlsx`: return files as older versions of the workbook wrote them.
+* :mod:`tests.support.colours`: WCAG contrast, for the theme's and the shipped scales'
+  colours.
 * :mod:`tests.support.factories`, :mod:`tests.support.servers`,
   :mod:`tests.support.browser`: the pytest fixtures, loaded by ``pytest_plugins`` in the
   root ``tests/conftest.py``.
