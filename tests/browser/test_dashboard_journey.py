@@ -108,7 +108,7 @@ def test_chair_reviews_a_cycle_and_moderates_a_rating(
     page.get_by_role("tab", name="Moderation").click()
     expect(page.get_by_role("heading", name="Moderation")).to_be_visible(timeout=TIMEOUT)
     choose(page, "Agency", "Metropolitan Police Service")
-    choose(page, "Criterion", f"{criterion_id}:")
+    choose(page, "Criterion", f"({criterion_id})")  # by its short title, then its id
     choose(page, "Moderated rating", "Developing")
     page.get_by_role("textbox", name="Challenge comment").fill("Show the audit <b>evidence</b>")
     page.get_by_role("button", name="Save moderation").click()
@@ -121,7 +121,7 @@ def test_chair_reviews_a_cycle_and_moderates_a_rating(
     page.get_by_role("tab", name="Moderation").click()
     expect(page.get_by_role("heading", name="Moderation")).to_be_visible(timeout=TIMEOUT)
     choose(page, "Agency", "Metropolitan Police Service")
-    choose(page, "Criterion", f"{criterion_id}:")
+    choose(page, "Criterion", f"({criterion_id})")  # by its short title, then its id
     history = page.get_by_role("table", name="Moderation history of this criterion")
     expect(history).to_contain_text("MASE chair", timeout=TIMEOUT)
     expect(history).to_contain_text("Developing")

@@ -52,11 +52,11 @@ def test_validate_ok_exits_0() -> None:
 
 
 def test_validate_reports_located_problems_and_exits_1(tmp_path: Path) -> None:
-    good = SHIPPED[0]
+    good = next(path for path in SHIPPED if path.stem == "cse-mase")
     bad = tmp_path / "bad.yaml"
-    bad.write_text(
-        SHIPPED[0].read_text("utf-8").replace('version: "2017.2"', "version: 2017.2"), "utf-8"
-    )
+    text = good.read_text("utf-8")
+    assert 'version: "2017.2"' in text
+    bad.write_text(text.replace('version: "2017.2"', "version: 2017.2"), "utf-8")
     result = CliRunner().invoke(cli, ["validate", str(good), str(bad)])
     assert result.exit_code == 1
     assert f"{good}: ok" in result.stdout
