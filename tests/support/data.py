@@ -186,3 +186,29 @@ def without_action_ids(answers: Any) -> dict[str, Any]:
 def partnership_from(path: Path) -> dict[str, Any]:
     """A partnership file's data as plain dicts, to change and write again (a new cycle)."""
     return YAML(typ="safe", pure=True).load(path.read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+NEIGHBOUR_AGENCIES: list[dict[str, str]] = [
+    AGENCIES[1],  # beta, the police force both partnerships work with: one record
+    {"id": "delta", "name": "Delta social care", "sector": "local authority"},
+]
+
+
+def shared_cycle(cycle_id: str, title: str, agencies: list[str], **more: Any) -> dict[str, Any]:
+    """A 2020 cycle of ``test-fw`` that accepts returns shared with other partnerships."""
+    return cycle(cycle_id, title, agencies=agencies) | {"shared_returns": True, **more}
+
+
+SHARED_PARTNERSHIP: dict[str, Any] = partnership(
+    [shared_cycle("c1", "Cycle one", ["alpha", "beta"])]
+)
+"""``tp`` whose ``c1`` accepts shared returns (issue #17)."""
+
+NEIGHBOUR_PARTNERSHIP: dict[str, Any] = partnership(
+    [shared_cycle("n1", "Neighbour cycle one", ["beta", "delta"])],
+    partnership_id="np",
+    name="Neighbour partnership",
+    agencies=NEIGHBOUR_AGENCIES,
+)
+"""``np``: beta (shared with ``tp``) and delta; ``n1`` runs ``test-fw`` 1.0 at the same time
+as ``tp``'s ``c1`` and accepts shared returns, so beta answers once for both (issue #17)."""

@@ -153,3 +153,14 @@ def table_counts(path: Path) -> dict[str, int]:
         return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
     finally:
         conn.close()
+
+
+@pytest.fixture
+def shared_store(db_url: str, tmp_path: Path) -> Iterator[Store]:
+    """A store holding ``tp`` and its neighbour ``np``, whose cycles ``c1`` and ``n1`` share
+    beta's return (issue #17): ``tp`` loaded first, so beta's return is kept under ``c1``."""
+    first = data.write_partnership(tmp_path / "tp", data.SHARED_PARTNERSHIP, data.framework())
+    second = data.write_partnership(tmp_path / "np", data.NEIGHBOUR_PARTNERSHIP, data.framework())
+    with installed(db_url, *first) as opened:
+        provision.install(opened, *second)
+        yield opened

@@ -142,7 +142,7 @@ class TrackedActionsModel(Model):
             self._tell(TRACKED["unreadable"].format(error=exc), failed=True)
             return False
         self.may_change = identity.can_change_action(
-            info.partnership_id, (self.cycle_id,), self.agency_id
+            ((info.partnership_id, self.cycle_id),), self.agency_id
         )
         today = self.today()
         found.sort(key=lambda a: (a.status.finished, a.due or dt.date.max, a.id))

@@ -129,26 +129,25 @@ class Identity:
             return False
         return self.role != Role.MEMBER or shared
 
-    def can_see_action(
-        self, partnership_id: str, cycle_ids: Iterable[str], agency_id: str | None
-    ) -> bool:
+    def can_see_action(self, reach: Iterable[tuple[str, str]], agency_id: str | None) -> bool:
         """A tracked action (issue #15): the partnership's own, or an agency's.
 
-        Members see their own agencies' actions and the partnership's; roles above member
-        see every action in reach. An action is in reach through any cycle it is part of.
+        ``reach`` is the (partnership, cycle) of every cycle the action is part of: an
+        action is in reach through any of them, so a shared return's actions (#17) are
+        reached from each partnership that reads the return. Members see their own
+        agencies' actions and the partnership's; roles above member see every action in
+        reach.
         """
-        if not any(self.reaches(partnership_id, c) for c in cycle_ids):
+        if not any(self.reaches(p, c) for p, c in reach):
             return False
         return self.role != Role.MEMBER or agency_id is None or self.owns(agency_id)
 
-    def can_change_action(
-        self, partnership_id: str, cycle_ids: Iterable[str], agency_id: str | None
-    ) -> bool:
+    def can_change_action(self, reach: Iterable[tuple[str, str]], agency_id: str | None) -> bool:
         """Updating an action: its agency's members, the chair and administrators.
 
         The partnership's own actions are the chair's (and administrators') alone.
         """
-        if not any(self.reaches(partnership_id, c) for c in cycle_ids):
+        if not any(self.reaches(p, c) for p, c in reach):
             return False
         if self.role in {Role.CHAIR, Role.ADMIN}:
             return True

@@ -111,6 +111,11 @@ class TrackedAction(Model):
     status: ActionStatus = ActionStatus.OPEN
     reason: str = Field("", description="Why it was dropped.")
     cycles: tuple[str, ...] = Field((), description="The cycles it was part of, oldest first.")
+    reach: tuple[tuple[str, str], ...] = Field(
+        (),
+        description="(partnership, cycle) of each cycle it is part of: another partnership's "
+        "too when it is in a return shared with it (issue #17).",
+    )
     revision: int = 1
     updated_at: dt.datetime
     last_note_at: dt.datetime | None = Field(None, description="When progress was last noted.")

@@ -117,6 +117,12 @@ class Cycle(Model):
         description="This cycle's group, board or chair where they differ from the "
         "partnership's (a front-door review run by another group, say).",
     )
+    shared_returns: bool = Field(
+        False,
+        description="Accept returns shared with other partnerships (issue #17): an agency "
+        "invited here and to another partnership's cycle of the same framework version, "
+        "open at an overlapping time and also accepting them, answers once for both.",
+    )
 
 
 class Partnership(Model):

@@ -283,3 +283,36 @@ def changed_fields(before: Answer | None, after: Answer) -> list[str]:
     """Names of the fields that differ, for revision history."""
     base = before or Answer()
     return [name for name in Answer.model_fields if getattr(base, name) != getattr(after, name)]
+
+
+MAX_NOTE = 1_000
+"""A note for one partnership (issue #17) is short: the return says the rest."""
+
+NOTE_LABEL = "Note for {partnership} only"
+
+
+def check_notes(framework: Framework, notes: Mapping[str, str]) -> list[Problem]:
+    """Why notes for one partnership cannot be kept, criterion by criterion (none: fine).
+
+    A note says what differs in one partnership ("in Bexley the panel meets monthly"),
+    so it is on one of the framework's criteria and short.
+    """
+    known = {c.id for c in framework.criteria}
+    problems = []
+    for criterion_id, text in notes.items():
+        if criterion_id not in known:
+            problems.append(Problem(criterion_id, "note", "no such criterion in the framework"))
+            continue
+        problem = text_problem(text)
+        if problem:
+            problems.append(Problem(criterion_id, "note", problem))
+        elif len(text) > MAX_NOTE:
+            problems.append(
+                Problem(
+                    criterion_id,
+                    "note",
+                    f"is {len(text):,} characters; a note for one partnership takes at most "
+                    f"{MAX_NOTE:,}",
+                )
+            )
+    return problems

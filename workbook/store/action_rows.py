@@ -64,7 +64,8 @@ def latest(conn: Connection, where: ColumnElement[bool] | None = None) -> list[T
             partnership_id=row.partnership_id,
             agency_id=row.agency_id,
             **_fields(row),
-            cycles=tuple(cycles.get(row.id, ())),
+            cycles=tuple(c for c, _ in cycles.get(row.id, ())),
+            reach=tuple((p, c) for c, p in cycles.get(row.id, ())),
             revision=row.number,
             updated_at=utc(row.saved_at),
             last_note_at=utc(notes[row.id]) if row.id in notes else None,
@@ -87,18 +88,18 @@ def _fields(row: Any) -> dict[str, Any]:
     }
 
 
-def cycles_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[str]]:
-    """The cycles each action was part of, oldest first (by their returns' due date)."""
+def cycles_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+    """The cycles each action was part of with their partnerships, oldest first (by due date)."""
     c, ac = T.cycle, T.action_cycle
     rows = conn.execute(
-        select(ac.c.action_id, ac.c.cycle_id)
+        select(ac.c.action_id, ac.c.cycle_id, c.c.partnership_id)
         .join(c, c.c.id == ac.c.cycle_id)
         .where(ac.c.action_id.in_(list(ids)))
         .order_by(ac.c.action_id, c.c.returns_due, c.c.id)
     ).all()
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[tuple[str, str]]] = {}
     for row in rows:
-        found.setdefault(row.action_id, []).append(row.cycle_id)
+        found.setdefault(row.action_id, []).append((row.cycle_id, row.partnership_id))
     return found
 
 
@@ -305,3 +306,20 @@ def sync_return(
                 "reason": f"Taken out of the {cycle_id} return.",
             }
             add_revision(conn, tracked, action_id, values, author=author, saved_by=saved_by, at=at)
+
+
+def link_shared(
+    conn: Connection, home_cycle_id: str, agency_id: str, answers: Answers, *, at: dt.datetime
+) -> None:
+    """Make a shared return's actions part of every cycle that reads it (issue #17).
+
+    The actions are tracked once, in the home cycle's partnership; each other
+    partnership's tracker lists them through its own cycle, and marks them top there.
+    """
+    s = T.shared_return
+    readers = conn.scalars(
+        select(s.c.cycle_id).where(s.c.home_cycle_id == home_cycle_id, s.c.agency_id == agency_id)
+    ).all()
+    for action_id in _placed(answers):
+        for cycle_id in readers:
+            link(conn, action_id, cycle_id, carried=False, at=at)

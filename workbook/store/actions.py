@@ -63,11 +63,11 @@ class ActionStore:
 
     def _may_see(self, action: TrackedAction) -> bool:
         who = self.identity
-        return who.can_see_action(action.partnership_id, action.cycles, action.agency_id)
+        return who.can_see_action(action.reach, action.agency_id)
 
     def _require_change(self, action: TrackedAction) -> None:
         who = self.identity
-        allowed = who.can_change_action(action.partnership_id, action.cycles, action.agency_id)
+        allowed = who.can_change_action(action.reach, action.agency_id)
         whose = "the partnership's" if action.agency_id is None else f"{action.agency_id}'s"
         who.require(allowed, f"change {whose} action {action.id}")
 
@@ -151,7 +151,7 @@ class ActionStore:
         else:
             if agency_id not in info.agencies:
                 raise ActionError("not_agency", agency=agency_id, partnership=info.partnership_id)
-            allowed = who.can_change_action(info.partnership_id, (cycle_id,), agency_id)
+            allowed = who.can_change_action(((info.partnership_id, cycle_id),), agency_id)
             who.require(allowed, f"add actions for {agency_id}")
         if not text.strip():
             raise ActionError("no_text")

@@ -37,6 +37,8 @@ class CycleInfo:
     agencies: tuple[str, ...]
     words: Words = merged_words()
     """The group, board and chair this cycle's pages and papers name (issue #16)."""
+    shared_returns: bool = False
+    """It accepts returns shared with other partnerships' cycles (issue #17)."""
 
 
 def upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
@@ -250,6 +252,7 @@ class Catalog:
                     "framework_version": cycle.framework_version,
                     **cycle.timetable.model_dump(),
                     "words": cycle.words.model_dump_json(exclude_none=True),
+                    "shared_returns": cycle.shared_returns,
                 },
             )
             for agency_id in agencies:
@@ -304,6 +307,7 @@ class Catalog:
                 timetable=Timetable(**{name: getattr(row, name) for name in timetable_fields}),
                 agencies=tuple(invited.get(row.id, ())),
                 words=_words(row.words, row.partnership_words),
+                shared_returns=bool(row.shared_returns),
             )
             for row in rows
         ]

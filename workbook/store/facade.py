@@ -25,8 +25,10 @@ from workbook.store.evidence import EvidenceStore
 from workbook.store.highlights import HighlightStore
 from workbook.store.hub_users import HubUsers
 from workbook.store.links import Links, check_reach
+from workbook.store.notes import Notes
 from workbook.store.returns import Returns
 from workbook.store.revisions import ReturnState, RevisionInfo
+from workbook.store.shared import SharedReturns
 from workbook.store.sharing import Sharing
 
 
@@ -53,6 +55,8 @@ class Store:
         self.evidence = EvidenceStore(database, self.catalog, self.sharing, self.identity)
         self.actions = ActionStore(database, self.catalog, self.identity)
         self.highlights = HighlightStore(database, self.catalog, self.sharing, self.identity)
+        self.shared = SharedReturns(database, self.catalog, self.identity)
+        self.notes = Notes(database, self.catalog, self.sharing)
 
     @property
     def engine(self) -> Engine:
@@ -285,6 +289,7 @@ class Store:
         status: Status = Status.DRAFT,
         note: str = "",
         at: dt.datetime | None = None,
+        notes: dict[str, str] | None = None,
     ) -> ReturnState:
         """Save the full state of a return as a new revision.
 
@@ -297,6 +302,9 @@ class Store:
             has happened since, nothing is written and ``Conflict`` says so.
         status
             ``draft``, ``submitted`` (checked for completeness) or ``reopened`` (needs a note).
+        notes
+            Notes for this cycle's partnership only, by criterion (issue #17): a shared
+            return is answered once, and each partnership reads its own notes.
         """
         return self._returns.save(
             cycle_id,
@@ -307,6 +315,7 @@ class Store:
             status=status,
             note=note,
             at=at,
+            notes=notes,
         )
 
     def reopen(self, cycle_id: str, agency_id: str, *, author: str, reason: str) -> ReturnState:

@@ -75,10 +75,25 @@ def _add_board_paper(conn: Connection) -> None:
     written again.
     """
     T.metadata.create_all(conn, tables=list(T.V7_TABLES))
-    for table, column, sql_type in T.V7_COLUMNS:
+    _add_columns(conn, T.V7_COLUMNS)
+    _rewrite_frameworks(conn)
+
+
+def _add_shared_returns(conn: Connection) -> None:
+    """Schema 7 -> 8: returns shared between partnerships, and notes for one (issue #17).
+
+    No cycle accepted shared returns before, so no return is shared and none moves: the
+    new column's default and the empty tables say exactly that.
+    """
+    T.metadata.create_all(conn, tables=list(T.V8_TABLES))
+    _add_columns(conn, T.V8_COLUMNS)
+
+
+def _add_columns(conn: Connection, columns: tuple[tuple[str, str, str], ...]) -> None:
+    """``ALTER TABLE`` in each column a step adds, unless it is there already."""
+    for table, column, sql_type in columns:
         if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
             conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
-    _rewrite_frameworks(conn)
 
 
 MIGRATIONS: dict[int, Migration] = {
@@ -88,6 +103,7 @@ MIGRATIONS: dict[int, Migration] = {
     4: _add_evidence,
     5: track_existing_actions,
     6: _add_board_paper,
+    7: _add_shared_returns,
 }
 """``MIGRATIONS[n]`` upgrades a store from schema ``n`` to ``n + 1``."""
 

@@ -83,12 +83,46 @@ def _check_store(store: Store, partnership: Partnership, chosen: dict[str, Frame
             )
 
 
+def check_shared_agencies(store: Store, partnership: Partnership, source: str) -> None:
+    """Refuse an agency id another partnership already holds under another name or sector.
+
+    One agency record serves every partnership it works with (issue #17), so a second
+    partnership file naming it must agree with the first; renaming it quietly would
+    rename it in the other partnership's pages and papers too.
+    """
+    mine = {a.id for a in store.agencies(partnership.id)} if _known(store, partnership) else set()
+    stored = {a.id: a for a in store.agencies()}
+    problems = []
+    for index, agency in enumerate(partnership.agencies):
+        held = stored.get(agency.id)
+        if held is None or agency.id in mine:
+            continue
+        for field in ("name", "sector"):
+            if getattr(held, field) != getattr(agency, field):
+                problems.append(
+                    Problem(
+                        _at(source, ("agencies", index, field)),
+                        f"agencies[{index}].{field}",
+                        f"agency {agency.id!r} is already in the store, shared with another "
+                        f"partnership, as {field} {getattr(held, field)!r}; use the same "
+                        f"{field} for one agency, or another id for a different one",
+                    )
+                )
+    if problems:
+        raise TemplateError(source, problems)
+
+
+def _known(store: Store, partnership: Partnership) -> bool:
+    return partnership.id in {pid for pid, _ in store.partnerships()}
+
+
 def install(store: Store, partnership_file: str | Path, templates_dir: str | Path) -> Partnership:
     """Load a partnership file into the store with its agencies, cycles and frameworks."""
     partnership = templates.load_partnership(partnership_file)
     frameworks = templates.load_frameworks(Path(templates_dir))
     chosen = resolve_frameworks(partnership, frameworks, str(partnership_file))
     _check_store(store, partnership, chosen)
+    check_shared_agencies(store, partnership, str(partnership_file))
     for framework in {f.id: f for f in chosen.values()}.values():
         store.put_framework(framework)
     store.put_partnership(partnership)
@@ -99,4 +133,7 @@ def install(store: Store, partnership_file: str | Path, templates_dir: str | Pat
     for cycle in partnership.cycles:
         if cycle.id not in known:  # a new cycle takes on the last one's open actions (#15)
             store.actions.bring_forward(cycle.id)
+    for cycle in partnership.cycles:
+        if cycle.shared_returns:  # one return for several partnerships (#17)
+            store.shared.join(cycle.id)
     return partnership

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from workbook.access import Identity, Role
@@ -24,10 +25,12 @@ from workbook.schema.responses import (
     Status,
     changed,
     changed_fields,
+    check_notes,
     missing_for_submission,
     validate_answers,
 )
 from workbook.store import action_rows
+from workbook.store import notes as N
 from workbook.store import revisions as R
 from workbook.store import tables as T
 from workbook.store.catalog import Catalog
@@ -162,8 +165,13 @@ class Returns:
         status: Status = Status.DRAFT,
         note: str = "",
         at: dt.datetime | None = None,
+        notes: Mapping[str, str] | None = None,
     ) -> ReturnState:
-        """Save the full state of a return as a new revision (see :meth:`Store.save`)."""
+        """Save the full state of a return as a new revision (see :meth:`Store.save`).
+
+        ``notes``: the return's notes for this cycle's partnership alone, by criterion
+        (issue #17), kept in the same transaction; notes alone add no revision.
+        """
         if not author.strip():
             raise ValueError("a save needs an author")
         info = self.catalog.cycle(cycle_id)
@@ -180,8 +188,13 @@ class Returns:
         sector = self.catalog.agency(agency_id).sector  # scopes the submit check (#16)
         answers = {cid: a for cid, a in answers.items() if not a.is_empty}
         validate_answers(framework, answers, source=f"{cycle_id}/{agency_id}")
+        problems = check_notes(framework, notes or {})
+        if problems:
+            raise ResponseError(f"{cycle_id}/{agency_id}", problems)
         try:
             with self.database.writing() as conn:
+                # a shared return is kept once, under its home cycle (issue #17)
+                home = R.home(conn, cycle_id, agency_id)
                 current = R.states(conn, cycle_id, agency_id).get(agency_id)
                 latest_number = current.revision if current else 0
                 if (based_on or 0) != latest_number:
@@ -201,12 +214,13 @@ class Returns:
                     missing = missing_for_submission(framework, answers, sector)
                     if missing:
                         raise ResponseError(f"{cycle_id}/{agency_id}", missing)
+                saved_at = at or dt.datetime.now(dt.UTC)
+                self._notes(conn, cycle_id, agency_id, notes, old_status, author, saved_at)
                 if current is not None and not delta and status == old_status and not note:
                     return current  # an autosave with nothing new adds no revision
-                saved_at = at or dt.datetime.now(dt.UTC)
                 inserted = conn.execute(
                     insert(T.revision).values(
-                        cycle_id=cycle_id,
+                        cycle_id=home,
                         agency_id=agency_id,
                         number=latest_number + 1,
                         based_on=based_on,
@@ -229,8 +243,8 @@ class Returns:
                     )
                     action_rows.sync_return(
                         conn,
-                        partnership_id=info.partnership_id,
-                        cycle_id=cycle_id,
+                        partnership_id=R.partnership_of(conn, home),
+                        cycle_id=home,
                         agency_id=agency_id,
                         before=old_answers,
                         after=answers,
@@ -238,6 +252,7 @@ class Returns:
                         saved_by=who.key,
                         at=saved_at,
                     )
+                    action_rows.link_shared(conn, home, agency_id, answers, at=saved_at)
         except IntegrityError:
             # another writer took number n+1 between our read and our insert
             latest = self.latest(cycle_id, agency_id)
@@ -256,6 +271,27 @@ class Returns:
             saved_at=saved_at,
             answers=dict(answers),
         )
+
+    def _notes(
+        self,
+        conn: Connection,
+        cycle_id: str,
+        agency_id: str,
+        notes: Mapping[str, str] | None,
+        status: Status,
+        author: str,
+        at: dt.datetime,
+    ) -> bool:
+        """Keep the notes that changed; whether any did. A closed return's are closed too."""
+        if not notes:
+            return False
+        before = N.current(conn, cycle_id, agency_id).get(agency_id, {})
+        if all(before.get(cid, "") == text.strip() for cid, text in notes.items()):
+            return False
+        if not status.editable:
+            raise StorageError("read_only", cycle=cycle_id, agency=agency_id, status=status.value)
+        N.write(conn, cycle_id, agency_id, notes, author=author, saved_by=self.identity.key, at=at)
+        return True
 
     def reopen(self, cycle_id: str, agency_id: str, *, author: str, reason: str) -> ReturnState:
         """The chair reopens a submitted return; the reason is kept in its history."""

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Action, Answer, Status
@@ -53,11 +54,53 @@ class RevisionInfo:
     saved_by: str | None = None
 
 
+def homes(conn: Connection, cycle_id: str, agency_id: str | None = None) -> dict[str, str]:
+    """The cycle each of ``cycle_id``'s shared returns is kept under, by agency (#17).
+
+    An agency missing here keeps its return under ``cycle_id`` itself.
+    """
+    s = T.shared_return
+    query = select(s.c.agency_id, s.c.home_cycle_id).where(s.c.cycle_id == cycle_id)
+    if agency_id is not None:
+        query = query.where(s.c.agency_id == agency_id)
+    return {agency: home for agency, home in conn.execute(query)}
+
+
+def home(conn: Connection, cycle_id: str, agency_id: str) -> str:
+    """The cycle an agency's return for ``cycle_id`` is saved under: its own, or the home."""
+    return homes(conn, cycle_id, agency_id).get(agency_id, cycle_id)
+
+
+def partnership_of(conn: Connection, cycle_id: str) -> str:
+    """The partnership a cycle belongs to, whoever is asking (the caller has checked)."""
+    found = conn.scalar(select(T.cycle.c.partnership_id).where(T.cycle.c.id == cycle_id))
+    assert found is not None, cycle_id  # a shared_return row's foreign key holds it
+    return str(found)
+
+
+def _scope(conn: Connection, cycle_id: str, agency_id: str | None) -> ColumnElement[bool]:
+    """The revision rows that make up ``cycle_id``'s returns (one agency's, or all).
+
+    A shared return's rows are under its home cycle, so a cycle's returns are its own
+    rows, less any agency whose return is shared from elsewhere, plus those agencies'
+    rows at home. Agencies stay unique, so grouping by agency still folds one return.
+    """
+    r = T.revision
+    found = homes(conn, cycle_id, agency_id)
+    if agency_id is not None:
+        return and_(r.c.cycle_id == found.get(agency_id, cycle_id), r.c.agency_id == agency_id)
+    own = r.c.cycle_id == cycle_id
+    if not found:
+        return own
+    return or_(
+        and_(own, r.c.agency_id.not_in(list(found))),
+        *(and_(r.c.cycle_id == at, r.c.agency_id == agency) for agency, at in found.items()),
+    )
+
+
 def revisions(conn: Connection, cycle_id: str, agency_id: str | None) -> Sequence[Any]:
     """Every revision row of a cycle's returns (or one agency's), by agency and number."""
-    query = select(T.revision).where(T.revision.c.cycle_id == cycle_id)
-    if agency_id is not None:
-        query = query.where(T.revision.c.agency_id == agency_id)
+    query = select(T.revision).where(_scope(conn, cycle_id, agency_id))
     return conn.execute(query.order_by(T.revision.c.agency_id, T.revision.c.number)).all()
 
 
@@ -66,10 +109,8 @@ def answer_rows(conn: Connection, cycle_id: str, agency_id: str | None) -> Seque
     query = (
         select(T.revision.c.agency_id, T.revision.c.number, T.answer)
         .join(T.answer, T.answer.c.revision_id == T.revision.c.id)
-        .where(T.revision.c.cycle_id == cycle_id)
+        .where(_scope(conn, cycle_id, agency_id))
     )
-    if agency_id is not None:
-        query = query.where(T.revision.c.agency_id == agency_id)
     # criterion_id too: without it the order within a revision is up to the database
     order = (T.revision.c.agency_id, T.revision.c.number, T.answer.c.criterion_id)
     return conn.execute(query.order_by(*order)).all()
@@ -126,7 +167,8 @@ def states(
     PostgreSQL run alike.
     """
     answers: dict[str, dict[str, Answer]] = {}
-    for row in _latest_answer_rows(conn, cycle_id, agency_id, upto):
+    scope = _scope(conn, cycle_id, agency_id)
+    for row in _latest_answer_rows(conn, scope, upto):
         found = answer(row)
         if not found.is_empty:
             answers.setdefault(row.agency_id, {})[row.criterion_id] = found
@@ -140,25 +182,23 @@ def states(
             saved_at=utc(row.saved_at),
             answers=answers.get(row.agency_id, {}),
         )
-        for row in _latest_revisions(conn, cycle_id, agency_id, upto)
+        for row in _latest_revisions(conn, scope, upto)
     }
 
 
-def _revision_filter(cycle_id: str, agency_id: str | None, upto: int | None) -> list[Any]:
-    where = [T.revision.c.cycle_id == cycle_id]
-    if agency_id is not None:
-        where.append(T.revision.c.agency_id == agency_id)
+def _revision_filter(scope: ColumnElement[bool], upto: int | None) -> list[Any]:
+    where: list[Any] = [scope]
     if upto is not None:
         where.append(T.revision.c.number <= upto)
     return where
 
 
 def _latest_revisions(
-    conn: Connection, cycle_id: str, agency_id: str | None, upto: int | None
+    conn: Connection, scope: ColumnElement[bool], upto: int | None
 ) -> Sequence[Any]:
     """The newest revision row (at most ``upto``) of each agency's return, by agency."""
     r = T.revision
-    where = _revision_filter(cycle_id, agency_id, upto)
+    where = _revision_filter(scope, upto)
     newest = (
         select(r.c.agency_id, func.max(r.c.number).label("number"))
         .where(*where)
@@ -168,18 +208,18 @@ def _latest_revisions(
     query = (
         select(r)
         .join(newest, and_(newest.c.agency_id == r.c.agency_id, newest.c.number == r.c.number))
-        .where(r.c.cycle_id == cycle_id)
+        .where(scope)
         .order_by(r.c.agency_id)
     )
     return conn.execute(query).all()
 
 
 def _latest_answer_rows(
-    conn: Connection, cycle_id: str, agency_id: str | None, upto: int | None
+    conn: Connection, scope: ColumnElement[bool], upto: int | None
 ) -> Sequence[Any]:
     """Per agency and criterion, the answer row of the newest revision that touched it."""
     r, a = T.revision, T.answer
-    where = _revision_filter(cycle_id, agency_id, upto)
+    where = _revision_filter(scope, upto)
     newest = (
         select(r.c.agency_id, a.c.criterion_id, func.max(r.c.number).label("number"))
         .join(a, a.c.revision_id == r.c.id)
@@ -198,7 +238,7 @@ def _latest_answer_rows(
                 newest.c.number == r.c.number,
             ),
         )
-        .where(r.c.cycle_id == cycle_id)
+        .where(scope)
         .order_by(r.c.agency_id, a.c.criterion_id)
     )
     return conn.execute(query).all()
@@ -206,9 +246,10 @@ def _latest_answer_rows(
 
 def last_statuses(conn: Connection, cycle_id: str) -> dict[str, Status]:
     """The status of each started return in a cycle, by agency."""
+    scope = _scope(conn, cycle_id, None)
     last = (
         select(T.revision.c.agency_id, func.max(T.revision.c.number).label("number"))
-        .where(T.revision.c.cycle_id == cycle_id)
+        .where(scope)
         .group_by(T.revision.c.agency_id)
         .subquery()
     )
@@ -221,6 +262,6 @@ def last_statuses(conn: Connection, cycle_id: str) -> dict[str, Status]:
                 last.c.number == T.revision.c.number,
             ),
         )
-        .where(T.revision.c.cycle_id == cycle_id)
+        .where(scope)
     ).all()
     return {agency: Status(status) for agency, status in rows}

@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Bump when the tables change, and add the step to ``migrations.MIGRATIONS``."""
 
 metadata = MetaData()
@@ -87,6 +87,7 @@ cycle = Table(
     Column("final_report", Date),
     Column("board_meeting", Date),
     Column("words", Text, nullable=False, default="{}", comment="Words the cycle overrides."),
+    Column("shared_returns", Boolean, nullable=False, default=False, comment="Accepts them."),
     ForeignKeyConstraint(
         ["framework_id", "framework_version"], ["framework.id", "framework.version"]
     ),
@@ -378,3 +379,39 @@ V7_COLUMNS = (
     ("cycle", "words", "TEXT NOT NULL DEFAULT '{}'"),
 )
 """Columns schema 7 adds to existing tables, with their SQL types for ``ALTER TABLE``."""
+
+# -- schema 8: one return for several partnerships (issue #17) -------------------------------
+# A shared return is kept once, under its home cycle (the cycle it was first shared from,
+# in whichever partnership); ``shared_return`` says that a cycle of another partnership
+# reads and saves an agency's return there. Moderation, highlights and top marks stay
+# keyed by each partnership's own cycle. A note for one partnership on one criterion
+# ("in Bexley the panel meets monthly") is append-only: its latest row is the current one.
+
+shared_return = Table(
+    "shared_return",
+    metadata,
+    Column("cycle_id", ForeignKey("cycle.id"), primary_key=True),
+    Column("agency_id", ForeignKey("agency.id"), primary_key=True),
+    Column("home_cycle_id", ForeignKey("cycle.id"), nullable=False, comment="Where it is kept."),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+partnership_note = Table(
+    "partnership_note",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cycle_id", ForeignKey("cycle.id"), nullable=False, comment="The partnership's cycle."),
+    Column("agency_id", ForeignKey("agency.id"), nullable=False),
+    Column("criterion_id", String(64), nullable=False),
+    Column("text", Text, nullable=False, comment="Empty records a note taken away."),
+    Column("author", Text, nullable=False),
+    Column("saved_by", Text),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+Index("ix_shared_return_home", shared_return.c.home_cycle_id, shared_return.c.agency_id)
+Index("ix_partnership_note_cycle", partnership_note.c.cycle_id, partnership_note.c.id)
+
+V8_TABLES = (shared_return, partnership_note)
+V8_COLUMNS = (("cycle", "shared_returns", "BOOLEAN NOT NULL DEFAULT FALSE"),)
+"""Columns schema 8 adds to existing tables."""

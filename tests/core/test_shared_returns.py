@@ -1,0 +1,273 @@
+"""One return for several partnerships (issue #17), on SQLite and PostgreSQL.
+
+``shared_store``: partnerships ``tp`` (cycle ``c1``: alpha, beta) and ``np`` (cycle ``n1``:
+beta, delta) run ``test-fw`` 1.0 at the same time and accept shared returns, so beta, the
+police force both work with, answers once; ``tp`` was loaded first, so the return is kept
+under ``c1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.support import data
+from workbook.access import Identity, Role
+from workbook.errors import AccessDenied, Conflict, ResponseError, StorageError, TemplateError
+from workbook.schema.actions import ActionChange, TopScope, TopState
+from workbook.schema.responses import Answer, Status
+from workbook.store import Store, moderation, provision
+from workbook.store import tables as T
+
+CHAIR_TP = Identity(key="link:1", name="Tess Chair", role=Role.CHAIR, partnership_id="tp")
+CHAIR_NP = Identity(key="link:2", name="Nia Chair", role=Role.CHAIR, partnership_id="np")
+POLICE_NP = Identity(
+    key="link:3",
+    name="Bea Officer",
+    role=Role.MEMBER,
+    partnership_id="np",
+    agencies=frozenset({"beta"}),
+)
+POLICE_TP = Identity(
+    key="link:4",
+    name="Ben Officer",
+    role=Role.MEMBER,
+    partnership_id="tp",
+    agencies=frozenset({"beta"}),
+)
+DELTA_NP = Identity(
+    key="link:5", name="Dee", role=Role.MEMBER, partnership_id="np", agencies=frozenset({"delta"})
+)
+
+
+def _answers(make_answers: Callable[..., dict[str, Answer]], rating: str) -> dict[str, Answer]:
+    return make_answers(rating=rating)
+
+
+def test_loading_shares_the_one_agency_both_partnerships_invite(shared_store: Store) -> None:
+    assert {a.id for a in shared_store.agencies()} == {"alpha", "beta", "gamma", "delta"}
+    with shared_store.database.reading() as conn:
+        rows = conn.execute(select(T.shared_return)).all()
+    assert [(r.cycle_id, r.agency_id, r.home_cycle_id) for r in rows] == [("n1", "beta", "c1")]
+    both = shared_store.shared.with_whom("c1")
+    assert list(both) == ["beta"]
+    assert [(w.cycle_id, w.partnership_name, w.home) for w in both["beta"]] == [
+        ("n1", "Neighbour partnership", False)
+    ]
+    from_np = shared_store.shared.with_whom("n1")["beta"]
+    assert [(w.cycle_id, w.partnership_id, w.home) for w in from_np] == [("c1", "tp", True)]
+    assert shared_store.shared.shares("n1", "delta") == []
+
+
+def test_one_save_is_the_return_in_both_partnerships(
+    shared_store: Store, make_answers: Callable[..., dict[str, Answer]]
+) -> None:
+    member = shared_store.as_identity(POLICE_NP)
+    saved = member.save("n1", "beta", _answers(make_answers, "amber"), author="Bea", based_on=None)
+    assert (saved.cycle_id, saved.revision) == ("n1", 1)
+    in_tp = shared_store.as_identity(CHAIR_TP).latest("c1", "beta")
+    in_np = shared_store.as_identity(CHAIR_NP).latest("n1", "beta")
+    assert in_tp is not None
+    assert in_np is not None
+    assert in_tp.answers == in_np.answers
+    assert in_tp.revision == in_np.revision == 1
+    assert in_tp.cycle_id == "c1"
+    assert in_np.cycle_id == "n1"
+    # kept once, under c1: no revision row names n1
+    with shared_store.database.reading() as conn:
+        held = conn.execute(select(T.revision.c.cycle_id, T.revision.c.agency_id)).all()
+    assert [tuple(r) for r in held] == [("c1", "beta")]
+    # the member answering through tp's link carries on the same return
+    other = shared_store.as_identity(POLICE_TP)
+    with pytest.raises(Conflict):
+        other.save("c1", "beta", _answers(make_answers, "red"), author="Ben", based_on=None)
+    second = other.save("c1", "beta", _answers(make_answers, "red"), author="Ben", based_on=1)
+    assert second.revision == 2
+    assert [r.author for r in shared_store.history("n1", "beta")] == ["Bea", "Ben"]
+    submitted = member.save(
+        "n1",
+        "beta",
+        second.answers,
+        author="Bea",
+        based_on=2,
+        status=Status.SUBMITTED,
+    )
+    assert shared_store.as_identity(CHAIR_TP).statuses("c1")["beta"] == Status.SUBMITTED
+    assert shared_store.as_identity(CHAIR_NP).returns("n1")["beta"].revision == submitted.revision
+
+
+def test_each_partnership_moderates_its_own_and_cannot_reach_the_other(
+    shared_store: Store, make_answers: Callable[..., dict[str, Answer]]
+) -> None:
+    shared_store.as_identity(POLICE_NP).save(
+        "n1", "beta", _answers(make_answers, "amber"), author="Bea", based_on=None
+    )
+    tp, np_ = shared_store.as_identity(CHAIR_TP), shared_store.as_identity(CHAIR_NP)
+    moderation.record(tp, "c1", "beta", "p-1", rating="red", comment="Thin", author="Tess")
+    moderation.record(np_, "n1", "beta", "p-1", rating="green", comment="", author="Nia")
+    assert moderation.current(tp, "c1")[("beta", "p-1")].rating == "red"
+    assert moderation.current(np_, "n1")[("beta", "p-1")].rating == "green"
+    for store, other in ((tp, "n1"), (np_, "c1")):
+        with pytest.raises(AccessDenied):
+            moderation.current(store, other)
+        with pytest.raises(AccessDenied):
+            store.latest(other, "beta")
+        with pytest.raises(AccessDenied):
+            moderation.record(store, other, "beta", "p-1", rating="red", comment="", author="X")
+    # np's chair sees beta and delta; tp's alpha is not theirs, draft or not
+    assert set(np_.statuses("n1")) == {"beta", "delta"}
+
+
+def test_notes_for_one_partnership_stay_with_it(
+    shared_store: Store, make_answers: Callable[..., dict[str, Answer]]
+) -> None:
+    member = shared_store.as_identity(POLICE_NP)
+    answers = _answers(make_answers, "amber")
+    note = {"p-1": "In the neighbour borough the panel meets monthly."}
+    member.save("n1", "beta", answers, author="Bea", based_on=None, notes=note)
+    assert shared_store.as_identity(CHAIR_NP).notes.latest("n1", "beta") == note
+    assert shared_store.as_identity(CHAIR_TP).notes.for_cycle("c1") == {}
+    assert shared_store.as_identity(POLICE_TP).notes.latest("c1", "beta") == {}
+    # a note alone adds no revision of the shared return; every change is kept
+    again = member.save(
+        "n1", "beta", answers, author="Bea", based_on=1, notes={"p-1": "Monthly, and online."}
+    )
+    assert again.revision == 1
+    member.save("n1", "beta", answers, author="Bea", based_on=1, notes={"p-1": ""})
+    assert shared_store.notes.latest("n1", "beta") == {}
+    with shared_store.database.reading() as conn:
+        kept = conn.scalar(select(func.count()).select_from(T.partnership_note))
+    assert kept == 3
+    # another member of np does not read beta's notes before the cycle is shared
+    assert shared_store.as_identity(DELTA_NP).notes.for_cycle("n1") == {}
+    with pytest.raises(ResponseError, match="note"):
+        member.save("n1", "beta", answers, author="Bea", based_on=1, notes={"zz": "x"})
+    with pytest.raises(ResponseError, match="at most 1,000"):
+        member.save("n1", "beta", answers, author="Bea", based_on=1, notes={"p-1": "x" * 1001})
+
+
+def test_a_submitted_return_takes_no_new_note(
+    shared_store: Store, make_answers: Callable[..., dict[str, Answer]]
+) -> None:
+    member = shared_store.as_identity(POLICE_NP)
+    answers = _answers(make_answers, "amber")
+    member.save("n1", "beta", answers, author="Bea", based_on=None, status=Status.SUBMITTED)
+    with pytest.raises(StorageError, match="submitted"):
+        member.save(
+            "n1",
+            "beta",
+            answers,
+            author="Bea",
+            based_on=1,
+            status=Status.SUBMITTED,
+            notes={"p-1": "late"},
+        )
+    assert shared_store.notes.latest("n1", "beta") == {}
+
+
+def test_actions_are_tracked_once_and_marked_by_each_partnership(
+    shared_store: Store, make_answers: Callable[..., dict[str, Answer]]
+) -> None:
+    shared_store.as_identity(POLICE_NP).save(
+        "n1", "beta", _answers(make_answers, "amber"), author="Bea", based_on=None
+    )
+    tp, np_ = shared_store.as_identity(CHAIR_TP), shared_store.as_identity(CHAIR_NP)
+    in_tp = tp.actions.find("c1")
+    in_np = np_.actions.find("n1")
+    assert len(in_tp) == 3
+    assert {a.id for a in in_tp} == {a.id for a in in_np}
+    assert {a.partnership_id for a in in_np} == {"tp"}  # tracked once, where it is kept
+    chosen = in_np[0].id
+    np_.actions.mark("n1", chosen, TopScope.PARTNERSHIP, TopState.CONFIRMED)
+    assert [m.action_id for m in np_.actions.marks("n1")] == [chosen]
+    assert tp.actions.marks("c1") == []
+    # a member of either partnership follows the agency's action up
+    updated = shared_store.as_identity(POLICE_TP).actions.update(
+        chosen, ActionChange(note="Started."), based_on=1
+    )
+    assert updated.revision == 2
+    assert np_.actions.get(chosen).revision == 2
+    assert shared_store.as_identity(DELTA_NP).actions.find("n1") == []
+
+
+def test_returns_started_apart_are_kept_apart(
+    db_url: str,
+    tmp_path: Path,
+    make_answers: Callable[..., dict[str, Answer]],
+) -> None:
+    """Sharing never merges two histories: a cycle already answered keeps its own."""
+    plain = data.partnership(
+        [data.cycle("n1", "Neighbour cycle one", agencies=["beta", "delta"])],
+        partnership_id="np",
+        name="Neighbour partnership",
+        agencies=data.NEIGHBOUR_AGENCIES,
+    )
+    first = data.write_partnership(tmp_path / "tp", data.SHARED_PARTNERSHIP, data.framework())
+    second = data.write_partnership(tmp_path / "np", plain, data.framework())
+    with Store.open(db_url) as store:
+        provision.install(store, *first)
+        provision.install(store, *second)
+        for cycle_id in ("c1", "n1"):
+            store.save(cycle_id, "beta", _answers(make_answers, "red"), author="B", based_on=None)
+        data.write_yaml(second[0], data.NEIGHBOUR_PARTNERSHIP)  # n1 now accepts them
+        provision.install(store, *second)
+        joined = store.shared.join("n1")
+        assert [(j.agency_id, j.home_cycle_id, j.apart, j.shared) for j in joined] == [
+            ("beta", "c1", ("n1",), False)
+        ]
+        assert store.shared.with_whom("n1") == {}
+        assert [r.number for r in store.history("n1", "beta")] == [1]
+
+
+def test_the_same_agency_under_another_name_is_refused_where_it_is_written(
+    db_url: str, tmp_path: Path
+) -> None:
+    renamed = data.partnership(
+        [data.shared_cycle("n1", "Neighbour cycle one", ["beta"])],
+        partnership_id="np",
+        name="Neighbour partnership",
+        agencies=[{"id": "beta", "name": "Beta constabulary", "sector": "police"}],
+    )
+    first = data.write_partnership(tmp_path / "tp", data.SHARED_PARTNERSHIP, data.framework())
+    second = data.write_partnership(tmp_path / "np", renamed, data.framework())
+    with Store.open(db_url) as store:
+        provision.install(store, *first)
+        with pytest.raises(TemplateError) as caught:
+            provision.install(store, *second)
+        assert "np" not in {pid for pid, _ in store.partnerships()}  # nothing half-loaded
+    problem = caught.value.problems[0]
+    assert problem.where == f"{second[0]}:3"  # the line of the name in the file
+    assert problem.field == "agencies[0].name"
+    assert "'Beta police force'" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("change", "shared"),
+    [
+        ({}, True),
+        ({"shared_returns": False}, False),
+        ({"timetable": data.timetable(2021)}, False),
+        ({"framework": "other-fw"}, False),
+    ],
+    ids=["shared", "not-accepting", "another-year", "another-framework"],
+)
+def test_only_cycles_that_match_share(
+    db_url: str, tmp_path: Path, change: dict[str, Any], shared: bool
+) -> None:
+    neighbour = data.partnership(
+        [data.shared_cycle("n1", "Neighbour cycle one", ["beta", "delta"]) | change],
+        partnership_id="np",
+        name="Neighbour partnership",
+        agencies=data.NEIGHBOUR_AGENCIES,
+    )
+    frameworks = [data.framework(), data.framework(id="other-fw", title="Other")]
+    first = data.write_partnership(tmp_path / "tp", data.SHARED_PARTNERSHIP, data.framework())
+    second = data.write_partnership(tmp_path / "np", neighbour, *frameworks)
+    with Store.open(db_url) as store:
+        provision.install(store, *first)
+        provision.install(store, *second)
+        assert bool(store.shared.with_whom("c1")) is shared
