@@ -17,7 +17,7 @@ last two), so the warning never repeats the data in full.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -232,6 +232,8 @@ class AnswerFinding:
             return f"Owner of action {self.action}"
         if self.field == "na_reason":
             return NA_REASON_LABEL
+        if self.field == "note":
+            return "Note for this partnership only"
         return framework.label(ResponseField(self.field))
 
 
@@ -261,6 +263,13 @@ def scan_answers(framework: Framework, answers: Answers) -> list[AnswerFinding]:
         for field, text, number in _answer_texts(answers[criterion_id]):
             found += [AnswerFinding(criterion_id, field, f, number) for f in scan(text)]
     return found
+
+
+def scan_notes(framework: Framework, notes: Mapping[str, str]) -> list[AnswerFinding]:
+    """Findings in a return's notes for one partnership (issue #17), criteria in order."""
+    order = [c.id for c in framework.criteria if c.id in notes]
+    order += sorted(set(notes) - set(order))
+    return [AnswerFinding(cid, "note", f) for cid in order for f in scan(notes[cid])]
 
 
 # -- a cycle's returns (the command line) -----------------------------------------------
@@ -301,12 +310,13 @@ def scan_cycle(
     framework = store.framework(info.framework_id, info.framework_version)
     names = {a.id: a.name for a in store.agencies(info.partnership_id)}
     found = []
+    notes = store.notes.for_cycle(cycle_id)  # what this partnership alone reads (#17)
     for agency_id, state in sorted(store.returns(cycle_id).items()):
         if (statuses is None or state.status in statuses) and agency in (None, agency_id):
             name = names.get(agency_id, agency_id)
-            found += [
-                ReturnFinding(agency_id, name, f) for f in scan_answers(framework, state.answers)
-            ]
+            texts = scan_answers(framework, state.answers)
+            texts += scan_notes(framework, notes.get(agency_id, {}))
+            found += [ReturnFinding(agency_id, name, f) for f in texts]
     return framework, found
 
 

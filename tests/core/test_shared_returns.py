@@ -13,35 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from tests.support import data
-from workbook.access import Identity, Role
+from workbook.cli import cli
 from workbook.errors import AccessDenied, Conflict, ResponseError, StorageError, TemplateError
 from workbook.schema.actions import ActionChange, TopScope, TopState
 from workbook.schema.responses import Answer, Status
 from workbook.store import Store, moderation, provision
 from workbook.store import tables as T
 
-CHAIR_TP = Identity(key="link:1", name="Tess Chair", role=Role.CHAIR, partnership_id="tp")
-CHAIR_NP = Identity(key="link:2", name="Nia Chair", role=Role.CHAIR, partnership_id="np")
-POLICE_NP = Identity(
-    key="link:3",
-    name="Bea Officer",
-    role=Role.MEMBER,
-    partnership_id="np",
-    agencies=frozenset({"beta"}),
-)
-POLICE_TP = Identity(
-    key="link:4",
-    name="Ben Officer",
-    role=Role.MEMBER,
-    partnership_id="tp",
-    agencies=frozenset({"beta"}),
-)
-DELTA_NP = Identity(
-    key="link:5", name="Dee", role=Role.MEMBER, partnership_id="np", agencies=frozenset({"delta"})
-)
+CHAIR_TP, CHAIR_NP = data.CHAIR_TP, data.CHAIR_NP
+POLICE_NP, POLICE_TP, DELTA_NP = data.POLICE_NP, data.POLICE_TP, data.DELTA_NP
 
 
 def _answers(make_answers: Callable[..., dict[str, Answer]], rating: str) -> dict[str, Answer]:
@@ -271,3 +255,25 @@ def test_only_cycles_that_match_share(
         provision.install(store, *first)
         provision.install(store, *second)
         assert bool(store.shared.with_whom("c1")) is shared
+
+
+def test_load_and_summary_say_which_returns_are_shared(db_url: str, tmp_path: Path) -> None:
+    first = data.write_partnership(tmp_path / "tp", data.SHARED_PARTNERSHIP, data.framework())
+    second = data.write_partnership(tmp_path / "np", data.NEIGHBOUR_PARTNERSHIP, data.framework())
+    runner = CliRunner()
+    for files in (first, second):
+        loaded = runner.invoke(
+            cli, ["load", str(files[0]), "--db", db_url, "--templates", str(files[1])]
+        )
+        assert loaded.exit_code == 0, loaded.output
+    assert "n1: Beta police force answers once: also for Test partnership (c1), kept there" in (
+        loaded.output
+    )
+    summary = runner.invoke(cli, ["summary", "--db", db_url])
+    assert summary.exit_code == 0, summary.output
+    lines = summary.output.splitlines()
+    assert "    shared return: Beta police force also for Neighbour partnership (n1)" in lines
+    assert "    shared return: Beta police force also for Test partnership (c1), kept there" in (
+        lines
+    )
+    assert sum("shared return" in line for line in lines) == 2  # alpha and delta are not

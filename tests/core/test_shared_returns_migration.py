@@ -8,8 +8,8 @@ once their file says they accept shared returns.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest

@@ -15,6 +15,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from workbook.access import Identity, Role
+
 RAG_LEVELS: list[dict[str, Any]] = [
     {"key": "red", "label": "Red", "score": 1, "colour": "#d7191c"},
     {"key": "amber", "label": "Amber", "score": 2, "colour": "#fdae61"},
@@ -212,3 +214,26 @@ NEIGHBOUR_PARTNERSHIP: dict[str, Any] = partnership(
 )
 """``np``: beta (shared with ``tp``) and delta; ``n1`` runs ``test-fw`` 1.0 at the same time
 as ``tp``'s ``c1`` and accepts shared returns, so beta answers once for both (issue #17)."""
+
+
+# whom the shared-return tests act for: each partnership's chair, beta's members through
+# either partnership's link, and delta's
+CHAIR_TP = Identity(key="link:1", name="Tess Chair", role=Role.CHAIR, partnership_id="tp")
+CHAIR_NP = Identity(key="link:2", name="Nia Chair", role=Role.CHAIR, partnership_id="np")
+POLICE_NP = Identity(
+    key="link:3",
+    name="Bea Officer",
+    role=Role.MEMBER,
+    partnership_id="np",
+    agencies=frozenset({"beta"}),
+)
+POLICE_TP = Identity(
+    key="link:4",
+    name="Ben Officer",
+    role=Role.MEMBER,
+    partnership_id="tp",
+    agencies=frozenset({"beta"}),
+)
+DELTA_NP = Identity(
+    key="link:5", name="Dee", role=Role.MEMBER, partnership_id="np", agencies=frozenset({"delta"})
+)

@@ -88,6 +88,8 @@ class CriterionModel(Model):
     na_reason = Unicode("", help="Why not; kept while unticked, saved only while ticked.")
     read_only = Bool(False)
     edits = Int(0, help="Incremented on every change the user makes.")
+    note = Unicode("", help="A note for this page's partnership only (issue #17).")
+    note_label = Unicode("", help="Its label; empty when the return is not shared.")
 
     def __init__(
         self,
@@ -190,6 +192,19 @@ class CriterionModel(Model):
         if not self._loading and change["name"] == "not_applicable" and change["new"]:
             self.rating = None
         self._edited()
+
+    def show_note(self, note: str) -> None:
+        """Display the saved note for this partnership; not an edit."""
+        self._loading = True
+        try:
+            self.note = note
+        finally:
+            self._loading = False
+
+    @observe("note")
+    def _note_changed(self, _change: dict[str, Any]) -> None:
+        if not self._loading:  # not part of the answer: the answer is not carried or changed
+            self.edits += 1
 
     @observe("na_reason")
     def _reason_changed(self, _change: dict[str, Any]) -> None:
@@ -340,6 +355,15 @@ class CriterionView(View[CriterionModel]):
                 children.append(box)
         for widget in self.inputs.values():
             ipw.dlink((m, "read_only"), (widget, "disabled"))
+        if m.note_label:  # a shared return: what only this partnership reads (#17)
+            note = ipw.Textarea(
+                description=m.note_label, layout=look.stacked, style=look.text_style, rows=2
+            )
+            note.add_class("wb-note")
+            ipw.link((m, "note"), (note, "value"))
+            self.inputs["note"] = note
+            ipw.dlink((m, "read_only"), (note, "disabled"))
+            children.append(note)
         if ResponseField.ACTIONS in m.asked:
             self.actions = ActionsView(m, look)
             children.append(self.actions)

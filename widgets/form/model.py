@@ -21,7 +21,7 @@ from widgets.form.saving import SavingModel
 from widgets.form.tracked import TrackedActionsModel
 from workbook import carry
 from workbook.errors import AccessDenied, Problem, StorageError
-from workbook.personal_data import passages, scan_answers
+from workbook.personal_data import passages, scan_answers, scan_notes
 from workbook.schema.responses import Status, missing_for_submission, text_problem
 from workbook.store import Store
 
@@ -77,6 +77,7 @@ class FormModel(SavingModel):
         if self.framework is None:
             return []
         framework = self.framework
+        notes = self.notes if self.shared_with else {}
         return [
             {
                 "criterion": found.criterion,
@@ -85,7 +86,7 @@ class FormModel(SavingModel):
                 "kind": found.finding.kind.phrase,
                 "excerpt": found.finding.excerpt,
             }
-            for found in scan_answers(framework, self.answers)
+            for found in [*scan_answers(framework, self.answers), *scan_notes(framework, notes)]
             if found.criterion in self.criteria
         ]
 
@@ -140,7 +141,7 @@ class FormModel(SavingModel):
             passages=passages(len(personal)), kinds=", ".join(kinds)
         )
 
-    @observe("answers")
+    @observe("answers", "notes")
     def _recheck_personal(self, _change: dict[str, Any]) -> None:
         # while the list is shown it follows the edits: a fixed passage leaves it
         if self.personal_warnings:

@@ -28,8 +28,30 @@ from workbook.access import Role
 from workbook.errors import AccessDenied, Problem, StorageError
 from workbook.evidence.lines import Line, lines_on
 from workbook.schema.framework import Framework, Heading
-from workbook.schema.responses import Status, progress
-from workbook.store import Store
+from workbook.schema.responses import NOTE_LABEL, Status, progress
+from workbook.store import SharedWith, Store
+
+
+def shared_words(agency: str, own: str, shares: list[SharedWith]) -> str:
+    """What the form says of a shared return (issue #17): one return, and whose notes are whose.
+
+    >>> from workbook.store import SharedWith
+    >>> theirs = [SharedWith("n1", "N", "np", "Theirs", False)]
+    >>> text = shared_words("Police", "Ours", theirs)
+    >>> text.split(":")[0]
+    'Police answers this return once for Ours and Theirs'
+    >>> text.endswith('Notes marked "for Ours only" are read by Ours alone.')
+    True
+    """
+    if not shares:
+        return ""
+    names = [own, *dict.fromkeys(s.partnership_name for s in shares)]
+    listed = ", ".join(names[:-1]) + " and " + names[-1]
+    both = "both" if len(names) == 2 else "all of them"
+    return (
+        f"{agency} answers this return once for {listed}: what you save here is the return "
+        f'{both} see. Notes marked "for {own} only" are read by {own} alone.'
+    )
 
 
 class HeadingModel(Model):
@@ -101,6 +123,8 @@ class ReturnModel(Model):
     loaded = Int(0, help="Incremented each time a return is opened (views rebuild).")
     sector = Unicode("", help="The open agency's sector: it scopes the criteria (issue #16).")
     not_asked = Int(0, help="Criteria the framework does not ask of that sector (not shown).")
+    shared_with = Unicode("", help="The partnerships a shared return also answers, in words.")
+    notes = Dict(help="Notes for this page's partnership only, by criterion (issue #17).")
 
     def __init__(
         self,
@@ -160,9 +184,13 @@ class ReturnModel(Model):
                 return False
             framework = self.store.framework(info.framework_id, info.framework_version)
             state = self.store.latest(cycle_id, agency_id)
+            shares = self.store.shared.shares(cycle_id, agency_id)
+            notes = self.store.notes.latest(cycle_id, agency_id) if shares else {}
         except (StorageError, AccessDenied) as exc:
             self.message = str(exc)
             return False
+        own = dict(self.store.partnerships()).get(info.partnership_id, info.partnership_id)
+        note_label = NOTE_LABEL.format(partnership=own) if shares else ""
         lines = self._evidence_lines(cycle_id, agency_id, framework)
         self.autosave.cancel()
         identity = self.store.identity
@@ -193,6 +221,11 @@ class ReturnModel(Model):
         for criterion_id, answer in answers.items():
             if criterion_id in self.criteria:
                 self.criteria[criterion_id].show(answer)
+        for criterion_id, model in self.criteria.items():
+            model.note_label = note_label
+            model.show_note(notes.get(criterion_id, ""))
+        self.notes = notes
+        self.shared_with = shared_words(agency.name, own, shares)
         self.problems = []
         self.personal_warnings = []
         self.merge = None
@@ -264,6 +297,8 @@ class ReturnModel(Model):
             self._refused[model.id] = self.message  # said again by every save until fixed
             return
         self._refused.pop(model.id, None)
+        if model.note_label and model.note != self.notes.get(model.id, ""):
+            self.notes = {**self.notes, model.id: model.note}
         answers = {k: v for k, v in self.answers.items() if k != model.id}
         if not answer.is_empty:
             answers[model.id] = answer

@@ -84,6 +84,7 @@ class SavingModel(ReturnModel):
                 based_on=self.based_on,
                 status=status,
                 note=note,
+                notes=dict(self.notes) if self.shared_with else None,
             )
         except Conflict:
             return self._merge_in(status, note)

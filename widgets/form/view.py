@@ -267,8 +267,10 @@ class FormView(View[FormModel]):
         m = self.model
         self.heading_views = [HeadingView(h, self.look) for h in m.headings]
         self.body.children = self.heading_views
-        self.scale.value = scale_html(m.framework) + render(
-            "form", "not_asked", m.not_asked, m.sector
+        self.scale.value = (
+            render("form", "shared", m.shared_with)
+            + scale_html(m.framework)
+            + render("form", "not_asked", m.not_asked, m.sector)
         )
         for button in (self.save_button, self.submit_button):
             button.disabled = m.framework is None or m.read_only

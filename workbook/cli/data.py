@@ -17,7 +17,7 @@ from workbook import demo as demo_data
 from workbook.cli.options import DB_OPTION, open_store
 from workbook.errors import MAX_VALIDATE_PROBLEMS, format_problems
 from workbook.schema import loader as templates
-from workbook.store import Store, generate, provision
+from workbook.store import Joined, SharedWith, Store, generate, provision
 
 
 @click.command()
@@ -102,10 +102,38 @@ def generate_cmd(
 def load(partnership_file: Path, db: str | None, templates_dir: str | None) -> None:
     """Load a partnership file (agencies, cycles) and the frameworks its cycles run."""
     with open_store(db) as store:
+        joined: list[Joined] = []
         partnership = provision.install(
-            store, partnership_file, config.templates_dir(templates_dir)
+            store, partnership_file, config.templates_dir(templates_dir), joined=joined
         )
         click.echo(f"Loaded {partnership.name} into {store.url}")
+        for line in _joined_lines(store, joined):
+            click.echo(line)
+
+
+def _joined_lines(store: Store, joined: list[Joined]) -> list[str]:
+    """What loading did about shared returns (issue #17), a line per agency and cycle."""
+    lines = []
+    for outcome in joined:
+        name = store.agency(outcome.agency_id).name
+        if outcome.apart:
+            cycles = ", ".join(outcome.apart)
+            lines.append(
+                f"  {outcome.cycle_id}: {name} is not shared: its return was started in "
+                f"{cycles} before sharing, and returns started apart are kept apart"
+            )
+            continue
+        partners = store.shared.shares(outcome.cycle_id, outcome.agency_id)
+        if partners:
+            lines.append(f"  {outcome.cycle_id}: {name} answers once: {_partners(partners)}")
+    return lines
+
+
+def _partners(partners: list[SharedWith]) -> str:
+    return "; ".join(
+        f"also for {p.partnership_name} ({p.cycle_id}){', kept there' if p.home else ''}"
+        for p in partners
+    )
 
 
 def _print_summary(store: Store) -> None:
@@ -119,6 +147,9 @@ def _print_summary(store: Store) -> None:
                 f"  {cycle.id}: {cycle.title} ({cycle.framework_id} {cycle.framework_version}),"
                 f" due {cycle.timetable.returns_due}: {summary}"
             )
+            for agency_id, partners in store.shared.with_whom(cycle.id).items():
+                name = store.agency(agency_id).name
+                click.echo(f"    shared return: {name} {_partners(partners)}")
 
 
 @click.command()

@@ -10,5 +10,15 @@ from workbook.store.engine import normalise_url
 from workbook.store.facade import Store
 from workbook.store.hub_users import HubUser
 from workbook.store.revisions import ReturnState, RevisionInfo
+from workbook.store.shared import Joined, SharedWith
 
-__all__ = ["CycleInfo", "HubUser", "ReturnState", "RevisionInfo", "Store", "normalise_url"]
+__all__ = [
+    "CycleInfo",
+    "HubUser",
+    "Joined",
+    "ReturnState",
+    "RevisionInfo",
+    "SharedWith",
+    "Store",
+    "normalise_url",
+]

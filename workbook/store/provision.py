@@ -9,6 +9,7 @@ from workbook.schema import loader as templates
 from workbook.schema.framework import Framework
 from workbook.schema.partnership import Partnership
 from workbook.store.facade import Store
+from workbook.store.shared import Joined
 
 
 def _at(source: str, path: tuple[str | int, ...]) -> str:
@@ -116,8 +117,18 @@ def _known(store: Store, partnership: Partnership) -> bool:
     return partnership.id in {pid for pid, _ in store.partnerships()}
 
 
-def install(store: Store, partnership_file: str | Path, templates_dir: str | Path) -> Partnership:
-    """Load a partnership file into the store with its agencies, cycles and frameworks."""
+def install(
+    store: Store,
+    partnership_file: str | Path,
+    templates_dir: str | Path,
+    *,
+    joined: list[Joined] | None = None,
+) -> Partnership:
+    """Load a partnership file into the store with its agencies, cycles and frameworks.
+
+    ``joined``, if given, receives what loading did about returns shared with other
+    partnerships (issue #17), for ``workbook load`` to say.
+    """
     partnership = templates.load_partnership(partnership_file)
     frameworks = templates.load_frameworks(Path(templates_dir))
     chosen = resolve_frameworks(partnership, frameworks, str(partnership_file))
@@ -135,5 +146,7 @@ def install(store: Store, partnership_file: str | Path, templates_dir: str | Pat
             store.actions.bring_forward(cycle.id)
     for cycle in partnership.cycles:
         if cycle.shared_returns:  # one return for several partnerships (#17)
-            store.shared.join(cycle.id)
+            found = store.shared.join(cycle.id)
+            if joined is not None:
+                joined.extend(found)
     return partnership
