@@ -17,8 +17,11 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from tests.support import data
+from workbook import reports
 from workbook.cli import cli
 from workbook.errors import AccessDenied, Conflict, ResponseError, StorageError, TemplateError
+from workbook.reports import html as report_html
+from workbook.schema import params
 from workbook.schema.actions import ActionChange, TopScope, TopState
 from workbook.schema.responses import Answer, Status
 from workbook.store import Store, moderation, provision
@@ -277,3 +280,50 @@ def test_load_and_summary_say_which_returns_are_shared(db_url: str, tmp_path: Pa
         lines
     )
     assert sum("shared return" in line for line in lines) == 2  # alpha and delta are not
+
+
+def test_each_partnerships_paper_uses_its_own_moderation_and_notes(
+    shared_store: Store, make_answers: Callable[..., dict[str, Answer]]
+) -> None:
+    shared_store.as_identity(POLICE_NP).save(
+        "n1",
+        "beta",
+        _answers(make_answers, "amber"),
+        author="Bea",
+        based_on=None,
+        status=Status.SUBMITTED,
+        notes={"p-1": "Here the panel <meets> monthly."},
+    )
+    tp, np_ = shared_store.as_identity(CHAIR_TP), shared_store.as_identity(CHAIR_NP)
+    moderation.record(tp, "c1", "beta", "p-1", rating="red", comment="Thin", author="Tess")
+    moderation.record(np_, "n1", "beta", "p-1", rating="green", comment="Fine", author="Nia")
+    papers = {}
+    for store, cycle_id in ((tp, "c1"), (np_, "n1")):
+        p = params.ReportParameters(
+            cycle=cycle_id, compare_with="", stage="final", as_of="2020-05-01"
+        )
+        context = reports.report_context(store, p)
+        papers[cycle_id] = (
+            context,
+            "".join(
+                getattr(report_html.Report(context), name)().html
+                for name in report_html.Report.SECTIONS
+            ),
+        )
+    (ours, our_html), (theirs, their_html) = papers["c1"], papers["n1"]
+    assert [r["moderated_label"] for r in ours["moderation"]["largest"]] == ["Red"]
+    assert [r["moderated_label"] for r in theirs["moderation"]["largest"]] == ["Green"]
+    assert ours["completion"]["shared"] == [
+        {"agency": "Beta police force", "shared_with": "Neighbour partnership"}
+    ]
+    assert ours["completion"]["notes"] == []
+    assert theirs["completion"]["notes"] == [
+        {
+            "agency": "Beta police force",
+            "criterion": "Is training recorded?",
+            "note": "Here the panel <meets> monthly.",
+        }
+    ]
+    assert "Here the panel &lt;meets&gt; monthly." in their_html
+    assert "meets" not in our_html
+    assert "Returns shared with other partnerships" in our_html

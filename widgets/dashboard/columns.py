@@ -48,6 +48,11 @@ DRILL = {
     "actions_text": "Actions",
     "status_label": "Return",
 }
+SHARED_DRILL = {
+    "note": "Note for this partnership",
+    "shared_with": "Return shared with",
+}
+"""Added to the drill-down when a return in the cycle is shared with another partnership."""
 TREND = {
     "name": "Name",
     "cycle": "Cycle",

@@ -15,7 +15,7 @@ import pandas as pd
 from traitlets import Int, Unicode, observe
 
 from widgets.base import Model
-from widgets.dashboard.columns import ALL, CHAIR, DRILL, HISTORY
+from widgets.dashboard.columns import ALL, CHAIR, DRILL, HISTORY, SHARED_DRILL
 from workbook import analysis
 from workbook.errors import WorkbookError
 from workbook.schema.evidence import Evidence
@@ -113,7 +113,10 @@ class DashboardModel(Model):
             "development": framework.label(ResponseField.DEVELOPMENT),
             "evidence": framework.label(ResponseField.EVIDENCE),
         }
-        return {key: named.get(key, title) for key, title in DRILL.items()}
+        columns = {key: named.get(key, title) for key, title in DRILL.items()}
+        if (self.frame["shared_with"] != "").any():  # one return, several partnerships (#17)
+            columns |= SHARED_DRILL
+        return columns
 
     @property
     def scale(self) -> Any:

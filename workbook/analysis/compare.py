@@ -229,5 +229,7 @@ def drilldown(
         "evidence",
         "actions_text",
         "na_reason",
+        "note",
+        "shared_with",
     ]
     return rows[columns].reset_index(drop=True)

@@ -10,6 +10,10 @@ Each row says whether its criterion is asked of the agency's sector (``in_scope`
 whether the agency marked it not applicable (``not_applicable``, ``na_reason``). Neither
 kind has a rating, level or score in the frame, so medians, spread and trends leave them
 out by construction; :func:`counted` is the mask of the rows that do count (issue #16).
+
+A return shared with other partnerships (issue #17) is one row set in each partnership's
+frame; ``shared_with`` names the others, and ``note`` holds the agency's note for this
+partnership alone.
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ COLUMNS = [
     "in_scope",
     "not_applicable",
     "na_reason",
+    "note",
+    "shared_with",
 ]
 
 
@@ -125,6 +131,8 @@ def responses_frame(
     agencies: Mapping[str, Agency],
     states: Mapping[str, ReturnState],
     statuses: Mapping[str, Status],
+    notes: Mapping[str, Mapping[str, str]] | None = None,
+    shared: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per invited agency x criterion of one cycle (pure: no store access).
 
@@ -134,7 +142,13 @@ def responses_frame(
         Current return of each agency that has started (``Store.returns``).
     statuses
         Status of each invited agency (``Store.statuses``).
+    notes
+        Each agency's notes for this cycle's partnership alone, by criterion (issue #17).
+    shared
+        For each agency whose return is shared, the other partnerships it answers, in words.
     """
+    notes = notes or {}
+    shared = shared or {}
     # Everything that is the same for a whole cycle, agency, criterion or rating is worked
     # out once, and rows are tuples in COLUMNS order: at 6,750 rows per partnership this
     # is half the time of row dicts with per-row lookups (bench/scale.py, issue #8).
@@ -177,6 +191,8 @@ def responses_frame(
             state.saved_at if state else None,
         )
         answers = state.answers if state else {}
+        noted = notes.get(agency_id, {})
+        sharing = shared.get(agency_id, "")
         sector = agency.sector if agency else ""
         if sector not in scopes:  # an unknown agency ("") is asked everything
             scopes[sector] = frozenset(c.id for c in framework.criteria_for(sector or None))
@@ -198,6 +214,8 @@ def responses_frame(
                         in_scope,
                         False,
                         "",
+                        noted.get(criterion_id, ""),
+                        sharing,
                     )
                 )
                 continue
@@ -224,6 +242,8 @@ def responses_frame(
                     in_scope,
                     answer.not_applicable,
                     answer.na_reason,
+                    noted.get(criterion_id, ""),
+                    sharing,
                 )
             )
     # object columns, not pandas' string dtype: copying string arrays when filtering costs
@@ -260,8 +280,20 @@ def load(store: Store, cycle_ids: Sequence[str]) -> pd.DataFrame:
         for agency_id in statuses.keys() - agencies.keys():  # invited from elsewhere
             with contextlib.suppress(StorageError):
                 agencies[agency_id] = store.agency(agency_id)
+        shared = {
+            agency_id: "; ".join(dict.fromkeys(w.partnership_name for w in partners))
+            for agency_id, partners in store.shared.with_whom(cycle.id).items()
+        }
         frames.append(
-            responses_frame(cycle, framework, agencies, store.returns(cycle.id), statuses)
+            responses_frame(
+                cycle,
+                framework,
+                agencies,
+                store.returns(cycle.id),
+                statuses,
+                store.notes.for_cycle(cycle.id),
+                shared,
+            )
         )
     if not frames:
         return pd.DataFrame(columns=COLUMNS)

@@ -45,6 +45,20 @@ def completion_section(full: pd.DataFrame, as_of: dt.date, due: dt.date) -> dict
     }
 
 
+def shared_part(full: pd.DataFrame, frame: pd.DataFrame) -> dict[str, Any]:
+    """Returns answered once for several partnerships, and the notes for this one (#17).
+
+    ``full`` names every shared return; the notes come from ``frame``, the returns the
+    report reads, so a draft's note stays out of a report of submitted returns.
+    """
+    shared = full.loc[full["shared_with"] != "", ["agency", "shared_with"]].drop_duplicates()
+    noted = frame[frame["note"] != ""].sort_values(["agency", "heading_order", "criterion_order"])
+    return {
+        "shared": records(shared.sort_values("agency"), ["agency", "shared_with"]),
+        "notes": records(noted, ["agency", "criterion", "note"]),
+    }
+
+
 def heatmap_rows(table: pd.DataFrame) -> tuple[list[str], list[dict[str, Any]]]:
     """The heatmap as agencies x headings of median labels (the chart's text alternative)."""
     headings = list(dict.fromkeys(table.sort_values("heading_order")["heading"]))

@@ -37,6 +37,7 @@ from workbook.reports.sections import (
     moderation_section,
     not_applicable_section,
     ratings_section,
+    shared_part,
     themes_section,
 )
 from workbook.schema import params
@@ -221,7 +222,8 @@ def report_context(
             else "Ratings and texts are from submitted returns only"
             + (f"; not included: {names(excluded)}." if excluded else ".")
         ),
-        "completion": completion_section(full, as_of, cycle.timetable.returns_due),
+        "completion": completion_section(full, as_of, cycle.timetable.returns_due)
+        | shared_part(full, frame),
         "ratings": ratings_section(frame, framework),
         "themes": themes_section(frame, framework),
         "disagreement": disagreement_section(frame, framework, p.top_disagreement),

@@ -64,6 +64,8 @@ RETURN_COLUMNS = (
     "asked",
     "not_applicable",
     "na_reason",
+    "note",
+    "shared_with",
 )
 ACTION_COLUMNS = (
     "cycle",
@@ -106,6 +108,11 @@ def cycle_tables(store: Store, cycle_id: str) -> tuple[Table, Table, Table]:
     agencies = {a.id: a for a in store.agencies(info.partnership_id)}
     states = store.returns(cycle_id)
     statuses = store.statuses(cycle_id)
+    notes = store.notes.for_cycle(cycle_id)  # this partnership's alone (issue #17)
+    shared = {
+        agency_id: "; ".join(dict.fromkeys(f"{p.partnership_name} ({p.cycle_id})" for p in found))
+        for agency_id, found in store.shared.with_whom(cycle_id).items()
+    }
     returns: list[tuple[Any, ...]] = []
     actions: list[tuple[Any, ...]] = []
     for agency_id in sorted(statuses):
@@ -144,6 +151,8 @@ def cycle_tables(store: Store, cycle_id: str) -> tuple[Table, Table, Table]:
                     criterion.applies(agency.sector),  # asked of its sector (issue #16)
                     answer.not_applicable,
                     answer.na_reason,
+                    notes.get(agency_id, {}).get(criterion.id, ""),
+                    shared.get(agency_id, ""),
                 )
             )
             for number, action in enumerate(answer.actions, start=1):
