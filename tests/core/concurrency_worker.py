@@ -8,7 +8,9 @@ Every save the store reported as done is written at once to the result file as o
 line (agency, revision, based_on, author, content digest); the last line sums it up.
 
 Usage: ``python concurrency_worker.py URL CYCLE WORKER RETURNS OUT READY GO SECONDS``
-with ``RETURNS`` the comma-separated agency ids it writes to, the first one most often.
+with ``RETURNS`` the comma-separated agency ids it writes to, the first one most often;
+``OTHER-CYCLE/AGENCY`` writes to that agency's return through another cycle (a return
+shared with another partnership, issue #17).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def digest(answers: Answers) -> str:
 
 def run(argv: list[str]) -> int:
     url, cycle, worker, returns, out, ready, go, seconds = argv
-    agencies = returns.split(",")
+    targets = [tuple(r.split("/")) if "/" in r else (cycle, r) for r in returns.split(",")]
     author = f"writer {worker}"
     rng = random.Random(worker)
     counts: Counter[str] = Counter()
@@ -50,15 +52,16 @@ def run(argv: list[str]) -> int:
     with Path(out).open("w", encoding="utf-8") as log:
         while time.monotonic() < deadline:
             rounds += 1
-            agency = agencies[0] if rng.random() < 0.4 else rng.choice(agencies[1:] or agencies)
+            target = targets[0] if rng.random() < 0.4 else rng.choice(targets[1:] or targets)
+            through, agency = target
             try:
-                latest = store.latest(cycle, agency)
+                latest = store.latest(through, agency)
                 answers = dict(latest.answers) if latest else {}
                 answers[rng.choice(CRITERIA)] = Answer(
                     rating=rng.choice(RATINGS), evidence=f"{author}, round {rounds}"
                 )
                 based_on = latest.revision if latest else None
-                state = store.save(cycle, agency, answers, author=author, based_on=based_on)
+                state = store.save(through, agency, answers, author=author, based_on=based_on)
             except Conflict:
                 counts["conflicts"] += 1
                 continue
@@ -70,6 +73,7 @@ def run(argv: list[str]) -> int:
             counts["saved"] += 1
             record = {
                 "agency": agency,
+                "through": through,
                 "revision": state.revision,
                 "based_on": based_on,
                 "author": author,

@@ -4,8 +4,10 @@ On a SQLite file and on PostgreSQL (``db_url``), ``PROCESSES`` separate Python p
 (``concurrency_worker.py``, which imports only the workbook core) save for
 ``DURATION`` seconds to one cycle: every process writes most often to the one hot
 return, and otherwise to its group's return (shared by ``PROCESSES / GROUPS``
-processes). Each loops latest -> change -> save(based_on=latest), starting again on a
-``Conflict``, and reports every save it was told succeeded. Then:
+processes). One more return, ``shared``, is answered once for two partnerships (issue
+#17): half the processes save it through ``c1``, half through the neighbouring
+partnership's ``n1``. Each loops latest -> change -> save(based_on=latest), starting
+again on a ``Conflict``, and reports every save it was told succeeded. Then:
 
 * no process crashed, and every one reported to the end;
 * no revision was reported twice, and every reported revision is stored with exactly
@@ -45,7 +47,9 @@ PROCESSES = 50
 GROUPS = 5  # returns shared by PROCESSES / GROUPS processes each, besides the hot one
 WORKER = Path(__file__).with_name("concurrency_worker.py")
 CYCLE = "c1"
+NEIGHBOUR = "n1"
 HOT = "hot"
+SHARED = "shared"
 START_TIMEOUT = 180.0  # fifty interpreters importing SQLAlchemy on a shared 2-core machine
 
 
@@ -57,8 +61,9 @@ def group(index: int) -> str:
 def crowd_store(
     db_url: str, write_yaml: Callable[..., Path], framework_data: Callable[..., dict[str, Any]]
 ) -> str:
-    """``db_url`` holding cycle ``c1`` of ``test-fw``: the hot return and one per group."""
-    agencies = [HOT, *(group(i) for i in range(GROUPS))]
+    """``db_url`` holding cycle ``c1`` of ``test-fw``: the hot return, one per group, and
+    ``shared``, whose return ``c1`` shares with the neighbour's ``n1``."""
+    agencies = [HOT, *(group(i) for i in range(GROUPS)), SHARED]
     partnership = {
         "kind": "partnership",
         "id": "crowd",
@@ -75,12 +80,22 @@ def crowd_store(
                     "returns_open": dt.date(2020, 2, 3),
                     "returns_due": dt.date(2020, 3, 2),
                 },
+                "shared_returns": True,
             }
         ],
+    }
+    neighbour = {
+        **partnership,
+        "id": "crowd-neighbour",
+        "name": "Neighbouring partnership",
+        "agencies": [a for a in partnership["agencies"] if a["id"] == SHARED],
+        "cycles": [{**partnership["cycles"][0], "id": NEIGHBOUR, "agencies": [SHARED]}],
     }
     templates = write_yaml("crowd-templates/test-fw.yaml", framework_data()).parent
     with Store.open(db_url) as store:
         provision.install(store, write_yaml("crowd.yaml", partnership), templates)
+        provision.install(store, write_yaml("neighbour.yaml", neighbour), templates)
+        assert [w.cycle_id for w in store.shared.shares(CYCLE, SHARED)] == [NEIGHBOUR]
     return db_url
 
 
@@ -88,7 +103,8 @@ def start_workers(url: str, tmp_path: Path) -> tuple[list[subprocess.Popen[bytes
     go = tmp_path / "go"
     workers = []
     for index in range(PROCESSES):
-        returns = ",".join([HOT, group(index % GROUPS)])
+        through = CYCLE if index % 2 else NEIGHBOUR  # one return, two partnerships (#17)
+        returns = ",".join([HOT, group(index % GROUPS), f"{through}/{SHARED}"])
         out = tmp_path / f"writer-{index}.jsonl"
         args = [
             url,
@@ -187,6 +203,9 @@ def check_and_report(url: str, tmp_path: Path, workers: list[subprocess.Popen[by
             key = (record["agency"], record["revision"])
             assert key not in reported, f"revision {key} was reported to two writers"
             reported[key] = record
+    through = Counter(r["through"] for r in reported.values() if r["agency"] == SHARED)
+    assert through[CYCLE] > 0, f"the shared return's saves: {through}"
+    assert through[NEIGHBOUR] > 0, f"the shared return's saves: {through}"
 
     with Store.open(url) as store:
         stored = stored_revisions(store)
@@ -221,7 +240,9 @@ def check_and_report(url: str, tmp_path: Path, workers: list[subprocess.Popen[by
         f"{totals['saved']} saves ({totals['saved'] / DURATION:.1f}/s), "
         f"{totals['conflicts']} conflicts, other refusals "
         f"{ {k: v for k, v in totals.items() if k not in {'saved', 'conflicts'}} }; "
-        f"revisions per return {dict(sorted(per_return.items()))}; all verified"
+        f"revisions per return {dict(sorted(per_return.items()))} (the shared one saved "
+        f"{through[CYCLE]} times through {CYCLE}, {through[NEIGHBOUR]} through {NEIGHBOUR}); "
+        "all verified"
     )
 
 
