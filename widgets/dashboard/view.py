@@ -147,6 +147,14 @@ def open_dashboard(
         )
     if store.identity.trusted_local and query.get("user", "").strip():
         model.user = query["user"].strip()
-    if query.get("cycle") in {c.id for c in model.cycles}:
-        model.cycle = query["cycle"]
+    wanted = query.get("cycle")
+    if wanted in {c.id for c in model.cycles}:
+        model.cycle = wanted
+    elif wanted:
+        try:  # another partnership's cycle, typed into the address: refused in words (#17)
+            store.cycle(wanted)
+        except AccessDenied as exc:
+            return refusal(exc, title=refusal_title(exc))
+        except StorageError:
+            pass  # no such cycle at all (the local user): the latest one, as before
     return DashboardView(model)
