@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests.support import data
@@ -24,6 +25,9 @@ from workbook.reports import html as report_html
 from workbook.schema import params
 from workbook.schema.actions import ActionChange, TopScope, TopState
 from workbook.schema.responses import Answer, Status
+from workbook.spreadsheets import layout as L
+from workbook.spreadsheets.importer import import_return
+from workbook.spreadsheets.write import write_template
 from workbook.store import Store, moderation, provision
 from workbook.store import tables as T
 
@@ -327,3 +331,26 @@ def test_each_partnerships_paper_uses_its_own_moderation_and_notes(
     assert "Here the panel &lt;meets&gt; monthly." in their_html
     assert "meets" not in our_html
     assert "Returns shared with other partnerships" in our_html
+
+
+def test_a_spreadsheet_for_either_partnership_is_the_one_return(
+    shared_store: Store, make_answers: Callable[..., dict[str, Answer]], tmp_path: Path
+) -> None:
+    """A file made through ``n1`` imports into the return ``c1`` reads, and the next file
+    made through ``c1`` is based on that revision (issue #17)."""
+    shared_store.save("c1", "beta", _answers(make_answers, "red"), author="Ben", based_on=None)
+    theirs = tmp_path / "np-return.xlsx"
+    write_template(shared_store, "n1", "beta", theirs)
+    wb = load_workbook(theirs)
+    framework = shared_store.cycle_framework("n1")
+    sheet = wb[L.sheet_names(framework)["prevent"]]
+    L.set_text(sheet.cell(L.FIRST_ROW, 4), "Green")
+    wb.save(theirs)
+    result = import_return(shared_store, theirs)
+    assert (result.saved, result.revision) == (True, 2)
+    ours = shared_store.latest("c1", "beta")
+    assert ours is not None
+    assert ours.answers["p-1"].rating == "green"
+    again = tmp_path / "tp-return.xlsx"
+    write_template(shared_store, "c1", "beta", again)
+    assert import_return(shared_store, again).changed == ()  # nothing new: revision 2 already
