@@ -54,6 +54,21 @@ def preload(page: str) -> Loader | None:
     return None
 
 
+def open_store() -> Store | None:
+    """The configured store, opened before the request; None if it cannot be opened.
+
+    The page then opens it again for the visitor and says why it cannot, in words
+    (a missing store is never created by a page, issue #18).
+    """
+    from workbook.errors import StorageError
+    from workbook.store import Store
+
+    try:
+        return Store.open(create=False, migrate=False)
+    except StorageError:
+        return None
+
+
 def form(store: Store | None = None) -> ipw.Widget:
     """The agency return form for this page view (its query waits for the request).
 
@@ -74,11 +89,20 @@ def dashboard() -> ipw.Widget:
     return open_dashboard()
 
 
-def landing() -> HTML:
-    """The landing page: what the store holds and which pages to open, as escaped HTML."""
+def landing() -> HTML | ipw.Widget:
+    """The landing page: what the store holds and which pages to open, as escaped HTML.
+
+    A store that cannot be opened (missing, unreachable) is said so in words.
+    """
     from IPython.display import HTML
 
+    from widgets.base import refusal, refusal_title
     from workbook import overview
+    from workbook.errors import StorageError
     from workbook.store import Store
 
-    return HTML(overview.page(Store.open(), page_query()))  # type: ignore[no-untyped-call]
+    try:
+        store = Store.open(create=False, migrate=False)
+    except StorageError as exc:
+        return refusal(exc, title=refusal_title(exc))
+    return HTML(overview.page(store, page_query()))  # type: ignore[no-untyped-call]

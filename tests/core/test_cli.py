@@ -148,9 +148,35 @@ def test_summary_counts_statuses(db_url: str, store: Store) -> None:
 
 
 def test_summary_of_an_empty_store(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["summary", "--db", f"sqlite:///{tmp_path}/empty.db"])
+    url = f"sqlite:///{tmp_path}/empty.db"
+    Store.open(url).close()  # made, with nothing loaded into it yet
+    result = CliRunner().invoke(cli, ["summary", "--db", url])
     assert result.exit_code == 0
     assert "is empty. Run `workbook demo` or `workbook load FILE`." in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["summary"],
+        ["export", "--cycle", "c1", "-o", "out.xlsx"],
+        ["users", "list"],
+    ],
+    ids=lambda c: c[0],
+)
+def test_a_missing_store_is_named_and_nothing_is_created(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Only demo, load, generate and restore make a store (issue #18)."""
+    missing = tmp_path / "no" / "such" / "dir" / "x.db"
+    result = workbook_cli(*command, "--db", f"sqlite:///{missing}", cwd=tmp_path, timeout=60)
+    assert result.returncode == 1, result.stdout
+    assert result.stderr.startswith(
+        f"error: There is no store at sqlite:///{missing} (no file {missing}); nothing was "
+        "created. Create one with `workbook demo`"
+    )
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # not even the folder
 
 
 def test_load_reports_where_the_partnership_file_is_wrong(
@@ -201,7 +227,7 @@ def test_unknown_names_exit_1_with_a_plain_message(
 
 def test_an_unusable_store_exits_1_with_a_plain_message(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
-    result = run_main("summary", "--db", f"sqlite:///{tmp_path}/a-file/x.db")
+    result = run_main("demo", "--db", f"sqlite:///{tmp_path}/a-file/x.db")  # one that creates
     assert result.returncode == 1
     assert result.stderr.startswith("error: The store at sqlite:///")
     assert "could not be used" in result.stderr

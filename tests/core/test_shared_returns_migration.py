@@ -9,6 +9,7 @@ once their file says they accept shared returns.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,3 +88,32 @@ def test_the_demo_store_of_the_last_main_before_shared_returns_opens_with_it(
         assert (after["shared_return"], after["partnership_note"]) == (0, 0)
         assert {(c, a) for c, found in returns.items() for a in found} == started
         assert not any(c.shared_returns for c in store.cycles())
+
+
+def test_two_openings_at_once_migrate_an_old_store_once(
+    store: Store, db_url: str, make_answers: Callable[..., dict[str, Answer]]
+) -> None:
+    """Pods starting together after an upgrade (issue #18): both open, neither fails, and
+    the store is migrated once, its rows kept."""
+    store.save("c1", "alpha", make_answers(), author="Lead", based_on=None)
+    _as_schema_7(store)
+    store.close()
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            Store.open(db_url, create=False).close()
+        except BaseException as exc:  # noqa: BLE001 (reported by the assertion below)
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    with Store.open(db_url, create=False) as opened:
+        assert opened.schema_version() == tables.SCHEMA_VERSION
+        assert [r.number for r in opened.history("c1", "alpha")] == [1]

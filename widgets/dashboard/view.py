@@ -133,7 +133,7 @@ def open_dashboard(
     """
     query = page_query() if query is None else query
     try:
-        store = (store or Store.open()).for_visitor(query.get("token"))
+        store = (store or Store.open(create=False, migrate=False)).for_visitor(query.get("token"))
         model = DashboardModel(store, today=today)
     except (StorageError, AccessDenied) as exc:  # a refused link, or a store that cannot be reached
         return refusal(exc, title=refusal_title(exc))

@@ -385,7 +385,7 @@ def open_form(
     """
     query = page_query() if query is None else query
     try:
-        store = (store or Store.open()).for_visitor(query.get("token"))
+        store = (store or Store.open(create=False, migrate=False)).for_visitor(query.get("token"))
         model = FormModel(store, schedule=schedule, clock=clock)
     except (StorageError, AccessDenied) as exc:  # a refused link, or a store that cannot be reached
         return refusal(exc, title=refusal_title(exc))

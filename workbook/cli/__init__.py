@@ -28,6 +28,7 @@ for _command in (
     data.history,
     backups.backup_cmd,
     backups.restore_cmd,
+    backups.migrate_cmd,
     spreadsheets.template,
     spreadsheets.import_cmd,
     spreadsheets.export_cmd,

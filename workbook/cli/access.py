@@ -16,7 +16,7 @@ import click
 
 from workbook import config, demo
 from workbook.access import DEFAULT_LINK_DAYS, Role, expiry_from_date, link_urls
-from workbook.cli.options import DB_OPTION, ROLE_CHOICE, when
+from workbook.cli.options import DB_OPTION, ROLE_CHOICE, open_store, when
 from workbook.store import Store
 
 BASE_URL = "http://127.0.0.1:8866"
@@ -63,7 +63,7 @@ def invite(
         if expires
         else dt.datetime.now(dt.UTC) + dt.timedelta(days=DEFAULT_LINK_DAYS)
     )
-    with Store.open(db) as store:
+    with open_store(db) as store:
         link, token = store.issue_link(
             name,
             Role(role),
@@ -83,7 +83,7 @@ def invite(
 def links(db: str | None, active: bool) -> None:
     """List personal links: who, what they reach, when they expire, whether withdrawn."""
     now = dt.datetime.now(dt.UTC)
-    with Store.open(db) as store:
+    with open_store(db) as store:
         found = store.links()
     shown = [link for link in found if not active or link.state(now) == "active"]
     if not shown:
@@ -100,7 +100,7 @@ def links(db: str | None, active: bool) -> None:
 @click.argument("link_id", type=int)
 def revoke(db: str | None, link_id: int) -> None:
     """Withdraw a personal link at once (its number from `workbook links`)."""
-    with Store.open(db) as store:
+    with open_store(db) as store:
         link = store.revoke_link(link_id)
     click.echo(f"Link {link.id} for {link.name} withdrawn at {when(link.revoked_at)}.")
 
@@ -111,7 +111,7 @@ def revoke(db: str | None, link_id: int) -> None:
 @click.option("--withdraw", is_flag=True, help="Stop sharing: members see only their own.")
 def share(db: str | None, cycle_id: str, withdraw: bool) -> None:
     """Share a cycle's submitted returns with every agency member of the partnership."""
-    with Store.open(db) as store:
+    with open_store(db) as store:
         store.share(cycle_id, shared=not withdraw)
         title = store.cycle(cycle_id).title
     click.echo(f"{'Stopped sharing' if withdraw else 'Shared'} {title}.")
@@ -163,7 +163,7 @@ def serve(db: str | None, port: int, ip: str, public: bool, with_demo: bool, lin
     if voila is None:
         raise click.ClickException("voila is not installed in this environment")
     base_url = f"http://{'127.0.0.1' if ip in ('0.0.0.0', '::') else ip}:{port}"
-    with Store.open(db) as store:
+    with open_store(db, create=with_demo) as store:
         if with_demo and not demo.has_data(store):
             demo.create(store)
             click.echo(f"Demo data written to {store.url}")

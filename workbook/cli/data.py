@@ -47,7 +47,7 @@ def validate(paths: tuple[Path, ...]) -> None:
 @click.option("--if-missing", is_flag=True, help="Do nothing if the store already has data.")
 def demo_cmd(db: str | None, seed: int, if_missing: bool) -> None:
     """Create the demo partnership with synthetic returns."""
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         if if_missing and demo_data.has_data(store):
             click.echo(f"{store.url} already has data; left as it is.")
             return
@@ -84,7 +84,7 @@ def generate_cmd(
         if total > 1 and (done == total or done % max(1, total // 10) == 0):
             click.echo(f"  {done} of {total} partnerships written", err=True)
 
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         generate.generate(store, size, seed=seed, progress=progress)
         click.echo(f"Generated {size.describe()} in {store.url}")
 
@@ -101,7 +101,7 @@ def generate_cmd(
 )
 def load(partnership_file: Path, db: str | None, templates_dir: str | None) -> None:
     """Load a partnership file (agencies, cycles) and the frameworks its cycles run."""
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         joined: list[Joined] = []
         partnership = provision.install(
             store, partnership_file, config.templates_dir(templates_dir), joined=joined

@@ -40,9 +40,14 @@ def refuse_file(file: Path, error: ValidationProblems) -> NoReturn:
     sys.exit(1)
 
 
-def open_store(db: str | None) -> Store:
-    """The store ``--db`` names (else ``WORKBOOK_DB``, else the default), as the local user."""
-    return Store.open(db)
+def open_store(db: str | None, *, create: bool = False) -> Store:
+    """The store ``--db`` names (else ``WORKBOOK_DB``, else the default), as the local user.
+
+    Only the commands that fill a store create one (``create``): any other refuses a
+    missing store in words and makes nothing. None upgrades a store an earlier version
+    wrote: that is ``workbook migrate``'s alone (issue #18).
+    """
+    return Store.open(db, create=create, migrate=False)
 
 
 def when(moment: dt.datetime | None) -> str:

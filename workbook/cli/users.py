@@ -10,8 +10,8 @@ from __future__ import annotations
 import click
 
 from workbook.access import Role
-from workbook.cli.options import DB_OPTION, ROLE_CHOICE, when
-from workbook.store import HubUser, Store
+from workbook.cli.options import DB_OPTION, ROLE_CHOICE, open_store, when
+from workbook.store import HubUser
 
 
 def _line(user: HubUser) -> str:
@@ -50,7 +50,7 @@ def add(
 
     Adding someone already in the list replaces what they reach (the old entry is kept).
     """
-    with Store.open(db) as store:
+    with open_store(db) as store:
         user, replaced = store.hub_users.add(
             username,
             Role(role),
@@ -70,7 +70,7 @@ def add(
 @click.option("--removed", is_flag=True, help="Every entry ever made, removed ones too.")
 def list_users(db: str | None, removed: bool) -> None:
     """List the hub users: what each reaches, when added, when last seen."""
-    with Store.open(db) as store:
+    with open_store(db) as store:
         found = store.hub_users.listing(removed=removed)
     if not found:
         click.echo("No hub users.")
@@ -83,6 +83,6 @@ def list_users(db: str | None, removed: bool) -> None:
 @click.argument("username")
 def remove(db: str | None, username: str) -> None:
     """Withdraw hub user USERNAME's access at once (their saves and history are kept)."""
-    with Store.open(db) as store:
+    with open_store(db) as store:
         user = store.hub_users.remove(username)
     click.echo(f"Removed {user.username} at {when(user.removed_at)}.")

@@ -103,6 +103,11 @@ STORAGE_MESSAGES = {
         "(schema {found}, this version understands up to {supported}). "
         "Upgrade the workbook before opening it."
     ),
+    "older_schema": (
+        "The store at {url} was written by an earlier version of the workbook (schema "
+        "{found}; this version uses {supported}). An administrator upgrades it once with "
+        "`workbook migrate` (after `workbook backup`); until then it is left as it is."
+    ),
     "read_only": (
         "The return for {agency!r} in cycle {cycle!r} is {status}; "
         "it must be reopened by the chair before it can be changed."
@@ -117,6 +122,11 @@ STORAGE_MESSAGES = {
         "content. Give the changed template a new version number."
     ),
     "database": "The store at {url} could not be used: {reason}",
+    "missing_store": (
+        "There is no store at {url} ({reason}); nothing was created. Create one with "
+        "`workbook demo` (the demo partnership) or `workbook load FILE` (your partnership), "
+        "or give the store's address with --db or WORKBOOK_DB."
+    ),
     "backup": "The store at {url} was not backed up, and no backup file was written: {reason}",
     "restore": "{file} was not restored into the store at {url}: {reason}",
 }

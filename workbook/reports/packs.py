@@ -284,7 +284,7 @@ def each_agency(
     started = time.perf_counter()
     chosen = run.with_store(params.load(parameters_file), db)
     directory = directory or Path(f"{parameters_file.stem}-agencies")
-    with Store.open(chosen.db or None) as store:
+    with Store.open(chosen.db or None, create=False, migrate=False) as store:
         packs = pack_parameters(store, chosen)
     for pack in packs:
         run.screen_personal_data(pack, warn=warn)

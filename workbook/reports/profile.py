@@ -234,5 +234,5 @@ def agency_profile(**values: Any) -> Profile:
     :class:`workbook.schema.params.ProfileParameters`); a wrong one raises ``ParameterError``.
     """
     p = params.check(params.ProfileParameters, values, "agency_profile.ipynb parameters")
-    with Store.open(p.db or None) as store:
+    with Store.open(p.db or None, create=False, migrate=False) as store:
         return Profile(profile_context(store, p))

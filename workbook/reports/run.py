@@ -227,7 +227,7 @@ def _personal_findings(chosen: params.NotebookParameters) -> list[tuple[list[str
     blocks = []
     scans: list[tuple[str, frozenset[Status] | None]] = []  # a notebook may read no returns
     agency: str | None = None
-    with Store.open(chosen.db or None) as store:
+    with Store.open(chosen.db or None, create=False, migrate=False) as store:
         if isinstance(chosen, params.ReportParameters):
             scans = [(chosen.cycle, personal_data.scanned_statuses(chosen.include_unsubmitted))]
         elif isinstance(chosen, params.ProfileParameters):

@@ -259,5 +259,5 @@ def self_assessment(**values: Any) -> Report:
     :class:`workbook.schema.params.ReportParameters`); a wrong one raises ``ParameterError``.
     """
     p = params.check(params.ReportParameters, values, "report.ipynb parameters")
-    with Store.open(p.db or None) as store:
+    with Store.open(p.db or None, create=False, migrate=False) as store:
         return Report(report_context(store, p))

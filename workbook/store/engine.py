@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
@@ -78,9 +78,13 @@ def _file_id(path: Path) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, create: bool = True) -> Engine:
     parsed = make_url(url)
     path = sqlite_file(parsed.database)
+    if path is not None and not create and not path.is_file():
+        # SQLite would make the file (and we its folder): a read must not (issue #18)
+        shown = parsed.render_as_string(hide_password=True)
+        raise StorageError("missing_store", url=shown, reason=f"no file {path}")
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     timeout = parsed.query.get("timeout", SQLITE_TIMEOUT)
@@ -140,19 +144,35 @@ class Database:
         self.url = engine.url.render_as_string(hide_password=True)
         self.frameworks: dict[tuple[str, str], Framework] = {}
         """Framework versions already read: they never change once stored."""
+        self.found_version: int | None = None
+        """The schema version the store had when opened (0: created then)."""
 
     @classmethod
-    def open(cls, url: str | None = None) -> Database:
-        """Open (creating or migrating as needed) the store at ``url`` or the configured one."""
+    def open(cls, url: str | None = None, *, create: bool = True, migrate: bool = True) -> Database:
+        """Open the store at ``url`` or the configured one.
+
+        ``create``: make the store if there is none. Pages and every command but those
+        that fill a store (``demo``, ``load``, ``generate``, ``restore``) pass False, so a
+        mistyped address is refused in words instead of becoming an empty store.
+        ``migrate``: upgrade a store an earlier version wrote; pages and commands pass
+        False and refuse it, naming ``workbook migrate`` (issue #18).
+        """
         url = normalise_url(config.db_url(url))
         try:
-            engine = _sqlite_engine(url) if url.startswith("sqlite") else _server_engine(url)
+            sqlite = url.startswith("sqlite")
+            engine = _sqlite_engine(url, create) if sqlite else _server_engine(url)
         except (SQLAlchemyError, ValueError, ModuleNotFoundError, OSError) as exc:
             raise StorageError("database", url=url, reason=str(exc)) from None
         database = cls(engine)
         try:
+            if not create:
+                with database.reading() as conn:
+                    if not inspect(conn).has_table("meta"):
+                        raise StorageError(
+                            "missing_store", url=database.url, reason="it holds no workbook"
+                        )
             with database.writing() as conn:
-                prepare(conn, database.url)
+                database.found_version = prepare(conn, database.url, migrate)
         except BaseException:
             engine.dispose()  # a refused store must not leave connections open
             raise

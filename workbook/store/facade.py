@@ -75,9 +75,14 @@ class Store:
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
-        """Open (creating or migrating as needed) the store at ``url`` or the configured one."""
-        return cls(Database.open(url))
+    def open(cls, url: str | None = None, *, create: bool = True, migrate: bool = True) -> Store:
+        """Open the store at ``url`` or the configured one (see :meth:`Database.open`).
+
+        ``create`` False refuses a missing store (``missing_store``) and creates nothing;
+        ``migrate`` False refuses one an earlier version wrote (``older_schema``). Pages
+        and commands open stores that way (issue #18); ``workbook migrate`` upgrades.
+        """
+        return cls(Database.open(url, create=create, migrate=migrate))
 
     def close(self) -> None:
         """Release connections."""

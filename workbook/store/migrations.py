@@ -108,8 +108,14 @@ MIGRATIONS: dict[int, Migration] = {
 """``MIGRATIONS[n]`` upgrades a store from schema ``n`` to ``n + 1``."""
 
 
-def prepare(conn: Connection, url: str) -> None:
+MIGRATION_LOCK = 0x5743_4B42  # "WCKB": one lock key for the workbook's schema changes
+"""The PostgreSQL advisory lock every opening holds while it creates or migrates the store."""
+
+
+def prepare(conn: Connection, url: str, migrate: bool = True) -> int:
     """Create the tables of an empty store, or migrate an older one, in ``conn``'s transaction.
+
+    Returns the schema version the store had (0: none, just created).
 
     Parameters
     ----------
@@ -117,14 +123,23 @@ def prepare(conn: Connection, url: str) -> None:
         A writing connection, so that two workbooks opening one store do not race.
     url
         The store's URL with any password hidden, for the message refusing a newer store.
+    migrate
+        Upgrade an older store; when False it is refused, naming ``workbook migrate``
+        (pages and commands other than ``migrate`` upgrade nothing by themselves, #18).
     """
+    if conn.dialect.name == "postgresql":
+        # Pods starting together after an upgrade would each run the steps: the second
+        # waits here until the first commits, then finds the store up to date (#18).
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
     if not inspect(conn).has_table("meta"):
         T.metadata.create_all(conn)
         conn.execute(insert(T.meta).values(key="schema_version", value=str(T.SCHEMA_VERSION)))
-        return
+        return 0
     found = int(conn.scalar(select(T.meta.c.value).where(T.meta.c.key == "schema_version")) or 0)
     if found > T.SCHEMA_VERSION:
         raise StorageError("newer_schema", url=url, found=found, supported=T.SCHEMA_VERSION)
+    if found < T.SCHEMA_VERSION and not migrate:
+        raise StorageError("older_schema", url=url, found=found, supported=T.SCHEMA_VERSION)
     for version in range(found, T.SCHEMA_VERSION):
         MIGRATIONS[version](conn)
     if found != T.SCHEMA_VERSION:
@@ -133,3 +148,4 @@ def prepare(conn: Connection, url: str) -> None:
             .where(T.meta.c.key == "schema_version")
             .values(value=str(T.SCHEMA_VERSION))
         )
+    return found
