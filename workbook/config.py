@@ -2,7 +2,9 @@
 
 An explicit value (``--db``) beats the environment (``WORKBOOK_DB``), which beats the
 packaged default. Paths are relative to the project root, not the working directory,
-so notebooks run from ``notebooks/`` find the same store as the CLI.
+so notebooks run from ``notebooks/`` find the same store as the CLI. The store's default
+home is ``data/`` in a checkout and the user's data folder for an installed wheel
+(``WORKBOOK_HOME`` overrides both, issue #18).
 """
 
 from __future__ import annotations
@@ -11,12 +13,32 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-"""The project checkout (holds templates/, data/, notebooks/)."""
+PACKAGE = Path(__file__).resolve().parent
+CHECKOUT = PACKAGE.parent
+"""Where a git checkout would be: the folder holding the package."""
+
+IN_CHECKOUT = (CHECKOUT / "pyproject.toml").is_file() and (CHECKOUT / "notebooks").is_dir()
+"""Run from a checkout (or an editable install of one), not an installed wheel."""
+
+ROOT = CHECKOUT if IN_CHECKOUT else PACKAGE / "bundled"
+"""Where the pages, frameworks and demo are: the checkout, or the copy a wheel carries
+(``workbook/bundled``, made by setup.py's build step). Both hold templates/, data/,
+notebooks/, parameters/, share/ and voila.json."""
+
+
+def _default_home() -> str:
+    """``data/`` in a checkout; otherwise the user's data folder, never site-packages."""
+    if IN_CHECKOUT:
+        return str(CHECKOUT / "data")
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "workbook")
+
 
 DEFAULTS: dict[str, str] = {
-    # SQLAlchemy URL of the store; SQLite file in data/ unless told otherwise.
-    "db": f"sqlite:///{ROOT / 'data' / 'workbook.db'}",
+    # Where the store lives when no --db or WORKBOOK_DB says otherwise (issue #18).
+    "home": _default_home(),
+    # SQLAlchemy URL of the store; SQLite file in the home folder unless told otherwise.
+    "db": "",
     # Folder of framework templates (*.yaml).
     "templates": str(ROOT / "templates" / "frameworks"),
     # Partnership file used by `workbook demo`.
@@ -28,6 +50,7 @@ DEFAULTS: dict[str, str] = {
 }
 
 ENVIRONMENT = {
+    "home": "WORKBOOK_HOME",
     "db": "WORKBOOK_DB",
     "templates": "WORKBOOK_TEMPLATES",
     "chromium": "WORKBOOK_CHROMIUM",
@@ -52,6 +75,8 @@ def setting(
     variable = ENVIRONMENT.get(name)
     if variable and env.get(variable):
         return env[variable]
+    if name == "db":  # the home folder's store, wherever WORKBOOK_HOME puts it
+        return f"sqlite:///{Path(setting('home', environ=env)) / 'workbook.db'}"
     return DEFAULTS[name]
 
 
@@ -63,6 +88,15 @@ def db_url(explicit: str | None = None) -> str:
 def templates_dir(explicit: str | None = None) -> Path:
     """The folder of framework templates."""
     return Path(setting("templates", explicit))
+
+
+def jupyter_data() -> Path:
+    """The folder to put on ``JUPYTER_PATH`` so Voila finds the ``workbook`` page template.
+
+    No copy into the environment is needed: ``workbook serve`` (and the hub's spawner)
+    hand Voila this folder, in a checkout, a wheel install, conda or Binder alike.
+    """
+    return ROOT / "share" / "jupyter"
 
 
 def chromium(explicit: str | None = None) -> Path:

@@ -42,9 +42,13 @@ def test_explicit_beats_environment(clean_env: pytest.MonkeyPatch) -> None:
     assert config.templates_dir("/explicit/templates") == Path("/explicit/templates")
 
 
+HOME_STORE = f"sqlite:///{config.ROOT / 'data' / 'workbook.db'}"
+"""The default store in a checkout."""
+
+
 def test_empty_values_fall_through(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("WORKBOOK_DB", "")
-    assert config.db_url("") == config.DEFAULTS["db"]
+    assert config.db_url("") == HOME_STORE
     clean_env.setenv("WORKBOOK_DB", "sqlite:///from-env.db")
     assert config.db_url(None) == "sqlite:///from-env.db"
 
@@ -59,10 +63,20 @@ def test_settings_without_a_variable_ignore_the_environment(clean_env: pytest.Mo
 
 def test_an_explicit_environ_mapping_replaces_os_environ(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("WORKBOOK_DB", "sqlite:///from-os.db")
-    assert config.setting("db", environ={}) == config.DEFAULTS["db"]
+    assert config.setting("db", environ={}) == HOME_STORE
     assert (
         config.setting("db", environ={"WORKBOOK_DB": "sqlite:///given.db"}) == "sqlite:///given.db"
     )
+
+
+def test_the_store_lives_in_the_home_folder_wherever_it_is(tmp_path: Path) -> None:
+    """``WORKBOOK_HOME`` moves the default store; ``WORKBOOK_DB`` still beats it (#18)."""
+    assert config.IN_CHECKOUT  # these tests run from the checkout: home is data/
+    assert config.DEFAULTS["home"] == str(config.ROOT / "data")
+    moved = {"WORKBOOK_HOME": str(tmp_path)}
+    assert config.setting("db", environ=moved) == f"sqlite:///{tmp_path / 'workbook.db'}"
+    both = {**moved, "WORKBOOK_DB": "sqlite:///given.db"}
+    assert config.setting("db", environ=both) == "sqlite:///given.db"
 
 
 def test_unknown_setting_is_a_key_error() -> None:

@@ -6,11 +6,10 @@ The commands about who may do what read together here, beside :mod:`workbook.cli
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import ipaddress
 import os
-import shutil
 import sys
-from pathlib import Path
 
 import click
 
@@ -159,8 +158,7 @@ def serve(db: str | None, port: int, ip: str, public: bool, with_demo: bool, lin
             "a reverse proxy with TLS: personal links carry their token in the address.",
             err=True,
         )
-    voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or shutil.which("voila")
-    if voila is None:
+    if importlib.util.find_spec("voila") is None:
         raise click.ClickException("voila is not installed in this environment")
     base_url = f"http://{'127.0.0.1' if ip in ('0.0.0.0', '::') else ip}:{port}"
     with open_store(db, create=with_demo) as store:
@@ -173,10 +171,14 @@ def serve(db: str | None, port: int, ip: str, public: bool, with_demo: bool, lin
     env = dict(os.environ)
     if db:
         env["WORKBOOK_DB"] = db
+    # the page template from where the workbook is, not a copy in the environment (#18)
+    found = [str(config.jupyter_data()), env.get("JUPYTER_PATH", "")]
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in found if p)
     click.echo(f"Serving {url} on {base_url} (Ctrl-C stops it).")
     os.chdir(config.ROOT)  # voila.json is read from the directory Voila starts in
-    args = [voila, "notebooks/", "--no-browser", f"--port={port}", f"--Voila.ip={ip}"]
-    os.execve(voila, args, env)
+    # this interpreter's Voila: its kernels import this installation of the workbook
+    args = [sys.executable, "-m", "voila", "notebooks/", "--no-browser", f"--port={port}"]
+    os.execve(sys.executable, [*args, f"--Voila.ip={ip}"], env)
 
 
 def _serve_links(store: Store, base_url: str, with_demo: bool) -> None:
