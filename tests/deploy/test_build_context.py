@@ -149,3 +149,33 @@ def test_the_check_fails_when_a_store_is_in_the_tree(tmp_path: Path) -> None:
     # and one pattern too few in the real file lets the store through
     rules = (ROOT / ".dockerignore").read_text(encoding="utf-8").replace("**/*.db\n", "")
     assert "data/x.db" in _forbidden(list(build_context(context, parse(rules))))
+
+
+# ------------------------------------------------------------------------- the image
+
+
+def _copies(dockerfile: Path) -> list[str]:
+    """The build-context sources of every ``COPY`` in ``dockerfile``."""
+    sources = []
+    for line in dockerfile.read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"]:
+            sources += [w for w in words[1:-1] if not w.startswith("--")]
+    return sources
+
+
+def test_the_image_copies_named_paths_that_the_context_sends() -> None:
+    dockerfile = ROOT / "deploy" / "z2jh" / "Dockerfile"
+    sources = _copies(dockerfile)
+    assert "." not in sources, "COPY . would take whatever the context holds"
+    sent = set(build_context(ROOT))
+    missing = [s for s in sources if s.rstrip("/") not in sent]
+    assert missing == [], "copied but missing from the context (or left out by .dockerignore)"
+    for needed in ("workbook/", "widgets/", "notebooks/", "templates/", "deploy/singleuser/"):
+        assert needed in sources
+
+
+def test_the_image_can_back_up_postgresql() -> None:
+    # `workbook backup` of a PostgreSQL store runs pg_dump, checks with pg_restore --list
+    text = (ROOT / "deploy" / "z2jh" / "Dockerfile").read_text(encoding="utf-8")
+    assert "apt-get install --yes --no-install-recommends postgresql-client" in text
