@@ -91,3 +91,39 @@ def test_readme_documents_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make serve" in readme
     assert "make test" in readme
+
+
+def _runtime_names() -> set[str]:
+    return {_normalise(Requirement(s).name) for s in _pyproject()["project"]["dependencies"]}
+
+
+def test_openpyxl_reads_uploads_through_defusedxml() -> None:
+    # uploaded return files are untrusted XML; openpyxl only defuses it when defusedxml is
+    # importable, so it is declared rather than left to arrive with nbconvert (issue #18)
+    import openpyxl.xml
+
+    assert "defusedxml" in _runtime_names()
+    assert openpyxl.xml.DEFUSEDXML is True
+
+
+def test_test_tools_are_not_runtime_dependencies() -> None:
+    # a deployment installs the runtime dependencies only; nbval would bring pytest with it
+    test_extra = {
+        _normalise(Requirement(s).name)
+        for s in _pyproject()["project"]["optional-dependencies"]["test"]
+    }
+    assert {"nbval", "pytest"} <= test_extra
+    assert not (_runtime_names() & test_extra)
+
+
+def test_the_licence_is_declared_and_shipped() -> None:
+    project = _pyproject()["project"]
+    assert project["license"] == "MIT"  # PEP 639: an SPDX expression
+    assert project["license-files"] == ["LICENSE"]
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License")
+    assert "The Safeguarding Self-Assessment Workbook contributors" in licence
+    (backend,) = (Requirement(r) for r in _pyproject()["build-system"]["requires"])
+    (pin,) = backend.specifier
+    assert backend.name == "setuptools"
+    assert int(pin.version.split(".")[0]) >= 77, "PEP 639's license fields need setuptools 77+"
