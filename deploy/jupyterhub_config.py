@@ -99,6 +99,8 @@ c.Spawner.notebook_dir = str(ROOT / "notebooks")
 c.Spawner.default_url = "/voila/render/index.ipynb"
 c.Spawner.environment = {
     "JUPYTER_CONFIG_DIR": str(DEPLOY / "singleuser"),
+    # the page template from the workbook itself, as `workbook serve` hands it (#18)
+    "JUPYTER_PATH": str(ROOT / "share" / "jupyter"),
     # pages act for the signed-in hub user, as mapped by `workbook users add`
     "WORKBOOK_IDENTITY": "hub",
 }

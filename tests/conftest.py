@@ -26,7 +26,12 @@ collect_ignore_glob = [
 ]
 
 
-SERVER_TESTS = ("tests/browser/", "tests/test_serve.py", "tests/deploy/test_hub.py")
+SERVER_TESTS = (
+    "tests/browser/",
+    "tests/test_serve.py",
+    "tests/deploy/test_hub.py",
+    "tests/deploy/test_standalone.py",
+)
 """Where the tests that start Voila (with its pools of preheated kernels) or JupyterHub live."""
 
 
