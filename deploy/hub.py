@@ -79,6 +79,9 @@ def map_users(db: str, entries: list[dict[str, Any]], with_demo: bool) -> None:
             demo.create(store)
             say("demo partnership written to the store")
         for entry in entries:
+            if entry.get("workbook") is False:
+                say(f"{entry['username']}: a sign-in only, not added to the workbook")
+                continue  # to see the refusal: the hub turns them away at sign-in
             found = store.hub_users.find(entry["username"])
             if found is not None and found.active:
                 continue

@@ -62,14 +62,21 @@ if _env("WORKBOOK_HUB_AUTH", "oidc") == "local":
     c.LocalPasswordAuthenticator.allow_all = True  # whoever is in the file
 else:
     # The council's identity provider (Entra ID, Okta, Keycloak, ...) over OpenID Connect.
+    import workbook_hub
+
     issuer = _env("OIDC_ISSUER").rstrip("/")
     c.JupyterHub.authenticator_class = "generic-oauth"
     c.GenericOAuthenticator.client_id = _env("OIDC_CLIENT_ID")
     c.GenericOAuthenticator.client_secret = _env("OIDC_CLIENT_SECRET")
     c.GenericOAuthenticator.oauth_callback_url = _env("OIDC_CALLBACK_URL")
-    c.GenericOAuthenticator.authorize_url = _env("OIDC_AUTHORIZE_URL", f"{issuer}/authorize")
-    c.GenericOAuthenticator.token_url = _env("OIDC_TOKEN_URL", f"{issuer}/token")
-    c.GenericOAuthenticator.userdata_url = _env("OIDC_USERINFO_URL", f"{issuer}/userinfo")
+    # the endpoints from the issuer's discovery document (#18); OIDC_*_URL override them
+    endpoints = workbook_hub.discover(issuer) if issuer else {}
+    for name, variable in (
+        ("authorize_url", "OIDC_AUTHORIZE_URL"),
+        ("token_url", "OIDC_TOKEN_URL"),
+        ("userdata_url", "OIDC_USERINFO_URL"),
+    ):
+        setattr(c.GenericOAuthenticator, name, _env(variable, endpoints.get(name, "")))
     c.GenericOAuthenticator.scope = ["openid", "email", "profile"]
     # The username the administrator maps with `workbook users add`: the work email.
     c.GenericOAuthenticator.username_claim = _env("OIDC_USERNAME_CLAIM", "email")
@@ -86,6 +93,12 @@ else:
         # whoever the administrator has not added with `workbook users add`
         c.GenericOAuthenticator.allow_all = True
     c.GenericOAuthenticator.enable_auth_state = False
+
+# Whoever signs in, by the provider or the local file, is checked against the workbook's
+# hub users before a server starts: nobody the administrator has not added gets one (#18).
+import workbook_hub  # noqa: E402
+
+c.Authenticator.post_auth_hook = workbook_hub.known_to_the_workbook
 
 # Hub administrators could open anyone's server; the workbook's administrator needs no
 # hub rights (`workbook users` runs on the server), so there are none.

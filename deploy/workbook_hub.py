@@ -149,3 +149,57 @@ else:
                     user.username,
                 )
             return allowed
+
+
+# -- signing in (issue #18) -----------------------------------------------------------------
+
+
+def discover(issuer: str, *, timeout: float = 10.0) -> dict[str, str]:
+    """The OpenID Connect endpoints the issuer publishes in its discovery document.
+
+    Entra ID, Keycloak and Okta each put ``authorize``, ``token`` and ``userinfo`` at paths
+    of their own, so they are read from ``{issuer}/.well-known/openid-configuration``
+    (OpenID Connect Discovery 1.0), never built from the issuer's address. The document
+    must name the same issuer, as the specification requires, or it is refused.
+    """
+    import urllib.request
+
+    issuer = issuer.rstrip("/")
+    address = f"{issuer}/.well-known/openid-configuration"
+    with urllib.request.urlopen(address, timeout=timeout) as answer:
+        document = json.loads(answer.read().decode("utf-8"))
+    if str(document.get("issuer", "")).rstrip("/") != issuer:
+        raise ValueError(
+            f"{address} names the issuer {document.get('issuer')!r}, not {issuer!r}; "
+            "check OIDC_ISSUER"
+        )
+    wanted = {
+        "authorize_url": "authorization_endpoint",
+        "token_url": "token_endpoint",
+        "userdata_url": "userinfo_endpoint",
+    }
+    missing = [key for key in wanted.values() if not document.get(key)]
+    if missing:
+        raise ValueError(f"{address} does not give {', '.join(missing)}")
+    return {ours: str(document[theirs]) for ours, theirs in wanted.items()}
+
+
+def known_to_the_workbook(authenticator: Any, handler: Any, authentication: Any) -> Any:
+    """JupyterHub's ``post_auth_hook``: only users the workbook's administrator added get in.
+
+    Whoever the identity provider (or the local password file) signs in is checked against
+    the workbook's hub users (``workbook users add``) before the hub starts a server for
+    them; anyone else, or anyone removed, is refused at the sign-in page (None), and the
+    hub's log says why. A store that cannot be read refuses everyone.
+    """
+    from workbook.errors import AccessDenied, StorageError
+    from workbook.store import Store
+
+    name = str(authentication["name"])
+    try:
+        with Store.open(create=False, migrate=False) as store:
+            store.hub_users.identify(name)
+    except (AccessDenied, StorageError) as exc:
+        authenticator.log.warning("workbook: refused %s before any server started: %s", name, exc)
+        return None
+    return authentication

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import http.server
 import json
 import re
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +30,55 @@ import workbook_hub  # noqa: E402
 
 OIDC = {
     "WORKBOOK_HUB_AUTH": "oidc",
-    "OIDC_ISSUER": "https://login.example.gov.uk/tenant/v2.0/",
     "OIDC_CLIENT_ID": "workbook",
     "OIDC_CLIENT_SECRET": "s3cret",
     "OIDC_CALLBACK_URL": "https://workbook.example.gov.uk/hub/oauth_callback",
 }
+TENANT = "/tenant-id/v2.0"
+"""Where Entra ID puts an issuer: its endpoints are not ``{issuer}/authorize``."""
+
+
+class Issuer(http.server.BaseHTTPRequestHandler):
+    """A fake OpenID provider's discovery document, Entra ID's shape (issue #18)."""
+
+    document: dict[str, str] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if self.path != f"{TENANT}/.well-known/openid-configuration":
+            self.send_error(404)
+            return
+        body = json.dumps(self.document).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def issuer(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fake issuer on 127.0.0.1; OIDC_ISSUER and the rest set to sign in with it."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Issuer)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    address = f"{base}{TENANT}"
+    Issuer.document = {
+        "issuer": address,
+        "authorization_endpoint": f"{base}/tenant-id/oauth2/v2.0/authorize",
+        "token_endpoint": f"{base}/tenant-id/oauth2/v2.0/token",
+        "userinfo_endpoint": f"{base}/oidc/userinfo",
+    }
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    for name, value in {**OIDC, "OIDC_ISSUER": address + "/"}.items():
+        monkeypatch.setenv(name, value)
+    try:
+        yield address
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def _load(path: Path) -> Any:
@@ -46,17 +93,15 @@ def hub_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path / "hub"
 
 
-def test_the_production_config_signs_in_with_oidc(
-    hub_env: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name, value in OIDC.items():
-        monkeypatch.setenv(name, value)
+def test_the_production_config_signs_in_with_oidc(hub_env: Path, issuer: str) -> None:
     c = _load(DEPLOY / "jupyterhub_config.py")
     assert c.JupyterHub.authenticator_class == "generic-oauth"
     oauth = c.GenericOAuthenticator
-    assert oauth.authorize_url == "https://login.example.gov.uk/tenant/v2.0/authorize"
-    assert oauth.token_url == "https://login.example.gov.uk/tenant/v2.0/token"
-    assert oauth.userdata_url == "https://login.example.gov.uk/tenant/v2.0/userinfo"
+    # from the discovery document, not built from the issuer's address
+    assert oauth.authorize_url == Issuer.document["authorization_endpoint"]
+    assert oauth.token_url == Issuer.document["token_endpoint"]
+    assert oauth.userdata_url == Issuer.document["userinfo_endpoint"]
+    assert c.Authenticator.post_auth_hook is workbook_hub.known_to_the_workbook
     assert oauth.username_claim == "email"
     assert "openid" in oauth.scope
     assert oauth.allow_all is True
@@ -67,6 +112,7 @@ def test_the_production_config_signs_in_with_oidc(
     assert c.Spawner.notebook_dir == str(ROOT / "notebooks")
     assert c.Spawner.environment == {
         "JUPYTER_CONFIG_DIR": str(DEPLOY / "singleuser"),
+        "JUPYTER_PATH": str(ROOT / "share" / "jupyter"),
         "WORKBOOK_IDENTITY": "hub",
         "WORKBOOK_DB": "postgresql://workbook@db/workbook",
     }
@@ -78,11 +124,29 @@ def test_the_production_config_signs_in_with_oidc(
     assert "--timeout=3600" in culler["command"]
 
 
-def test_allowed_groups_limit_who_may_sign_in(
-    hub_env: Path, monkeypatch: pytest.MonkeyPatch
+def test_an_issuer_is_read_from_its_discovery_document(issuer: str) -> None:
+    found = workbook_hub.discover(issuer + "/")
+    assert found["authorize_url"].endswith("/tenant-id/oauth2/v2.0/authorize")
+    Issuer.document = {**Issuer.document, "issuer": "https://elsewhere.example/"}
+    with pytest.raises(ValueError, match="names the issuer 'https://elsewhere.example/'"):
+        workbook_hub.discover(issuer)
+    Issuer.document = {"issuer": issuer, "authorization_endpoint": "x"}
+    with pytest.raises(ValueError, match="token_endpoint, userinfo_endpoint"):
+        workbook_hub.discover(issuer)
+
+
+def test_explicit_endpoints_override_discovery(
+    hub_env: Path, issuer: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in OIDC.items():
-        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("OIDC_TOKEN_URL", "https://idp.example/token")
+    c = _load(DEPLOY / "jupyterhub_config.py")
+    assert c.GenericOAuthenticator.token_url == "https://idp.example/token"
+    assert c.GenericOAuthenticator.authorize_url == Issuer.document["authorization_endpoint"]
+
+
+def test_allowed_groups_limit_who_may_sign_in(
+    hub_env: Path, issuer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OIDC_ALLOWED_GROUPS", "safeguarding,mase")
     c = _load(DEPLOY / "jupyterhub_config.py")
     assert c.GenericOAuthenticator.allowed_groups == {"safeguarding", "mase"}
@@ -182,3 +246,34 @@ def test_the_demo_users_are_two_agency_members_and_a_chair() -> None:
     assert sorted(u["role"] for u in users) == ["chair", "member", "member"]
     members = [u for u in users if u["role"] == "member"]
     assert len({a for u in members for a in u["agencies"]}) == 2
+
+
+class _Log:
+    """What the hook tells the hub's log."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def warning(self, message: str, *args: object) -> None:
+        self.said.append(message % args)
+
+
+def test_sign_in_is_refused_to_whoever_the_workbook_does_not_know(
+    store: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub's post-auth hook (issue #18): checked before any server is started."""
+    from workbook.access import Role
+
+    store.hub_users.add("alice@example.gov.uk", Role.CHAIR, name="Alice", partnership_id="tp")
+    monkeypatch.setenv("WORKBOOK_DB", db_url)
+    log = _Log()
+    authenticator = type("Authenticator", (), {"log": log})()
+    alice = {"name": "alice@example.gov.uk", "auth_state": None}
+    assert workbook_hub.known_to_the_workbook(authenticator, None, alice) is alice
+    assert workbook_hub.known_to_the_workbook(authenticator, None, {"name": "mallory"}) is None
+    store.hub_users.remove("alice@example.gov.uk")
+    assert workbook_hub.known_to_the_workbook(authenticator, None, alice) is None
+    assert len(log.said) == 2
+    assert log.said[0].startswith("workbook: refused mallory before any server started: ")
+    assert "alice@example.gov.uk" in log.said[1]
+    assert "withdrawn" in log.said[1]

@@ -100,6 +100,8 @@ USERS = [
         "agencies": ["beta"],
     },
     {"username": "chair", "name": "Panel chair", "role": "chair", "partnership": "hp"},
+    # a sign-in the workbook's administrator never added: refused before a server starts
+    {"username": "stranger", "workbook": False},
 ]
 
 
@@ -350,3 +352,23 @@ def test_a_users_server_shows_pages_and_runs_nothing_else(hub: dict[str, Any], s
     assert "execute_reply" not in replies
     assert "execute_input" not in replies
     assert not marker.exists()
+
+
+def test_a_sign_in_the_workbook_does_not_know_starts_no_server(
+    hub: dict[str, Any], chromium_browser
+) -> None:
+    """Issue #18: the hub asks the workbook's user list before it starts anyone's server."""
+    context = chromium_browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{hub['base']}/hub/login", timeout=TIMEOUT)
+        page.get_by_label("Username").fill("stranger")
+        page.get_by_label("Password").fill(hub["logins"]["stranger"])
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("Invalid username or password")).to_be_visible(timeout=TIMEOUT)
+        assert "/hub/login" in page.url
+    finally:
+        context.close()
+    log = hub["log"].read_text(errors="replace")
+    assert "workbook: refused stranger before any server started" in log
+    assert "User stranger" not in log  # JupyterHub names a user whose server it starts
