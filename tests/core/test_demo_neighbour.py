@@ -6,7 +6,7 @@ the demo borough, every agency is asked criteria that fit its sector, every cycl
 submitted, draft and not started returns and answers marked not applicable with a
 reason; each cycle's report is made (the notebook's own call, without papermill) and an
 agency's file round-trips: its template, holding the return, reads back as the return.
-The form and the dashboard: ``tests/widgets/test_demo_neighbour.py``.
+The form and the dashboard: ``tests/widgets/test_neighbour_pages.py``.
 """
 
 from __future__ import annotations
