@@ -43,6 +43,9 @@ DEFAULTS: dict[str, str] = {
     "templates": str(ROOT / "templates" / "frameworks"),
     # Partnership file used by `workbook demo`.
     "demo_partnership": str(ROOT / "data" / "demo" / "partnership.yaml"),
+    # The neighbouring partnership `workbook demo` adds after it, sharing three of its
+    # agencies: a cycle of each framework shipped in 2026 (issue #17).
+    "demo_neighbour": str(ROOT / "data" / "demo-neighbour" / "partnership.yaml"),
     # Evidence files loaded by `workbook demo`: CYCLE-ID-*.csv or .xlsx (issue #14).
     "demo_evidence": str(ROOT / "data" / "demo" / "evidence"),
     # The browser `workbook report --pdf` prints with (issue #16): Debian's package.

@@ -1,7 +1,10 @@
-"""Synthetic demo data: a fictional partnership whose agencies answer differently.
+"""Synthetic demo data: fictional partnerships whose agencies answer differently.
 
-Everything here is invented. Returns are generated from a seed, so the same seed
-gives the same store; texts are assembled from neutral phrases and never name people.
+The demo borough (``demo``: CSE and front-door cycles of 2016-2018) and, since issue #17,
+its neighbour (``demo-neighbour``: a cycle of each framework shipped in 2026), which
+shares three agencies with it. Everything here is invented. Returns are generated from
+a seed, so the same seed gives the same store; texts are assembled from neutral phrases
+and never name people.
 """
 
 from __future__ import annotations
@@ -9,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbook import config, demo_actions, demo_highlights
+from workbook import config, demo_actions, demo_highlights, demo_neighbour
+from workbook.demo_actions import Voice
 from workbook.schema.actions import derived_action_id
 from workbook.schema.framework import Framework, ResponseField
 from workbook.schema.responses import Action, Answer, Status, missing_for_submission
@@ -98,6 +103,21 @@ def _with_ids(answer: Answer, *key: object) -> Answer:
     return answer.model_copy(update={"actions": actions})
 
 
+def _voiced(answer: Answer, voice: Voice) -> Answer:
+    """The answer's texts naming the partnership's own group and chair (issue #17)."""
+    return answer.model_copy(
+        update={
+            "evidence": voice(answer.evidence),
+            "going_well": voice(answer.going_well),
+            "development": voice(answer.development),
+            "actions": tuple(
+                a.model_copy(update={"text": voice(a.text), "owner": voice(a.owner)})
+                for a in answer.actions
+            ),
+        }
+    )
+
+
 NOT_APPLICABLE: dict[tuple[str, str], str] = {
     ("sexual-health", "intervene-5"): (
         "Young people use the clinic confidentially (Fraser guidance); we involve parents "
@@ -120,14 +140,18 @@ asked of the agency's sector that do not fit its service, so the chair's list ha
 
 
 def _scoped(
-    framework: Framework, sector: str, agency: str, answers: dict[str, Answer]
+    framework: Framework,
+    sector: str,
+    agency: str,
+    answers: dict[str, Answer],
+    not_applicable: Mapping[tuple[str, str], str],
 ) -> dict[str, Answer]:
     """Only the criteria the agency's sector is asked; some marked not applicable."""
     asked = {c.id for c in framework.criteria_for(sector)}
     return {
         cid: (
-            Answer(not_applicable=True, na_reason=NOT_APPLICABLE[(agency, cid)])
-            if (agency, cid) in NOT_APPLICABLE
+            Answer(not_applicable=True, na_reason=not_applicable[(agency, cid)])
+            if (agency, cid) in not_applicable
             else answer
         )
         for cid, answer in answers.items()
@@ -140,9 +164,20 @@ def _author(store: Store, agency_id: str) -> str:
 
 
 def fill_cycle(
-    store: Store, cycle: CycleInfo, rng: random.Random, year_offset: float, seed: int
+    store: Store,
+    cycle: CycleInfo,
+    rng: random.Random,
+    year_offset: float,
+    seed: int,
+    *,
+    not_applicable: Mapping[tuple[str, str], str] = NOT_APPLICABLE,
+    voice: Voice = demo_actions.MASE,
 ) -> None:
-    """Save synthetic revisions for every invited agency according to its plan."""
+    """Save synthetic revisions for every invited agency according to its plan.
+
+    ``not_applicable``: (agency, criterion) -> the reason it is marked so; ``voice``: the
+    group and chair the texts and the chair's reopening name. Neither draws on ``rng``.
+    """
     framework = store.framework(cycle.framework_id, cycle.framework_version)
     opened = cycle.timetable.returns_open
     span = max(1, (cycle.timetable.returns_due - opened).days)
@@ -157,19 +192,11 @@ def fill_cycle(
             for c in framework.criteria
         }
         answers = {  # ids from the seed, so the same seed makes the same store (issue #15)
-            cid: answer.model_copy(
-                update={
-                    "actions": tuple(
-                        a.model_copy(
-                            update={"id": derived_action_id(seed, cycle.id, agency, cid, n)}
-                        )
-                        for n, a in enumerate(answer.actions)
-                    )
-                }
-            )
+            cid: _voiced(_with_ids(answer, seed, cycle.id, agency, cid), voice)
             for cid, answer in answers.items()
         }
-        answers = _scoped(framework, store.agency(agency).sector, agency, answers)
+        sector = store.agency(agency).sector
+        answers = _scoped(framework, sector, agency, answers, not_applicable)
         ids = list(answers)
         cut = len(ids) // 2 if plan.status == Status.SUBMITTED else rng.randint(3, len(ids) - 1)
         # a draft is saved twice (one criterion more the second time), so every saved
@@ -210,12 +237,11 @@ def fill_cycle(
         )
         if plan.reopened:
             moment += dt.timedelta(days=2)
-            chair = "MASE chair"
             state = store.save(
                 cycle.id,
                 agency,
                 answers,
-                author=chair,
+                author=voice.chair,
                 based_on=state.revision,
                 status=Status.REOPENED,
                 at=moment,
@@ -251,36 +277,88 @@ def has_data(store: Store) -> bool:
     return bool(store.partnerships())
 
 
+def _fill(
+    store: Store,
+    partnership_id: str,
+    seed: int,
+    rng: random.Random,
+    followed: random.Random,
+    voice: Callable[[CycleInfo], Voice],
+    not_applicable: Callable[[CycleInfo], Mapping[tuple[str, str], str]],
+) -> None:
+    """Fill each of a partnership's cycles, then follow its actions up (``followed``)."""
+    for index, cycle in enumerate(store.cycles(partnership_id)):
+        if store.returns(cycle.id):
+            continue  # never add a second history to returns that exist
+        spoken = voice(cycle)
+        fill_cycle(
+            store,
+            cycle,
+            rng,
+            year_offset=0.05 * index,
+            seed=seed,
+            not_applicable=not_applicable(cycle),
+            voice=spoken,
+        )
+        load_evidence(store, cycle.id)
+        demo_actions.follow_up(store, cycle, followed, spoken)
+
+
+def _own_voice(cycle: CycleInfo) -> Voice:
+    """The group and chair the cycle's own words name (the neighbour's, issue #17)."""
+    return Voice(group=cycle.words.group or "MASE", chair=cycle.words.chair or demo_actions.CHAIR)
+
+
 def create(
     store: Store,
     seed: int = 2017,
     partnership_file: str | Path | None = None,
     templates_dir: str | Path | None = None,
+    neighbour_file: str | Path | None = None,
 ) -> None:
-    """Create the demo partnership and fill each of its cycles with synthetic returns.
+    """Create the demo partnership and its neighbour, each cycle filled with synthetic returns.
 
     Then follow each cycle's actions up (:mod:`workbook.demo_actions`): the previous
-    cycle's unfinished ones brought forward, statuses, progress notes and top marks; last,
+    cycle's unfinished ones brought forward, statuses, progress notes and top marks; then
     the chair's highlights of the CSE 2017/18 cycle (:mod:`workbook.demo_highlights`).
+    Last, the neighbouring partnership (``demo_neighbour`` setting, issue #17), from
+    generators of its own, so the demo borough's store is what it was before the
+    neighbour came: the tests' snapshots and counts of it still hold.
     """
+    templates = templates_dir or config.templates_dir()
     partnership = provision.install(
-        store,
-        partnership_file or config.setting("demo_partnership"),
-        templates_dir or config.templates_dir(),
+        store, partnership_file or config.setting("demo_partnership"), templates
     )
     rng = random.Random(seed)
     followed = random.Random(f"{seed}-actions")  # its own: the returns stay as they were
-    for index, cycle in enumerate(store.cycles(partnership.id)):
-        if store.returns(cycle.id):
-            continue  # never add a second history to returns that exist
-        fill_cycle(store, cycle, rng, year_offset=0.05 * index, seed=seed)
-        load_evidence(store, cycle.id)
-        demo_actions.follow_up(store, cycle, followed)
+    # the demo borough's texts and reopenings have always named the MASE and its chair,
+    # the front door's too; kept so that the same seed makes the same store
+    _fill(
+        store,
+        partnership.id,
+        seed,
+        rng,
+        followed,
+        lambda _: demo_actions.MASE,
+        lambda _: NOT_APPLICABLE,
+    )
     # after everything else, with a generator of its own: the returns and actions stay
     highlighted = random.Random(f"{seed}-highlights")
     for cycle in store.cycles(partnership.id):
         if cycle.id in demo_highlights.CYCLES:
             demo_highlights.write(store, cycle, highlighted)
+    neighbour = provision.install(
+        store, neighbour_file or config.setting("demo_neighbour"), templates
+    )
+    _fill(
+        store,
+        neighbour.id,
+        seed,
+        random.Random(f"{seed}-neighbour"),
+        random.Random(f"{seed}-neighbour-actions"),
+        _own_voice,
+        lambda cycle: demo_neighbour.NOT_APPLICABLE.get(cycle.id, {}),
+    )
 
 
 def load_evidence(store: Store, cycle_id: str, folder: str | Path | None = None) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 
 from workbook.schema.actions import (
     ActionChange,
@@ -33,6 +34,28 @@ from workbook.synthetic import (
 CHAIR = "MASE chair"
 AGENCIES_WITH_TOP_3 = 3
 """How many agencies nominate a top 3 in each cycle."""
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Whose words the synthetic texts use: the group that meets and its chair (issue #17).
+
+    The phrases name the demo borough's MASE; the neighbouring partnership has a MACE
+    panel, and its section 11 cycle a challenge panel, so its texts name those instead.
+    The default changes nothing, so the demo borough's store stays as it was.
+    """
+
+    group: str = "MASE"
+    chair: str = CHAIR
+
+    def __call__(self, text: str) -> str:
+        """``text`` naming this group and chair where it names the MASE and its chair."""
+        marker = "\x00"  # the chair's title may itself contain the group's name
+        return text.replace(CHAIR, marker).replace("MASE", self.group).replace(marker, self.chair)
+
+
+MASE = Voice()
+"""The demo borough's voice: its texts name the MASE and the MASE chair."""
 
 
 def report_day(cycle: CycleInfo) -> dt.date:
@@ -60,9 +83,9 @@ def _ordered(actions: list[TrackedAction]) -> list[TrackedAction]:
     )
 
 
-def _author(store: Store, action: TrackedAction) -> str:
+def _author(store: Store, action: TrackedAction, voice: Voice) -> str:
     if action.agency_id is None:
-        return CHAIR
+        return voice.chair
     return f"Return lead, {store.agency(action.agency_id).name}"
 
 
@@ -71,6 +94,7 @@ def _note(
     action: TrackedAction,
     day: dt.date,
     rng: random.Random,
+    voice: Voice,
     *,
     status: ActionStatus | None = None,
     note: str | None = None,
@@ -78,13 +102,20 @@ def _note(
     due: dt.date | None = None,
 ) -> None:
     change = ActionChange(
-        note=note or rng.choice(PROGRESS_NOTES), status=status, reason=reason, due=due
+        note=voice(note or rng.choice(PROGRESS_NOTES)), status=status, reason=reason, due=due
     )
-    store.actions.update(action.id, change, author=_author(store, action), at=_at(day, rng))
+    author = _author(store, action, voice)
+    store.actions.update(action.id, change, author=author, at=_at(day, rng))
 
 
 def _progress(
-    store: Store, action: TrackedAction, end: dt.date, rng: random.Random, *, drop: bool
+    store: Store,
+    action: TrackedAction,
+    end: dt.date,
+    rng: random.Random,
+    voice: Voice,
+    *,
+    drop: bool,
 ) -> None:
     """Follow one action of this cycle up to ``end``: done, in progress, left, or dropped."""
     start = action.created_at.date()
@@ -92,12 +123,13 @@ def _progress(
         return
     first = _between(rng, start, start + (end - start) // 2)
     if drop:
-        _note(store, action, first, rng, status=ActionStatus.IN_PROGRESS)
+        _note(store, action, first, rng, voice, status=ActionStatus.IN_PROGRESS)
         _note(
             store,
             action,
             _between(rng, first, end),
             rng,
+            voice,
             status=ActionStatus.DROPPED,
             reason=DROP_REASON,
             note="Dropped: see the reason.",
@@ -106,50 +138,54 @@ def _progress(
     due_before = action.due is not None and action.due < end
     draw = rng.random()
     if draw < (0.88 if due_before else 0.35):
-        _note(store, action, first, rng, status=ActionStatus.IN_PROGRESS)
+        _note(store, action, first, rng, voice, status=ActionStatus.IN_PROGRESS)
         last = min(end, action.due) if action.due and action.due > first else end
         done = _between(rng, first, last + dt.timedelta(days=1))
-        _note(store, action, done, rng, status=ActionStatus.DONE, note=rng.choice(DONE_NOTES))
+        _note(
+            store, action, done, rng, voice, status=ActionStatus.DONE, note=rng.choice(DONE_NOTES)
+        )
     elif draw < (0.95 if due_before else 0.85):
-        _note(store, action, first, rng, status=ActionStatus.IN_PROGRESS)
+        _note(store, action, first, rng, voice, status=ActionStatus.IN_PROGRESS)
         if rng.random() < 0.5:
-            _note(store, action, _between(rng, first, end), rng)
+            _note(store, action, _between(rng, first, end), rng, voice)
     # else: left open, no note (overdue when it is past due)
 
 
-def _carry_on(store: Store, action: TrackedAction, cycle: CycleInfo, rng: random.Random) -> None:
+def _carry_on(
+    store: Store, action: TrackedAction, cycle: CycleInfo, rng: random.Random, voice: Voice
+) -> None:
     """An action brought forward from the last cycle: finished now, given a new date, or not."""
     start, end = cycle.timetable.returns_open, report_day(cycle)
     day = _between(rng, start, end)
     draw = rng.random()
     if draw < 0.55:
-        _note(store, action, day, rng, status=ActionStatus.DONE, note=rng.choice(DONE_NOTES))
+        _note(store, action, day, rng, voice, status=ActionStatus.DONE, note=rng.choice(DONE_NOTES))
     elif draw < 0.9:
         due = end + dt.timedelta(days=rng.randint(30, 120))
-        _note(store, action, day, rng, status=ActionStatus.IN_PROGRESS, due=due)
+        _note(store, action, day, rng, voice, status=ActionStatus.IN_PROGRESS, due=due)
     else:
-        _note(store, action, day, rng, status=ActionStatus.IN_PROGRESS)
+        _note(store, action, day, rng, voice, status=ActionStatus.IN_PROGRESS)
 
 
-def _partnership_actions(store: Store, cycle: CycleInfo, rng: random.Random) -> None:
-    """The chair's own actions, agreed at the MASE two weeks after the returns are due."""
+def _partnership_actions(store: Store, cycle: CycleInfo, rng: random.Random, voice: Voice) -> None:
+    """The chair's own actions, agreed at the group two weeks after the returns are due."""
     framework = store.framework(cycle.framework_id, cycle.framework_version)
     agreed = cycle.timetable.returns_due + dt.timedelta(days=14)
     chosen = rng.sample(PARTNERSHIP_ACTIONS, k=rng.randint(2, 3))
     for number, (text, owner) in enumerate(chosen):
         store.actions.create(
             cycle.id,
-            text,
+            voice(text),
             action_id=derived_action_id("demo partnership", cycle.id, number),
-            owner=owner,
+            owner=voice(owner),
             due=agreed + dt.timedelta(days=rng.randint(60, 200)),
             criteria=(rng.choice(framework.criteria).id,),
-            author=CHAIR,
+            author=voice.chair,
             at=_at(agreed, rng),
         )
 
 
-def _mark_tops(store: Store, cycle: CycleInfo, rng: random.Random) -> None:
+def _mark_tops(store: Store, cycle: CycleInfo, rng: random.Random, voice: Voice) -> None:
     """The partnership's top 5 (the chair's), and a few agencies' top 3 (nominated, then
     confirmed or challenged by the chair before the draft report)."""
     found = _ordered(store.actions.find(cycle.id))
@@ -179,7 +215,7 @@ def _mark_tops(store: Store, cycle: CycleInfo, rng: random.Random) -> None:
                 action.id,
                 TopScope.AGENCY,
                 TopState.NOMINATED,
-                author=_author(store, action),
+                author=_author(store, action, voice),
                 at=_at(nominated, rng),
             )
         for action in top:
@@ -192,7 +228,7 @@ def _mark_tops(store: Store, cycle: CycleInfo, rng: random.Random) -> None:
                 TopScope.AGENCY,
                 state,
                 comment=comment,
-                author=CHAIR,
+                author=voice.chair,
                 at=_at(chair_day, rng),
             )
     partnership = [a for a in own if a.agency_id is None]
@@ -204,15 +240,18 @@ def _mark_tops(store: Store, cycle: CycleInfo, rng: random.Random) -> None:
             action.id,
             TopScope.PARTNERSHIP,
             TopState.CONFIRMED,
-            author=CHAIR,
+            author=voice.chair,
             at=_at(chair_day, rng),
         )
 
 
-def follow_up(store: Store, cycle: CycleInfo, rng: random.Random) -> None:
-    """Bring the last cycle's unfinished actions forward, then follow this cycle's up."""
+def follow_up(store: Store, cycle: CycleInfo, rng: random.Random, voice: Voice = MASE) -> None:
+    """Bring the last cycle's unfinished actions forward, then follow this cycle's up.
+
+    ``voice``: the group and chair the texts and the chair's changes name.
+    """
     store.actions.bring_forward(cycle.id, at=_at(cycle.timetable.returns_open, rng))
-    _partnership_actions(store, cycle, rng)
+    _partnership_actions(store, cycle, rng, voice)
     found = _ordered(store.actions.find(cycle.id))
     own = [a for a in found if a.cycles[0] == cycle.id]
     end = report_day(cycle)
@@ -223,8 +262,8 @@ def follow_up(store: Store, cycle: CycleInfo, rng: random.Random) -> None:
     untouched = rng.choice(late) if late else None
     for action in own:
         if action.id != untouched:
-            _progress(store, action, end, rng, drop=action.id == dropped)
+            _progress(store, action, end, rng, voice, drop=action.id == dropped)
     for action in found:
         if action.cycles[0] != cycle.id and not action.status.finished:
-            _carry_on(store, action, cycle, rng)
-    _mark_tops(store, cycle, rng)
+            _carry_on(store, action, cycle, rng, voice)
+    _mark_tops(store, cycle, rng, voice)

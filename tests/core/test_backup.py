@@ -1,6 +1,6 @@
 """``workbook backup`` and ``workbook restore`` (issue #7, "Nothing lost"), on both engines.
 
-The central test backs up a store holding the demo partnership plus moderation and
+The central test backs up a store holding the demo partnerships plus moderation and
 action marks, restores it into a second empty database and compares the two through
 reflection (every table's columns, keys, indexes and rows) and through the store's own
 reads, then saves into the restored store to show it carries on where the original
@@ -195,7 +195,7 @@ def test_a_restored_store_equals_the_original(
     assert contents(source_url) == original  # backing up changed nothing
     held = (made.schema_version, made.partnerships, made.cycles, made.revisions)
     expected = (len(original["cycle"]["rows"]), len(original["revision"]["rows"]))
-    assert held == (tables.SCHEMA_VERSION, 1, *expected)
+    assert held == (tables.SCHEMA_VERSION, 2, *expected)  # the demo and its neighbour
     assert (restored.partnerships, restored.cycles, restored.revisions) == held[1:]
     with Store.open(source_url) as before, Store.open(target_url) as after:
         assert returns_as_read(after) == returns_as_read(before)
@@ -316,7 +316,7 @@ def test_restoring_into_a_store_with_data_is_refused_and_changes_nothing(
     with Store.open(target_url) as store:
         demo.create(store, seed=12)  # other returns, which the restore would throw away
     before = contents(target_url)
-    with pytest.raises(StorageError, match="already holds a store: 1 partnership"):
+    with pytest.raises(StorageError, match="already holds a store: 2 partnerships"):
         backup.restore(tmp_path / "b", target_url)
     assert contents(target_url) == before
 
@@ -434,7 +434,7 @@ def test_the_commands_back_up_and_restore_and_say_what_they_hold(
     assert made.returncode == 0, made.stderr
     cycles, revisions = count(source, tables.cycle), count(source, tables.revision)
     summary = (
-        f"1 partnership, {cycles} cycles, {revisions} revisions (schema {tables.SCHEMA_VERSION})"
+        f"2 partnerships, {cycles} cycles, {revisions} revisions (schema {tables.SCHEMA_VERSION})"
     )
     assert made.stdout.strip() == f"Backed up {source} to {file}: {summary}"
     target = f"sqlite:///{tmp_path}/restored.db"

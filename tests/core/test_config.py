@@ -87,6 +87,7 @@ def test_unknown_setting_is_a_key_error() -> None:
 def test_packaged_defaults_point_at_real_files() -> None:
     assert Path(config.DEFAULTS["templates"]).is_dir()
     assert Path(config.DEFAULTS["demo_partnership"]).is_file()
+    assert Path(config.DEFAULTS["demo_neighbour"]).is_file()  # issue #17
 
 
 def test_store_uses_the_environment_when_no_url_is_given(

@@ -17,7 +17,8 @@ from workbook.store import Store
 
 PERSON = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b")
 """'Firstname Lastname': two capitalised words in a row."""
-ROLES = ("Return lead, ", "MASE chair")
+ROLES = ("Return lead, ", "MASE chair", "MACE chair", "Section 11 panel chair")
+"""Who writes: agencies' leads, and the chairs the two partnerships' words name."""
 
 
 def run_demo(url: str, *extra: str) -> str:
@@ -97,7 +98,8 @@ def demo_store(demo_url: str) -> Iterator[Store]:
 
 
 def test_demo_has_eleven_agencies_and_three_cycles(demo_store: Store) -> None:
-    assert [p for p, _ in demo_store.partnerships()] == ["demo"]
+    # and its neighbour (issue #17): tests/core/test_demo_neighbour.py
+    assert [p for p, _ in demo_store.partnerships()] == ["demo", "demo-neighbour"]
     assert len(demo_store.agencies("demo")) == 11
     cycles = demo_store.cycles("demo")
     assert [c.id for c in cycles] == ["cse-2016-17", "cse-2017-18", "front-door-2018"]
@@ -165,7 +167,7 @@ def test_some_answers_are_not_applicable_with_reasons(demo_store: Store) -> None
 
 def test_agencies_differ_some_strong_some_weak(demo_store: Store) -> None:
     scores: dict[str, list[float]] = {}
-    for cycle in demo_store.cycles():
+    for cycle in demo_store.cycles("demo"):  # the neighbour's: test_demo_neighbour.py
         scale = demo_store.cycle_framework(cycle.id).scale
         for agency, state in demo_store.returns(cycle.id).items():
             scores.setdefault(agency, []).extend(
@@ -232,7 +234,12 @@ def test_demo_names_no_people(demo_store: Store) -> None:
         for revision in demo_store.highlights.history(cycle.id):
             authors.add(revision.author)
             texts |= {text for _, text in revision.highlights.texts()}
-    expected_authors = {f"Return lead, {a.name}" for a in demo_store.agencies()} | {"MASE chair"}
+    chairs = {c.words.chair for c in demo_store.cycles("demo-neighbour")}
+    assert chairs == {"MACE chair", "Section 11 panel chair"}  # the neighbour's (issue #17)
+    expected_authors = {f"Return lead, {a.name}" for a in demo_store.agencies()} | {
+        "MASE chair",
+        *chairs,
+    }
     assert authors <= expected_authors
     assert len(authors) >= 10
     assert [a for a in authors if PERSON.search(without_roles(a))] == []

@@ -16,7 +16,8 @@ from workbook.store import Store
 
 def test_context_counts_every_invited_agency(demo_store):
     ctx = overview.context(demo_store, today=dt.date(2026, 1, 1))
-    (partnership,) = ctx["partnerships"]
+    partnership, neighbour = ctx["partnerships"]  # the demo borough, then Riverside (#17)
+    assert (partnership["id"], neighbour["id"]) == ("demo", "demo-neighbour")
     assert partnership["agencies"] == 11
     assert [c["id"] for c in partnership["cycles"]] == [
         "front-door-2018",
@@ -29,6 +30,11 @@ def test_context_counts_every_invited_agency(demo_store):
         assert counts["Not started"] >= 1
         # long after the due date, every unsubmitted return is overdue
         assert len(cycle["overdue"]) == 11 - counts["Submitted"]
+    # the neighbour's 2026 cycles, newest first, are not due yet on New Year's Day 2026
+    assert neighbour["agencies"] == 8
+    assert [c["id"] for c in neighbour["cycles"]] == ["missing-2026", "s11-2026", "ce-2026"]
+    assert [c["invited"] for c in neighbour["cycles"]] == [7, 8, 8]  # no probation: missing
+    assert all(c["overdue"] == [] for c in neighbour["cycles"])
 
 
 def test_nothing_overdue_before_the_due_date(demo_store):

@@ -37,6 +37,14 @@ DEMO_AGENCIES = {
     "voluntary",
     "yot",
 }
+NEIGHBOUR_AGENCIES = {  # Demo Riverside's own (issue #17); it shares three of the demo's
+    "riverside-csc",
+    "riverside-icb",
+    "riverside-schools",
+    "riverside-voluntary",
+    "riverside-yjs",
+}
+SHARED = {"oxleas", "police", "probation"}
 OFFLINE = re.compile(r"<script|<link|<iframe|@import|\bsrc=|url\(", re.IGNORECASE)
 
 
@@ -61,11 +69,19 @@ def test_a_report_file_covers_its_cycles_invited_agencies_as_at_the_report(
 
 
 def test_a_profile_file_covers_every_agency_of_its_partnership(demo_store: Store) -> None:
+    """The police serve both demo partnerships (issue #17): every agency of either is covered,
+    each with the cycles it was invited to."""
     chosen = params.load(PARAMETERS / "demo-agency-police.yaml")
     found = packs.pack_parameters(demo_store, chosen)
-    assert {p.agency for p in found} == DEMO_AGENCIES
-    every = [c.id for c in demo_store.cycles()]
-    assert all(p.cycles == every and p.as_of == "2018-03-21" for p in found)
+    assert {p.agency for p in found} == DEMO_AGENCIES | NEIGHBOUR_AGENCIES
+    assert all(p.as_of == "2018-03-21" for p in found)
+    demo = [c.id for c in demo_store.cycles("demo")]
+    neighbour = [c.id for c in demo_store.cycles("demo-neighbour")]
+    cycles = {p.agency: p.cycles for p in found}
+    assert all(cycles[a] == demo for a in DEMO_AGENCIES - SHARED)
+    assert all(cycles[a] == neighbour for a in NEIGHBOUR_AGENCIES)
+    assert cycles["police"] == cycles["oxleas"] == demo + neighbour
+    assert cycles["probation"] == [*demo, "ce-2026", "s11-2026"]  # not in the missing protocol
 
 
 def test_a_profile_file_naming_cycles_gives_each_agency_only_those(demo_store: Store) -> None:

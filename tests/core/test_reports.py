@@ -402,12 +402,20 @@ def test_the_demo_agency_profile(demo_store: Store) -> None:
     loaded = params.load(params.PARAMETERS_DIR / "demo-agency-police.yaml")
     context = profile.profile_context(demo_store, loaded)  # type: ignore[arg-type]
     assert context["agency"]["name"] == "Metropolitan Police Service"
+    # the police serve the demo borough and its neighbour (issue #17): every cycle of both
+    assert context["partnerships"] == [
+        "Demo Borough Safeguarding Children Partnership",
+        "Demo Riverside Safeguarding Children Partnership",
+    ]
     assert [r["cycle"] for r in context["returns"]] == [
         "CSE self-assessment 2016/17",
         "CSE self-assessment 2017/18",
         "Front door self-assessment 2018",
+        "Child exploitation self-assessment 2026",
+        "Section 11 self-audit 2026",
+        "Missing children self-assessment 2026",
     ]
-    assert len(context["frameworks"]) == 2
+    assert len(context["frameworks"]) == 5
     html = _html(
         [
             getattr(report_html.Profile(context), n)()

@@ -46,7 +46,7 @@ def validate(paths: tuple[Path, ...]) -> None:
 @click.option("--seed", default=2017, show_default=True, help="Seed for the synthetic returns.")
 @click.option("--if-missing", is_flag=True, help="Do nothing if the store already has data.")
 def demo_cmd(db: str | None, seed: int, if_missing: bool) -> None:
-    """Create the demo partnership with synthetic returns."""
+    """Create the demo partnership and its neighbour with synthetic returns."""
     with open_store(db, create=True) as store:
         if if_missing and demo_data.has_data(store):
             click.echo(f"{store.url} already has data; left as it is.")
