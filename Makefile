@@ -59,7 +59,7 @@ $(STAMP): pyproject.toml $(wildcard */__init__.py)
 	    echo "error: '$(PYTHON) -m venv' failed; on Debian install the python3-venv package" >&2; \
 	    exit 1; }
 	$(VENV_BIN)/python -m pip install --upgrade pip
-	$(VENV_BIN)/python -m pip install -e '.[test,hub,pdf]'
+	$(VENV_BIN)/python -m pip install -e '.[test,hub,pdf,analysis]'
 	@touch $(STAMP)
 
 # A plain copy (not a symlink): a non-editable `pip install .` into the venv writes the

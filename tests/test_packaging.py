@@ -35,10 +35,10 @@ def _pyproject() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
-def _pyproject_pins() -> dict[str, tuple[str, frozenset[str]]]:
+def _pyproject_pins(*, extras: bool = True) -> dict[str, tuple[str, frozenset[str]]]:
     project = _pyproject()["project"]
-    extras = project["optional-dependencies"]
-    specs = [*project["dependencies"], *(spec for name in sorted(extras) for spec in extras[name])]
+    optional = project["optional-dependencies"] if extras else {}
+    specs = [*project["dependencies"], *(s for name in sorted(optional) for s in optional[name])]
     return _pins(specs, "pyproject.toml")
 
 
@@ -53,7 +53,8 @@ def _environment_pip_section() -> list[str]:
 
 
 def test_pyproject_and_environment_pin_the_same_packages() -> None:
-    pyproject = _pyproject_pins()
+    """environment.yml is the runtime alone (issue #18): no test, hub, PDF or analysis tool."""
+    pyproject = _pyproject_pins(extras=False)
     pip_specs = [s for s in _environment_pip_section() if not s.startswith("-")]
     environment = _pins(pip_specs, "environment.yml")
 
