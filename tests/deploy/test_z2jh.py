@@ -110,13 +110,14 @@ def test_the_nightly_backup_writes_to_its_volume_with_pg_dump_in_the_image() -> 
     _runs_the_user_image_with_the_store(container)
 
 
-def test_the_administrators_jobs_load_add_users_and_report() -> None:
+def test_the_administrators_jobs_migrate_load_add_users_and_report() -> None:
     jobs = {
         name: d["spec"]["template"]["spec"]["containers"][0]
         for (kind, name), d in _by_kind(Z2JH / "admin-jobs.yaml").items()
         if kind == "Job"
     }
     commands = {name: c["args"][:3] for name, c in jobs.items()}
+    assert commands["workbook-migrate"] == ["workbook", "migrate"]
     assert commands["workbook-load"][:2] == ["workbook", "load"]
     assert commands["workbook-users-add"] == ["workbook", "users", "add"]
     assert commands["workbook-report"][:2] == ["workbook", "report"]
