@@ -17,23 +17,13 @@ import pytest
 from sqlalchemy import inspect
 
 from tests.support import data
-from tests.support.factories import table_counts
+from tests.support.factories import as_schema_7, table_counts
 from tests.support.servers import demo_store_at
 from workbook.schema.responses import Answer
 from workbook.store import Store, provision, tables
 
 SCHEMA_7 = "954d654"
 """The last main before shared returns: schema 7."""
-
-
-def _as_schema_7(store: Store) -> None:
-    """Make a schema-8 store look as schema 7 left it: no shared returns, no notes."""
-    with store.database.writing() as conn:
-        for table in reversed(tables.V8_TABLES):
-            table.drop(conn)
-        for table, column, _ in tables.V8_COLUMNS:
-            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
-        conn.execute(tables.meta.update().values(value="7"))
 
 
 def test_a_schema_7_store_gains_shared_returns(
@@ -43,7 +33,7 @@ def test_a_schema_7_store_gains_shared_returns(
     make_answers: Callable[..., dict[str, Answer]],
 ) -> None:
     store.save("c1", "alpha", make_answers(), author="Lead", based_on=None)
-    _as_schema_7(store)
+    as_schema_7(store)
     with Store.open(db_url) as upgraded:
         assert upgraded.schema_version() == tables.SCHEMA_VERSION
         assert {"shared_return", "partnership_note"} <= set(
@@ -96,7 +86,7 @@ def test_two_openings_at_once_migrate_an_old_store_once(
     """Pods starting together after an upgrade (issue #18): both open, neither fails, and
     the store is migrated once, its rows kept."""
     store.save("c1", "alpha", make_answers(), author="Lead", based_on=None)
-    _as_schema_7(store)
+    as_schema_7(store)
     store.close()
     start = threading.Barrier(2)
     failures: list[BaseException] = []

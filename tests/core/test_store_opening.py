@@ -12,28 +12,19 @@ from collections.abc import Callable
 import pytest
 from click.testing import CliRunner
 
+from tests.support.factories import as_schema_7
 from tests.support.programs import workbook_cli
 from workbook.cli import cli
 from workbook.errors import StorageError
 from workbook.schema.responses import Answer
-from workbook.store import Store, tables
-
-
-def _as_schema_7(store: Store) -> None:
-    """The store as the previous main left it (schema 7): no shared returns, no notes."""
-    with store.database.writing() as conn:
-        for table in reversed(tables.V8_TABLES):
-            table.drop(conn)
-        for table, column, _ in tables.V8_COLUMNS:
-            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
-        conn.execute(tables.meta.update().values(value="7"))
+from workbook.store import Store
 
 
 @pytest.fixture
 def old_store(store: Store, db_url: str, make_answers: Callable[..., dict[str, Answer]]) -> str:
     """``db_url`` holding the test partnership and one return, as schema 7."""
     store.save("c1", "alpha", make_answers(), author="Lead", based_on=None)
-    _as_schema_7(store)
+    as_schema_7(store)
     store.close()
     return db_url
 

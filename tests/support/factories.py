@@ -164,3 +164,16 @@ def shared_store(db_url: str, tmp_path: Path) -> Iterator[Store]:
     with installed(db_url, *first) as opened:
         provision.install(opened, *second)
         yield opened
+
+
+def as_schema_7(store: Store) -> None:
+    """Make a store look as the last main before shared returns left it (schema 7): no
+    ``shared_return`` or ``partnership_note`` table, no ``cycle.shared_returns``."""
+    from workbook.store import tables
+
+    with store.database.writing() as conn:
+        for table in reversed(tables.V8_TABLES):
+            table.drop(conn)
+        for table, column, _ in tables.V8_COLUMNS:
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+        conn.execute(tables.meta.update().values(value="7"))
