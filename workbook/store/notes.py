@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from workbook.store import tables as T
 from workbook.store.catalog import Catalog
 from workbook.store.engine import Database
-from workbook.store.revisions import states
+from workbook.store.revisions import last_statuses
 from workbook.store.sharing import Sharing
 
 
@@ -108,7 +108,8 @@ class Notes:
         info = self.catalog.cycle(cycle_id)
         with self.database.reading() as conn:
             found = current(conn, cycle_id, agency_id)
-            status = {a: s.status for a, s in states(conn, cycle_id, agency_id).items()}
+            # statuses only when there are notes: most cycles have none (a dashboard's load)
+            status = last_statuses(conn, cycle_id) if found else {}
         if self.sharing.identity.administers:
             return found
         return {
