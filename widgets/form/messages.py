@@ -7,7 +7,11 @@ one behaviour and the wording can be read (and reviewed) in one place.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from workbook.store import SharedWith
 
 try:
     LOCAL_TIME: dt.tzinfo = ZoneInfo("Europe/London")
@@ -121,3 +125,25 @@ TRACKED = {
     "not_withdrawn": "Not taken off the top 3: {error}",
 }
 """What the agency's tracked actions section (:mod:`widgets.form.tracked`) tells its user."""
+
+
+def shared_words(agency: str, own: str, shares: list[SharedWith]) -> str:
+    """What the form says of a shared return (issue #17): one return, and whose notes are whose.
+
+    >>> from workbook.store import SharedWith
+    >>> theirs = [SharedWith("n1", "N", "np", "Theirs", False)]
+    >>> text = shared_words("Police", "Ours", theirs)
+    >>> text.split(":")[0]
+    'Police answers this return once for Ours and Theirs'
+    >>> text.endswith('Notes marked "for Ours only" are read by Ours alone.')
+    True
+    """
+    if not shares:
+        return ""
+    names = [own, *dict.fromkeys(s.partnership_name for s in shares)]
+    listed = ", ".join(names[:-1]) + " and " + names[-1]
+    both = "both" if len(names) == 2 else "all of them"
+    return (
+        f"{agency} answers this return once for {listed}: what you save here is the return "
+        f'{both} see. Notes marked "for {own} only" are read by {own} alone.'
+    )

@@ -22,36 +22,14 @@ from widgets.form.autosave import Backoff, Debouncer, Schedule
 from widgets.form.criterion import CriterionModel
 from widgets.form.history import history_html
 from widgets.form.merge_model import LOCKED, MergeModel
-from widgets.form.messages import MESSAGES, clock_time
+from widgets.form.messages import MESSAGES, clock_time, shared_words
 from workbook import carry
 from workbook.access import Role
 from workbook.errors import AccessDenied, Problem, StorageError
 from workbook.evidence.lines import Line, lines_on
 from workbook.schema.framework import Framework, Heading
 from workbook.schema.responses import NOTE_LABEL, Status, progress
-from workbook.store import SharedWith, Store
-
-
-def shared_words(agency: str, own: str, shares: list[SharedWith]) -> str:
-    """What the form says of a shared return (issue #17): one return, and whose notes are whose.
-
-    >>> from workbook.store import SharedWith
-    >>> theirs = [SharedWith("n1", "N", "np", "Theirs", False)]
-    >>> text = shared_words("Police", "Ours", theirs)
-    >>> text.split(":")[0]
-    'Police answers this return once for Ours and Theirs'
-    >>> text.endswith('Notes marked "for Ours only" are read by Ours alone.')
-    True
-    """
-    if not shares:
-        return ""
-    names = [own, *dict.fromkeys(s.partnership_name for s in shares)]
-    listed = ", ".join(names[:-1]) + " and " + names[-1]
-    both = "both" if len(names) == 2 else "all of them"
-    return (
-        f"{agency} answers this return once for {listed}: what you save here is the return "
-        f'{both} see. Notes marked "for {own} only" are read by {own} alone.'
-    )
+from workbook.store import Store
 
 
 class HeadingModel(Model):

@@ -243,7 +243,11 @@ class Returns:
                     )
                     action_rows.sync_return(
                         conn,
-                        partnership_id=R.partnership_of(conn, home),
+                        partnership_id=(
+                            info.partnership_id
+                            if home == cycle_id
+                            else R.partnership_of(conn, home)
+                        ),
                         cycle_id=home,
                         agency_id=agency_id,
                         before=old_answers,
