@@ -79,14 +79,33 @@ def form(store: Store | None = None) -> ipw.Widget:
     """
     from widgets.form import open_form
 
-    return open_form(store, page_query())
+    return marked(open_form(store, page_query()))
 
 
 def dashboard() -> ipw.Widget:
     """The chair's dashboard for this page view (its query waits for the request)."""
     from widgets.dashboard import open_dashboard
 
-    return open_dashboard()
+    return marked(open_dashboard())
+
+
+DEMO_NOTE = (
+    '<p class="wb-demo-mode" role="note" lang="en-GB"><strong>Demo mode.</strong> '
+    "Everything here is synthetic, about fictional agencies, and anyone who opens this "
+    "workbook is given a link: do not type in anything real.</p>"
+)
+"""What every page says first in demo mode (issue #18)."""
+
+
+def marked(page: ipw.Widget) -> ipw.Widget:
+    """``page`` under the demo-mode note when demo mode is on; otherwise ``page`` itself."""
+    from workbook import config
+
+    if not config.demo_mode():
+        return page
+    import ipywidgets as ipw
+
+    return ipw.VBox([ipw.HTML(DEMO_NOTE), page], layout=ipw.Layout(width="100%"))
 
 
 def landing() -> HTML | ipw.Widget:
@@ -97,12 +116,14 @@ def landing() -> HTML | ipw.Widget:
     from IPython.display import HTML
 
     from widgets.base import refusal, refusal_title
-    from workbook import overview
+    from workbook import config, overview
     from workbook.errors import StorageError
     from workbook.store import Store
 
     try:
         store = Store.open(create=False, migrate=False)
     except StorageError as exc:
-        return refusal(exc, title=refusal_title(exc))
-    return HTML(overview.page(store, page_query()))  # type: ignore[no-untyped-call]
+        return marked(refusal(exc, title=refusal_title(exc)))
+    demo = config.demo_mode()
+    shown = overview.page(store, page_query(), demo_mode=demo)
+    return HTML((DEMO_NOTE if demo else "") + shown)  # type: ignore[no-untyped-call]

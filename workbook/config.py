@@ -48,11 +48,15 @@ DEFAULTS: dict[str, str] = {
     "demo_neighbour": str(ROOT / "data" / "demo-neighbour" / "partnership.yaml"),
     # Evidence files loaded by `workbook demo`: CYCLE-ID-*.csv or .xlsx (issue #14).
     "demo_evidence": str(ROOT / "data" / "demo" / "evidence"),
+    # Demo mode (issue #18): pages say so, and the landing page hands out demo links to
+    # whoever opens it, over the demo partnership only. For Binder and trying it out.
+    "demo_mode": "",
     # The browser `workbook report --pdf` prints with (issue #16): Debian's package.
     "chromium": "/usr/bin/chromium",
 }
 
 ENVIRONMENT = {
+    "demo_mode": "WORKBOOK_DEMO",
     "home": "WORKBOOK_HOME",
     "db": "WORKBOOK_DB",
     "templates": "WORKBOOK_TEMPLATES",
@@ -91,6 +95,15 @@ def db_url(explicit: str | None = None) -> str:
 def templates_dir(explicit: str | None = None) -> Path:
     """The folder of framework templates."""
     return Path(setting("templates", explicit))
+
+
+def demo_mode(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether demo mode is on (``WORKBOOK_DEMO`` set to 1, true or yes).
+
+    >>> demo_mode({"WORKBOOK_DEMO": "1"}), demo_mode({})
+    (True, False)
+    """
+    return setting("demo_mode", environ=environ).strip().lower() in {"1", "true", "yes", "on"}
 
 
 def jupyter_data() -> Path:

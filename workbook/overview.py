@@ -152,11 +152,48 @@ def page(
     query: Mapping[str, str],
     notebooks_dir: Path | None = None,
     today: dt.date | None = None,
+    *,
+    demo_mode: bool = False,
 ) -> str:
-    """The landing page for whoever opened it: the token in ``query`` says who."""
+    """The landing page for whoever opened it: the token in ``query`` says who.
+
+    In demo mode, over the demo partnership, someone with no link is offered one per
+    role instead of a refusal: nobody on Binder could issue them one (issue #18).
+    """
     token = query.get("token")
+    if demo_mode and not token:
+        offered = demo_page(store)
+        if offered:
+            return offered
     try:
         store = store.for_visitor(token)
     except AccessDenied as exc:
         return _ENV.get_template("refusal.html.j2").render(message=str(exc))
     return render(store, notebooks_dir, today, token=token)
+
+
+def demo_page(store: Store) -> str | None:
+    """Demo links for a visitor with none (None unless the store is the demo's).
+
+    The links are made relative to the landing page (``form.ipynb?...``), so they work
+    under whatever prefix the server sits behind (Binder's ``/user/NAME/``).
+    """
+    from workbook import demo_links
+    from workbook.access import Identity
+
+    issuer = store.as_identity(Identity.local("demo mode"))
+    if not demo_links.is_demo(issuer):
+        return None
+    roles = (Role.CHAIR, Role.MEMBER, Role.ANALYST)
+    issued = demo_links.issue(issuer, "", roles=roles)
+    relative = [
+        demo_links.DemoLink(
+            link.name,
+            link.reach,
+            {k: url.split("/voila/render/", 1)[1] for k, url in link.urls.items()},
+        )
+        for link in issued
+    ]
+    return _ENV.get_template("demo.html.j2").render(
+        links=relative, hours=demo_links.DEMO_LINK_HOURS
+    )

@@ -1,10 +1,11 @@
 """The workbook runs where it is installed, not only from its checkout (issue #18).
 
 A wheel is built from the checkout and installed into a fresh virtual environment outside
-it. From an empty folder, with no ``WORKBOOK_*`` setting, ``workbook serve --demo`` finds
-its pages, frameworks, demo and page template inside the package, keeps its store in the
-user's data folder, answers on ``/`` and prints the demo's links; a member's form renders
-in Chromium. ``workbook serve`` from the checkout (what ``make serve`` runs) still works.
+it. From an empty folder, with no ``WORKBOOK_*`` setting but demo mode (as on Binder),
+``workbook serve --demo`` finds its pages, frameworks, demo and page template inside the
+package, keeps its store in the user's data folder, answers on ``/`` and prints the demo's
+links; the landing page offers a visitor with no link the demo's chair, member and analyst
+links, every page says it is a demo, and a member's form renders in Chromium. ``workbook serve`` from the checkout (what ``make serve`` runs) still works.
 
 The fresh environment has no pip and installs no dependency: a ``.pth`` file lends it the
 checkout's installed packages (not their ``.pth`` files, so not the editable install of the
@@ -24,6 +25,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from playwright.sync_api import expect
@@ -125,6 +127,7 @@ def served(installed: Path, tmp_path: Path, demo_file: Path) -> Iterator[tuple[s
         HOME=str(home),
         PATH=f"{installed / 'bin'}{os.pathsep}/usr/bin:/bin",
         JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"),  # the dependencies' data
+        WORKBOOK_DEMO="1",  # as Binder's start script sets it
     )
     port = free_port()
     log = tmp_path / "serve.log"
@@ -139,21 +142,34 @@ def served(installed: Path, tmp_path: Path, demo_file: Path) -> Iterator[tuple[s
 
 
 def test_an_installed_wheel_serves_the_demo_from_an_empty_folder(
-    served: tuple[str, Path, Path], installed: Path, page
+    served: tuple[str, Path, Path], installed: Path, page, axe
 ) -> None:
     base, log, empty = served
     printed = log.read_text()
     assert "Demo chair (chair for partnership demo" in printed
     member = re.search(rf"{re.escape(base)}/voila/render/form\.ipynb\?\S+", printed)
     assert member is not None, printed
+    # demo mode: a visitor with no link is offered one per role, and every page says so
     landing = page.goto(f"{base}/voila/render/index.ipynb", timeout=TIMEOUT)
     assert landing is not None
     assert landing.status == 200
-    page.goto(member.group(0), timeout=TIMEOUT)
+    offered = page.locator(".wb-demo-links")
+    expect(offered.get_by_role("heading", name="Try the workbook")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(".wb-demo-mode")).to_contain_text("Demo mode.")
+    for who in ("Demo chair", "Demo member", "Demo analyst"):
+        expect(offered.get_by_text(who)).to_be_visible()
+    assert axe(page) == []
+    href = offered.get_by_role("link", name=re.compile(r"^return for ")).get_attribute("href")
+    assert href is not None
+    assert href.startswith("form.ipynb?")  # beside the landing page, under any prefix
+    page.goto(urljoin(page.url, href), timeout=TIMEOUT)  # the page opens links in a new tab
     page.locator(".wb-form").wait_for(timeout=TIMEOUT)
     expect(page.get_by_role("heading", level=2).first).to_contain_text(
         "Front door self-assessment", timeout=TIMEOUT
     )
+    expect(page.locator(".wb-demo-mode")).to_contain_text("Demo mode.")
+    page.goto(member.group(0), timeout=TIMEOUT)  # the link `serve` printed opens it too
+    page.locator(".wb-form").wait_for(timeout=TIMEOUT)
     assert list(empty.iterdir()) == []  # nothing written where it was started
     found = subprocess.run(
         [str(installed / "bin" / "python"), "-c", "import workbook; print(workbook.__file__)"],

@@ -10,7 +10,9 @@ import ast
 import json
 
 import nbformat
+import pytest
 
+from widgets import app
 from workbook import config, overview
 
 NOTEBOOK = config.ROOT / "notebooks" / "form.ipynb"
@@ -114,3 +116,15 @@ def test_the_form_page_never_imports_pandas_or_altair() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=config.ROOT
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_every_page_says_demo_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ipywidgets as ipw
+
+    page = ipw.HTML("the page")
+    assert app.marked(page) is page
+    monkeypatch.setenv("WORKBOOK_DEMO", "1")
+    shown = app.marked(page)
+    assert isinstance(shown, ipw.VBox)
+    assert "Demo mode." in shown.children[0].value
+    assert shown.children[1] is page

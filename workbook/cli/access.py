@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from workbook import config, demo
+from workbook import config, demo, demo_links
 from workbook.access import DEFAULT_LINK_DAYS, Role, expiry_from_date, link_urls
 from workbook.cli.options import DB_OPTION, ROLE_CHOICE, open_store, when
 from workbook.store import Store
@@ -183,30 +183,12 @@ def serve(db: str | None, port: int, ip: str, public: bool, with_demo: bool, lin
 
 def _serve_links(store: Store, base_url: str, with_demo: bool) -> None:
     """An administrator's link to start from, and with the demo one per role to try."""
-    expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=SERVE_LINK_HOURS)
-    wanted: list[tuple[str, Role, str | None, tuple[str, ...]]] = [
-        ("Administrator", Role.ADMIN, None, ())
-    ]
-    if with_demo:
-        for cycle in reversed(store.cycles()):
-            if cycle.agencies:
-                wanted += [
-                    ("Demo chair", Role.CHAIR, cycle.id, ()),
-                    (
-                        f"Demo member ({cycle.agencies[0]})",
-                        Role.MEMBER,
-                        cycle.id,
-                        cycle.agencies[:1],
-                    ),
-                ]
-                break
-    for name, role, cycle_id, agencies in wanted:
-        link, token = store.issue_link(
-            name, role, cycle_id=cycle_id, agencies=agencies, expires_at=expires
-        )
-        click.echo(f"{name} ({link.identity().describe()}):")
-        for label, url in link_urls(
-            base_url, token, role, cycle_id=cycle_id, agencies=agencies
-        ).items():
+    roles = (Role.CHAIR, Role.MEMBER) if with_demo else ()
+    issued = demo_links.issue(
+        store, base_url, administrator=True, roles=roles, hours=SERVE_LINK_HOURS
+    )
+    for link in issued:
+        click.echo(f"{link.name} ({link.reach}):")
+        for label, url in link.urls.items():
             click.echo(f"  {label}: {url}")
     click.echo(f"These links work for {SERVE_LINK_HOURS} hours; `workbook invite` makes others.")
