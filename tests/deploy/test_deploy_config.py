@@ -242,7 +242,10 @@ def test_the_kubernetes_values_mirror_the_local_config() -> None:
 
 
 def test_the_demo_users_are_two_agency_members_and_a_chair() -> None:
-    users = YAML(typ="safe").load((DEPLOY / "demo-users.yaml").read_text())
+    entries = YAML(typ="safe").load((DEPLOY / "demo-users.yaml").read_text())
+    users = [u for u in entries if u.get("workbook", True)]
+    # and one sign-in the workbook does not know, to see the refusal (issue #18)
+    assert [u["username"] for u in entries if u.get("workbook") is False] == ["visitor"]
     assert sorted(u["role"] for u in users) == ["chair", "member", "member"]
     members = [u for u in users if u["role"] == "member"]
     assert len({a for u in members for a in u["agencies"]}) == 2
