@@ -30,7 +30,7 @@ TEMPLATE_DST   := $(VENV)/$(TEMPLATE_SRC)
 TEMPLATE_FILES := $(shell find $(TEMPLATE_SRC) $(TEMPLATE_DST) 2>/dev/null)
 TEMPLATE_STAMP := $(VENV)/.template-installed
 
-.PHONY: help venv serve test test-fast bench lint format clean hub hub-proxy
+.PHONY: help venv serve test test-fast bench lint format clean hub hub-proxy lock
 
 help:
 	@echo "make serve   start the workbook on http://127.0.0.1:$(PORT) (creates .venv and demo data)"
@@ -45,7 +45,7 @@ venv: $(STAMP) $(TEMPLATE_STAMP)
 
 # Re-runs are instant until the pins change. The editable install maps each top-level
 # package when it is made, so a new package (a new */__init__.py) also reinstalls.
-$(STAMP): pyproject.toml $(wildcard */__init__.py)
+$(STAMP): pyproject.toml requirements.lock $(wildcard */__init__.py)
 	@if [[ -z "$(PYTHON)" ]]; then \
 	    echo "error: neither python3.11 nor python3 is on PATH; install Python 3.11 or newer" >&2; \
 	    exit 1; \
@@ -59,7 +59,8 @@ $(STAMP): pyproject.toml $(wildcard */__init__.py)
 	    echo "error: '$(PYTHON) -m venv' failed; on Debian install the python3-venv package" >&2; \
 	    exit 1; }
 	$(VENV_BIN)/python -m pip install --upgrade pip
-	$(VENV_BIN)/python -m pip install -e '.[test,hub,pdf,analysis]'
+	$(VENV_BIN)/python -m pip install --require-hashes -r requirements.lock
+	$(VENV_BIN)/python -m pip install --no-deps -e '.[test,hub,pdf,analysis]'
 	@touch $(STAMP)
 
 # A plain copy (not a symlink): a non-editable `pip install .` into the venv writes the
@@ -134,3 +135,14 @@ format: venv
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache
 	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -prune -exec rm -rf {} +
+
+# requirements.lock (issue #18): every package with its hashes, what `make venv` installs.
+# After changing a pin in pyproject.toml: the versions installed now hold the rest still.
+UV_VERSION := 0.13.9
+lock: venv
+	$(VENV_BIN)/python -m pip install -q uv==$(UV_VERSION)
+	$(VENV_BIN)/python -m pip freeze --exclude-editable | grep -v '^uv==' > $(VENV)/constraints.txt
+	{ head -4 requirements.lock; $(VENV_BIN)/python -m uv pip compile pyproject.toml \
+	    --extra test --extra hub --extra pdf --extra analysis --generate-hashes --universal \
+	    --python-version 3.11.7 --constraint $(VENV)/constraints.txt --no-header --no-annotate; \
+	} > requirements.lock.new && mv requirements.lock.new requirements.lock

@@ -128,3 +128,29 @@ def test_the_licence_is_declared_and_shipped() -> None:
     (pin,) = backend.specifier
     assert backend.name == "setuptools"
     assert int(pin.version.split(".")[0]) >= 77, "PEP 639's license fields need setuptools 77+"
+
+
+def test_the_lock_file_pins_every_pin_with_hashes() -> None:
+    """requirements.lock (issue #18): what `make venv` installs, with --require-hashes."""
+    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 4)[-1].strip())
+    locked: dict[str, str] = {}
+    for entry in entries:
+        requirement = Requirement(entry.split("\\")[0].strip())
+        (specifier,) = requirement.specifier
+        assert specifier.operator == "==", entry
+        assert "--hash=sha256:" in entry, f"{requirement.name} has no hash"
+        locked[_normalise(requirement.name)] = specifier.version
+    problems = [
+        f"{name}: pyproject.toml =={version}, requirements.lock {locked.get(name)}"
+        for name, (version, _extras) in _pyproject_pins().items()
+        if locked.get(name) != version
+    ]
+    assert not problems, "\n".join(problems)
+    assert "psycopg-binary" in locked  # an extra's packages are locked too
+
+
+def test_make_venv_installs_the_lock_with_hashes() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "pip install --require-hashes -r requirements.lock" in makefile
+    assert "pip install --no-deps -e" in makefile

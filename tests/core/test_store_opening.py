@@ -8,6 +8,7 @@ only by ``workbook migrate``: pages and other commands refuse it, naming that co
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,7 +18,7 @@ from tests.support.programs import workbook_cli
 from workbook.cli import cli
 from workbook.errors import StorageError
 from workbook.schema.responses import Answer
-from workbook.store import Store
+from workbook.store import Store, provision
 
 
 @pytest.fixture
@@ -67,13 +68,18 @@ def test_a_page_refuses_a_missing_or_old_store_in_words(
         Store.open(old_store, create=False, migrate=False)
 
 
-def test_the_entry_point_names_the_command_that_upgrades(tmp_path, old_store: str) -> None:
-    if not old_store.startswith("sqlite"):
-        pytest.skip("the message is the same on PostgreSQL; one subprocess is enough")
-    result = workbook_cli("summary", "--db", old_store, cwd=tmp_path, timeout=60)
+def test_the_entry_point_names_the_command_that_upgrades(
+    tmp_path: Path, partnership_files: tuple[Path, Path]
+) -> None:
+    """Through the real entry point (exit code and stderr): one subprocess, on SQLite."""
+    old = f"sqlite:///{tmp_path}/old.db"
+    with Store.open(old) as store:
+        provision.install(store, *partnership_files)
+        as_schema_7(store)
+    result = workbook_cli("summary", "--db", old, cwd=tmp_path, timeout=60)
     assert result.returncode == 1
     assert result.stderr.startswith(
-        f"error: The store at {old_store} was written by an earlier version of the workbook "
+        f"error: The store at {old} was written by an earlier version of the workbook "
         "(schema 7; this version uses 8). An administrator upgrades it once with "
         "`workbook migrate`"
     )
