@@ -141,6 +141,29 @@ def test_notes_for_one_partnership_stay_with_it(
         member.save("n1", "beta", answers, author="Bea", based_on=1, notes={"p-1": "x" * 1001})
 
 
+def test_only_the_agency_writes_its_notes(
+    shared_store: Store, make_answers: Callable[..., dict[str, Answer]]
+) -> None:
+    """A chair reopening a return cannot slip a note in with it."""
+    member = shared_store.as_identity(POLICE_NP)
+    answers = _answers(make_answers, "amber")
+    member.save("n1", "beta", answers, author="Bea", based_on=None, status=Status.SUBMITTED)
+    chair = shared_store.as_identity(CHAIR_NP)
+    with pytest.raises(AccessDenied, match="notes"):
+        chair.save(
+            "n1",
+            "beta",
+            answers,
+            author="Nia",
+            based_on=1,
+            status=Status.REOPENED,
+            note="Please add the panel's dates.",
+            notes={"p-1": "written by the chair"},
+        )
+    assert shared_store.notes.latest("n1", "beta") == {}
+    assert shared_store.latest("n1", "beta").status == Status.SUBMITTED  # type: ignore[union-attr]
+
+
 def test_a_submitted_return_takes_no_new_note(
     shared_store: Store, make_answers: Callable[..., dict[str, Answer]]
 ) -> None:

@@ -215,7 +215,16 @@ class Returns:
                     if missing:
                         raise ResponseError(f"{cycle_id}/{agency_id}", missing)
                 saved_at = at or dt.datetime.now(dt.UTC)
-                self._notes(conn, cycle_id, agency_id, notes, old_status, author, saved_at)
+                if self._notes(conn, cycle_id, agency_id, notes, old_status, may_edit):
+                    N.write(
+                        conn,
+                        cycle_id,
+                        agency_id,
+                        notes or {},
+                        author=author,
+                        saved_by=who.key,
+                        at=saved_at,
+                    )
                 if current is not None and not delta and status == old_status and not note:
                     return current  # an autosave with nothing new adds no revision
                 inserted = conn.execute(
@@ -283,18 +292,18 @@ class Returns:
         agency_id: str,
         notes: Mapping[str, str] | None,
         status: Status,
-        author: str,
-        at: dt.datetime,
+        may_edit: bool,
     ) -> bool:
-        """Keep the notes that changed; whether any did. A closed return's are closed too."""
+        """Whether the save changes the notes; refused if the return is closed or the
+        identity may not change it (a chair reopening a return writes no notes)."""
         if not notes:
             return False
         before = N.current(conn, cycle_id, agency_id).get(agency_id, {})
         if all(before.get(cid, "") == text.strip() for cid, text in notes.items()):
             return False
+        self.identity.require(may_edit, "change this return's notes")
         if not status.editable:
             raise StorageError("read_only", cycle=cycle_id, agency=agency_id, status=status.value)
-        N.write(conn, cycle_id, agency_id, notes, author=author, saved_by=self.identity.key, at=at)
         return True
 
     def reopen(self, cycle_id: str, agency_id: str, *, author: str, reason: str) -> ReturnState:
