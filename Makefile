@@ -19,16 +19,6 @@ STAMP       := $(VENV)/.installed
 PYTHON      ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 PORT        ?= 8866
 PYTEST_ARGS ?=
-# The Voila template "workbook" (voila.json selects it). Voila looks for templates under
-# <prefix>/share/jupyter/voila/templates/, and the editable install does not copy data
-# files there (setuptools 84 leaves a wheel's data files out of editable installs), so
-# `make venv` copies the directory itself, again whenever a file in it (or in the copy)
-# changes. Listing the directories too makes adding or removing a file (which touches
-# its directory) count as a change.
-TEMPLATE_SRC   := share/jupyter/voila/templates/workbook
-TEMPLATE_DST   := $(VENV)/$(TEMPLATE_SRC)
-TEMPLATE_FILES := $(shell find $(TEMPLATE_SRC) $(TEMPLATE_DST) 2>/dev/null)
-TEMPLATE_STAMP := $(VENV)/.template-installed
 
 .PHONY: help venv serve test test-fast bench lint format clean hub hub-proxy lock
 
@@ -41,7 +31,7 @@ help:
 	@echo "make lint    ruff check and format check, mypy, lint-imports (the layers contract)"
 	@echo "make clean   remove .venv and caches (keeps data/)"
 
-venv: $(STAMP) $(TEMPLATE_STAMP)
+venv: $(STAMP)
 
 # Re-runs are instant until the pins change. The editable install maps each top-level
 # package when it is made, so a new package (a new */__init__.py) also reinstalls.
@@ -62,15 +52,6 @@ $(STAMP): pyproject.toml requirements.lock $(wildcard */__init__.py)
 	$(VENV_BIN)/python -m pip install --require-hashes -r requirements.lock
 	$(VENV_BIN)/python -m pip install --no-deps -e '.[test,hub,pdf,analysis]'
 	@touch $(STAMP)
-
-# A plain copy (not a symlink): a non-editable `pip install .` into the venv writes the
-# same files as data files and removes them on uninstall, which through a symlink would
-# reach the work tree.
-$(TEMPLATE_STAMP): $(STAMP) $(TEMPLATE_FILES)
-	rm -rf $(TEMPLATE_DST)
-	mkdir -p $(dir $(TEMPLATE_DST))
-	cp -R $(TEMPLATE_SRC) $(TEMPLATE_DST)
-	@touch $(TEMPLATE_STAMP)
 
 # `workbook serve` prints personal links (an administrator's, and with --demo a chair's
 # and an agency member's) and starts Voila on 127.0.0.1; pages refuse visitors without one.

@@ -46,6 +46,7 @@ from tests.support.programs import (
     http_status,
     stop_process_group,
 )
+from workbook import config
 from workbook.access import Role
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,7 +153,7 @@ def voila(
     proc = subprocess.Popen(
         command,
         cwd=cwd,
-        env=env,
+        env=config.voila_environment(os.environ if env is None else env),  # the page template
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: kernels stop with it

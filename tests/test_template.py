@@ -1,17 +1,20 @@
 """The Voila template "workbook": selected by voila.json, installed where Voila finds it.
 
-The template's source is share/jupyter/voila/templates/workbook/. Voila only looks in
-<prefix>/share/jupyter/voila/templates/, and an editable install leaves data files out,
-so `make venv` copies the directory into the environment. These tests catch a copy that
-is missing, stale or shadowed, and a wheel that would leave a file out; what the template
-renders is tested against a running server in test_serve.py.
+The template's source is share/jupyter/voila/templates/workbook/. Voila looks in
+share/jupyter/voila/templates/ of each folder on ``JUPYTER_PATH`` before its own prefix,
+and whatever starts Voila puts the workbook's ``share/jupyter`` there first (issue #18), so
+no copy is made. These tests catch a template Voila would not find and a wheel that would
+leave a file out; what it renders is tested against a running server in test_serve.py.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "workbook"
@@ -35,24 +38,18 @@ def test_template_extends_voilas_lab_template() -> None:
     assert (SOURCE / "index.html.j2").is_file()
 
 
-def test_voila_finds_the_installed_template_and_it_matches_the_source() -> None:
+def test_voila_finds_the_template_where_the_workbook_hands_it_with_no_copy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``workbook serve``, the tests, the benchmarks and the hub start Voila with
+    ``config.voila_environment``: the source folder itself wins over anything installed."""
     from voila.paths import collect_template_paths
 
-    # The same call Voila makes at startup; the first directory wins.
-    found = collect_template_paths(["voila", "nbconvert"], NAME, prune=True)[0]
-    assert Path(found).name == NAME, (
-        f"Voila finds no {NAME!r} template (first template path: {found}); "
-        "run `make venv`, which copies it into the environment"
-    )
-    installed = _files(Path(found))
-    source = _files(SOURCE)
-    stale = sorted(
-        name for name in installed.keys() | source.keys() if installed.get(name) != source.get(name)
-    )
-    assert not stale, (
-        f"the template Voila uses ({found}) differs from {SOURCE.relative_to(ROOT)} in "
-        f"{stale}; run `make venv` to copy it again"
-    )
+    from workbook import config
+
+    monkeypatch.setattr(os, "environ", config.voila_environment({"PATH": os.environ["PATH"]}))
+    found = Path(collect_template_paths(["voila", "nbconvert"], NAME, prune=True)[0])
+    assert found == SOURCE
 
 
 def test_every_template_file_is_listed_as_a_data_file() -> None:

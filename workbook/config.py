@@ -115,6 +115,16 @@ def jupyter_data() -> Path:
     return ROOT / "share" / "jupyter"
 
 
+def voila_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with :func:`jupyter_data` first on ``JUPYTER_PATH``, for starting Voila.
+
+    >>> voila_environment({"JUPYTER_PATH": "/x"})["JUPYTER_PATH"] == f"{jupyter_data()}:/x"
+    True
+    """
+    found = [str(jupyter_data()), environ.get("JUPYTER_PATH", "")]
+    return {**environ, "JUPYTER_PATH": os.pathsep.join(p for p in found if p)}
+
+
 def chromium(explicit: str | None = None) -> Path:
     """The Chromium executable that prints PDFs."""
     return Path(setting("chromium", explicit))

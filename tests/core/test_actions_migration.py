@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.support import data
-from tests.support.factories import installed, table_counts
+from tests.support.factories import as_old_schema, installed, table_counts
 from tests.support.servers import demo_store_at
 from workbook.schema.actions import ActionStatus, TopScope
 from workbook.schema.responses import Action, Answer
@@ -51,7 +51,7 @@ def _as_schema_5(store: Store) -> None:
                 .where(tables.answer.c.criterion_id == row.criterion_id)
                 .values(actions=json.dumps(plain))
             )
-        conn.execute(tables.meta.update().values(value="5"))
+        as_old_schema(conn, 5)
 
 
 def _save(store: Store, cycle: str, agency: str, *actions: Action) -> None:

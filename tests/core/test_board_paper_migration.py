@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select
 
-from tests.support.factories import table_counts
+from tests.support.factories import as_old_schema, table_counts
 from tests.support.servers import demo_store_at
 from workbook import config
 from workbook.errors import StorageError
@@ -35,7 +35,7 @@ def _as_schema_6(store: Store) -> None:
         tables.highlight.drop(conn)
         for table, column, _ in tables.V7_COLUMNS:
             conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
-        conn.execute(tables.meta.update().values(value="6"))
+        as_old_schema(conn, 6)
         for row in conn.execute(select(tables.framework)).all():
             old = json.loads(row.definition)
             for criterion in old["criteria"]:

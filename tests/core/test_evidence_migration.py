@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from tests.support.evidence import csv_bytes, finding, indicator
-from tests.support.factories import table_counts
+from tests.support.factories import as_old_schema, table_counts
 from tests.support.servers import demo_store_at
 from workbook.demo import load_evidence
 from workbook.evidence.importer import import_evidence
@@ -32,7 +32,7 @@ def _as_schema_4(store: Store) -> None:
     with store.database.writing() as conn:
         tables.dismissal.drop(conn)
         tables.evidence_item.drop(conn)
-        conn.execute(tables.meta.update().values(value="4"))
+        as_old_schema(conn, 4)
         for row in conn.execute(select(tables.framework)).all():
             old = json.loads(row.definition)
             del old["contradictions"]

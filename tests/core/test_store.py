@@ -8,7 +8,9 @@ criteria ``p-1``, ``p-2``, ``i-1``; scale red < amber < green) inviting ``alpha`
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
+import textwrap
 import threading
 from pathlib import Path
 
@@ -353,48 +355,107 @@ def test_a_store_from_a_newer_version_is_refused(db_url: str) -> None:
     assert (caught.value.found, caught.value.supported) == (99, tables.SCHEMA_VERSION)
 
 
-def test_an_older_store_is_migrated(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # relative to the current version, so the mechanism stays tested as versions grow
+def _next_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upgrade: str) -> int:
+    """This workbook's Alembic steps and one more, as the next schema change would add."""
     now = tables.SCHEMA_VERSION
-    with Store.open(db_url) as store:
-        assert store.schema_version() == now
-    ran = []
-
-    def add_extra(conn) -> None:
-        ran.append(1)
-        conn.execute(text("CREATE TABLE extra_table (criterion_id VARCHAR(64) PRIMARY KEY)"))
-        conn.execute(text("ALTER TABLE answer ADD COLUMN extra_rating VARCHAR(64)"))
-
+    steps = tmp_path / "steps"
+    shutil.copytree(migrations.STEPS, steps, ignore=shutil.ignore_patterns("__pycache__"))
+    name = migrations.revision_of(now + 1)
+    (steps / "versions" / f"s{name}_extra.py").write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        f"revision = {name!r}\n"
+        f"down_revision = {migrations.revision_of(now)!r}\n\n\n"
+        f"def upgrade() -> None:\n{textwrap.indent(upgrade, '    ')}\n"
+    )
+    monkeypatch.setattr(migrations, "STEPS", steps)
     monkeypatch.setattr(tables, "SCHEMA_VERSION", now + 1)
-    monkeypatch.setattr(migrations, "MIGRATIONS", {now: add_extra})
+    return now
+
+
+def test_an_older_store_is_migrated_by_the_next_alembic_step(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # relative to the current version, so the mechanism stays tested as versions grow
     with Store.open(db_url) as store:
-        assert store.schema_version() == now + 1
+        assert store.schema_version() == tables.SCHEMA_VERSION
+    now = _next_step(
+        tmp_path,
+        monkeypatch,
+        'op.create_table("extra_table", sa.Column("k", sa.String(64), primary_key=True))\n'
+        'op.add_column("answer", sa.Column("extra_rating", sa.String(64)))',
+    )
+    with pytest.raises(StorageError, match="workbook migrate"):
+        Store.open(db_url, migrate=False)  # pages and commands upgrade nothing
+    with Store.open(db_url) as store:
+        assert (store.database.found_version, store.schema_version()) == (now, now + 1)
         inspector = inspect(store.engine)
         assert inspector.has_table("extra_table")
         assert "extra_rating" in {c["name"] for c in inspector.get_columns("answer")}
-    with Store.open(db_url) as store:
-        assert store.schema_version() == now + 1
-    assert ran == [1]
+        with store.engine.connect() as conn:
+            assert conn.scalar(select(tables.alembic_version.c.version_num)) == (
+                migrations.revision_of(now + 1)
+            )
+    with Store.open(db_url, migrate=False) as store:  # up to date: opened as it is
+        assert store.database.found_version == now + 1
 
 
 def test_a_failed_migration_leaves_the_old_version(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Store.open(db_url).close()
-    now = tables.SCHEMA_VERSION
-
-    def half_done(conn) -> None:
-        conn.execute(text("CREATE TABLE extra_table (criterion_id VARCHAR(64) PRIMARY KEY)"))
-        conn.execute(text("ALTER TABLE no_such_table ADD COLUMN x INTEGER"))
-
-    monkeypatch.setattr(tables, "SCHEMA_VERSION", now + 1)
-    monkeypatch.setattr(migrations, "MIGRATIONS", {now: half_done})
+    now = _next_step(
+        tmp_path,
+        monkeypatch,
+        'op.execute("CREATE TABLE extra_table (k VARCHAR(64) PRIMARY KEY)")\n'
+        'op.execute("ALTER TABLE no_such_table ADD COLUMN x INTEGER")',
+    )
     with pytest.raises(StorageError, match="could not be used"):
         Store.open(db_url)
     monkeypatch.undo()
     with Store.open(db_url) as store:
         assert store.schema_version() == now
         assert not inspect(store.engine).has_table("extra_table")
+        with store.engine.connect() as conn:
+            assert conn.scalar(select(tables.alembic_version.c.version_num)) == (
+                migrations.revision_of(now)
+            )
+
+
+def test_a_store_stamped_by_a_newer_workbook_is_refused(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step this workbook does not have means a newer one upgraded the store."""
+    with Store.open(db_url) as store, store.engine.begin() as conn:
+        conn.execute(update(tables.alembic_version).values(version_num="f00dface"))
+    with pytest.raises(StorageError, match="newer version"):
+        Store.open(db_url)
+
+
+def test_the_alembic_steps_are_one_line_ending_at_this_schema() -> None:
+    """Each schema version is one revision, each revising the one before, none branching."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    settings = Config()
+    settings.set_main_option("script_location", str(migrations.STEPS))
+    steps = ScriptDirectory.from_config(settings)
+    assert steps.get_heads() == [migrations.revision_of(tables.SCHEMA_VERSION)]
+    line = [s.revision for s in reversed(list(steps.walk_revisions()))]
+    assert line == [migrations.revision_of(n) for n in range(1, tables.SCHEMA_VERSION + 1)]
+    for step in steps.walk_revisions():
+        assert step.doc, f"{step.path}: say what the step changes and why"
+
+
+def test_a_store_from_before_alembic_is_stamped_where_its_version_says(db_url: str) -> None:
+    """The stores every earlier main made have no ``alembic_version``: they open as they are."""
+    with Store.open(db_url) as store, store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+    with Store.open(db_url, create=False, migrate=False) as store:
+        assert store.database.found_version == tables.SCHEMA_VERSION
+        with store.engine.connect() as conn:
+            assert conn.scalar(select(tables.alembic_version.c.version_num)) == (
+                migrations.revision_of(tables.SCHEMA_VERSION)
+            )
 
 
 # ------------------------------------------------------------------ SQLite details

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from tests.support.factories import as_old_schema
 from workbook import access
 from workbook.access import ANONYMOUS, Role, visitor
 from workbook.cli import cli
@@ -211,7 +212,7 @@ def test_an_old_store_gains_the_hub_user_table(tmp_path) -> None:
     url = f"sqlite:///{tmp_path}/old.db"
     with Store.open(url) as store, store.database.writing() as conn:
         tables.hub_user.drop(conn)
-        conn.execute(tables.meta.update().values(value="3"))
+        as_old_schema(conn, 3)
     with Store.open(url) as store:
         assert store.schema_version() == tables.SCHEMA_VERSION >= 4
         store.hub_users.add("ivan", Role.ADMIN)

@@ -166,6 +166,15 @@ def shared_store(db_url: str, tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
+def as_old_schema(conn, version: int) -> None:
+    """Record schema ``version`` as the workbook then did: in ``meta``, with no Alembic stamp
+    (the stores every main before schema 8's Alembic steps made have no ``alembic_version``)."""
+    from workbook.store import tables
+
+    conn.execute(tables.meta.update().values(value=str(version)))
+    tables.alembic_version.drop(conn)
+
+
 def as_schema_7(store: Store) -> None:
     """Make a store look as the last main before shared returns left it (schema 7): no
     ``shared_return`` or ``partnership_note`` table, no ``cycle.shared_returns``."""
@@ -176,4 +185,4 @@ def as_schema_7(store: Store) -> None:
             table.drop(conn)
         for table, column, _ in tables.V8_COLUMNS:
             conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
-        conn.execute(tables.meta.update().values(value="7"))
+        as_old_schema(conn, 7)

@@ -29,6 +29,7 @@ from tests.support.programs import (
     http_status,
     stop_process_group,
 )
+from workbook import config
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA_START_TIMEOUT = 90.0
@@ -212,12 +213,11 @@ def _require_workbook_template() -> None:
     """
     from voila.paths import collect_template_paths
 
-    found = collect_template_paths(["voila", "nbconvert"], "workbook", prune=True)[0]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "environ", config.voila_environment(os.environ))
+        found = collect_template_paths(["voila", "nbconvert"], "workbook", prune=True)[0]
     if Path(found).name != "workbook":
-        pytest.fail(
-            "Voila finds no 'workbook' template (share/jupyter/voila/templates/workbook/ "
-            "copied into the environment); run `make venv`"
-        )
+        pytest.fail(f"Voila finds no 'workbook' template (first template folder: {found})")
 
 
 @contextlib.contextmanager
@@ -234,7 +234,7 @@ def run_voila(
     with the same settings (voila.json is read from the repository root).
     """
     _require_workbook_template()
-    env = {**os.environ, "WORKBOOK_DB": db_url}
+    env = {**config.voila_environment(os.environ), "WORKBOOK_DB": db_url}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
@@ -290,6 +290,11 @@ def voila_server(voila_store: str, tmp_path_factory: pytest.TempPathFactory) -> 
         yield base
 
 
+CODE_AND_DATA = ("workbook", "templates", "data", "pyproject.toml", "notebooks")
+"""What an old commit's ``workbook demo`` needs; with pyproject.toml and notebooks/ beside
+the package, the code from #18 on knows it is a checkout and reads data/ from there."""
+
+
 def demo_store_at(commit: str, folder: Path) -> Path:
     """The SQLite file ``workbook demo`` makes as ``commit``'s code ran it: a store made by an
     earlier main, for the migration tests. Skips where the clone lacks the commit (shallow).
@@ -304,7 +309,7 @@ def demo_store_at(commit: str, folder: Path) -> Path:
     old = folder / f"code-{commit}"
     old.mkdir()
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", commit, "workbook", "templates", "data"],
+        ["git", "-C", str(ROOT), "archive", commit, *CODE_AND_DATA],
         capture_output=True,
         check=True,
     )

@@ -168,12 +168,10 @@ def serve(db: str | None, port: int, ip: str, public: bool, with_demo: bool, lin
         if links:
             _serve_links(store, base_url, with_demo)
         url = store.url
-    env = dict(os.environ)
+    # the page template from where the workbook is, not a copy in the environment (#18)
+    env = config.voila_environment(os.environ)
     if db:
         env["WORKBOOK_DB"] = db
-    # the page template from where the workbook is, not a copy in the environment (#18)
-    found = [str(config.jupyter_data()), env.get("JUPYTER_PATH", "")]
-    env["JUPYTER_PATH"] = os.pathsep.join(p for p in found if p)
     click.echo(f"Serving {url} on {base_url} (Ctrl-C stops it).")
     os.chdir(config.ROOT)  # voila.json is read from the directory Voila starts in
     # this interpreter's Voila: its kernels import this installation of the workbook

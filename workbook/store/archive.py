@@ -122,7 +122,8 @@ def why_occupied(conn: Connection) -> str | None:
     """Why the database ``conn`` is in may not be restored into, or None if it is empty.
 
     Empty means no tables, or only workbook tables holding no rows besides the schema
-    version (as ``Store.open`` leaves a new store), so restoring over it loses nothing.
+    version and Alembic's stamp (as ``Store.open`` leaves a new store), so restoring over
+    it loses nothing.
     """
     names = set(inspect(conn).get_table_names())
     foreign = sorted(names - set(T.metadata.tables))
@@ -130,7 +131,7 @@ def why_occupied(conn: Connection) -> str | None:
         return f"it holds tables the workbook did not make ({', '.join(foreign[:5])})"
     filled = [
         name
-        for name in sorted(names - {"meta"})
+        for name in sorted(names - {"meta", "alembic_version"})
         if conn.scalar(select(func.count()).select_from(T.metadata.tables[name]))
     ]
     if not filled:

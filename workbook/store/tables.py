@@ -1,4 +1,4 @@
-"""The store's tables and its schema version (the steps between versions: migrations.py).
+"""The store's tables and its schema version (the steps between versions: ``migrations/``).
 
 Returns are append-only: a save inserts one ``revision`` row and one ``answer`` row
 per criterion whose state changed. The state of a return at revision *n* is, for
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 )
 
 SCHEMA_VERSION = 8
-"""Bump when the tables change, and add the step to ``migrations.MIGRATIONS``."""
+"""Bump when the tables change, and add the step as Alembic revision ``migrations/versions``."""
 
 metadata = MetaData()
 
@@ -35,6 +36,15 @@ meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+alembic_version = Table(
+    "alembic_version",
+    metadata,
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+    comment="Alembic's record of the newest step run (as Alembic makes it).",
+)
+"""Declared here so a backup, a restore and the empty-store check count it as the store's."""
 
 framework = Table(
     "framework",
