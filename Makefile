@@ -120,6 +120,9 @@ clean:
 # requirements.lock (issue #18): every package with its hashes, what `make venv` installs.
 # After changing a pin in pyproject.toml: the versions installed now hold the rest still.
 UV_VERSION := 0.13.9
+# The user servers' image (deploy/z2jh/Dockerfile) installs the runtime and the hub extra
+# only, at the same versions: the subset of requirements.lock they need.
+IMAGE_LOCK := deploy/z2jh/requirements.lock
 lock: venv
 	$(VENV_BIN)/python -m pip install -q uv==$(UV_VERSION)
 	$(VENV_BIN)/python -m pip freeze --exclude-editable | grep -v '^uv==' > $(VENV)/constraints.txt
@@ -127,3 +130,7 @@ lock: venv
 	    --extra test --extra hub --extra pdf --extra analysis --generate-hashes --universal \
 	    --python-version 3.11.7 --constraint $(VENV)/constraints.txt --no-header --no-annotate; \
 	} > requirements.lock.new && mv requirements.lock.new requirements.lock
+	{ head -4 $(IMAGE_LOCK); $(VENV_BIN)/python -m uv pip compile pyproject.toml \
+	    --extra hub --generate-hashes --universal \
+	    --python-version 3.11.7 --constraint $(VENV)/constraints.txt --no-header --no-annotate; \
+	} > $(IMAGE_LOCK).new && mv $(IMAGE_LOCK).new $(IMAGE_LOCK)

@@ -130,17 +130,23 @@ def test_the_licence_is_declared_and_shipped() -> None:
     assert int(pin.version.split(".")[0]) >= 77, "PEP 639's license fields need setuptools 77+"
 
 
-def test_the_lock_file_pins_every_pin_with_hashes() -> None:
-    """requirements.lock (issue #18): what `make venv` installs, with --require-hashes."""
-    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+def _locked(path: Path) -> dict[str, str]:
+    """A lock file's exact versions, by package, each entry checked to carry its hashes."""
+    text = path.read_text(encoding="utf-8")
     entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 4)[-1].strip())
     locked: dict[str, str] = {}
     for entry in entries:
         requirement = Requirement(entry.split("\\")[0].strip())
         (specifier,) = requirement.specifier
         assert specifier.operator == "==", entry
-        assert "--hash=sha256:" in entry, f"{requirement.name} has no hash"
+        assert "--hash=sha256:" in entry, f"{path.name}: {requirement.name} has no hash"
         locked[_normalise(requirement.name)] = specifier.version
+    return locked
+
+
+def test_the_lock_file_pins_every_pin_with_hashes() -> None:
+    """requirements.lock (issue #18): what `make venv` installs, with --require-hashes."""
+    locked = _locked(ROOT / "requirements.lock")
     problems = [
         f"{name}: pyproject.toml =={version}, requirements.lock {locked.get(name)}"
         for name, (version, _extras) in _pyproject_pins().items()
@@ -148,6 +154,18 @@ def test_the_lock_file_pins_every_pin_with_hashes() -> None:
     ]
     assert not problems, "\n".join(problems)
     assert "psycopg-binary" in locked  # an extra's packages are locked too
+
+
+def test_the_image_lock_is_the_runtime_and_the_hub_at_the_same_versions() -> None:
+    """deploy/z2jh/requirements.lock: what the user servers' image installs, a subset of
+    requirements.lock (the versions the tests ran), without the test or analysis tools."""
+    image = _locked(ROOT / "deploy" / "z2jh" / "requirements.lock")
+    everything = _locked(ROOT / "requirements.lock")
+    project = _pyproject()["project"]
+    wanted = _pins([*project["dependencies"], *project["optional-dependencies"]["hub"]], "hub")
+    assert {n: image.get(n) for n in wanted} == {n: v for n, (v, _) in wanted.items()}
+    assert {n: v for n, v in image.items() if everything.get(n) != v} == {}
+    assert not {"pytest", "nbval", "playwright", "jupyterlab"} & image.keys()
 
 
 def test_make_venv_installs_the_lock_with_hashes() -> None:

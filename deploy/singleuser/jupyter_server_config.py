@@ -2,9 +2,10 @@
 
 The spawner (deploy/jupyterhub_config.py) points ``JUPYTER_CONFIG_DIR`` here and puts
 ``deploy/`` on ``PYTHONPATH``. Voila runs as Jupyter Server's extension, so its pages are
-at ``/user/NAME/voila/render/PAGE.ipynb`` over the repository's ``notebooks/`` (the
-spawner's ``notebook_dir``). Voila's own settings come from the repository's voila.json,
-as for ``make serve``; what differs under a hub is set here.
+at ``/user/NAME/voila/render/PAGE.ipynb`` over the workbook's ``notebooks/``. Voila's own
+settings come from the workbook's voila.json, as for ``make serve``; what differs under a
+hub is set here. Both are where :mod:`workbook.config` finds them: the checkout under
+``make hub``, the installed package in the image (deploy/z2jh/Dockerfile).
 """
 
 import json
@@ -15,11 +16,14 @@ from pathlib import Path
 c = get_config()  # noqa: F821 (traitlets defines get_config in config files)
 
 DEPLOY = Path(__file__).resolve().parents[1]
-ROOT = DEPLOY.parent
 sys.path.insert(0, str(DEPLOY))
 import workbook_hub  # noqa: E402
 
-settings = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))
+from workbook import config  # noqa: E402
+
+settings = json.loads((config.ROOT / "voila.json").read_text(encoding="utf-8"))
+# The pages, unless the spawner names the folder (its --notebook-dir wins over this)
+c.ServerApp.root_dir = str(config.ROOT / "notebooks")
 
 # Only Voila: no JupyterLab, no notebook UI, no terminals, no language server.
 c.ServerApp.jpserver_extensions = {

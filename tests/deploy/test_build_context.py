@@ -159,7 +159,7 @@ def _copies(dockerfile: Path) -> list[str]:
     sources = []
     for line in dockerfile.read_text(encoding="utf-8").splitlines():
         words = line.split()
-        if words[:1] == ["COPY"]:
+        if words[:1] == ["COPY"] and not any(w.startswith("--from=") for w in words):
             sources += [w for w in words[1:-1] if not w.startswith("--")]
     return sources
 
@@ -173,6 +173,15 @@ def test_the_image_copies_named_paths_that_the_context_sends() -> None:
     assert missing == [], "copied but missing from the context (or left out by .dockerignore)"
     for needed in ("workbook/", "widgets/", "notebooks/", "templates/", "deploy/singleuser/"):
         assert needed in sources
+
+
+def test_the_image_installs_the_locked_packages_and_the_wheel_not_a_checkout() -> None:
+    """Issue #18: hashes checked, nothing resolved at build time, no editable install."""
+    text = (ROOT / "deploy" / "z2jh" / "Dockerfile").read_text(encoding="utf-8")
+    assert "pip install --no-cache-dir --require-hashes -r /tmp/requirements.lock" in text
+    assert "COPY deploy/z2jh/requirements.lock /tmp/requirements.lock" in text
+    assert "pip install --no-cache-dir --no-deps /tmp/dist/*.whl" in text
+    assert " -e " not in text and "cp -R" not in text
 
 
 def test_the_image_can_back_up_postgresql() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import sysconfig
@@ -32,6 +33,7 @@ from playwright.sync_api import expect
 
 from tests.support.programs import free_port, http_status, stop_process_group
 from workbook import config
+from workbook.store import tables
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -194,3 +196,26 @@ def test_serve_from_the_checkout_still_works(tmp_path: Path, demo_file: Path) ->
         assert f"Serving sqlite:///{tmp_path / 'workbook.db'}" in log.read_text()
     finally:
         stop_process_group(proc)
+
+
+def test_the_installed_wheel_migrates_a_store_with_its_own_alembic_steps(
+    installed: Path, tmp_path: Path, demo_file: Path
+) -> None:
+    """``workbook migrate`` of the wheel runs Alembic from the package (env.py, versions/)."""
+    old = tmp_path / "old.db"
+    shutil.copy(demo_file, old)
+    with sqlite3.connect(old) as conn:  # as every main before Alembic left a store: schema 7
+        conn.execute("DROP TABLE alembic_version")
+        conn.execute("DROP TABLE partnership_note")
+        conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    command = [str(installed / "bin" / "workbook"), "migrate", "--db", f"sqlite:///{old}"]
+    done = subprocess.run(
+        command, env=_clean_env(), cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"from schema 7 to {tables.SCHEMA_VERSION}" in done.stdout
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (f"{tables.SCHEMA_VERSION:04d}",)
+        ]
+        assert conn.execute("SELECT count(*) FROM partnership_note").fetchone() == (0,)
