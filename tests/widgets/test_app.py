@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 
 import nbformat
 import pytest
@@ -103,19 +104,27 @@ def test_preload_imports_each_page_and_gives_the_dashboard_its_chart_loader() ->
     assert set(app.PAGES) == {"form", "dashboard", "landing"}
 
 
-def test_the_form_page_never_imports_pandas_or_altair() -> None:
-    """A preheated form kernel stays small: pandas and Altair are the dashboard's."""
+def test_the_form_page_never_imports_pandas_altair_or_openpyxl(demo_copy: str) -> None:
+    """A preheated form kernel stays small (#19): pandas and Altair are the dashboard's,
+    openpyxl (and numpy with it) an upload's, Alembic a schema change's."""
     import subprocess
     import sys
 
     code = (
-        "import sys\nfrom widgets import app\napp.preload('form')\n"
-        "print(sorted(m for m in ('pandas', 'altair') if m in sys.modules))"
+        "import sys\nfrom widgets import app\napp.preload('form')\nstore = app.open_store()\n"
+        "HEAVY = ('pandas', 'altair', 'numpy', 'openpyxl', 'alembic')\n"
+        "print(store is not None, sorted(m for m in HEAVY if m in sys.modules))"
     )
+    env = {**os.environ, "WORKBOOK_DB": demo_copy}
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=config.ROOT
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=config.ROOT,
+        env=env,
     )
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == "True []"
 
 
 def test_every_page_says_demo_mode(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ so a file for another return is refused.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as ipw
 from traitlets import Bool, Int, List, Unicode
@@ -18,8 +18,10 @@ from traitlets import Bool, Int, List, Unicode
 from widgets.base import Model, View
 from widgets.templating import render
 from workbook.errors import SpreadsheetError, WorkbookError
-from workbook.spreadsheets.importer import ImportResult, import_return
 from workbook.store import Store
+
+if TYPE_CHECKING:
+    from workbook.spreadsheets.importer import ImportResult
 
 
 class UploadModel(Model):
@@ -48,6 +50,10 @@ class UploadModel(Model):
         self._content = b""
 
     def _run(self, *, check: bool) -> ImportResult | None:
+        # openpyxl (and numpy, which it takes when present) only once a file arrives: most
+        # form sessions never upload one, and each kernel would carry ~17 MiB more (#19)
+        from workbook.spreadsheets.importer import import_return
+
         try:
             result = import_return(
                 self.store,
