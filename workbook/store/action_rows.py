@@ -134,8 +134,7 @@ def history(conn: Connection, action_id: str) -> list[ActionRevision]:
     ]
 
 
-def add_revision(
-    conn: Connection,
+def _revision_row(
     action: TrackedAction | None,
     action_id: str,
     values: dict[str, Any],
@@ -144,8 +143,8 @@ def add_revision(
     author: str,
     saved_by: str | None,
     at: dt.datetime,
-) -> None:
-    """Insert revision n+1 of ``action`` (revision 1 when None) with ``values`` changed."""
+) -> dict[str, Any]:
+    """The row of revision n+1 of ``action`` (revision 1 when None) with ``values`` changed."""
     base: dict[str, Any] = (
         {f: getattr(action, f) for f in FIELDS}
         if action is not None
@@ -159,23 +158,39 @@ def add_revision(
         }
     )
     row = base | values
-    conn.execute(
-        insert(T.action_revision).values(
-            action_id=action_id,
-            number=(action.revision + 1) if action is not None else 1,
-            text=row["text"],
-            owner=row["owner"],
-            due=row["due"],
-            criteria=json.dumps(list(row["criteria"])),
-            involves=json.dumps(list(row["involves"])),
-            status=ActionStatus(row["status"]).value,
-            reason=row["reason"],
-            note=note,
-            author=author,
-            saved_by=saved_by,
-            saved_at=at,
-        )
+    return {
+        "action_id": action_id,
+        "number": (action.revision + 1) if action is not None else 1,
+        "text": row["text"],
+        "owner": row["owner"],
+        "due": row["due"],
+        "criteria": json.dumps(list(row["criteria"])),
+        "involves": json.dumps(list(row["involves"])),
+        "status": ActionStatus(row["status"]).value,
+        "reason": row["reason"],
+        "note": note,
+        "author": author,
+        "saved_by": saved_by,
+        "saved_at": at,
+    }
+
+
+def add_revision(
+    conn: Connection,
+    action: TrackedAction | None,
+    action_id: str,
+    values: dict[str, Any],
+    *,
+    note: str = "",
+    author: str,
+    saved_by: str | None,
+    at: dt.datetime,
+) -> None:
+    """Insert revision n+1 of ``action`` (revision 1 when None) with ``values`` changed."""
+    row = _revision_row(
+        action, action_id, values, note=note, author=author, saved_by=saved_by, at=at
     )
+    conn.execute(insert(T.action_revision), [row])
 
 
 def create(
@@ -191,17 +206,64 @@ def create(
     at: dt.datetime,
 ) -> None:
     """A new tracked action, part of ``cycle_id``, with its first revision."""
-    conn.execute(
-        insert(T.tracked_action).values(
-            id=action_id,
-            partnership_id=partnership_id,
-            agency_id=agency_id,
-            created_in=cycle_id,
-            created_at=at,
-        )
+    create_many(
+        conn,
+        {action_id: values},
+        partnership_id=partnership_id,
+        agency_id=agency_id,
+        cycle_id=cycle_id,
+        author=author,
+        saved_by=saved_by,
+        at=at,
     )
-    link(conn, action_id, cycle_id, carried=False, at=at)
-    add_revision(conn, None, action_id, values, author=author, saved_by=saved_by, at=at)
+
+
+def create_many(
+    conn: Connection,
+    new: dict[str, dict[str, Any]],
+    *,
+    partnership_id: str,
+    agency_id: str | None,
+    cycle_id: str,
+    author: str,
+    saved_by: str | None,
+    at: dt.datetime,
+) -> None:
+    """New tracked actions (id -> values), each part of ``cycle_id`` with its first revision.
+
+    Three statements whatever their number: a return imported from a spreadsheet brings
+    all its actions at once, and one statement each cost most of the import's own time
+    (issue #19). A new id is in no cycle yet, so nothing is looked up first.
+    """
+    if not new:
+        return
+    conn.execute(
+        insert(T.tracked_action),
+        [
+            {
+                "id": action_id,
+                "partnership_id": partnership_id,
+                "agency_id": agency_id,
+                "created_in": cycle_id,
+                "created_at": at,
+            }
+            for action_id in new
+        ],
+    )
+    conn.execute(
+        insert(T.action_cycle),
+        [
+            {"action_id": action_id, "cycle_id": cycle_id, "carried": False, "added_at": at}
+            for action_id in new
+        ],
+    )
+    conn.execute(
+        insert(T.action_revision),
+        [
+            _revision_row(None, action_id, values, author=author, saved_by=saved_by, at=at)
+            for action_id, values in new.items()
+        ],
+    )
 
 
 def link(
@@ -269,21 +331,12 @@ def sync_return(
     ]
     if others:
         raise ResponseError(f"{cycle_id}/{agency_id}", others)
+    created: dict[str, dict[str, Any]] = {}
     for action_id, (criterion_id, action) in new.items():
         tracked = known.get(action_id)
         fields = {"text": action.text, "owner": action.owner, "due": action.due}
         if tracked is None:
-            create(
-                conn,
-                action_id,
-                partnership_id=partnership_id,
-                agency_id=agency_id,
-                cycle_id=cycle_id,
-                values=fields | {"criteria": (criterion_id,)},
-                author=author,
-                saved_by=saved_by,
-                at=at,
-            )
+            created[action_id] = fields | {"criteria": (criterion_id,)}
             continue
         link(conn, action_id, cycle_id, carried=True, at=at)
         was = old.get(action_id)
@@ -298,6 +351,16 @@ def sync_return(
             ) or (criterion_id,)
         if changes:
             add_revision(conn, tracked, action_id, changes, author=author, saved_by=saved_by, at=at)
+    create_many(
+        conn,
+        created,
+        partnership_id=partnership_id,
+        agency_id=agency_id,
+        cycle_id=cycle_id,
+        author=author,
+        saved_by=saved_by,
+        at=at,
+    )
     for action_id in old.keys() - new.keys():
         tracked = known.get(action_id)
         if tracked is not None and not tracked.status.finished:
