@@ -169,8 +169,7 @@ def cached_returns(count: int) -> Path:
     root = Path(__file__).resolve().parent.parent
     for path in (
         Path(__file__),
-        root / "workbook" / "xlsx_template.py",
-        root / "workbook" / "xlsx_layout.py",
+        *sorted((root / "workbook" / "spreadsheets").glob("*.py")),  # the template's writer
         config.templates_dir() / "cse-mase.yaml",
     ):
         digest.update(path.read_bytes())
