@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import pytest
+
 from workbook.schema.responses import Action, Answer, Status
 from workbook.store import Store
 
@@ -85,3 +87,44 @@ def test_state_carries_the_newest_revisions_status_author_and_time(store: Store)
 
 def _when(day: int) -> dt.datetime:
     return dt.datetime(2020, 2, day, 9, 30, tzinfo=dt.UTC)
+
+
+# ---------------------------------------------------------------------------- snapshots
+
+
+def test_reads_in_a_snapshot_share_one_state_and_look_each_cycle_up_once(
+    store: Store, db_url: str
+) -> None:
+    """What a dashboard's frame puts together comes from one state of the store (#19)."""
+    from sqlalchemy import event
+
+    from workbook.analysis import frame
+
+    store.save("c1", "alpha", {"p-1": Answer(rating="red")}, author="Lead", based_on=None)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    with Store.open(db_url) as other, store.snapshot():
+        before = frame.load(store, ["c1"])
+        looked_up = sum("FROM cycle JOIN partnership" in s for s in statements)
+        other.save("c1", "alpha", {"p-1": Answer(rating="green")}, author="Lead", based_on=1)
+        assert store.latest("c1", "alpha").answers["p-1"].rating == "red"  # not yet seen
+        assert frame.load(store, ["c1"]).equals(before)
+    event.remove(store.engine, "before_cursor_execute", count)
+    assert looked_up == 1  # not once for every read that checks access to the cycle
+    assert store.latest("c1", "alpha").answers["p-1"].rating == "green"  # seen after it
+
+
+def test_a_snapshot_checks_access_as_every_read_does(store: Store) -> None:
+    from workbook.access import Identity, Role
+    from workbook.errors import AccessDenied
+
+    store.save("c1", "alpha", {"p-1": Answer(rating="red")}, author="Lead", based_on=None)
+    member = store.as_identity(Identity("link:m", "B", Role.MEMBER, "tp", frozenset({"beta"})))
+    with member.snapshot():
+        assert "alpha" not in member.returns("c1")  # a draft of another agency's
+        with pytest.raises(AccessDenied):
+            member.latest("c1", "alpha")

@@ -265,8 +265,14 @@ def load(store: Store, cycle_ids: Sequence[str]) -> pd.DataFrame:
     """The tidy frame of the given cycles, read through the store's public API.
 
     Only the agencies of the cycles' partnerships are read, not every agency in the
-    store (a store may hold 150 partnerships: bench/scale.py).
+    store (a store may hold 150 partnerships: bench/scale.py). Everything comes from one
+    snapshot of the store: one consistent state, whoever saves meanwhile.
     """
+    with store.snapshot():
+        return _load(store, cycle_ids)
+
+
+def _load(store: Store, cycle_ids: Sequence[str]) -> pd.DataFrame:
     cycles = [store.cycle(cycle_id) for cycle_id in cycle_ids]
     agencies = {
         a.id: a

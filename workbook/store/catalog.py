@@ -273,6 +273,15 @@ class Catalog:
     def _all_cycles(self, partnership_id: str | None, cycle_id: str | None) -> list[CycleInfo]:
         if cycle_id is not None and text_problem(cycle_id):
             return []  # no id holds NUL (a URL's %00), and PostgreSQL cannot even look it up
+        memo = self.database.remembered()
+        if memo is None:
+            return self._read_cycles(partnership_id, cycle_id)
+        key = ("cycles", partnership_id, cycle_id)
+        if key not in memo:  # every read in a snapshot checks its cycle: look it up once
+            memo[key] = self._read_cycles(partnership_id, cycle_id)
+        return list(memo[key])
+
+    def _read_cycles(self, partnership_id: str | None, cycle_id: str | None) -> list[CycleInfo]:
         query = (
             select(T.cycle, T.partnership.c.words.label("partnership_words"))
             .join(T.partnership, T.partnership.c.id == T.cycle.c.partnership_id)

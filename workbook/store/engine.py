@@ -10,6 +10,7 @@ only ever see :meth:`Database.reading` and :meth:`Database.writing`.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -146,6 +147,7 @@ class Database:
         """Framework versions already read: they never change once stored."""
         self.found_version: int | None = None
         """The schema version the store had when opened (0: created then)."""
+        self._snapshot = threading.local()
 
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = True, migrate: bool = True) -> Database:
@@ -199,12 +201,46 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """One connection for reading; a driver failure becomes a StorageError in words."""
+        """One connection for reading; a driver failure becomes a StorageError in words.
+
+        Inside :meth:`snapshot`, the snapshot's connection and transaction.
+        """
+        held: Connection | None = getattr(self._snapshot, "conn", None)
         try:
+            if held is not None:
+                yield held
+                return
             with self.engine.connect() as conn:
                 yield conn
         except DBAPIError as exc:
             raise storage_error(exc, self.url) from None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read in this block (in this thread) from one connection and transaction.
+
+        What several reads put together (a dashboard's frame of ten cycles) then comes
+        from one consistent state of the store, even while others save, and each cycle is
+        looked up once (:meth:`remembered`) instead of once for every read that checks
+        access to it (issue #19). For reading only: a save made meanwhile, in this block
+        or elsewhere, is not seen until it ends. A block inside another joins it.
+        """
+        if getattr(self._snapshot, "conn", None) is not None:
+            yield
+            return
+        with self.reading() as conn:
+            if conn.dialect.name == "postgresql":  # its default reads what each statement finds
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            self._snapshot.conn, self._snapshot.memo = conn, {}
+            try:
+                yield
+            finally:
+                self._snapshot.conn = self._snapshot.memo = None
+
+    def remembered(self) -> dict[Any, Any] | None:
+        """What reads inside the current :meth:`snapshot` keep for each other; None outside."""
+        memo: dict[Any, Any] | None = getattr(self._snapshot, "memo", None)
+        return memo
 
     def schema_version(self) -> int:
         """The schema version recorded in the store."""

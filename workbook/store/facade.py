@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 
 from sqlalchemy import Engine
 
@@ -227,6 +228,10 @@ class Store:
     def cycle(self, cycle_id: str) -> CycleInfo:
         """One cycle; one beyond the identity's reach is reported as not there."""
         return self.catalog.cycle(cycle_id)
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads in this block from one consistent state of the store (``Database.snapshot``)."""
+        return self.database.snapshot()
 
     def previous_cycle(self, cycle_id: str) -> CycleInfo | None:
         return self.catalog.previous_cycle(cycle_id)
