@@ -8,8 +8,8 @@ into a temporary folder, then times, in the same run:
   SQLite store, the code path of the ``workbook import`` command (one store, opened
   once, like the form's upload; the command also pays for starting Python per file).
 
-and prints returns per second and the import's ratio to the floor. Goal: 1,000 returns
-in at most 60 s.
+and prints returns per second and the import's ratio to the floor. Goal (issue #19): the
+import at most 1.3 times the floor (the earlier one, 1,000 returns in 60 s, is printed).
 
     .venv/bin/python bench/import_returns.py [--count 1000] [--workers 2] [--keep DIR] [--cache]
 
@@ -50,6 +50,7 @@ CYCLE = "bench-cycle"
 SECTOR = "local authority"
 """The generated agencies' sector: asked 39 of the CSE framework's 41 criteria (issue #16)."""
 GOAL_SECONDS = 60.0
+GOAL_RATIO = 1.3  # the import against openpyxl's bare load of the same files (issue #19)
 GOAL_COUNT = 1000
 WORDS = [
     *("training", "audit", "pathway", "referral", "screening", "MASE", "partners"),
@@ -263,13 +264,13 @@ def main(argv: list[str] | None = None) -> int:
                 (numbers["import"] * per_goal,),
                 floor="import: openpyxl loading the same files",
                 floor_samples=(numbers["floor"] * per_goal,),
-                goal=GOAL_SECONDS,
-                goal_kind="max",
+                goal=GOAL_RATIO,
+                note=f"{numbers['projected']:.0f} s for 1,000 (the earlier goal: 60 s)",
             )
         ],
         table=False,
     )
-    return 0 if numbers["projected"] <= GOAL_SECONDS else 1
+    return 0 if numbers["import"] <= GOAL_RATIO * numbers["floor"] else 1
 
 
 if __name__ == "__main__":
