@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Callable
 
 import pandas as pd
@@ -128,6 +129,61 @@ def test_heatmap_takes_the_worse_middle_rating_as_median(fw, frame) -> None:
     gamma = table.loc[("gamma", "prevent")]
     assert (gamma["label"], gamma["rated"], gamma["criteria"]) == (analysis.NOT_RATED, 0, 2)
     assert len(table) == 3 * 2
+
+
+def _heatmap_by_definition(frame: pd.DataFrame, fw: Framework) -> list[dict[str, object]]:
+    """The heatmap cell by cell, as its docstring defines it (the code before #19)."""
+    lv = analysis.levels(fw.scale)
+    labels = list(lv["label"])
+    rows = []
+    for (agency_id, heading_id), group in frame.groupby(["agency_id", "heading_id"], sort=False):
+        found = sorted(int(v) for v in group["level"] if pd.notna(v))
+        counts = analysis.counted(group)
+        median = found[(len(found) - 1) // 2] if found else None
+        blank = analysis.NA_CELL if not counts.any() else analysis.NOT_RATED
+        tally = {level: found.count(level) for level in found}
+        rows.append(
+            {
+                "agency_id": agency_id,
+                "heading_id": heading_id,
+                "rated": len(found),
+                "criteria": int(counts.sum()),
+                "not_applicable": int((group["in_scope"] & group["not_applicable"]).sum()),
+                "level": median,
+                "label": labels[median] if median is not None else blank,
+                "distribution": ", ".join(
+                    f"{labels[level]} {tally[level]}" for level in sorted(tally, reverse=True)
+                )
+                or blank,
+            }
+        )
+    return rows
+
+
+def test_the_heatmap_is_its_definition_cell_by_cell(fw: Framework) -> None:
+    """Random returns with gaps, "not applicable" answers and unstarted agencies (#19)."""
+    rng = random.Random(19)
+    keys = [lv.key for lv in fw.scale.levels]
+    for _ in range(20):
+        ratings: dict[str, dict[str, str | Answer]] = {}
+        for agency in ("alpha", "beta", "gamma"):
+            if rng.random() < 0.2:
+                continue  # not started
+            answers: dict[str, str | Answer] = {}
+            for criterion in ("p-1", "p-2", "i-1"):
+                roll = rng.random()
+                if roll < 0.2:
+                    answers[criterion] = Answer(not_applicable=True, na_reason="Not ours")
+                elif roll < 0.8:
+                    answers[criterion] = rng.choice(keys)
+            ratings[agency] = answers
+        frame = build(fw, ratings)
+        table = analysis.heatmap_table(frame, fw.scale)
+        expected = _heatmap_by_definition(frame, fw)
+        got = table[list(expected[0])].to_dict("records")
+        for row in got:
+            row["level"] = None if pd.isna(row["level"]) else int(row["level"])
+        assert got == expected
 
 
 def test_rating_counts_and_spread(fw, frame) -> None:
