@@ -415,6 +415,32 @@ def test_a_saved_action_appears_and_a_submitted_return_still_tracks(
     assert form_store.latest("c2", "alpha").status == Status.SUBMITTED
 
 
+def test_an_autosave_of_other_words_leaves_the_actions_unread(
+    form_store, form_scheduler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading them again was half of every autosave (#19); a change to them still shows."""
+    model = FormModel(form_store, schedule=form_scheduler, clock=form_scheduler.clock)
+    model.author = "Lead"
+    assert model.open("c2", "alpha")
+    model.set_answer("p-1", rating="green", evidence="Audit", actions=[AUDIT])
+    form_scheduler.advance(3)
+    reads: list[str] = []
+    find = form_store.actions.find
+    monkeypatch.setattr(
+        form_store.actions, "find", lambda *a, **k: reads.append("x") or find(*a, **k)
+    )
+    model.set_answer("p-1", rating="green", evidence="Audit, and the spot checks", actions=[AUDIT])
+    form_scheduler.advance(3)
+    assert form_store.latest("c2", "alpha").answers["p-1"].evidence.endswith("spot checks")
+    assert reads == []  # saved, actions untouched: the list is as it was
+    stored = form_store.latest("c2", "alpha").answers["p-1"].actions
+    renamed = stored[0].model_copy(update={"text": "Audit the referral pathway twice"})
+    model.set_answer("p-1", rating="green", evidence="Audit", actions=[renamed])
+    form_scheduler.advance(3)
+    assert reads  # an action changed: read again
+    assert [row["text"] for row in model.tracked.rows] == ["Audit the referral pathway twice"]
+
+
 # -- on PostgreSQL -------------------------------------------------------------------------
 
 
