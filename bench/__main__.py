@@ -43,7 +43,7 @@ SETTINGS: dict[str, tuple[list[str], list[str], float]] = {
     "form": (["--runs", "5", "--pause", "6"], ["--runs", "1", "--pause", "6"], 600),
     "memory": ([], ["--sessions", "1,2"], 600),
     "import_returns": (["--cache"], ["--count", "50", "--cache"], 900),
-    "hub": (["--runs", "5", "--pause", "6"], ["--runs", "1", "--pause", "6"], 900),
+    "hub": (["--runs", "3", "--pause", "6"], ["--runs", "1", "--pause", "6"], 900),
 }
 ORDER = list(SETTINGS)
 
