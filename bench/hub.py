@@ -24,11 +24,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -40,15 +37,13 @@ from bench.common import (
     CHROMIUM_ARGS,
     ROOT,
     Result,
-    free_port,
     personal_link,
     report,
-    stop_process_group,
     voila,
 )
 from bench.dashboard import CHART
 from bench.form import CYCLE, FORM_READY
-from tests.support.programs import TempCluster, create_database
+from tests.support.programs import TempCluster, create_database, hub_stack
 from workbook import demo
 from workbook.access import page_url
 from workbook.store import Store
@@ -57,7 +52,6 @@ GOAL = 1.5
 MEMBER, AGENCY, CHAIR = "police", "police", "chair"
 """deploy/demo-users.yaml's police member and the demo partnership's chair."""
 PARTNERSHIP = "demo"
-READY_SECONDS = 180.0
 TIMEOUT_MS = 180_000
 
 
@@ -72,37 +66,6 @@ def demo_database(folder: Path) -> Iterator[str]:
         yield url
     finally:
         cluster.stop()
-
-
-@contextlib.contextmanager
-def hub_stack(db: str, folder: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """``deploy/hub.py`` over ``db``: its address and each demo user's password."""
-    port, run_dir, log_path = free_port(), folder / "hub-run", folder / "hub.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "VOILA_"))}
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "deploy" / "hub.py"),
-                f"--port={port}",
-                f"--db={db}",
-                f"--run-dir={run_dir}",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + READY_SECONDS
-        while "JupyterHub is ready" not in log_path.read_text(errors="replace"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"deploy/hub.py did not start; see {log_path}")
-            time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}", json.loads((run_dir / "logins.json").read_text())
-    finally:
-        stop_process_group(proc, grace=60, ask_group=False)
 
 
 def sign_in(browser: Any, base: str, username: str, password: str) -> Any:
@@ -168,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         chair = personal_link(db, "MASE chair", "chair", partnership_id=PARTNERSHIP)
         env = {**os.environ, "WORKBOOK_DB": db}
         with (
-            hub_stack(db, folder) as (hub, logins),
+            hub_stack(db, folder) as (hub, logins, _log),
             voila(ROOT / "notebooks", env=env, log=folder / "voila.log", settle=8) as base,
             sync_playwright() as pw,
         ):

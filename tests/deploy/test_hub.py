@@ -16,6 +16,7 @@ Then, each person in their own browser context, signed in through the hub's logi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -33,12 +34,7 @@ from playwright.sync_api import expect
 
 from tests.support import data
 from tests.support.browser import kernel_replies
-from tests.support.programs import (
-    create_database,
-    drop_database,
-    free_port,
-    stop_process_group,
-)
+from tests.support.programs import create_database, drop_database, hub_stack
 from workbook.schema.responses import Status
 from workbook.store import Store, provision
 
@@ -53,7 +49,6 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 90_000
-READY_SECONDS = 120
 CYCLE = "hc-2020"
 ALPHA_TEXT = "Alpha's multi-agency panel meets weekly"
 BETA_TEXT = "Beta's screening team is fully staffed"
@@ -127,39 +122,16 @@ def hub(hub_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
         pytest.fail(f"{proxy} is missing: run `make test` (it runs `npm ci` in deploy/)")
     tmp = tmp_path_factory.mktemp("hub")
     users_file = data.write_yaml(tmp / "users.yaml", USERS)
-    run_dir = tmp / "run"
-    port = free_port()
-    log_path = tmp / "hub.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "VOILA_"))}
     started = time.monotonic()
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "deploy" / "hub.py"),
-                f"--port={port}",
-                f"--db={hub_store}",
-                f"--users={users_file}",
-                f"--run-dir={run_dir}",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + READY_SECONDS
-        while "JupyterHub is ready" not in log_path.read_text(errors="replace"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"deploy/hub.py did not start:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.5)
-        logins = json.loads((run_dir / "logins.json").read_text())
+    with contextlib.ExitStack() as running:
+        try:
+            base, logins, log_path = running.enter_context(
+                hub_stack(hub_store, tmp, users=users_file)
+            )
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
         print(f"hub ready in {time.monotonic() - started:.1f} s")
-        yield {"base": f"http://127.0.0.1:{port}", "logins": logins, "log": log_path}
-    finally:
-        # The launcher stops the hub, servers and proxy itself, in order.
-        stop_process_group(proc, grace=60, ask_group=False)
+        yield {"base": base, "logins": logins, "log": log_path}
 
 
 @pytest.fixture

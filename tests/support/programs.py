@@ -8,6 +8,7 @@ closed network here reaches all three.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pwd
 import shutil
@@ -16,8 +17,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -261,3 +264,45 @@ def workbook_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Comp
         timeout=timeout,
         check=False,
     )
+
+
+HUB_READY_SECONDS = 180.0
+
+
+@contextlib.contextmanager
+def hub_stack(
+    db: str, folder: Path, users: Path | None = None
+) -> Iterator[tuple[str, dict[str, str], Path]]:
+    """``deploy/hub.py`` (what ``make hub`` runs) over the store ``db``, on a free port.
+
+    Yields its address, each hub user's password (``RUN_DIR/logins.json``) and its log;
+    ``users`` is the users file (deploy/demo-users.yaml when None). The launcher stops the
+    hub, the users' servers and the proxy itself, in order. Raises RuntimeError, with the
+    log, when the hub does not start. Shared by tests/deploy/test_hub.py and bench/hub.py.
+    """
+    root = Path(__file__).resolve().parents[2]
+    port, run_dir, log_path = free_port(), folder / "hub-run", folder / "hub.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "VOILA_"))}
+    chosen = [f"--users={users}"] if users is not None else []
+    command = [sys.executable, str(root / "deploy" / "hub.py"), f"--port={port}", f"--db={db}"]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [*command, *chosen, f"--run-dir={run_dir}"],
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + HUB_READY_SECONDS
+        while "JupyterHub is ready" not in log_path.read_text(errors="replace"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"deploy/hub.py did not start:\n{log_path.read_text(errors='replace')}"
+                )
+            time.sleep(0.5)
+        logins = json.loads((run_dir / "logins.json").read_text())
+        yield f"http://127.0.0.1:{port}", logins, log_path
+    finally:
+        stop_process_group(proc, grace=60, ask_group=False)

@@ -193,31 +193,6 @@ def add_revision(
     conn.execute(insert(T.action_revision), [row])
 
 
-def create(
-    conn: Connection,
-    action_id: str,
-    *,
-    partnership_id: str,
-    agency_id: str | None,
-    cycle_id: str,
-    values: dict[str, Any],
-    author: str,
-    saved_by: str | None,
-    at: dt.datetime,
-) -> None:
-    """A new tracked action, part of ``cycle_id``, with its first revision."""
-    create_many(
-        conn,
-        {action_id: values},
-        partnership_id=partnership_id,
-        agency_id=agency_id,
-        cycle_id=cycle_id,
-        author=author,
-        saved_by=saved_by,
-        at=at,
-    )
-
-
 def create_many(
     conn: Connection,
     new: dict[str, dict[str, Any]],

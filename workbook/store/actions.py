@@ -179,13 +179,12 @@ class ActionStore:
                 if chosen is not None:
                     raise ActionError("taken", action=chosen)
                 action_id = new_action_id()
-            rows.create(
+            rows.create_many(
                 conn,
-                action_id,
+                {action_id: values},
                 partnership_id=info.partnership_id,
                 agency_id=agency_id,
                 cycle_id=cycle_id,
-                values=values,
                 author=stamp["author"],
                 saved_by=stamp["saved_by"],
                 at=stamp["at"],

@@ -58,9 +58,9 @@ def _known(settings: Config) -> set[str]:
     return {step.revision for step in ScriptDirectory.from_config(settings).walk_revisions()}
 
 
-def _stamped(conn: Connection) -> str | None:
+def _stamped(conn: Connection, tables: set[str]) -> str | None:
     """The revision Alembic recorded, or None in a store made before the workbook used it."""
-    if not inspect(conn).has_table(T.alembic_version.name):
+    if T.alembic_version.name not in tables:
         return None
     return conn.scalar(select(T.alembic_version.c.version_num))
 
@@ -88,7 +88,8 @@ def prepare(conn: Connection, url: str, migrate: bool = True) -> int:
         # Pods starting together after an upgrade would each run the steps: the second
         # waits here until the first commits, then finds the store up to date (#18).
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-    if not inspect(conn).has_table("meta"):
+    tables = set(inspect(conn).get_table_names())  # one look, on every page's opening
+    if T.meta.name not in tables:
         T.metadata.create_all(conn)
         conn.execute(insert(T.meta).values(key="schema_version", value=str(T.SCHEMA_VERSION)))
         from alembic import command
@@ -96,7 +97,7 @@ def prepare(conn: Connection, url: str, migrate: bool = True) -> int:
         command.stamp(_alembic(conn), revision_of(T.SCHEMA_VERSION))
         return 0
     found = int(conn.scalar(select(T.meta.c.value).where(T.meta.c.key == "schema_version")) or 0)
-    stamped = _stamped(conn)
+    stamped = _stamped(conn, tables)
     head = revision_of(T.SCHEMA_VERSION)
     if found == T.SCHEMA_VERSION and stamped == head:
         return found  # every page's opening: no Alembic to import
