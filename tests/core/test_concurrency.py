@@ -111,7 +111,7 @@ def crowd_store(
 
 def start_workers(url: str, tmp_path: Path) -> tuple[list[Writer], Path]:
     go = tmp_path / "go"
-    workers = []
+    workers: list[Writer] = []
     # Python 3.11's fork server ignores the test's sys.path when it preloads (3.11's
     # forkserver.main takes sys_path and never uses it), so it is told where the worker
     # module is the old way; an import it cannot do is skipped in silence, and each
