@@ -8,6 +8,7 @@ under ``c1``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,84 @@ def test_one_save_is_the_return_in_both_partnerships(
     )
     assert shared_store.as_identity(CHAIR_TP).statuses("c1")["beta"] == Status.SUBMITTED
     assert shared_store.as_identity(CHAIR_NP).returns("n1")["beta"].revision == submitted.revision
+
+
+def _refusal(visitor: Store, cycles: list[str]) -> AccessDenied | None:
+    """How the per-cycle reads refuse ``visitor`` these cycles, if they do."""
+    try:
+        for cycle in cycles:
+            visitor.statuses(cycle)
+            visitor.returns(cycle)
+    except AccessDenied as refused:
+        return refused
+    return None
+
+
+FIELDS = (
+    "rating",
+    "evidence",
+    "going_well",
+    "development",
+    "actions",
+    "not_applicable",
+    "na_reason",
+)
+
+
+def test_current_reads_what_returns_and_statuses_read_for_every_identity(
+    shared_store: Store, make_answers: Callable[..., dict[str, Answer]]
+) -> None:
+    """``Store.current`` (the dashboard's one read of many cycles, issue #19) is the
+    per-cycle reads over again: the same returns, statuses and answers, and the same
+    refusals, for a shared return kept in the other cycle and for each kind of visitor."""
+    police = shared_store.as_identity(POLICE_NP)
+    police.save("n1", "beta", _answers(make_answers, "amber"), author="Bea", based_on=None)
+    shared_store.save("c1", "beta", _answers(make_answers, "red"), author="Ben", based_on=1)
+    shared_store.save("c1", "alpha", _answers(make_answers, "green"), author="Al", based_on=None)
+    delta = shared_store.as_identity(DELTA_NP)
+    delta.save("n1", "delta", {"p-1": Answer(evidence="Started.")}, author="Di", based_on=None)
+    done = delta.save(
+        "n1", "delta", make_answers(), author="Di", based_on=1, status=Status.SUBMITTED
+    )
+    assert done.revision == 2
+    visitors = [shared_store, *(shared_store.as_identity(who) for who in data.SHARED_VISITORS)]
+    checked = 0
+    # before and after np's chair shares n1's submitted returns with its members
+    for phase, visitor in itertools.product(("kept", "shared"), visitors):
+        if phase == "shared" and visitor is visitors[0]:
+            shared_store.as_identity(CHAIR_NP).share("n1")
+        for cycles in (["c1"], ["n1"], ["c1", "n1"], ["n1", "c1"]):
+            refused = _refusal(visitor, cycles)
+            if refused is not None:
+                with pytest.raises(AccessDenied) as also:
+                    visitor.current(cycles)
+                assert also.value.kind == refused.kind
+                continue
+            expected = {c: (visitor.statuses(c), visitor.returns(c)) for c in cycles}
+            found = visitor.current(cycles)
+            assert list(found) == cycles
+            for cycle, (statuses, returns) in expected.items():
+                assert found[cycle].statuses == statuses, (visitor.identity, cycle)
+                got = found[cycle].returns
+                assert got.keys() == returns.keys(), (visitor.identity, cycle)
+                for agency, state in returns.items():
+                    row = got[agency]
+                    assert (row.revision, row.status, row.saved_at) == (
+                        state.revision,
+                        state.status,
+                        state.saved_at,
+                    )
+                    kept = {
+                        cid: tuple(getattr(a, f) for f in FIELDS)
+                        for cid, a in row.answers.items()
+                        if not Answer(**{f: getattr(a, f) for f in FIELDS}).is_empty
+                    }
+                    assert kept == {
+                        cid: tuple(getattr(a, f) for f in FIELDS)
+                        for cid, a in state.answers.items()
+                    }
+                    checked += 1
+    assert checked >= 10  # the visitors saw returns, not only refusals
 
 
 def test_each_partnership_moderates_its_own_and_cannot_reach_the_other(

@@ -237,3 +237,9 @@ POLICE_TP = Identity(
 DELTA_NP = Identity(
     key="link:5", name="Dee", role=Role.MEMBER, partnership_id="np", agencies=frozenset({"delta"})
 )
+ALPHA_TP = Identity(
+    key="link:6", name="Al", role=Role.MEMBER, partnership_id="tp", agencies=frozenset({"alpha"})
+)
+ANALYST_NP = Identity(key="link:7", name="Ana Lyst", role=Role.ANALYST, partnership_id="np")
+SHARED_VISITORS = (CHAIR_TP, CHAIR_NP, POLICE_NP, POLICE_TP, DELTA_NP, ALPHA_TP, ANALYST_NP)
+"""Every kind of visitor to the shared-return stores, for tests that ask each one."""

@@ -19,16 +19,17 @@ partnership alone.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
 from workbook.errors import StorageError
 from workbook.schema.framework import Framework, Scale
 from workbook.schema.partnership import Agency
-from workbook.schema.responses import NOT_APPLICABLE, Status
-from workbook.store import CycleInfo, ReturnState, Store
+from workbook.schema.responses import NOT_APPLICABLE, Action, Status
+from workbook.store import CycleInfo, Store, StoredAnswer
 
 NOT_RATED = "Not rated"
 """Label of a cell, or a criterion, that has no rating yet."""
@@ -125,11 +126,42 @@ def levels(scale: Scale) -> pd.DataFrame:
 # -- the tidy frame ---------------------------------------------------------------------
 
 
+class AnswerLike(Protocol):
+    """What the frame reads of an answer: a validated ``Answer`` or a ``StoredAnswer``."""
+
+    @property
+    def rating(self) -> str | None: ...
+    @property
+    def evidence(self) -> str: ...
+    @property
+    def going_well(self) -> str: ...
+    @property
+    def development(self) -> str: ...
+    @property
+    def actions(self) -> Sequence[Action]: ...
+    @property
+    def not_applicable(self) -> bool: ...
+    @property
+    def na_reason(self) -> str: ...
+
+
+class ReturnLike(Protocol):
+    """What the frame reads of a return: a ``ReturnState`` or the ``ReturnRows`` of
+    ``Store.current``."""
+
+    @property
+    def revision(self) -> int: ...
+    @property
+    def saved_at(self) -> dt.datetime: ...
+    @property
+    def answers(self) -> Mapping[str, AnswerLike]: ...
+
+
 def responses_frame(
     cycle: CycleInfo,
     framework: Framework,
     agencies: Mapping[str, Agency],
-    states: Mapping[str, ReturnState],
+    states: Mapping[str, ReturnLike],
     statuses: Mapping[str, Status],
     notes: Mapping[str, Mapping[str, str]] | None = None,
     shared: Mapping[str, str] | None = None,
@@ -139,7 +171,8 @@ def responses_frame(
     Parameters
     ----------
     states
-        Current return of each agency that has started (``Store.returns``).
+        Current return of each agency that has started (``Store.returns``, or the
+        ``returns`` of ``Store.current``).
     statuses
         Status of each invited agency (``Store.statuses``).
     notes
@@ -147,6 +180,19 @@ def responses_frame(
     shared
         For each agency whose return is shared, the other partnerships it answers, in words.
     """
+    return _frame(_rows(cycle, framework, agencies, states, statuses, notes, shared))
+
+
+def _rows(
+    cycle: CycleInfo,
+    framework: Framework,
+    agencies: Mapping[str, Agency],
+    states: Mapping[str, ReturnLike],
+    statuses: Mapping[str, Status],
+    notes: Mapping[str, Mapping[str, str]] | None,
+    shared: Mapping[str, str] | None,
+) -> list[tuple[Any, ...]]:
+    """:func:`responses_frame`'s rows, as tuples in ``COLUMNS`` order."""
     notes = notes or {}
     shared = shared or {}
     # Everything that is the same for a whole cycle, agency, criterion or rating is worked
@@ -190,7 +236,7 @@ def responses_frame(
             state.revision if state else 0,
             state.saved_at if state else None,
         )
-        answers = state.answers if state else {}
+        answers: Mapping[str, AnswerLike] = state.answers if state else {}
         noted = notes.get(agency_id, {})
         sharing = shared.get(agency_id, "")
         sector = agency.sector if agency else ""
@@ -228,7 +274,10 @@ def responses_frame(
                 rated = not_applicable
             else:
                 rated = by_rating[rating] if rating else unrated
-            actions = tuple(a.model_dump() for a in answer.actions) if answer.actions else ()
+            if isinstance(answer, StoredAnswer):  # as the frame wants them already
+                actions = answer.action_records
+            else:
+                actions = tuple(a.model_dump() for a in answer.actions) if answer.actions else ()
             rows.append(
                 (
                     *of_agency,
@@ -246,6 +295,11 @@ def responses_frame(
                     sharing,
                 )
             )
+    return rows
+
+
+def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """The frame of :func:`_rows`' rows, made once for every cycle read together."""
     # object columns, not pandas' string dtype: copying string arrays when filtering costs
     # a quarter of a second per filter on a 20 x 40 cycle (pandas 3.1)
     frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
@@ -279,10 +333,11 @@ def _load(store: Store, cycle_ids: Sequence[str]) -> pd.DataFrame:
         for partnership_id in dict.fromkeys(c.partnership_id for c in cycles)
         for a in store.agencies(partnership_id)
     }
-    frames = []
+    current = store.current([c.id for c in cycles])
+    rows: list[tuple[Any, ...]] = []
     for cycle in cycles:
         framework = store.framework(cycle.framework_id, cycle.framework_version)
-        statuses = store.statuses(cycle.id)
+        statuses = current[cycle.id].statuses
         for agency_id in statuses.keys() - agencies.keys():  # invited from elsewhere
             with contextlib.suppress(StorageError):
                 agencies[agency_id] = store.agency(agency_id)
@@ -290,20 +345,16 @@ def _load(store: Store, cycle_ids: Sequence[str]) -> pd.DataFrame:
             agency_id: "; ".join(dict.fromkeys(w.partnership_name for w in partners))
             for agency_id, partners in store.shared.with_whom(cycle.id).items()
         }
-        frames.append(
-            responses_frame(
-                cycle,
-                framework,
-                agencies,
-                store.returns(cycle.id),
-                statuses,
-                store.notes.for_cycle(cycle.id),
-                shared,
-            )
+        rows += _rows(
+            cycle,
+            framework,
+            agencies,
+            current[cycle.id].returns,
+            statuses,
+            store.notes.for_cycle(cycle.id),
+            shared,
         )
-    if not frames:
-        return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(frames, ignore_index=True)
+    return _frame(rows)
 
 
 def same_framework(cycles: Sequence[CycleInfo], current: str) -> list[str]:

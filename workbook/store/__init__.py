@@ -9,16 +9,25 @@ from workbook.store.catalog import CycleInfo
 from workbook.store.engine import normalise_url
 from workbook.store.facade import Store
 from workbook.store.hub_users import HubUser
-from workbook.store.revisions import ReturnState, RevisionInfo
+from workbook.store.revisions import (
+    CycleReturns,
+    ReturnRows,
+    ReturnState,
+    RevisionInfo,
+    StoredAnswer,
+)
 from workbook.store.shared import Joined, SharedWith
 
 __all__ = [
     "CycleInfo",
+    "CycleReturns",
     "HubUser",
     "Joined",
+    "ReturnRows",
     "ReturnState",
     "RevisionInfo",
     "SharedWith",
+    "StoredAnswer",
     "Store",
     "normalise_url",
 ]

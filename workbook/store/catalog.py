@@ -278,7 +278,13 @@ class Catalog:
             return self._read_cycles(partnership_id, cycle_id)
         key = ("cycles", partnership_id, cycle_id)
         if key not in memo:  # every read in a snapshot checks its cycle: look it up once
-            memo[key] = self._read_cycles(partnership_id, cycle_id)
+            memo[key] = found = self._read_cycles(partnership_id, cycle_id)
+            if cycle_id is not None and found:
+                # and its partnership's others with it: a dashboard reads ten cycles
+                siblings = self._read_cycles(found[0].partnership_id, None)
+                memo[("cycles", found[0].partnership_id, None)] = siblings
+                for info in siblings:
+                    memo.setdefault(("cycles", None, info.id), [info])
         return list(memo[key])
 
     def _read_cycles(self, partnership_id: str | None, cycle_id: str | None) -> list[CycleInfo]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -241,6 +241,23 @@ class Database:
         """What reads inside the current :meth:`snapshot` keep for each other; None outside."""
         memo: dict[Any, Any] | None = getattr(self._snapshot, "memo", None)
         return memo
+
+    def may_hold(self, column: Any, cycle_id: str, cycles: Callable[[], Collection[str]]) -> bool:
+        """Whether ``column`` may hold ``cycle_id``: False only when known that it does not.
+
+        Inside a :meth:`snapshot`, the first call asks once which of ``cycles`` (the
+        cycle's partnership's) appear in the column, so reads of the other cycles that
+        find nothing there (no notes, no shared returns: most cycles) ask nothing.
+        """
+        memo = self.remembered()
+        if memo is None:
+            return True
+        asked = frozenset(cycles())
+        key = ("holds", column, asked)
+        if key not in memo:
+            with self.reading() as conn:
+                memo[key] = set(conn.scalars(select(column).where(column.in_(asked)).distinct()))
+        return cycle_id in memo[key] or cycle_id not in asked
 
     def schema_version(self) -> int:
         """The schema version recorded in the store."""

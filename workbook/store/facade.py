@@ -28,7 +28,7 @@ from workbook.store.hub_users import HubUsers
 from workbook.store.links import Links, check_reach
 from workbook.store.notes import Notes
 from workbook.store.returns import Returns
-from workbook.store.revisions import ReturnState, RevisionInfo
+from workbook.store.revisions import CycleReturns, ReturnState, RevisionInfo
 from workbook.store.shared import SharedReturns
 from workbook.store.sharing import Sharing
 
@@ -283,6 +283,13 @@ class Store:
     def statuses(self, cycle_id: str) -> dict[str, Status]:
         """Status of every invited agency's return (``not_started`` when none saved)."""
         return self._returns.statuses(cycle_id)
+
+    def current(self, cycle_ids: Sequence[str]) -> dict[str, CycleReturns]:
+        """Many cycles' :meth:`statuses` and :meth:`returns` at once, answers as stored.
+
+        What a dashboard reads; the same rules as the two of them, in three statements.
+        """
+        return self._returns.current(cycle_ids)
 
     def history(self, cycle_id: str, agency_id: str) -> list[RevisionInfo]:
         """Every revision of a return, oldest first, with the fields each changed."""

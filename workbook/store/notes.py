@@ -106,6 +106,12 @@ class Notes:
         chair and analysts of this partnership; other members once it is shared.
         """
         info = self.catalog.cycle(cycle_id)
+
+        def siblings() -> list[str]:
+            return [c.id for c in self.catalog.cycles(info.partnership_id)]
+
+        if not self.database.may_hold(T.partnership_note.c.cycle_id, cycle_id, siblings):
+            return {}
         with self.database.reading() as conn:
             found = current(conn, cycle_id, agency_id)
             # statuses only when there are notes: most cycles have none (a dashboard's load)

@@ -170,8 +170,17 @@ class SharedReturns:
         Open to whoever reaches the cycle: which partnerships an agency answers for is
         no secret, and the other cycles' returns, moderation and notes stay out of reach.
         """
-        self.catalog.cycle(cycle_id)
+        info = self.catalog.cycle(cycle_id)
         s, c, p = T.shared_return, T.cycle, T.partnership
+
+        def siblings() -> list[str]:
+            return [c.id for c in self.catalog.cycles(info.partnership_id)]
+
+        if not (
+            self.database.may_hold(s.c.cycle_id, cycle_id, siblings)
+            or self.database.may_hold(s.c.home_cycle_id, cycle_id, siblings)
+        ):
+            return {}
         with self.database.reading() as conn:
             mine = {
                 agency: home
