@@ -386,10 +386,10 @@ def _newest_revisions(conn: Connection, scope: ColumnElement[bool]) -> Sequence[
 def _newest_answers(conn: Connection, scope: ColumnElement[bool]) -> Sequence[tuple[Any, ...]]:
     """Per (cycle, agency, criterion) in ``scope``, the row of the newest revision touching it.
 
-    One pass over the rows on the two databases the workbook runs on: SQLite takes a
-    bare column's value from the row holding the group's ``max()``, PostgreSQL has
-    ``DISTINCT ON``. Elsewhere the portable join on each group's newest number (what
-    :func:`_latest_answer_rows` does), which reads the rows twice.
+    One pass over the rows on each of the two databases the workbook runs on, where
+    :func:`_latest_answer_rows`' portable join reads them twice: SQLite takes a bare
+    column's value from the row holding the group's ``max()``; PostgreSQL has
+    ``DISTINCT ON``.
     """
     r, a = T.revision, T.answer
     group = (r.c.cycle_id, r.c.agency_id, a.c.criterion_id)
@@ -402,40 +402,17 @@ def _newest_answers(conn: Connection, scope: ColumnElement[bool]) -> Sequence[tu
         a.c.not_applicable,
         a.c.na_reason,
     )
-    joined = a.join(r, a.c.revision_id == r.c.id)
-    dialect = conn.dialect.name
-    if dialect == "sqlite":
-        query = (
-            select(*group, func.max(r.c.number).label("number"), *fields)
-            .select_from(joined)
-            .where(scope)
-            .group_by(*group)
-        )
-    elif dialect == "postgresql":
+    joined = select().select_from(a.join(r, a.c.revision_id == r.c.id)).where(scope)
+    if conn.dialect.name == "sqlite":
+        query = joined.add_columns(*group, func.max(r.c.number), *fields).group_by(*group)
+    else:
         from sqlalchemy.dialects.postgresql import distinct_on  # not in SQLite's kernels
 
         query = (
-            select(*group, r.c.number, *fields)
-            .select_from(joined)
-            .where(scope)
+            joined.add_columns(*group, r.c.number, *fields)
             .ext(distinct_on(*group))
             .order_by(*group, r.c.number.desc())
         )
-    else:
-        newest = (
-            select(*group, func.max(r.c.number).label("number"))
-            .select_from(joined)
-            .where(scope)
-            .group_by(*group)
-            .subquery()
-        )
-        on = and_(
-            newest.c.cycle_id == r.c.cycle_id,
-            newest.c.agency_id == r.c.agency_id,
-            newest.c.criterion_id == a.c.criterion_id,
-            newest.c.number == r.c.number,
-        )
-        query = select(*group, r.c.number, *fields).select_from(joined.join(newest, on))
     return cast(Sequence[tuple[Any, ...]], conn.execute(query).all())
 
 
