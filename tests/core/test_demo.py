@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.support.servers import copy_store
 from workbook import demo
 from workbook.cli import cli
 from workbook.schema.responses import Status
@@ -84,11 +85,10 @@ def _packaged_templates(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"
-    output = CliRunner().invoke(cli, ["demo", "--db", url])
-    assert output.exit_code == 0, output.output
-    return url
+def demo_url(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The session's store of ``workbook demo`` (made once for every test that needs one),
+    copied for this module: a demo run costs seconds, a copy milliseconds."""
+    return copy_store(demo_file, tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture(scope="module")
@@ -200,9 +200,8 @@ def test_same_seed_same_store_other_seed_differs(demo_url: str, tmp_path: Path) 
     assert answers(other_contents) != answers(first)
 
 
-def test_if_missing_leaves_an_existing_store_unchanged(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/kept.db"
-    run_demo(url)
+def test_if_missing_leaves_an_existing_store_unchanged(demo_file: Path, tmp_path: Path) -> None:
+    url = copy_store(demo_file, tmp_path)  # what `workbook demo` made
     before = contents(url)
     output = run_demo(url, "--if-missing", "--seed", "99")
     assert "already has data; left as it is." in output
