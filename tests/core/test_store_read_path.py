@@ -70,6 +70,23 @@ def test_states_equal_what_each_revision_saved(store: Store) -> None:
         # history still lists every revision, from the same rows
         assert [r.number for r in store.history("c1", agency)] == list(range(1, len(revisions) + 1))
 
+    # the dashboard's read of many cycles folds the same rows to the same answers (#19),
+    # its actions already in the form the frame keeps them (as Action.model_dump gives)
+    current = store.current(["c1"])["c1"].returns
+    for agency, revisions in saved.items():
+        assert current[agency].revision == len(revisions)
+        stored = {
+            cid: a
+            for cid, a in current[agency].answers.items()
+            if (a.rating, a.evidence, a.action_records) != (None, "", ())
+        }
+        assert stored.keys() == revisions[-1].keys()
+        for cid, answer in revisions[-1].items():
+            assert stored[cid].action_records == tuple(a.model_dump() for a in answer.actions)
+            as_saved = answer.model_dump(exclude={"carried_forward", "actions"})
+            assert stored[cid].actions == answer.actions
+            assert {k: getattr(stored[cid], k) for k in as_saved} == as_saved
+
 
 def test_state_carries_the_newest_revisions_status_author_and_time(store: Store) -> None:
     first = {"p-1": Answer(rating="amber")}
