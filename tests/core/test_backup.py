@@ -76,17 +76,17 @@ def filled_file(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 @pytest.fixture(scope="module")
-def filled_database(pg_url: str) -> Iterator[str]:
-    """Name of a PostgreSQL database filled as ``filled_file`` is, left unconnected.
+def filled_database(pg_url: str, pg_demo: tuple[str, str]) -> Iterator[str]:
+    """Name of a PostgreSQL database filled as ``filled_file`` is, left unconnected: a copy
+    of the session's PostgreSQL demo, with ``mark``'s rows.
 
     Tests never use it, only copies of it (``CREATE DATABASE ... TEMPLATE``), which the
     server refuses while anyone is connected to it.
     """
     name = f"wbfilled_{uuid.uuid4().hex[:12]}"
-    url = create_database(pg_url, name)
+    url = create_database(pg_url, name, pg_demo[0])
     try:
         with Store.open(url) as store:
-            demo.create(store)
             mark(store)
         yield name
     finally:

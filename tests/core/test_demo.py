@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -254,12 +254,15 @@ def test_has_data(demo_store: Store, tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_demo_on_postgresql_matches_sqlite(db_url: str, demo_url: str) -> None:
-    output = run_demo(db_url)
+def test_demo_on_postgresql_matches_sqlite(
+    pg_demo: tuple[str, str], pg_databases: Callable[..., str], demo_url: str
+) -> None:
+    name, output = pg_demo  # `workbook demo` into PostgreSQL, once for the session
     assert "Demo Borough Safeguarding Children Partnership [demo]: 11 agencies" in output
-    assert contents(db_url) == contents(demo_url)
-    assert highlighted(db_url) == highlighted(demo_url)
+    url = pg_databases("wbdemo", template=name)
+    assert contents(url) == contents(demo_url)
+    assert highlighted(url) == highlighted(demo_url)
+    assert tracked(url) == tracked(demo_url)
 
 
 def test_demo_actions_have_a_realistic_mix(demo_store: Store) -> None:

@@ -179,6 +179,19 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def pg_demo(pg_url: str) -> Iterator[tuple[str, str]]:
+    """A PostgreSQL database ``workbook demo`` filled, made once per session, and what the
+    command printed: (name, output). Copy it (``pg_databases(prefix, template=name)``),
+    never connect to it: the server will not copy a database someone is connected to."""
+    name = f"wbdemo_{uuid.uuid4().hex[:12]}"
+    url = create_database(pg_url, name)
+    try:
+        yield name, run_workbook("demo", "--db", url).stdout
+    finally:
+        drop_database(pg_url, name)
+
+
 def copy_store(source: Path, folder: Path) -> str:
     """Copy the SQLite store ``source`` into ``folder``; return the copy's URL."""
     folder.mkdir(parents=True, exist_ok=True)
