@@ -6,16 +6,11 @@ modules. Inside the package, modules import each other directly, never through h
 """
 
 from workbook.store.catalog import CycleInfo
+from workbook.store.current import CycleReturns, ReturnRows, StoredAnswer
 from workbook.store.engine import normalise_url
 from workbook.store.facade import Store
 from workbook.store.hub_users import HubUser
-from workbook.store.revisions import (
-    CycleReturns,
-    ReturnRows,
-    ReturnState,
-    RevisionInfo,
-    StoredAnswer,
-)
+from workbook.store.revisions import ReturnState, RevisionInfo
 from workbook.store.shared import Joined, SharedWith
 
 __all__ = [

@@ -21,6 +21,7 @@ from workbook.schema.partnership import Agency, Cycle, Partnership, Words
 from workbook.schema.responses import Answers, Status
 from workbook.store.actions import ActionStore
 from workbook.store.catalog import Catalog, CycleInfo
+from workbook.store.current import CycleReturns
 from workbook.store.engine import Database
 from workbook.store.evidence import EvidenceStore
 from workbook.store.highlights import HighlightStore
@@ -28,7 +29,7 @@ from workbook.store.hub_users import HubUsers
 from workbook.store.links import Links, check_reach
 from workbook.store.notes import Notes
 from workbook.store.returns import Returns
-from workbook.store.revisions import CycleReturns, ReturnState, RevisionInfo
+from workbook.store.revisions import ReturnState, RevisionInfo
 from workbook.store.shared import SharedReturns
 from workbook.store.sharing import Sharing
 

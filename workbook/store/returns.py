@@ -29,13 +29,14 @@ from workbook.schema.responses import (
     missing_for_submission,
     validate_answers,
 )
-from workbook.store import action_rows
+from workbook.store import action_rows, current
 from workbook.store import notes as N
 from workbook.store import revisions as R
 from workbook.store import tables as T
 from workbook.store.catalog import Catalog
+from workbook.store.current import CycleReturns
 from workbook.store.engine import Database, utc
-from workbook.store.revisions import CycleReturns, ReturnState, RevisionInfo
+from workbook.store.revisions import ReturnState, RevisionInfo
 from workbook.store.sharing import Sharing
 
 
@@ -121,7 +122,7 @@ class Returns:
         """
         infos = [self.catalog.cycle(cycle_id) for cycle_id in cycle_ids]
         with self.database.reading() as conn:
-            found = R.current(conn, [info.id for info in infos])
+            found = current.read(conn, [info.id for info in infos])
         out = {}
         for info in infos:
             started = found[info.id]

@@ -1,0 +1,196 @@
+"""Many cycles' returns read at once, answers as their rows hold them (issue #19).
+
+The dashboard's frame of a partnership's ten cycles is thousands of answers that were
+validated when saved. :func:`read` fetches them in three statements, whatever the number
+of cycles, and hands them over as :class:`StoredAnswer` tuples rather than ``Answer``
+models; :mod:`workbook.store.revisions` folds one cycle's returns for everything else.
+Like it, this decides nothing about who may see what (:mod:`workbook.store.returns`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, cast
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from workbook.schema.responses import Action, Status
+from workbook.store import tables as T
+from workbook.store.engine import utc
+
+
+class StoredAnswer(NamedTuple):
+    """One criterion's answer as its row holds it, for reading many returns at once.
+
+    :class:`Answer` validates every field again on the way out; a partnership's
+    dashboard reads thousands of rows that were validated when saved, and building a
+    model per row was a quarter of its time (bench/scale.py, issue #19). The fields the
+    frame reads are the same, so the frame takes either. An empty answer is kept.
+    """
+
+    rating: str | None
+    evidence: str
+    going_well: str
+    development: str
+    action_records: tuple[dict[str, Any], ...]
+    """Each action as ``Action.model_dump()`` gives it (``due`` a date), the frame's form."""
+    not_applicable: bool
+    na_reason: str
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        """The actions as models, as :class:`Answer` has them."""
+        return tuple(Action(**record) for record in self.action_records)
+
+
+def action_records(stored: str) -> tuple[dict[str, Any], ...]:
+    """An ``answer.actions`` column's JSON as ``Action.model_dump()`` records.
+
+    Read with the standard library, not pydantic: it was checked when saved, and half of
+    a partnership's answers carry actions (a fifth of the dashboard's read, issue #19).
+    """
+    if stored == "[]":
+        return ()
+    return tuple(
+        {
+            "text": item["text"],
+            "owner": item.get("owner", ""),
+            "due": dt.date.fromisoformat(item["due"]) if item.get("due") else None,
+            "id": item.get("id"),
+        }
+        for item in json.loads(stored)
+    )
+
+
+@dataclass(frozen=True)
+class ReturnRows:
+    """A return's newest revision and its current answers as stored (:class:`StoredAnswer`)."""
+
+    agency_id: str
+    revision: int
+    status: Status
+    saved_at: dt.datetime
+    answers: dict[str, StoredAnswer]
+
+
+@dataclass(frozen=True)
+class CycleReturns:
+    """What one cycle's dashboard reads of its returns: each invited agency's status, and
+    the returns the identity may see (:meth:`workbook.store.Store.current`)."""
+
+    statuses: dict[str, Status]
+    returns: dict[str, ReturnRows]
+
+
+def read(conn: Connection, cycle_ids: Sequence[str]) -> dict[str, dict[str, ReturnRows]]:
+    """Every started return of the cycles at its newest revision, by cycle and agency.
+
+    Three statements for any number of cycles, where ``revisions.states`` takes three
+    per cycle, and no model per answer. Each return is read from where it is kept (its
+    home cycle when shared, issue #17) and listed under every cycle asked for that reads
+    it. Who may see what is the caller's to decide.
+    """
+    if not cycle_ids:
+        return {}
+    s, r = T.shared_return, T.revision
+    moved = conn.execute(
+        select(s.c.cycle_id, s.c.agency_id, s.c.home_cycle_id).where(s.c.cycle_id.in_(cycle_ids))
+    ).all()
+    home = {(cycle, agency): at for cycle, agency, at in moved}
+    kept_away = {(cycle, agency) for cycle, agency, _ in moved}
+    scope = or_(
+        r.c.cycle_id.in_(cycle_ids),
+        *(and_(r.c.cycle_id == at, r.c.agency_id == agency) for (_, agency), at in home.items()),
+    )
+    heads = {(row.cycle_id, row.agency_id): row for row in _newest_revisions(conn, scope)}
+    answers: dict[tuple[str, str], dict[str, StoredAnswer]] = {}
+    make = StoredAnswer._make
+    # plain tuples unpacked: a Row's attributes by name cost more than the query (#19)
+    for (
+        cycle,
+        agency,
+        criterion,
+        _,
+        rating,
+        evidence,
+        well,
+        develop,
+        acts,
+        na,
+        why,
+    ) in _newest_answers(conn, scope):
+        held = answers.get((cycle, agency))
+        if held is None:
+            held = answers[(cycle, agency)] = {}
+        records = () if acts == "[]" else action_records(acts)
+        held[criterion] = make((rating, evidence, well, develop, records, bool(na), why))
+    found: dict[str, dict[str, ReturnRows]] = {cycle: {} for cycle in cycle_ids}
+    for (cycle, agency), head in heads.items():
+        if (cycle, agency) in kept_away:  # rows left from before it was shared
+            continue
+        readers = [cycle] if cycle in found else []
+        readers += [c for (c, a), at in home.items() if a == agency and at == cycle]
+        for reader in readers:
+            found[reader][agency] = ReturnRows(
+                agency_id=agency,
+                revision=head.number,
+                status=Status(head.status),
+                saved_at=utc(head.saved_at),
+                answers=answers.get((cycle, agency), {}),
+            )
+    return found
+
+
+def _newest_revisions(conn: Connection, scope: ColumnElement[bool]) -> Sequence[Any]:
+    """The newest revision row of each (cycle, agency) return in ``scope``."""
+    r = T.revision
+    newest = (
+        select(r.c.cycle_id, r.c.agency_id, func.max(r.c.number).label("number"))
+        .where(scope)
+        .group_by(r.c.cycle_id, r.c.agency_id)
+        .subquery()
+    )
+    on = and_(
+        newest.c.cycle_id == r.c.cycle_id,
+        newest.c.agency_id == r.c.agency_id,
+        newest.c.number == r.c.number,
+    )
+    return conn.execute(select(r).join(newest, on)).all()
+
+
+def _newest_answers(conn: Connection, scope: ColumnElement[bool]) -> Sequence[tuple[Any, ...]]:
+    """Per (cycle, agency, criterion) in ``scope``, the row of the newest revision touching it.
+
+    One pass over the rows on each of the two databases the workbook runs on, where
+    the portable join of :mod:`workbook.store.revisions` reads them twice: SQLite takes a bare
+    column's value from the row holding the group's ``max()``; PostgreSQL has
+    ``DISTINCT ON``.
+    """
+    r, a = T.revision, T.answer
+    group = (r.c.cycle_id, r.c.agency_id, a.c.criterion_id)
+    fields = (
+        a.c.rating,
+        a.c.evidence,
+        a.c.going_well,
+        a.c.development,
+        a.c.actions,
+        a.c.not_applicable,
+        a.c.na_reason,
+    )
+    joined = select().select_from(a.join(r, a.c.revision_id == r.c.id)).where(scope)
+    if conn.dialect.name == "sqlite":
+        query = joined.add_columns(*group, func.max(r.c.number), *fields).group_by(*group)
+    else:
+        from sqlalchemy.dialects.postgresql import distinct_on  # not in SQLite's kernels
+
+        query = (
+            joined.add_columns(*group, r.c.number, *fields)
+            .ext(distinct_on(*group))
+            .order_by(*group, r.c.number.desc())
+        )
+    return cast(Sequence[tuple[Any, ...]], conn.execute(query).all())
