@@ -327,6 +327,10 @@ class Catalog:
             for row in rows
         ]
 
+    def cycle_ids(self, partnership_id: str) -> list[str]:
+        """The ids of :meth:`cycles` of a partnership (what a snapshot asks about at once)."""
+        return [c.id for c in self.cycles(partnership_id)]
+
     def cycle(self, cycle_id: str) -> CycleInfo:
         """One cycle; one beyond the identity's reach is reported as not there."""
         for info in self._all_cycles(None, cycle_id):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import partial
 
 from sqlalchemy import and_, func, insert, select
 from sqlalchemy.engine import Connection
@@ -106,10 +107,7 @@ class Notes:
         chair and analysts of this partnership; other members once it is shared.
         """
         info = self.catalog.cycle(cycle_id)
-
-        def siblings() -> list[str]:
-            return [c.id for c in self.catalog.cycles(info.partnership_id)]
-
+        siblings = partial(self.catalog.cycle_ids, info.partnership_id)
         if not self.database.may_hold(T.partnership_note.c.cycle_id, cycle_id, siblings):
             return {}
         with self.database.reading() as conn:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
@@ -172,10 +173,7 @@ class SharedReturns:
         """
         info = self.catalog.cycle(cycle_id)
         s, c, p = T.shared_return, T.cycle, T.partnership
-
-        def siblings() -> list[str]:
-            return [c.id for c in self.catalog.cycles(info.partnership_id)]
-
+        siblings = partial(self.catalog.cycle_ids, info.partnership_id)
         if not (
             self.database.may_hold(s.c.cycle_id, cycle_id, siblings)
             or self.database.may_hold(s.c.home_cycle_id, cycle_id, siblings)
