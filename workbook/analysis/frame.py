@@ -21,21 +21,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import pandas as pd
 
+from workbook.analysis import cells
+from workbook.analysis.cells import NOT_ASKED as NOT_ASKED
+from workbook.analysis.cells import NOT_RATED as NOT_RATED
 from workbook.errors import StorageError
 from workbook.schema.framework import Framework, Scale
 from workbook.schema.partnership import Agency
-from workbook.schema.responses import NOT_APPLICABLE, Action, Status
-from workbook.store import CycleInfo, Store, StoredAnswer
-
-NOT_RATED = "Not rated"
-"""Label of a cell, or a criterion, that has no rating yet."""
-
-NOT_ASKED = "Not asked"
-"""Label of a criterion the framework does not ask of the agency's sector."""
+from workbook.schema.responses import Action, Status
+from workbook.store import CycleInfo, ReturnRows, Store
 
 NA_CELL = "N/A"
 """What a heatmap cell shows when none of its criteria count (not applicable, not asked)."""
@@ -180,134 +177,46 @@ def responses_frame(
     shared
         For each agency whose return is shared, the other partnerships it answers, in words.
     """
-    return _frame(_rows(cycle, framework, agencies, states, statuses, notes, shared))
+    part = _cells(cycle, framework, states, statuses, notes or {}, shared or {})
+    return cells.frame(cells.columns([part], agencies), COLUMNS)
 
 
-def _rows(
+def _cells(
     cycle: CycleInfo,
     framework: Framework,
-    agencies: Mapping[str, Agency],
     states: Mapping[str, ReturnLike],
     statuses: Mapping[str, Status],
-    notes: Mapping[str, Mapping[str, str]] | None,
-    shared: Mapping[str, str] | None,
-) -> list[tuple[Any, ...]]:
-    """:func:`responses_frame`'s rows, as tuples in ``COLUMNS`` order."""
-    notes = notes or {}
-    shared = shared or {}
-    # Everything that is the same for a whole cycle, agency, criterion or rating is worked
-    # out once, and rows are tuples in COLUMNS order: at 6,750 rows per partnership this
-    # is half the time of row dicts with per-row lookups (bench/scale.py, issue #8).
-    scale = framework.scale
-    worst_first = list(reversed(scale.best_first()))
-    by_rating = {
-        lv.key: (lv.label, position, lv.score, scale.normalised(lv.key))
-        for position, lv in enumerate(worst_first)
-    }
-    unrated = (NOT_RATED, None, None, None)
-    not_asked = (NOT_ASKED, None, None, None)
-    not_applicable = (NOT_APPLICABLE, None, None, None)
-    headings = {h.id: (h.title, position) for position, h in enumerate(framework.headings)}
-    criteria = [
-        (c.id, (c.heading, *headings[c.heading], c.id, position, c.prompt, c.name))
-        for position, c in enumerate(framework.criteria)
-    ]
-    scopes: dict[str, frozenset[str]] = {}  # sector -> the criteria it is asked
-    of_cycle = (
-        cycle.id,
-        cycle.title,
-        cycle.timetable.returns_due,
-        framework.id,
-        framework.version,
+    notes: Mapping[str, Mapping[str, str]],
+    shared: Mapping[str, str],
+) -> cells.CycleCells:
+    return cells.CycleCells(
+        cycle=cycle,
+        framework=framework,
+        statuses=statuses,
+        heads={a: (state.revision, state.saved_at) for a, state in states.items()},
+        answers={a: _answer_rows(state) for a, state in states.items()},
+        notes=notes,
+        shared=shared,
     )
-    labels = {status: status.label for status in Status}
-    rows: list[tuple[Any, ...]] = []
-    for agency_id in sorted(statuses, key=lambda a: agencies[a].name if a in agencies else a):
-        agency = agencies.get(agency_id)
-        state = states.get(agency_id)
-        status = statuses[agency_id]
-        of_agency = (
-            *of_cycle,
-            agency_id,
-            agency.name if agency else agency_id,
-            agency.sector if agency else "",
-            status.value,
-            labels[status],
-            state.revision if state else 0,
-            state.saved_at if state else None,
+
+
+def _answer_rows(state: ReturnLike) -> Mapping[str, cells.Row]:
+    """A return's answers as the cells take them: the store's rows as they are."""
+    if isinstance(state, ReturnRows):
+        return state.rows
+    return {
+        criterion_id: (
+            state.revision,
+            answer.rating,
+            answer.evidence,
+            answer.going_well,
+            answer.development,
+            tuple(a.model_dump() for a in answer.actions),
+            answer.not_applicable,
+            answer.na_reason,
         )
-        answers: Mapping[str, AnswerLike] = state.answers if state else {}
-        noted = notes.get(agency_id, {})
-        sharing = shared.get(agency_id, "")
-        sector = agency.sector if agency else ""
-        if sector not in scopes:  # an unknown agency ("") is asked everything
-            scopes[sector] = frozenset(c.id for c in framework.criteria_for(sector or None))
-        asked = scopes[sector]
-        for criterion_id, of_criterion in criteria:
-            answer = answers.get(criterion_id)
-            in_scope = criterion_id in asked
-            if answer is None:
-                rows.append(
-                    (
-                        *of_agency,
-                        *of_criterion,
-                        None,
-                        *(unrated if in_scope else not_asked),
-                        "",
-                        "",
-                        "",
-                        (),
-                        in_scope,
-                        False,
-                        "",
-                        noted.get(criterion_id, ""),
-                        sharing,
-                    )
-                )
-                continue
-            # a rating out of scope or beside "not applicable" never counts (issue #16)
-            rating = answer.rating if in_scope and not answer.not_applicable else None
-            rated: tuple[str, int | None, float | None, float | None]
-            if not in_scope:
-                rated = not_asked
-            elif answer.not_applicable:
-                rated = not_applicable
-            else:
-                rated = by_rating[rating] if rating else unrated
-            if isinstance(answer, StoredAnswer):  # as the frame wants them already
-                actions = answer.action_records
-            else:
-                actions = tuple(a.model_dump() for a in answer.actions) if answer.actions else ()
-            rows.append(
-                (
-                    *of_agency,
-                    *of_criterion,
-                    rating,
-                    *rated,
-                    answer.evidence,
-                    answer.going_well,
-                    answer.development,
-                    actions,
-                    in_scope,
-                    answer.not_applicable,
-                    answer.na_reason,
-                    noted.get(criterion_id, ""),
-                    sharing,
-                )
-            )
-    return rows
-
-
-def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-    """The frame of :func:`_rows`' rows, made once for every cycle read together."""
-    # object columns, not pandas' string dtype: copying string arrays when filtering costs
-    # a quarter of a second per filter on a 20 x 40 cycle (pandas 3.1)
-    frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
-    for column in ("level", "score", "normalised"):
-        frame[column] = pd.to_numeric(frame[column])
-    for column in ("in_scope", "not_applicable"):
-        frame[column] = frame[column].astype(bool)
-    return frame
+        for criterion_id, answer in state.answers.items()
+    }
 
 
 def counted(frame: pd.DataFrame) -> pd.Series:
@@ -334,9 +243,8 @@ def _load(store: Store, cycle_ids: Sequence[str]) -> pd.DataFrame:
         for a in store.agencies(partnership_id)
     }
     current = store.current([c.id for c in cycles])
-    rows: list[tuple[Any, ...]] = []
+    parts = []
     for cycle in cycles:
-        framework = store.framework(cycle.framework_id, cycle.framework_version)
         statuses = current[cycle.id].statuses
         for agency_id in statuses.keys() - agencies.keys():  # invited from elsewhere
             with contextlib.suppress(StorageError):
@@ -345,16 +253,17 @@ def _load(store: Store, cycle_ids: Sequence[str]) -> pd.DataFrame:
             agency_id: "; ".join(dict.fromkeys(w.partnership_name for w in partners))
             for agency_id, partners in store.shared.with_whom(cycle.id).items()
         }
-        rows += _rows(
-            cycle,
-            framework,
-            agencies,
-            current[cycle.id].returns,
-            statuses,
-            store.notes.for_cycle(cycle.id),
-            shared,
+        parts.append(
+            _cells(
+                cycle,
+                store.framework(cycle.framework_id, cycle.framework_version),
+                current[cycle.id].returns,
+                statuses,
+                store.notes.for_cycle(cycle.id),
+                shared,
+            )
         )
-    return _frame(rows)
+    return cells.frame(cells.columns(parts, agencies), COLUMNS)
 
 
 def same_framework(cycles: Sequence[CycleInfo], current: str) -> list[str]:

@@ -2,8 +2,9 @@
 
 The dashboard's frame of a partnership's ten cycles is thousands of answers that were
 validated when saved. :func:`read` fetches them in three statements, whatever the number
-of cycles, and hands them over as :class:`StoredAnswer` tuples rather than ``Answer``
-models; :mod:`workbook.store.revisions` folds one cycle's returns for everything else.
+of cycles, and hands them over as their rows (:class:`ReturnRows`), which the frame reads
+column by column, rather than ``Answer`` models; :mod:`workbook.store.revisions` folds one
+cycle's returns for everything else.
 Like it, this decides nothing about who may see what (:mod:`workbook.store.returns`).
 """
 
@@ -13,6 +14,9 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import and_, func, or_, select
@@ -67,15 +71,35 @@ def action_records(stored: str) -> tuple[dict[str, Any], ...]:
     )
 
 
+StoredRow = tuple[int, str | None, str, str, str, str, bool, str]
+"""A current answer's row: revision number, rating, evidence, going well, development,
+actions (the column's JSON), not applicable and its reason."""
+
+
 @dataclass(frozen=True)
 class ReturnRows:
-    """A return's newest revision and its current answers as stored (:class:`StoredAnswer`)."""
+    """A return's newest revision and its current answers as their rows hold them.
+
+    ``rows`` is what the dashboard's frame reads, column by column, with no object per
+    answer (:mod:`workbook.analysis.cells`); ``answers`` makes :class:`StoredAnswer`
+    tuples of them for everyone else, once, when first asked.
+    """
 
     agency_id: str
     revision: int
     status: Status
     saved_at: dt.datetime
-    answers: dict[str, StoredAnswer]
+    rows: dict[str, StoredRow]
+    """Each criterion's current row, by criterion id."""
+
+    @cached_property
+    def answers(self) -> dict[str, StoredAnswer]:
+        """The current answers, by criterion id."""
+        make = StoredAnswer._make
+        return {
+            criterion: make((rating, evidence, well, develop, action_records(acts), na, why))
+            for criterion, (_, rating, evidence, well, develop, acts, na, why) in self.rows.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -108,27 +132,13 @@ def read(conn: Connection, cycle_ids: Sequence[str]) -> dict[str, dict[str, Retu
         *(and_(r.c.cycle_id == at, r.c.agency_id == agency) for (_, agency), at in home.items()),
     )
     heads = {(row.cycle_id, row.agency_id): row for row in _newest_revisions(conn, scope)}
-    answers: dict[tuple[str, str], dict[str, StoredAnswer]] = {}
-    make = StoredAnswer._make
-    # plain tuples unpacked: a Row's attributes by name cost more than the query (#19)
-    for (
-        cycle,
-        agency,
-        criterion,
-        _,
-        rating,
-        evidence,
-        well,
-        develop,
-        acts,
-        na,
-        why,
-    ) in _newest_answers(conn, scope):
-        held = answers.get((cycle, agency))
-        if held is None:
-            held = answers[(cycle, agency)] = {}
-        records = () if acts == "[]" else action_records(acts)
-        held[criterion] = make((rating, evidence, well, develop, records, bool(na), why))
+    # Every answer row of the returns in revision order, so a criterion's newest row is
+    # the last one kept: SQLite's GROUP BY sorted them in a temporary B-tree, which cost
+    # half as much again as reading them in the index's order (bench/scale.py, #19).
+    answers = {
+        key: {row[2]: row[3:] for row in rows}
+        for key, rows in groupby(_answer_rows(conn, scope), key=itemgetter(0, 1))
+    }
     found: dict[str, dict[str, ReturnRows]] = {cycle: {} for cycle in cycle_ids}
     for (cycle, agency), head in heads.items():
         if (cycle, agency) in kept_away:  # rows left from before it was shared
@@ -141,7 +151,7 @@ def read(conn: Connection, cycle_ids: Sequence[str]) -> dict[str, dict[str, Retu
                 revision=head.number,
                 status=Status(head.status),
                 saved_at=utc(head.saved_at),
-                answers=answers.get((cycle, agency), {}),
+                rows=answers.get((cycle, agency), {}),
             )
     return found
 
@@ -163,34 +173,31 @@ def _newest_revisions(conn: Connection, scope: ColumnElement[bool]) -> Sequence[
     return conn.execute(select(r).join(newest, on)).all()
 
 
-def _newest_answers(conn: Connection, scope: ColumnElement[bool]) -> Sequence[tuple[Any, ...]]:
-    """Per (cycle, agency, criterion) in ``scope``, the row of the newest revision touching it.
+def _answer_rows(conn: Connection, scope: ColumnElement[bool]) -> Sequence[tuple[Any, ...]]:
+    """Every answer row of the revisions in ``scope``, with its return and revision number,
+    in the order of the returns and their revisions.
 
-    One pass over the rows on each of the two databases the workbook runs on, where
-    the portable join of :mod:`workbook.store.revisions` reads them twice: SQLite takes a bare
-    column's value from the row holding the group's ``max()``; PostgreSQL has
-    ``DISTINCT ON``.
+    The same rows on both databases the workbook runs on, and the same reading of them
+    as the floor's one query (bench/scale.py). Each revision holds only the criteria it
+    changed, so the rows grow with a return's history; a table pointing at each
+    criterion's current row, kept on save, would make them not.
     """
     r, a = T.revision, T.answer
-    group = (r.c.cycle_id, r.c.agency_id, a.c.criterion_id)
-    fields = (
-        a.c.rating,
-        a.c.evidence,
-        a.c.going_well,
-        a.c.development,
-        a.c.actions,
-        a.c.not_applicable,
-        a.c.na_reason,
-    )
-    joined = select().select_from(a.join(r, a.c.revision_id == r.c.id)).where(scope)
-    if conn.dialect.name == "sqlite":
-        query = joined.add_columns(*group, func.max(r.c.number), *fields).group_by(*group)
-    else:
-        from sqlalchemy.dialects.postgresql import distinct_on  # not in SQLite's kernels
-
-        query = (
-            joined.add_columns(*group, r.c.number, *fields)
-            .ext(distinct_on(*group))
-            .order_by(*group, r.c.number.desc())
+    query = (
+        select(
+            r.c.cycle_id,
+            r.c.agency_id,
+            a.c.criterion_id,
+            r.c.number,
+            a.c.rating,
+            a.c.evidence,
+            a.c.going_well,
+            a.c.development,
+            a.c.actions,
+            a.c.not_applicable,
+            a.c.na_reason,
         )
+        .select_from(a.join(r, a.c.revision_id == r.c.id))
+        .where(scope)
+    )
     return cast(Sequence[tuple[Any, ...]], conn.execute(query).all())
