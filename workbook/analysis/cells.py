@@ -233,8 +233,9 @@ def _records(stored: Sequence[str | tuple[dict[str, Any], ...]]) -> list[tuple[A
     date = dt.date.fromisoformat
     for i, items in zip(text, parsed, strict=True):
         for item in items:  # json's own dicts, made what model_dump() gives in place
-            if len(item) != len(_ACTION_DEFAULTS):  # written before a field was added
-                item |= {k: item.get(k, v) for k, v in _ACTION_DEFAULTS.items()}
+            if len(item) != len(_ACTION_DEFAULTS):  # written without a field's default
+                for key, default in _ACTION_DEFAULTS.items():
+                    item.setdefault(key, default)
             if item["due"]:
                 item["due"] = date(item["due"])
         found[i] = tuple(items)

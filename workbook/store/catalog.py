@@ -277,17 +277,24 @@ class Catalog:
         if memo is None:
             return self._read_cycles(partnership_id, cycle_id)
         key = ("cycles", partnership_id, cycle_id)
-        if key not in memo:  # every read in a snapshot checks its cycle: look it up once
-            memo[key] = found = self._read_cycles(partnership_id, cycle_id)
-            if cycle_id is not None and found:
-                # and its partnership's others with it: a dashboard reads ten cycles
-                siblings = self._read_cycles(found[0].partnership_id, None)
-                memo[("cycles", found[0].partnership_id, None)] = siblings
-                for info in siblings:
-                    memo.setdefault(("cycles", None, info.id), [info])
-        return list(memo[key])
+        if key in memo:  # every read in a snapshot checks its cycle: look it up once
+            return list(memo[key])
+        if cycle_id is None or partnership_id is not None:
+            memo[key] = self._read_cycles(partnership_id, cycle_id)
+            return list(memo[key])
+        # and its partnership's others with it, in the same statements: a dashboard reads ten
+        siblings = self._read_cycles(None, None, alongside=cycle_id)
+        for info in siblings:
+            memo.setdefault(("cycles", None, info.id), [info])
+        if siblings:
+            memo[("cycles", siblings[0].partnership_id, None)] = siblings
+        return list(memo.setdefault(key, []))
 
-    def _read_cycles(self, partnership_id: str | None, cycle_id: str | None) -> list[CycleInfo]:
+    def _read_cycles(
+        self, partnership_id: str | None, cycle_id: str | None, alongside: str | None = None
+    ) -> list[CycleInfo]:
+        """The cycles of a partnership, or one cycle, or every cycle of ``alongside``'s
+        partnership."""
         query = (
             select(T.cycle, T.partnership.c.words.label("partnership_words"))
             .join(T.partnership, T.partnership.c.id == T.cycle.c.partnership_id)
@@ -296,11 +303,15 @@ class Catalog:
         invitations = select(T.invitation.c.cycle_id, T.invitation.c.agency_id).order_by(
             T.invitation.c.agency_id
         )
-        if partnership_id is not None:
-            query = query.where(T.cycle.c.partnership_id == partnership_id)
+        partnership: Any = partnership_id
+        if alongside is not None:
+            of = T.cycle.alias("of")  # not the outer query's cycle: no correlation
+            partnership = select(of.c.partnership_id).where(of.c.id == alongside).scalar_subquery()
+        if partnership is not None:
+            query = query.where(T.cycle.c.partnership_id == partnership)
             # that partnership's invitations only, not every cycle's in the store
             invitations = invitations.join(T.cycle, T.cycle.c.id == T.invitation.c.cycle_id).where(
-                T.cycle.c.partnership_id == partnership_id
+                T.cycle.c.partnership_id == partnership
             )
         if cycle_id is not None:
             # every save and status check asks for one cycle: read only its rows
