@@ -37,8 +37,7 @@ NOT_BENCHMARKS = {"common", "__main__", "__init__"}
 SETTINGS: dict[str, tuple[list[str], list[str], float]] = {
     "autosave": ([], ["--saves", "40", "--warmup", "5"], 300),
     "scale": ([], ["--size", "small", "--runs", "3"], 900),
-    "report": (["--runs", "3"], ["--runs", "1"], 600),
-    "packs": (["--runs", "3"], ["--runs", "1"], 900),
+    "report": (["--runs", "3"], ["--runs", "1"], 900),
     "dashboard": (["--runs", "5"], ["--runs", "1"], 600),
     "form": (["--runs", "5", "--pause", "6"], ["--runs", "1", "--pause", "6"], 600),
     "memory": ([], ["--sessions", "1,2"], 600),

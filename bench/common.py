@@ -34,7 +34,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 # The Chromium flags and server start-up the tests use (tests/support/programs.py), so a
 # fix for this machine's closed network reaches the benchmarks too; CHROMIUM and
@@ -174,8 +174,71 @@ def voila(
             out.close()  # type: ignore[union-attr]
 
 
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """One headless Debian Chromium for many :func:`time_page` calls (launching one is
+    a second or two of the machine's time, never part of a page's)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _busy_and_total() -> tuple[int, int] | None:
+    """The machine's CPU time so far, busy and in all (jiffies), or None off Linux."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def settle(most: float, least: float = 0.0, *, quiet: float = 0.15, window: float = 0.5) -> float:
+    """Wait until the machine has been quiet for two ``window``s, ``least`` to ``most`` s.
+
+    Between runs of a preheated page Voila refills its pool: ``fill_delay`` seconds after
+    a kernel is taken it starts another and runs the notebook in it. A fixed pause long
+    enough for the slowest refill wastes the rest; this one ends once the refill is done
+    (the CPU busy less than ``quiet`` of the time), and never before ``least`` (the
+    refill has begun). Returns the seconds waited.
+    """
+    start = time.monotonic()
+    time.sleep(min(least, most))
+    calm = 0
+    before = _busy_and_total()
+    while time.monotonic() - start < most:
+        time.sleep(min(window, max(0.0, most - (time.monotonic() - start))))
+        now = _busy_and_total()
+        if before is None or now is None:
+            continue  # no /proc/stat: the whole pause
+        busy, total = now[0] - before[0], now[1] - before[1]
+        before = now
+        calm = calm + 1 if total and busy / total < quiet else 0
+        if calm >= 2:
+            break
+    return time.monotonic() - start
+
+
+def refill_seconds() -> float:
+    """Voila's ``fill_delay`` (voila.json) and a second for the new kernel to get going:
+    the least :func:`settle` must wait for a preheated page's pool to be refilled."""
+    settings = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))
+    return float(settings.get("VoilaKernelManager", {}).get("fill_delay", 0)) + 1.5
+
+
 def time_page(
-    url: str, ready_selector: str, runs: int = 7, *, warmup: int = 1, pause: float = 0.0
+    url: str,
+    ready_selector: str,
+    runs: int = 7,
+    *,
+    warmup: int = 1,
+    pause: float = 0.0,
+    browser: Any = None,
 ) -> Timing:
     """Time ``url`` from request until ``ready_selector`` is visible; ``runs`` runs after warm-up.
 
@@ -190,27 +253,29 @@ def time_page(
     warmup
         Runs made first and not counted (server caches, the first kernel start).
     pause
-        Seconds between runs, e.g. for Voila's preheated kernel pool to refill.
+        The most seconds between runs, e.g. for Voila's preheated kernel pool to refill;
+        the wait ends sooner once the machine is quiet again (:func:`settle`).
+    browser
+        A Chromium of :func:`chromium` to use (default: one launched for these runs).
     """
-    from playwright.sync_api import sync_playwright
-
+    if browser is None:
+        with chromium() as launched:
+            return time_page(
+                url, ready_selector, runs, warmup=warmup, pause=pause, browser=launched
+            )
     samples = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            for number in range(warmup + runs):
-                context = browser.new_context()
-                page = context.new_page()
-                start = time.perf_counter()
-                page.goto(url, wait_until="commit", timeout=120_000)
-                page.locator(ready_selector).first.wait_for(state="visible", timeout=120_000)
-                elapsed = time.perf_counter() - start
-                context.close()
-                if number >= warmup:
-                    samples.append(elapsed)
-                time.sleep(pause)
-        finally:
-            browser.close()
+    for number in range(warmup + runs):
+        context = browser.new_context()
+        page = context.new_page()
+        start = time.perf_counter()
+        page.goto(url, wait_until="commit", timeout=120_000)
+        page.locator(ready_selector).first.wait_for(state="visible", timeout=120_000)
+        elapsed = time.perf_counter() - start
+        context.close()
+        if number >= warmup:
+            samples.append(elapsed)
+        if pause:
+            settle(pause, min(pause, refill_seconds()))
     return Timing(tuple(samples))
 
 

@@ -30,6 +30,7 @@ from bench.common import (
     Result,
     Row,
     Timing,
+    chromium,
     personal_link,
     print_table,
     report,
@@ -122,11 +123,12 @@ def measure(
                 FORM_READY,
             ),
         }
-        for number in range(runs + 1):
-            for name, (url, ready) in pages.items():
-                timing = time_page(url, ready, 1, warmup=0, pause=pause)
-                if number:  # the first round warms up
-                    samples[name] += timing.samples
+        with chromium() as browser:
+            for number in range(runs + 1):
+                for name, (url, ready) in pages.items():
+                    timing = time_page(url, ready, 1, warmup=0, pause=pause, browser=browser)
+                    if number:  # the first round warms up
+                        samples[name] += timing.samples
     return Timing(tuple(samples["bare"])), Timing(tuple(samples["form"]))
 
 

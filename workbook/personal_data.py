@@ -125,8 +125,14 @@ def nhs_check_digit_ok(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+_MAY_HOLD = re.compile(r"[\d@]")
+"""What every kind holds: a digit, or an email address's "@"."""
+
+
 def _spans(text: str) -> Iterator[tuple[Kind, int, int]]:
     """Every candidate, most specific kind first (the order settles overlaps)."""
+    if _MAY_HOLD.search(text) is None:  # most text: one pass instead of six (issue #19)
+        return
     for m in _EMAIL.finditer(text):
         yield Kind.EMAIL, m.start(), m.end()
     for m in _NI.finditer(text):

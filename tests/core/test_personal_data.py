@@ -113,6 +113,16 @@ def test_what_looks_like_personal_data_is_found(text: str, kind: Kind, passage: 
     assert [(f.kind, text[f.start : f.end]) for f in found] == [(kind, passage)]
 
 
+@pytest.mark.parametrize(("text", "kind", "passage"), TRUE_POSITIVES)
+def test_nothing_without_a_digit_or_an_at_sign_is_found(
+    text: str, kind: Kind, passage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text with neither skips the six patterns (#19): each of them needs one."""
+    monkeypatch.setattr(personal_data, "_MAY_HOLD", re.compile(""))  # every text scanned
+    assert [f.kind for f in scan(text)] == [kind]
+    assert scan(re.sub(r"\d", "x", text).replace("@", " at ")) == []
+
+
 @pytest.mark.parametrize("text", FALSE_POSITIVES)
 def test_service_text_does_not_warn(text: str) -> None:
     assert scan(text) == []

@@ -17,7 +17,7 @@ Each pack is ``notebooks/agency_profile.ipynb`` run by papermill and exported by
 self-contained. The packs share one kernel (:class:`SharedKernel`): a kernel's start
 and the imports of pandas, Altair and the store are most of one profile's time, so
 paying them once made the demo's eleven packs take 1.65 times one board report, against
-7.4 times with a kernel each (``bench/packs.py``; bench/README.md). A pack that fails
+7.4 times with a kernel each (``bench/report.py``; bench/README.md). A pack that fails
 does not stop the others: the failure is kept (agency, cell, reason, and the executed
 notebook at ``DIR/<agency id>.ipynb``) and the next agency runs; if the failure took the
 kernel down, a new one starts.

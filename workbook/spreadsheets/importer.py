@@ -210,28 +210,30 @@ def import_return(
     source = filename or "upload.xlsx"
     wb = open_workbook(data, source)
     facts = read_facts(wb, source)
-    out = Collector()
-    framework = _check_target(store, facts, (expect_cycle, expect_agency), out)
-    if framework is None:
-        raise SpreadsheetError(source, out.problems)
-    sector = _sector(store, facts.agency_id)
-    try:
-        parsed = parse_return(wb, facts, framework, source, sector)
-    except SpreadsheetError as exc:
-        raise SpreadsheetError(source, [*out.problems, *exc.problems]) from None
-    current = store.latest(facts.cycle_id, facts.agency_id)
-    kept, lost_na = NA.keep_stored(
-        framework, parsed.answers, current.answers if current else {}, sector, parsed.without_na
-    )
-    parsed = replace(parsed, answers=kept)
-    if current is not None and not current.status.editable:
-        message = STORAGE_MESSAGES["read_only"].format(
-            agency=facts.agency_id, cycle=facts.cycle_id, status=current.status.value
+    # the checks read one state of the store, and look the cycle up once (issue #19)
+    with store.snapshot():
+        out = Collector()
+        framework = _check_target(store, facts, (expect_cycle, expect_agency), out)
+        if framework is None:
+            raise SpreadsheetError(source, out.problems)
+        sector = _sector(store, facts.agency_id)
+        try:
+            parsed = parse_return(wb, facts, framework, source, sector)
+        except SpreadsheetError as exc:
+            raise SpreadsheetError(source, [*out.problems, *exc.problems]) from None
+        current = store.latest(facts.cycle_id, facts.agency_id)
+        kept, lost_na = NA.keep_stored(
+            framework, parsed.answers, current.answers if current else {}, sector, parsed.without_na
         )
-        out.add(source, "status", message)
-    if submit:
-        out.problems += _submission_problems(framework, parsed, source, sector)
-    action_updates.check(store, facts.agency_id, parsed, out)
+        parsed = replace(parsed, answers=kept)
+        if current is not None and not current.status.editable:
+            message = STORAGE_MESSAGES["read_only"].format(
+                agency=facts.agency_id, cycle=facts.cycle_id, status=current.status.value
+            )
+            out.add(source, "status", message)
+        if submit:
+            out.problems += _submission_problems(framework, parsed, source, sector)
+        action_updates.check(store, facts.agency_id, parsed, out)
     if out.problems:
         raise SpreadsheetError(source, out.problems)
     # the file's actions have no ids: they take those of the actions they are (issue #15)
