@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from tests.support.programs import create_database, drop_database, workbook_cli
 from tests.support.servers import copy_store
-from workbook import config, demo
+from workbook import config
 from workbook.errors import StorageError
 from workbook.schema.responses import Status
 from workbook.store import Store, backup, moderation, normalise_url, tables
@@ -309,16 +309,25 @@ def test_backing_up_a_store_that_does_not_exist_creates_nothing(tmp_path: Path) 
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.fixture
+def occupied_url(db_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store of ``db_url``'s kind already holding returns: a copy of the session's demo
+    without ``mark``'s rows, so not the same as any backup of ``source_url``."""
+    if db_url.startswith("sqlite"):
+        return copy_store(request.getfixturevalue("demo_file"), tmp_path / "occupied")
+    template = request.getfixturevalue("pg_demo")[0]
+    return str(request.getfixturevalue("pg_databases")("wboccupied", template=template))
+
+
 def test_restoring_into_a_store_with_data_is_refused_and_changes_nothing(
-    source_url: str, target_url: str, tmp_path: Path
+    source_url: str, occupied_url: str, tmp_path: Path
 ) -> None:
     backup.backup(tmp_path / "b", source_url)
-    with Store.open(target_url) as store:
-        demo.create(store, seed=12)  # other returns, which the restore would throw away
-    before = contents(target_url)
+    before = contents(occupied_url)  # returns the restore would throw away
+    assert before["revision"]["rows"]
     with pytest.raises(StorageError, match="already holds a store: 2 partnerships"):
-        backup.restore(tmp_path / "b", target_url)
-    assert contents(target_url) == before
+        backup.restore(tmp_path / "b", occupied_url)
+    assert contents(occupied_url) == before
 
 
 # -- files that are not good backups -----------------------------------------------------
