@@ -62,7 +62,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory, demo_file: Path):
     plan = _plan(url)
     chair = issue_token(url, "MASE chair", "chair", partnership_id="demo")
     member = issue_token(url, "Agency lead", "member", CYCLE, [plan["agency"]])
-    with run_voila(url, tmp / "voila.log") as base:
+    with run_voila(url, tmp / "voila.log", preheat=False) as base:
         yield {"url": url, "plan": plan, "chair": chair, "member": member, "base": base, "tmp": tmp}
 
 

@@ -52,7 +52,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory):
         "tp": issue_token(url, "Tess Chair", "chair", partnership_id="tp"),
         "np": issue_token(url, "Nia Chair", "chair", partnership_id="np"),
     }
-    with run_voila(url, tmp / "voila.log") as base:
+    with run_voila(url, tmp / "voila.log", preheat=False) as base:
         yield {"url": url, "base": base, "links": links, "tmp": tmp}
 
 

@@ -239,12 +239,21 @@ def run_voila(
     log_path: Path,
     extra_args: tuple[str, ...] = (),
     notebooks: str | Path = "notebooks/",
+    *,
+    preheat: bool = True,
 ) -> Iterator[str]:
     """Run Voila over notebooks/ as ``make serve`` does, on a free port, with ``WORKBOOK_DB``.
 
     Yields the base URL once ``/`` answers 200; the server and its kernels are stopped on
     exit. The log is printed when startup fails. ``notebooks`` serves another directory
     with the same settings (voila.json is read from the repository root).
+
+    ``preheat=False`` starts a kernel for each page when it is asked for, as a user's
+    server under JupyterHub does, instead of keeping voila.json's pools filled: a
+    journey that opens a few pages then starts no kernels it never uses (a third of
+    its machine time, issue #19). The preheated pools stay tested by the session's
+    server (``voila_server``), the form journeys', the access journeys' (whose links
+    are read only once a preheated kernel is given its request) and the survival tests.
     """
     _require_workbook_template()
     env = {**config.voila_environment(os.environ), "WORKBOOK_DB": db_url}
@@ -258,6 +267,7 @@ def run_voila(
                 "--no-browser",
                 f"--port={port}",
                 "--Voila.ip=127.0.0.1",
+                *(() if preheat else ("--VoilaConfiguration.preheat_kernel=False",)),
                 *extra_args,
             ],
             cwd=ROOT,
