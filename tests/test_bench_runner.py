@@ -66,3 +66,28 @@ def test_the_runner_prints_one_table_and_writes_results(tmp_path: Path) -> None:
     [result] = record["results"]
     assert result["benchmark"] == "autosave"
     assert len(result["samples"]) == 40
+
+
+def test_a_pause_ends_once_the_machine_is_quiet_and_never_outlasts_its_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench import common
+
+    ticks = {"busy": 0, "total": 0}
+
+    def machine(busy_share: float) -> None:
+        def sample() -> tuple[int, int]:
+            ticks["busy"] += int(100 * busy_share)
+            ticks["total"] += 100
+            return ticks["busy"], ticks["total"]
+
+        monkeypatch.setattr(common, "_busy_and_total", sample)
+
+    machine(0.0)  # quiet: the least, then two quiet windows
+    waited = common.settle(5.0, 0.1, window=0.05)
+    assert 0.2 <= waited < 1.0
+    machine(0.9)  # a refill still running: the whole pause, not more
+    waited = common.settle(0.4, 0.1, window=0.05)
+    assert 0.4 <= waited < 0.9
+    monkeypatch.setattr(common, "_busy_and_total", lambda: None)  # no /proc/stat
+    assert 0.3 <= common.settle(0.3, 0.1, window=0.05) < 0.8
