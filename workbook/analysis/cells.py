@@ -135,7 +135,9 @@ def _cycle(part: CycleCells, agencies: Mapping[str, Agency]) -> dict[str, np.nda
         asked = {c.id for c in framework.criteria_for(sector or None)}
         scopes[sector] = np.array([c.id in asked for c in criteria], dtype=bool)
     in_scope = np.concatenate([scopes[s] for s in sectors]) if n_a else np.zeros(0, dtype=bool)
-    answers = _answers(part, order, criteria, n)
+    positions = {a: i * n_k for i, a in enumerate(order)}  # each agency's first cell
+    where = {c.id: j for j, c in enumerate(criteria)}  # each criterion's place after it
+    answers = _answers(part, positions, where, n)
     not_applicable = answers["not_applicable"].astype(bool)
     counts = in_scope & ~not_applicable
     rating = answers.pop("rating")  # one out of scope or beside "not applicable" never counts
@@ -157,8 +159,6 @@ def _cycle(part: CycleCells, agencies: Mapping[str, Agency]) -> dict[str, np.nda
         for column, values in zip(made, zip(*found, strict=True), strict=True):
             column[rated] = values
     note = _full(n, "")
-    positions = {a: i * n_k for i, a in enumerate(order)}
-    where = {c.id: j for j, c in enumerate(criteria)}
     for agency_id, noted in part.notes.items():
         for criterion_id, text in noted.items():
             if agency_id in positions and criterion_id in where:
@@ -183,12 +183,9 @@ def _cycle(part: CycleCells, agencies: Mapping[str, Agency]) -> dict[str, np.nda
 
 
 def _answers(
-    part: CycleCells, order: Sequence[str], criteria: Sequence[Any], n: int
+    part: CycleCells, positions: Mapping[str, int], where: Mapping[str, int], n: int
 ) -> dict[str, np.ndarray[Any, Any]]:
     """The answer columns, each answer at its cell; cells without one are empty."""
-    n_k = len(criteria)
-    positions = {a: i * n_k for i, a in enumerate(order)}
-    where = {c.id: j for j, c in enumerate(criteria)}
     found: list[tuple[int, Row]] = []
     for agency_id, answers in part.answers.items():
         base = positions.get(agency_id)
