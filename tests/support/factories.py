@@ -155,7 +155,8 @@ def _digest(partnership: Path, templates_dir: Path) -> str:
 def _empty(url: str) -> bool:
     """Whether ``url`` holds nothing yet: no SQLite file, or a database without tables."""
     if url.startswith("sqlite"):
-        return not Path(url.removeprefix("sqlite:///")).exists()
+        path = make_url(url).database  # without the URL's options (``?timeout=``)
+        return bool(path) and path != ":memory:" and not Path(str(path)).exists()
     import psycopg
 
     from tests.support.programs import psycopg_conninfo
@@ -185,9 +186,9 @@ def _copy_into(url: str, first: str) -> None:
     from tests.support.programs import create_database, drop_database
 
     if url.startswith("sqlite"):
-        target = Path(url.removeprefix("sqlite:///"))
+        target = Path(_database(url))
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(first.removeprefix("sqlite:///"), target)
+        shutil.copyfile(_database(first), target)
         return
     drop_database(_server_of(url), _database(url))  # the test's empty database, made again
     create_database(_server_of(url), _database(url), _database(first))
@@ -201,7 +202,7 @@ def installed_stores() -> Iterator[None]:
 
     for first in INSTALLED.values():
         if first.startswith("sqlite"):
-            shutil.rmtree(Path(first.removeprefix("sqlite:///")).parent, ignore_errors=True)
+            shutil.rmtree(Path(_database(first)).parent, ignore_errors=True)
         else:
             with contextlib.suppress(Exception):  # the session's own cluster may be gone
                 drop_database(_server_of(first), _database(first))
