@@ -11,7 +11,6 @@ answer once, to find its cell; nothing here reads the store.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from workbook.schema.framework import Framework
 from workbook.schema.partnership import Agency
 from workbook.schema.responses import NOT_APPLICABLE, Status
 from workbook.store import CycleInfo
+from workbook.store.current import many_action_records
 
 NOT_RATED = "Not rated"
 """Label of a cell, or a criterion, that has no rating yet."""
@@ -34,9 +34,6 @@ Row = tuple[int, str | None, str, str, str, "str | tuple[dict[str, Any], ...]", 
 """An answer as the frame takes it: revision number, rating, evidence, going well,
 development, actions (the store's JSON, or ``Action.model_dump()`` records), not
 applicable and its reason; :data:`workbook.store.current.StoredRow` is one."""
-
-_ACTION_DEFAULTS: dict[str, Any] = {"text": "", "owner": "", "due": None, "id": None}
-"""An action record's fields (``Action.model_dump()``'s), with what a missing one is."""
 
 _ANSWER_COLUMNS = (
     "rating",
@@ -217,25 +214,12 @@ def _answers(
 
 
 def _records(stored: Sequence[str | tuple[dict[str, Any], ...]]) -> list[tuple[Any, ...]]:
-    """Each answer's actions as ``Action.model_dump()`` records.
-
-    The store's JSON is parsed in one call for all the answers that have any (half of a
-    partnership's answers carry actions, issue #19); it was checked when saved.
-    """
+    """Each answer's actions as ``Action.model_dump()`` records: the store's JSON parsed
+    in one call (:func:`workbook.store.current.many_action_records`), records kept."""
+    text = {i: s for i, s in enumerate(stored) if isinstance(s, str)}
     found: list[tuple[Any, ...]] = [() if isinstance(s, str) else s for s in stored]
-    text = [i for i, s in enumerate(stored) if isinstance(s, str) and s != "[]"]
-    if not text:
-        return found
-    parsed = json.loads("[" + ",".join(stored[i] for i in text) + "]")  # type: ignore[misc]
-    date = dt.date.fromisoformat
-    for i, items in zip(text, parsed, strict=True):
-        for item in items:  # json's own dicts, made what model_dump() gives in place
-            if len(item) != len(_ACTION_DEFAULTS):  # written without a field's default
-                for key, default in _ACTION_DEFAULTS.items():
-                    item.setdefault(key, default)
-            if item["due"]:
-                item["due"] = date(item["due"])
-        found[i] = tuple(items)
+    for i, records in zip(text, many_action_records(list(text.values())), strict=True):
+        found[i] = records
     return found
 
 

@@ -52,23 +52,38 @@ class StoredAnswer(NamedTuple):
         return tuple(Action(**record) for record in self.action_records)
 
 
+_ACTION_DEFAULTS: dict[str, Any] = {"text": "", "owner": "", "due": None, "id": None}
+"""An action record's fields (``Action.model_dump()``'s), with what a missing one is."""
+
+
 def action_records(stored: str) -> tuple[dict[str, Any], ...]:
-    """An ``answer.actions`` column's JSON as ``Action.model_dump()`` records.
+    """An ``answer.actions`` column's JSON as ``Action.model_dump()`` records."""
+    return many_action_records([stored])[0]
+
+
+def many_action_records(stored: Sequence[str]) -> list[tuple[dict[str, Any], ...]]:
+    """Many ``answer.actions`` columns' JSON as ``Action.model_dump()`` records.
 
     Read with the standard library, not pydantic: it was checked when saved, and half of
     a partnership's answers carry actions (a fifth of the dashboard's read, issue #19).
+    The answers that have any are parsed in one ``json.loads`` call, and json's own
+    dicts are made what ``model_dump()`` gives in place.
     """
-    if stored == "[]":
-        return ()
-    return tuple(
-        {
-            "text": item["text"],
-            "owner": item.get("owner", ""),
-            "due": dt.date.fromisoformat(item["due"]) if item.get("due") else None,
-            "id": item.get("id"),
-        }
-        for item in json.loads(stored)
-    )
+    found: list[tuple[dict[str, Any], ...]] = [() for _ in stored]
+    text = [i for i, s in enumerate(stored) if s != "[]"]
+    if not text:
+        return found
+    parsed = json.loads("[" + ",".join(stored[i] for i in text) + "]")
+    date = dt.date.fromisoformat
+    for i, items in zip(text, parsed, strict=True):
+        for item in items:
+            if len(item) != len(_ACTION_DEFAULTS):  # written without a field's default
+                for key, default in _ACTION_DEFAULTS.items():
+                    item.setdefault(key, default)
+            if item["due"]:
+                item["due"] = date(item["due"])
+        found[i] = tuple(items)
+    return found
 
 
 StoredRow = tuple[int, str | None, str, str, str, str, bool, str]
