@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     ROOT,
     Result,
+    page_kernel,
     personal_link,
     print_table,
     report,
@@ -60,7 +61,7 @@ BARE_CHART = (
 
 def _notebook(path: Path, title: str, cells: list[str]) -> None:
     nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    nb.metadata = {"kernelspec": page_kernel()}
     nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}")] + [
         nbformat.v4.new_code_cell(c) for c in cells
     ]

@@ -9,9 +9,9 @@ form's ratio to the bare page. Goal (issue #3): at most 1.3 times the bare page.
 
     .venv/bin/python -m bench.form [--runs 7] [--pause 8] [--cold]
 
-Runs are ``--pause`` seconds apart so that each finds the kernel pool refilled (voila.json
-refills it 5 s after a page takes a kernel), as a user arriving a little after the last
-one would. ``--cold`` also measures both pages with preheating turned off.
+Requests are at most ``--pause`` seconds apart, and never before the kernel pool has
+been refilled (voila.json refills it 5 s after a page takes a kernel; ``bench.common.
+settle``), as a user arriving a little after the last one would. ``--cold`` also measures both pages with preheating turned off.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from bench.common import (
     Row,
     Timing,
     chromium,
+    page_kernel,
     personal_link,
     print_table,
     report,
@@ -57,7 +58,7 @@ def bare_notebook() -> nbformat.NotebookNode:
         nbformat.v4.new_markdown_cell("# Bare page"),
         nbformat.v4.new_code_cell('import ipywidgets\n\nipywidgets.Button(description="Ready")'),
     ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.metadata["kernelspec"] = page_kernel()
     return nb
 
 
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     """Run the benchmark and print its table; returns the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="measured runs per page")
-    parser.add_argument("--pause", type=float, default=8.0, help="seconds between runs")
+    parser.add_argument("--pause", type=float, default=10.0, help="most seconds between requests")
     parser.add_argument("--cold", action="store_true", help="also measure without preheating")
     args = parser.parse_args(argv)
 

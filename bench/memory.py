@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from bench.common import CHROMIUM, CHROMIUM_ARGS, SERVERS, Result, report, voila
+from bench.common import CHROMIUM, CHROMIUM_ARGS, SERVERS, Result, page_kernel, report, voila
 from bench.form import CYCLE, FORM_READY, setup
 from workbook.access import page_url
 
@@ -44,7 +44,7 @@ def floor_notebook() -> nbformat.NotebookNode:
             'ipywidgets.Button(description="Ready")'
         )
     ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.metadata["kernelspec"] = page_kernel()
     return nb
 
 
@@ -71,7 +71,7 @@ def pss_mib(pid: int) -> float:
 
 
 def kernels(server: int) -> set[int]:
-    """Process ids of the server's kernels (its children running ipykernel)."""
+    """Process ids of the server's kernels (its children: the pages' kernel, or ipykernel's)."""
     found = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -82,7 +82,7 @@ def kernels(server: int) -> set[int]:
         except OSError:
             continue
         parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == server and b"ipykernel" in cmdline:
+        if parent == server and (b"widgets.kernel" in cmdline or b"ipykernel" in cmdline):
             found.add(int(entry.name))
     return found
 

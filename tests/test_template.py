@@ -65,5 +65,11 @@ def test_every_template_file_is_listed_as_a_data_file() -> None:
                     f"{path.relative_to(ROOT)} would be installed into {target}"
                 )
                 listed.add(path.relative_to(ROOT).as_posix())
-    sources = {p.relative_to(ROOT).as_posix() for p in SOURCE.rglob("*") if p.is_file()}
+    kernel = ROOT / "share" / "jupyter" / "kernels"  # the pages' kernelspec (issue #19)
+    sources = {
+        p.relative_to(ROOT).as_posix()
+        for d in (SOURCE, kernel)
+        for p in d.rglob("*")
+        if p.is_file()
+    }
     assert sources - listed == set(), "add these to [tool.setuptools.data-files]"

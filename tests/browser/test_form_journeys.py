@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.servers import issue_token
+from tests.support.servers import is_page_kernel, issue_token
 from workbook import demo
 from workbook.config import ROOT
 from workbook.schema.responses import Status
@@ -281,7 +281,7 @@ def _kernel_pids(db_url: str) -> set[int]:
         if not proc.name.isdigit():
             continue
         try:
-            if b"ipykernel_launcher" not in (proc / "cmdline").read_bytes():
+            if not is_page_kernel((proc / "cmdline").read_bytes()):
                 continue
             if marker in (proc / "environ").read_bytes().split(b"\0"):
                 found.add(int(proc.name))

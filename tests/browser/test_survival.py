@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.servers import issue_token, run_voila
+from tests.support.servers import is_page_kernel, issue_token, run_voila
 from widgets.form.opening import ReturnModel
 from workbook.store import Store
 
@@ -93,7 +93,7 @@ def kernel_pid(page) -> int:
             cmdline = (proc / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"ipykernel" in cmdline and marker in cmdline:
+        if is_page_kernel(cmdline) and marker in cmdline:
             return int(proc.name)
     raise AssertionError(f"no kernel process for kernel {kernel_id}")
 

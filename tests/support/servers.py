@@ -233,6 +233,15 @@ def _require_workbook_template() -> None:
         pytest.fail(f"Voila finds no 'workbook' template (first template folder: {found})")
 
 
+def is_page_kernel(cmdline: bytes) -> bool:
+    """Whether a process's command line (``/proc/PID/cmdline``) is a Voila page's kernel.
+
+    The pages run the ``workbook-page`` kernelspec (:mod:`widgets.kernel`); a notebook
+    naming ``python3`` would still run ipykernel's own launcher.
+    """
+    return b"widgets.kernel" in cmdline or b"ipykernel_launcher" in cmdline
+
+
 @contextlib.contextmanager
 def run_voila(
     db_url: str,

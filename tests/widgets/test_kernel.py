@@ -1,0 +1,94 @@
+"""The pages' own kernel (:mod:`widgets.kernel`, kernelspec ``workbook-page``), issue #19.
+
+The pages' notebooks name it, Voila finds it on ``JUPYTER_PATH`` beside the page
+template, and a kernel started from it runs code without the debugger or the input
+history; the analysts' notebooks keep ``python3``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+
+from workbook import config
+
+NAME = "workbook-page"
+PAGES = ("form.ipynb", "dashboard.ipynb", "index.ipynb")
+
+
+def _kernel_name(notebook: str) -> str:
+    nb = nbformat.read(config.ROOT / "notebooks" / notebook, as_version=4)
+    return str(nb.metadata["kernelspec"]["name"])
+
+
+def test_the_pages_name_the_page_kernel_and_the_analysts_notebooks_do_not() -> None:
+    assert {_kernel_name(page) for page in PAGES} == {NAME}
+    others = sorted(p.name for p in (config.ROOT / "notebooks").glob("*.ipynb"))
+    assert {_kernel_name(name) for name in others if name not in PAGES} == {"python3"}
+
+
+def test_voila_finds_the_kernelspec_where_it_finds_the_page_template() -> None:
+    env = config.voila_environment({})
+    specs = KernelSpecManager(kernel_dirs=[str(Path(env["JUPYTER_PATH"]) / "kernels")])
+    spec = specs.get_kernel_spec(NAME)
+    assert spec.argv[:3] == ["python", "-m", "widgets.kernel"]  # the server's own Python
+    assert "{connection_file}" in spec.argv
+    assert spec.metadata["debugger"] is False  # JupyterLab must not offer to debug it
+
+
+@pytest.fixture(scope="module")
+def page_kernel() -> Iterator[KernelManager]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUPYTER_PATH", config.voila_environment(os.environ)["JUPYTER_PATH"])
+        manager = KernelManager(kernel_name=NAME)
+        manager.start_kernel(cwd=str(config.ROOT / "notebooks"))
+    try:
+        yield manager
+    finally:
+        manager.shutdown_kernel(now=True)
+
+
+def _run(manager: KernelManager, code: str) -> str:
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        shown: list[str] = []
+
+        def keep(msg: dict) -> None:
+            if msg["msg_type"] == "stream":
+                shown.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                shown.append("\n".join(msg["content"]["traceback"]))
+
+        reply = client.execute_interactive(code, timeout=60, output_hook=keep)
+        assert reply["content"]["status"] == "ok", shown
+        return "".join(shown)
+    finally:
+        client.stop_channels()
+
+
+def test_a_page_kernel_runs_without_the_debugger_or_input_history(
+    page_kernel: KernelManager,
+) -> None:
+    code = (
+        "import json, sys\n"
+        "print(json.dumps({'debugpy': 'debugpy' in sys.modules and sys.modules['debugpy'] "
+        "is not None, 'history': get_ipython().history_manager.enabled, "
+        "'debugger': hasattr(get_ipython().kernel, 'debugger'), 'sum': 20 + 22}))"
+    )
+    seen = json.loads(_run(page_kernel, code))
+    assert seen == {"debugpy": False, "history": False, "debugger": False, "sum": 42}
+
+
+def test_the_form_page_imports_in_the_page_kernel(page_kernel: KernelManager) -> None:
+    # what a preheated form kernel runs before its request (notebooks/form.ipynb)
+    out = _run(page_kernel, "from widgets import app\nprint(app.preload('form'))")
+    assert out.strip() == "None"
