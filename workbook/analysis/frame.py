@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import pandas as pd
 
+from workbook import collector
 from workbook.analysis import cells
 from workbook.analysis.cells import NOT_ASKED as NOT_ASKED
 from workbook.analysis.cells import NOT_RATED as NOT_RATED
@@ -232,27 +232,8 @@ def load(store: Store, cycle_ids: Sequence[str]) -> pd.DataFrame:
     store (a store may hold 150 partnerships: bench/scale.py). Everything comes from one
     snapshot of the store: one consistent state, whoever saves meanwhile.
     """
-    with store.snapshot(), _collector_paused():
+    with store.snapshot(), collector.paused():
         return _load(store, cycle_ids)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector held off while the frame is made, and let run after.
-
-    The frame is tens of thousands of new rows, tuples and strings, none in a cycle; each
-    time they set the collector off it walked every object the kernel holds, which was
-    a fifth of the dashboard's data time (bench/scale.py, issue #19). Nothing is kept
-    from collection: it runs as usual once the frame is made.
-    """
-    if not gc.isenabled():  # someone else holds it off: theirs to turn back on
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _load(store: Store, cycle_ids: Sequence[str]) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from workbook import collector
 from workbook.errors import (
     STORAGE_MESSAGES,
     AccessDenied,
@@ -165,6 +166,7 @@ def _keep_carried_forward(
     return kept
 
 
+@collector.paused()  # a file's cells are thousands of new objects (issue #19)
 def import_return(
     store: Store,
     data: bytes | Path,
