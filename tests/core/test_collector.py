@@ -25,7 +25,7 @@ def test_off_inside_and_back_on_after_even_on_an_error() -> None:
     with collector.paused():
         assert not gc.isenabled()
     assert gc.isenabled()
-    with pytest.raises(ValueError), collector.paused():
+    with pytest.raises(ValueError, match="the work failed"), collector.paused():
         raise ValueError("the work failed")
     assert gc.isenabled()
 
