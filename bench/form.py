@@ -7,11 +7,12 @@ and 5 case audits, issue #14). Times each page from request to
 interactive in Debian's Chromium (median of N runs after a warm-up), and prints the
 form's ratio to the bare page. Goal (issue #3): at most 1.3 times the bare page.
 
-    .venv/bin/python -m bench.form [--runs 7] [--pause 8] [--cold]
+    .venv/bin/python -m bench.form [--runs 7] [--pause 10] [--cold]
 
 Requests are at most ``--pause`` seconds apart, and never before the kernel pool has
-been refilled (voila.json refills it 5 s after a page takes a kernel; ``bench.common.
-settle``), as a user arriving a little after the last one would. ``--cold`` also measures both pages with preheating turned off.
+been refilled (voila.json refills it 5 s after a page takes a kernel;
+``bench.common.settle``), as a user arriving a little after the last one would.
+``--cold`` also measures both pages with preheating turned off.
 """
 
 from __future__ import annotations
