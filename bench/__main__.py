@@ -39,7 +39,7 @@ SETTINGS: dict[str, tuple[list[str], list[str], float]] = {
     "scale": ([], ["--size", "small", "--runs", "3"], 900),
     "report": (["--runs", "3"], ["--runs", "1"], 900),
     "dashboard": (["--runs", "5"], ["--runs", "1"], 600),
-    "form": (["--runs", "5", "--pause", "10"], ["--runs", "1", "--pause", "10"], 600),
+    "form": (["--runs", "5", "--pause", "6"], ["--runs", "1", "--pause", "6"], 600),
     "memory": ([], ["--sessions", "1,2"], 600),
     "import_returns": (["--cache"], ["--count", "50", "--cache"], 900),
     "hub": (["--runs", "3", "--pause", "6"], ["--runs", "1", "--pause", "6"], 900),

@@ -208,26 +208,19 @@ def _busy_and_total() -> tuple[int, int] | None:
     return sum(fields) - idle, sum(fields)
 
 
-def settle(
-    most: float,
-    least: float = 0.0,
-    *,
-    quiet: float = 0.15,
-    window: float = 0.5,
-    since: float | None = None,
-) -> float:
+def settle(most: float, least: float = 0.0, *, quiet: float = 0.15, window: float = 0.5) -> float:
     """Wait until the machine has been quiet for two ``window``s, ``least`` to ``most`` s.
 
     Between runs of a preheated page Voila refills its pool: ``fill_delay`` seconds after
     a kernel is taken it starts another and runs the notebook in it. A fixed pause long
     enough for the slowest refill wastes the rest; this one ends once the refill is done
     (the CPU busy less than ``quiet`` of the time), and never before ``least`` (the
-    refill has begun). Both count from ``since`` (a ``time.monotonic()``; default: now):
-    the kernel is taken at the request, so the refill's clock starts then, not when the
-    page was ready. Returns the seconds waited.
+    refill has begun), counted from the page being ready: counted from the request
+    instead, the dashboard's next request met its pool's refill still running, and took
+    0.8 s longer (issue #19). Returns the seconds waited.
     """
-    start = time.monotonic() if since is None else since
-    time.sleep(max(0.0, min(least, most) - (time.monotonic() - start)))
+    start = time.monotonic()
+    time.sleep(min(least, most))
     calm = 0
     before = _busy_and_total()
     while time.monotonic() - start < most:
@@ -286,7 +279,6 @@ def time_page(
     for number in range(warmup + runs):
         context = browser.new_context()
         page = context.new_page()
-        requested = time.monotonic()
         start = time.perf_counter()
         page.goto(url, wait_until="commit", timeout=120_000)
         page.locator(ready_selector).first.wait_for(state="visible", timeout=120_000)
@@ -295,7 +287,7 @@ def time_page(
         if number >= warmup:
             samples.append(elapsed)
         if pause:
-            settle(pause, min(pause, refill_seconds()), since=requested)
+            settle(pause, min(pause, refill_seconds()))
     return Timing(tuple(samples))
 
 

@@ -7,12 +7,11 @@ and 5 case audits, issue #14). Times each page from request to
 interactive in Debian's Chromium (median of N runs after a warm-up), and prints the
 form's ratio to the bare page. Goal (issue #3): at most 1.3 times the bare page.
 
-    .venv/bin/python -m bench.form [--runs 7] [--pause 10] [--cold]
+    .venv/bin/python -m bench.form [--runs 7] [--pause 8] [--cold]
 
-Requests are at most ``--pause`` seconds apart, and never before the kernel pool has
-been refilled (voila.json refills it 5 s after a page takes a kernel;
-``bench.common.settle``), as a user arriving a little after the last one would.
-``--cold`` also measures both pages with preheating turned off.
+Runs are ``--pause`` seconds apart so that each finds the kernel pool refilled (voila.json
+refills it 5 s after a page takes a kernel), as a user arriving a little after the last
+one would. ``--cold`` also measures both pages with preheating turned off.
 """
 
 from __future__ import annotations
@@ -138,7 +137,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     """Run the benchmark and print its table; returns the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="measured runs per page")
-    parser.add_argument("--pause", type=float, default=10.0, help="most seconds between requests")
+    parser.add_argument("--pause", type=float, default=8.0, help="seconds between runs")
     parser.add_argument("--cold", action="store_true", help="also measure without preheating")
     args = parser.parse_args(argv)
 
