@@ -28,6 +28,7 @@ import nbformat
 
 from bench.common import CHROMIUM, CHROMIUM_ARGS, SERVERS, Result, page_kernel, report, voila
 from bench.form import CYCLE, FORM_READY, setup
+from tests.support.servers import is_page_kernel
 from workbook.access import page_url
 
 GOAL_MIB = 60.0  # a form session's kernel, RSS (issue #19; 1.2x the floor kernel before)
@@ -82,7 +83,7 @@ def kernels(server: int) -> set[int]:
         except OSError:
             continue
         parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == server and (b"widgets.kernel" in cmdline or b"ipykernel" in cmdline):
+        if parent == server and is_page_kernel(cmdline):
             found.add(int(entry.name))
     return found
 
