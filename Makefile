@@ -97,10 +97,11 @@ hub: venv
 # `python -m bench` (bench/__main__.py) runs each bench/NAME.py as `python -m bench.NAME`
 # from the project root, then prints every figure in one table and writes
 # bench/results.json; BENCH_ARGS='--quick' or '--only form,scale' (bench/README.md).
-# The browser benchmarks need Debian's chromium, as the tests do.
+# The browser benchmarks need Debian's chromium, as the tests do; the hub's, its proxy.
 BENCH_ARGS ?=
 bench: venv
 	bash scripts/install-test-deps.sh
+	$(MAKE) --no-print-directory hub-proxy
 	$(VENV_BIN)/python -m bench $(BENCH_ARGS)
 
 lint: venv

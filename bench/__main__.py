@@ -43,8 +43,12 @@ SETTINGS: dict[str, tuple[list[str], list[str], float]] = {
     "memory": ([], ["--sessions", "1,2"], 600),
     "import_returns": (["--cache"], ["--count", "50", "--cache"], 900),
     "hub": (["--runs", "3", "--pause", "6"], ["--runs", "1", "--pause", "6"], 900),
+    "capacity": ([], ["--most", "3"], 3600),
 }
 ORDER = list(SETTINGS)
+ON_REQUEST = {"capacity"}
+"""Benchmarks run only when named in ``--only``: each takes longer than ``make bench``'s
+budget allows (bench/README.md)."""
 
 
 def benchmarks() -> list[str]:
@@ -124,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"no such benchmark: {', '.join(unknown)} (have: {', '.join(names)})")
         names = [n for n in names if n in wanted]
+    else:
+        names = [n for n in names if n not in ON_REQUEST]
     skip = {n.strip() for n in args.skip.split(",")}
     names = [n for n in names if n not in skip]
 

@@ -313,7 +313,7 @@ def print_table(rows: Sequence[Row]) -> None:
 
 RESULTS_ENV = "BENCH_RESULTS"
 """Under ``python -m bench`` the file each benchmark appends its results to (JSON lines)."""
-UNITS = {"s": 1.0, "ms": 1e3, "MiB": 1.0}
+UNITS = {"s": 1.0, "ms": 1e3, "MiB": 1.0, "forms": 1.0}
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -331,8 +331,8 @@ class Result:
     """One figure of one benchmark, with the floor measured in the same run.
 
     ``samples`` and ``floor_samples`` are in ``unit`` (seconds, milliseconds or MiB).
-    The goal is either a ratio to the floor's median (``goal_kind="ratio"``) or an upper
-    bound in ``unit`` (``"max"``); ``stat`` says which statistic of the samples is held
+    The goal is either a ratio to the floor's median (``goal_kind="ratio"``), an upper
+    bound in ``unit`` (``"max"``) or a lower one (``"min"``, e.g. forms a machine holds); ``stat`` says which statistic of the samples is held
     to it (the median, or the 95th percentile for autosave).
     """
 
@@ -342,7 +342,7 @@ class Result:
     floor: str = ""
     floor_samples: tuple[float, ...] = ()
     goal: float | None = None
-    goal_kind: Literal["ratio", "max"] = "ratio"
+    goal_kind: Literal["ratio", "max", "min"] = "ratio"
     stat: Literal["median", "p95"] = "median"
     note: str = ""
     extra: dict[str, float | str] = field(default_factory=dict)
@@ -391,6 +391,8 @@ class Result:
             return None
         if self.goal_kind == "max":
             return self.judged <= self.goal
+        if self.goal_kind == "min":
+            return self.judged >= self.goal
         ratio = self.ratio
         return None if ratio is None else ratio <= self.goal
 
@@ -398,8 +400,9 @@ class Result:
         if self.goal is None:
             return "-"
         stat = "p95 " if self.stat == "p95" else ""
-        if self.goal_kind == "max":
-            return f"{stat}<= {format_value(self.goal, self.unit)}"
+        if self.goal_kind in ("max", "min"):
+            sign = "<=" if self.goal_kind == "max" else ">="
+            return f"{stat}{sign} {format_value(self.goal, self.unit)}"
         return f"{stat}<= {self.goal:g}x floor"
 
     def as_dict(self) -> dict[str, object]:
@@ -431,8 +434,8 @@ def format_value(value: float | None, unit: str) -> str:
     """``1.79 s``, ``12.3 ms``, ``145 MiB``; ``-`` for nothing."""
     if value is None or math.isnan(value):
         return "-"
-    if unit == "MiB":
-        return f"{value:.0f} MiB"
+    if unit in ("MiB", "forms"):
+        return f"{value:.0f} {unit}"
     if unit == "ms":
         return f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
     return f"{value:.2f} s" if value < 100 else f"{value:.0f} s"

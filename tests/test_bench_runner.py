@@ -91,3 +91,33 @@ def test_a_pause_ends_once_the_machine_is_quiet_and_never_outlasts_its_limit(
     assert 0.4 <= waited < 0.9
     monkeypatch.setattr(common, "_busy_and_total", lambda: None)  # no /proc/stat
     assert 0.3 <= common.settle(0.3, 0.1, window=0.05) < 0.8
+
+
+def test_a_lower_bound_goal_is_met_at_or_above_it() -> None:
+    held = Result("forms held", (240.0,), unit="forms", goal=200.0, goal_kind="min")
+    assert held.ok is True
+    assert Result("forms held", (150.0,), unit="forms", goal=200.0, goal_kind="min").ok is False
+    table = results_table([held])
+    assert ">= 200 forms" in table
+    assert "240 forms" in table
+
+
+def test_benchmarks_beyond_make_bench_s_budget_run_only_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench import __main__ as runner
+
+    ran: list[str] = []
+
+    def run_one(name: str, args: list[str], timeout: float, results_file: Path) -> dict:
+        ran.append(name)
+        return {"exit": 0, "seconds": 0.0, "args": args}
+
+    monkeypatch.setattr(runner, "run_one", run_one)
+    assert "capacity" in runner.benchmarks()
+    runner.main(["--out", str(tmp_path / "all.json"), "--skip", "hub"])
+    assert "capacity" not in ran
+    assert "autosave" in ran
+    ran.clear()
+    runner.main(["--only", "capacity", "--out", str(tmp_path / "one.json")])
+    assert ran == ["capacity"]
