@@ -330,10 +330,11 @@ def percentile(values: Sequence[float], q: float) -> float:
 class Result:
     """One figure of one benchmark, with the floor measured in the same run.
 
-    ``samples`` and ``floor_samples`` are in ``unit`` (seconds, milliseconds or MiB).
-    The goal is either a ratio to the floor's median (``goal_kind="ratio"``), an upper
-    bound in ``unit`` (``"max"``) or a lower one (``"min"``, e.g. forms a machine holds); ``stat`` says which statistic of the samples is held
-    to it (the median, or the 95th percentile for autosave).
+    ``samples`` and ``floor_samples`` are in ``unit`` (seconds, milliseconds, MiB or
+    forms). The goal is either a ratio to the floor's median (``goal_kind="ratio"``), an
+    upper bound in ``unit`` (``"max"``) or a lower one (``"min"``: forms a machine
+    holds); ``stat`` says which statistic of the samples is held to it (the median, or
+    the 95th percentile for autosave).
     """
 
     figure: str

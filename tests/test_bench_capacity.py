@@ -9,7 +9,8 @@ from bench.capacity import WINDOW, available_mib, slope, stop_reason
 
 def test_it_stops_when_available_memory_falls_under_the_reserve() -> None:
     reason = stop_reason([1.0] * 3, 900.0, reserve=1024, slower=2.0, most=250)
-    assert reason is not None and reason.startswith("memory: 900 MiB available")
+    assert reason is not None
+    assert reason.startswith("memory: 900 MiB available")
     assert stop_reason([1.0] * 3, 2048.0, reserve=1024, slower=2.0, most=250) is None
 
 
@@ -18,7 +19,8 @@ def test_it_stops_when_the_last_opens_are_slower_than_the_first_by_the_factor() 
     assert stop_reason(steady, 1e6, reserve=1024, slower=2.0, most=250) is None
     slowed = [1.0] * WINDOW + [2.5] * WINDOW
     reason = stop_reason(slowed, 1e6, reserve=1024, slower=2.0, most=250)
-    assert reason is not None and reason.startswith("latency: the last 5 opens took 2.50 s")
+    assert reason is not None
+    assert reason.startswith("latency: the last 5 opens took 2.50 s")
     # too few opens to compare two windows: latency is not judged yet
     assert stop_reason([1.0, 9.0], 1e6, reserve=1024, slower=2.0, most=250) is None
 

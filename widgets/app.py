@@ -33,6 +33,14 @@ PAGES = {
 }
 """The modules each page needs, imported by :func:`preload` before the request."""
 
+TEMPLATES = {
+    "form": ("form", "tracked", "upload"),
+    "dashboard": ("dashboard",),
+    "landing": (),
+}
+"""The templates (``widgets/templates``) each page renders as it opens, compiled by
+:func:`preload` before the request."""
+
 
 def preload(page: str) -> Loader | None:
     """Import what ``page`` needs, before its request; the dashboard's chart loader to display.
@@ -47,9 +55,13 @@ def preload(page: str) -> Loader | None:
     """
     for name in PAGES[page]:
         importlib.import_module(name)
+    from widgets import templating
+
+    templating.prepare(*TEMPLATES[page])
     if page == "dashboard":
         from workbook.charts import offline
 
+        offline.build_unchecked()  # the builders' charts are checked by their tests
         return offline.loader()  # charts draw offline once the page has shown this
     return None
 

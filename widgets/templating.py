@@ -41,6 +41,13 @@ def _module(area: str) -> Any:
     return _ENV.get_template(f"{area}.html.j2").module
 
 
+def prepare(*areas: str) -> None:
+    """Compile these areas' templates now, e.g. in a preheated kernel before the request,
+    so that the page's first render does not (issue #19)."""
+    for area in areas:
+        _module(area)
+
+
 def render(area: str, macro: str, /, *args: Any, **kwargs: Any) -> str:
     """One macro of ``templates/<area>.html.j2``, rendered, as a plain string.
 

@@ -15,6 +15,7 @@ import pytest
 
 from widgets import app
 from workbook import config, overview
+from workbook.store import Store
 
 NOTEBOOK = config.ROOT / "notebooks" / "form.ipynb"
 
@@ -96,12 +97,45 @@ def test_every_voila_notebook_ends_in_one_call_to_widgets_app() -> None:
 
 
 def test_preload_imports_each_page_and_gives_the_dashboard_its_chart_loader() -> None:
-    from widgets import app
+    from altair.utils import schemapi
+
+    from widgets import app, templating
     from workbook.charts import offline
 
+    templating._module.cache_clear()
     assert app.preload("form") is None
-    assert isinstance(app.preload("dashboard"), offline.Loader)
-    assert set(app.PAGES) == {"form", "dashboard", "landing"}
+    compiled = templating._module.cache_info().currsize
+    assert compiled == len(app.TEMPLATES["form"])  # before the request, not at its render
+    assert schemapi.DEBUG_MODE  # the form draws no chart: Altair is left alone
+    try:
+        assert isinstance(app.preload("dashboard"), offline.Loader)
+        assert templating._module.cache_info().currsize == compiled + 1
+        assert not schemapi.DEBUG_MODE  # charts are built unchecked in the page's kernel
+    finally:
+        schemapi.enable_debug_mode()
+    assert set(app.PAGES) == set(app.TEMPLATES) == {"form", "dashboard", "landing"}
+
+
+def test_the_templates_a_page_prepares_are_the_ones_it_renders_as_it_opens(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A template missing from ``TEMPLATES`` is compiled at the visitor's request; one there
+    but never rendered costs each pooled kernel for nothing."""
+    from widgets import templating
+    from widgets.dashboard import open_dashboard
+    from widgets.form import open_form
+
+    loaded: list[str] = []
+    get_template = templating._ENV.get_template
+    monkeypatch.setattr(
+        templating._ENV, "get_template", lambda name: loaded.append(name) or get_template(name)
+    )
+    query = {"cycle": "cse-2017-18", "agency": "police"}
+    for page, open_page in (("form", open_form), ("dashboard", open_dashboard)):
+        templating._module.cache_clear()
+        loaded.clear()
+        open_page(demo_store, query)
+        assert sorted(loaded) == sorted(f"{area}.html.j2" for area in app.TEMPLATES[page])
 
 
 def test_the_form_page_never_imports_pandas_altair_or_openpyxl(demo_copy: str) -> None:
