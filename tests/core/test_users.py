@@ -243,3 +243,25 @@ def test_links_and_hub_users_become_identities_one_way(store: Store) -> None:
     assert by_link.describe() == by_hub.describe()
     assert by_link == access.grant_identity(f"link:{link.id}", link, ["Alpha health trust"])
     assert by_hub == access.grant_identity("hub:ann", user, ["Alpha health trust"])
+
+
+def test_one_active_row_per_username_is_enforced_by_the_database(store: Store) -> None:
+    """The partial unique index (plain DDL, shared by SQLite and PostgreSQL): a second
+    active row for a username is refused whoever writes it; removed rows do not count."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    now = dt.datetime.now(dt.UTC)
+    row = {"username": "dup", "name": "Dup", "role": "chair", "partnership_id": "tp"}
+    row |= {"agencies": "[]", "created_at": now, "created_by": "test"}
+    with store.database.writing() as conn:
+        conn.execute(insert(tables.hub_user).values(**row, removed_at=now, removed_by="t"))
+        conn.execute(insert(tables.hub_user).values(**row))  # one removed, one active: fine
+    with pytest.raises(IntegrityError), store.database.writing() as conn:
+        conn.execute(insert(tables.hub_user).values(**row))
+    with store.database.reading() as conn:
+        names = conn.scalars(
+            select(tables.hub_user.c.username).where(tables.hub_user.c.username == "dup")
+        ).all()
+    assert names == ["dup", "dup"]
+

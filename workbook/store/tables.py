@@ -8,6 +8,7 @@ each criterion, its answer in the latest revision ``<= n`` that touched it.
 from __future__ import annotations
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     Column,
     Date,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 
 SCHEMA_VERSION = 8
@@ -244,13 +246,14 @@ hub_user = Table(
 )
 
 Index("ix_hub_user_username", hub_user.c.username, hub_user.c.id)
-Index(
-    "uq_hub_user_active",
-    hub_user.c.username,
-    unique=True,
-    sqlite_where=hub_user.c.removed_at.is_(None),
-    postgresql_where=hub_user.c.removed_at.is_(None),
+# At most one active row per username: a partial unique index, written as the DDL that
+# SQLite and PostgreSQL share. As an Index with sqlite_where and postgresql_where,
+# SQLAlchemy would load its PostgreSQL dialect to check the argument in every process that
+# imports the tables, SQLite's included: 2.2 MiB and 24 ms in each page's kernel (#19).
+ACTIVE_USER_INDEX = DDL(
+    "CREATE UNIQUE INDEX uq_hub_user_active ON hub_user (username) WHERE removed_at IS NULL"
 )
+event.listen(hub_user, "after_create", ACTIVE_USER_INDEX)
 
 V4_TABLES = (hub_user,)
 
