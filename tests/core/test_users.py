@@ -264,4 +264,3 @@ def test_one_active_row_per_username_is_enforced_by_the_database(store: Store) -
             select(tables.hub_user.c.username).where(tables.hub_user.c.username == "dup")
         ).all()
     assert names == ["dup", "dup"]
-

@@ -250,7 +250,7 @@ Index("ix_hub_user_username", hub_user.c.username, hub_user.c.id)
 # SQLite and PostgreSQL share. As an Index with sqlite_where and postgresql_where,
 # SQLAlchemy would load its PostgreSQL dialect to check the argument in every process that
 # imports the tables, SQLite's included: 2.2 MiB and 24 ms in each page's kernel (#19).
-ACTIVE_USER_INDEX = DDL(
+ACTIVE_USER_INDEX = DDL(  # type: ignore[no-untyped-call]
     "CREATE UNIQUE INDEX uq_hub_user_active ON hub_user (username) WHERE removed_at IS NULL"
 )
 event.listen(hub_user, "after_create", ACTIVE_USER_INDEX)
