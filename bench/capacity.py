@@ -8,8 +8,9 @@ another, each in a new Chromium context, timing request → interactive. Each co
 then closed without running the page's unload handler, which is what asks Voilà to shut
 the kernel down: the form's kernel stays, holding the open return exactly as for someone
 who has it open, while the browser's own memory stays flat (a person's browser is on
-their machine, not the server's). Every kernel is counted after each open; one gone
-missing stops the run.
+their machine, not the server's). Culling is off for the run: voila.json culls a page's
+kernel 10 minutes after its page is closed, which is what a closed context looks like.
+Every kernel is counted after each open; one gone missing stops the run.
 
 It stops at the first of:
 
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--most", type=int, default=250, help="open at most this many forms")
     parser.add_argument("--reserve", type=float, default=1024, help="MiB left available")
     parser.add_argument("--slower", type=float, default=2.0, help="latency limit, x first opens")
+    parser.add_argument("--log", type=Path, help="keep the Voila server's output in this file")
     args = parser.parse_args(argv)
 
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -99,14 +101,20 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-capacity-") as name:
         tmp = Path(name)
         url, agency, token = setup(tmp)
+        log = args.log or tmp / "voila.log"
         env = {**os.environ, "WORKBOOK_DB": url}
-        off = ("--VoilaConfiguration.preheat_kernel=False",)
+        # one kernel per open form; and a form stays open however long the run takes
+        # (voila.json culls a closed page's kernel after 10 idle minutes, as it should)
+        off = (
+            "--VoilaConfiguration.preheat_kernel=False",
+            "--MappingKernelManager.cull_idle_timeout=0",
+        )
         opened: list[float] = []
         memory: list[tuple[int, float]] = []  # (forms open, MiB available)
         start_available = available_mib()
         reason = None
         with (
-            voila(tmp / "notebooks", cwd=tmp, env=env, extra_args=off, log=tmp / "v.log") as base,
+            voila(tmp / "notebooks", cwd=tmp, env=env, extra_args=off, log=log) as base,
             sync_playwright() as pw,
         ):
             server = SERVERS[base]
@@ -127,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                         )
                     except PlaywrightTimeout:
                         reason = f"latency: form {len(opened) + 1} did not open in {PATIENCE} s"
+                        shown = page.locator("body").inner_text(timeout=5_000)[:600]
+                        print(f"{reason}; the page showed:\n{shown}", flush=True)
                         context.close()
                         break
                     opened.append(time.perf_counter() - began)
