@@ -135,7 +135,10 @@ def main(argv: list[str] | None = None) -> int:
                         )
                     except PlaywrightTimeout:
                         reason = f"latency: form {len(opened) + 1} did not open in {PATIENCE} s"
-                        shown = page.locator("body").inner_text(timeout=5_000)[:600]
+                        try:
+                            shown = page.locator("body").inner_text(timeout=5_000)[:600]
+                        except PlaywrightTimeout:
+                            shown = "(no page at all)"
                         print(f"{reason}; the page showed:\n{shown}", flush=True)
                         context.close()
                         break
