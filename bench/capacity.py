@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CHROMIUM, CHROMIUM_ARGS, SERVERS, Result, report, voila
+from bench.common import SERVERS, Result, chromium, report, voila
 from bench.form import CYCLE, FORM_READY, setup
 from bench.memory import kernels, pss_mib, rss_mib
 from workbook.access import page_url
@@ -96,7 +96,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="bench-capacity-") as name:
         tmp = Path(name)
@@ -115,62 +114,56 @@ def main(argv: list[str] | None = None) -> int:
         reason = None
         with (
             voila(tmp / "notebooks", cwd=tmp, env=env, extra_args=off, log=log) as base,
-            sync_playwright() as pw,
+            chromium() as browser,
         ):
             server = SERVERS[base]
-            browser = pw.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
             form = page_url(base, "form.ipynb", token, cycle_id=CYCLE, agency_id=agency)
-            try:
-                memory.append((0, available_mib()))
-                while reason is None:
-                    context = browser.new_context()
-                    page = context.new_page()
-                    began = time.perf_counter()
-                    try:
-                        page.goto(form, wait_until="commit", timeout=PATIENCE * 1000)
-                        page.locator(FORM_READY).first.wait_for(
-                            state="visible", timeout=PATIENCE * 1000
-                        )
-                    except PlaywrightTimeout:
-                        reason = f"latency: form {len(opened) + 1} did not open in {PATIENCE} s"
-                        try:
-                            shown = page.locator("body").inner_text(timeout=5_000)[:600]
-                        except PlaywrightTimeout:
-                            shown = "(no page at all)"
-                        print(f"{reason}; the page showed:\n{shown}", flush=True)
-                        context.close()
-                        break
-                    opened.append(time.perf_counter() - began)
-                    context.close()  # no unload handler: the form's kernel stays open
-                    time.sleep(PAUSE)
-                    count = len(opened)
-                    alive = kernels(server)
-                    if len(alive) != count:
-                        reason = f"kernels: {len(alive)} running for {count} forms opened"
-                        break
-                    memory.append((count, available_mib()))
-                    if count % 10 == 0 or count < 4:
-                        print(
-                            f"{count:>4} forms open: {memory[-1][1]:,.0f} MiB available, "
-                            f"last open {opened[-1]:.2f} s, server's open files "
-                            f"{open_files(server)}",
-                            flush=True,
-                        )
-                    reason = stop_reason(
-                        opened,
-                        memory[-1][1],
-                        reserve=args.reserve,
-                        slower=args.slower,
-                        most=args.most,
+            memory.append((0, available_mib()))
+            while reason is None:
+                context = browser.new_context()
+                page = context.new_page()
+                began = time.perf_counter()
+                try:
+                    page.goto(form, wait_until="commit", timeout=PATIENCE * 1000)
+                    page.locator(FORM_READY).first.wait_for(
+                        state="visible", timeout=PATIENCE * 1000
                     )
-                pids = kernels(server)
-                rss = [rss_mib(pid) for pid in pids]
-                pss = [pss_mib(pid) for pid in pids]
-                server_rss = rss_mib(server)
-            finally:
-                browser.close()
+                except PlaywrightTimeout:
+                    reason = f"latency: form {len(opened) + 1} did not open in {PATIENCE} s"
+                    try:
+                        shown = page.locator("body").inner_text(timeout=5_000)[:600]
+                    except PlaywrightTimeout:
+                        shown = "(no page at all)"
+                    print(f"{reason}; the page showed:\n{shown}", flush=True)
+                    context.close()
+                    break
+                opened.append(time.perf_counter() - began)
+                context.close()  # no unload handler: the form's kernel stays open
+                time.sleep(PAUSE)
+                count = len(opened)
+                alive = kernels(server)
+                if len(alive) != count:
+                    reason = f"kernels: {len(alive)} running for {count} forms opened"
+                    break
+                memory.append((count, available_mib()))
+                if count % 10 == 0 or count < 4:
+                    print(
+                        f"{count:>4} forms open: {memory[-1][1]:,.0f} MiB available, "
+                        f"last open {opened[-1]:.2f} s, server's open files "
+                        f"{open_files(server)}",
+                        flush=True,
+                    )
+                reason = stop_reason(
+                    opened,
+                    memory[-1][1],
+                    reserve=args.reserve,
+                    slower=args.slower,
+                    most=args.most,
+                )
+            pids = kernels(server)
+            rss = [rss_mib(pid) for pid in pids]
+            pss = [pss_mib(pid) for pid in pids]
+            server_rss = rss_mib(server)
 
     count = len(opened)
     per_form = -slope(memory)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from bench.common import CHROMIUM, CHROMIUM_ARGS, SERVERS, Result, page_kernel, report, voila
+from bench.common import SERVERS, Result, chromium, page_kernel, report, voila
 from bench.form import CYCLE, FORM_READY, setup
 from tests.support.servers import is_page_kernel
 from workbook.access import page_url
@@ -94,8 +94,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     counts = sorted({int(n) for n in args.sessions.split(",")})
 
-    from playwright.sync_api import sync_playwright
-
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as name:
         tmp = Path(name)
         url, agency, token = setup(tmp)
@@ -106,12 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         growth: dict[int, dict[str, float]] = {}
         with (
             voila(tmp / "notebooks", cwd=tmp, env=env, extra_args=off, log=log) as base,
-            sync_playwright() as pw,
+            chromium() as browser,
         ):
             server = SERVERS[base]
-            browser = pw.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
             contexts = []
             try:
                 # the floor first, alone; its kernel is then left out of the form's
@@ -153,7 +148,6 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 for context in contexts:
                     context.close()
-                browser.close()
 
     last = max(counts)
     results = [
