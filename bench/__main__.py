@@ -33,7 +33,7 @@ from bench.common import RESULTS_ENV, ROOT, Result, results_table
 BENCH = Path(__file__).resolve().parent
 NOT_BENCHMARKS = {"common", "__main__", "__init__"}
 # name: (arguments for make bench, arguments for --quick, timeout in seconds)
-# Defaults keep `make bench` under 10 minutes on a 2-core machine (bench/README.md).
+# Defaults keep `make bench` within 12 minutes on a 2-core machine (issue #19; bench/README.md).
 SETTINGS: dict[str, tuple[list[str], list[str], float]] = {
     "autosave": ([], ["--saves", "40", "--warmup", "5"], 300),
     "scale": ([], ["--size", "small", "--runs", "3"], 900),
