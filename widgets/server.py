@@ -26,16 +26,17 @@ MAX_SOCKETS = 65_536
 
 
 def raise_open_files_limit() -> int:
-    """Raise this process's soft limit on open files to its hard limit; the new soft limit."""
+    """Raise this process's soft limit on open files to its hard limit (at most two files
+    a socket when the hard limit is unlimited); never lower it. The soft limit after."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or soft < hard:
-        wanted = MAX_SOCKETS * 2 if hard == resource.RLIM_INFINITY else hard
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-        except (ValueError, OSError):  # not allowed here: keep what we have
-            return soft
-        return wanted
-    return soft
+    wanted = MAX_SOCKETS * 2 if hard == resource.RLIM_INFINITY else hard
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return soft
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (ValueError, OSError):  # not allowed here: keep what we have
+        return soft
+    return wanted
 
 
 class KernelManager(AsyncMappingKernelManager):
