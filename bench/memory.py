@@ -18,6 +18,7 @@ beside it), and the server and its form kernels together at each count.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import tempfile
@@ -71,21 +72,35 @@ def pss_mib(pid: int) -> float:
     return float("nan")
 
 
-def kernels(server: int) -> set[int]:
-    """Process ids of the server's kernels (its children: the pages' kernel, or ipykernel's)."""
-    found = set()
+def processes() -> dict[int, tuple[int, bytes]]:
+    """Every readable process: its parent's id and its command line."""
+    found = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text(encoding="utf-8")
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == server and is_page_kernel(cmdline):
-            found.add(int(entry.name))
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text(encoding="utf-8")
+                parent = int(stat.rsplit(")", 1)[1].split()[1])
+                found[int(entry.name)] = (parent, (entry / "cmdline").read_bytes())
     return found
+
+
+def templates(server: int) -> set[int]:
+    """The server's kernel template (widgets/forkserver.py), which its kernels fork from."""
+    return {
+        pid
+        for pid, (parent, cmdline) in processes().items()
+        if parent == server and b"widgets.forkserver" in cmdline
+    }
+
+
+def kernels(server: int) -> set[int]:
+    """Process ids of the server's kernels: forked by its template, or its own children."""
+    parents = {server, *templates(server)}
+    return {
+        pid
+        for pid, (parent, cmdline) in processes().items()
+        if parent in parents and is_page_kernel(cmdline)
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +148,10 @@ def main(argv: list[str] | None = None) -> int:
                     sessions = [rss_mib(pid) for pid in pids]
                     growth[number] = {
                         "kernels": float(len(pids)),
-                        "server": rss_mib(server),
+                        # the server with its kernel template, which the kernels share
+                        "server": rss_mib(server) + sum(rss_mib(p) for p in templates(server)),
+                        "server_pss": pss_mib(server) + sum(pss_mib(p) for p in templates(server)),
+                        "kernels_total_pss": sum(pss_mib(pid) for pid in pids),
                         "kernel_median": statistics.median(sessions),
                         "kernels_total": sum(sessions),
                         "kernel_pss_median": statistics.median(pss_mib(pid) for pid in pids),
@@ -172,7 +190,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"memory: server + kernels, {number} open form{'s' if number > 1 else ''}",
                 (total,),
                 unit="MiB",
-                note=f"server {growth[number]['server']:.0f} MiB",
+                note=(
+                    f"the server and its kernel template {growth[number]['server']:.0f} MiB;"
+                    f" {growth[number]['server_pss'] + growth[number]['kernels_total_pss']:.0f}"
+                    " MiB PSS, shared pages counted once"
+                ),
                 extra={k: v for k, v in growth[number].items() if k != "samples"},
             )
         )

@@ -14,19 +14,34 @@ C-level output, which a page never shows. Analysts' notebooks keep the ordinary
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 BLOCKED = ("debugpy",)
 """Modules a page's kernel never imports: ``import`` of each raises ImportError, which
 ipykernel takes to mean "no debugger" (``ipykernel.debugger._is_debugpy_available``)."""
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Start ipykernel as ``python -m ipykernel_launcher`` would, without the debugger."""
+def block_debugger() -> None:
+    """Make :data:`BLOCKED` unimportable; before ipykernel is imported, which looks once."""
     for name in BLOCKED:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
-    from ipykernel import kernelapp
 
-    kernelapp.launch_new_instance(argv=argv)
+
+def main(argv: list[str] | None = None, listening: Callable[[], object] | None = None) -> None:
+    """Start ipykernel as ``python -m ipykernel_launcher`` would, without the debugger.
+
+    ``listening`` is called once the kernel's sockets are bound, before it starts serving:
+    a forked kernel (widgets/forkserver.py) says so to the server, whose client then
+    connects at once instead of retrying.
+    """
+    block_debugger()
+    from ipykernel.kernelapp import IPKernelApp
+
+    app = IPKernelApp.instance()  # what launch_new_instance does, with `listening` between
+    app.initialize(argv)  # type: ignore[no-untyped-call]
+    if listening is not None:
+        listening()
+    app.start()  # type: ignore[no-untyped-call]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,268 @@
+"""Page kernels forked from a template process (:mod:`widgets.forkserver`), issue #19.
+
+A forked kernel must be what ``python -m widgets.kernel`` would have been for the page
+(its environment, folder, signals, restarts, shutdown with its own subprocesses), only
+started from imports already done; and when the template cannot serve, the page still
+gets a kernel the ordinary way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.provisioning.factory import KernelProvisionerFactory
+
+from tests.support.servers import is_page_kernel
+from widgets import forkserver
+from workbook import config
+
+NAME = "workbook-page"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _kernelspecs() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUPYTER_PATH", config.voila_environment(os.environ)["JUPYTER_PATH"])
+        yield
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KernelManager]:
+    """A page kernel as Voila starts one under the hub: its own folder and environment."""
+    manager = KernelManager(kernel_name=NAME)
+    folder = tmp_path_factory.mktemp("page")
+    manager.start_kernel(cwd=str(folder), env={**os.environ, "QUERY_STRING": "token=abc"})
+    try:
+        yield manager
+    finally:
+        manager.shutdown_kernel(now=True)
+
+
+def _run(manager: KernelManager, code: str) -> str:
+    """What ``code`` prints in the kernel; the error's name if it fails."""
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        shown: list[str] = []
+
+        def keep(msg: dict) -> None:
+            if msg["msg_type"] == "stream":
+                shown.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                shown.append(msg["content"]["ename"])
+
+        client.execute_interactive(code, timeout=60, output_hook=keep)
+        return "".join(shown)
+    finally:
+        client.stop_channels()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def _gone_soon(pid: int, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_the_page_kernelspec_names_the_provisioner_and_it_is_installed() -> None:
+    spec = KernelSpecManager().get_kernel_spec(NAME)
+    assert spec.metadata["kernel_provisioner"]["provisioner_name"] == "workbook-fork"
+    assert KernelProvisionerFactory.instance().is_provisioner_available(spec)
+    (entry,) = entry_points(group="jupyter_client.kernel_provisioners", name="workbook-fork")
+    assert entry.load() is forkserver.ForkProvisioner
+
+
+def test_a_page_kernel_is_forked_from_the_template_for_its_page(
+    kernel: KernelManager,
+) -> None:
+    code = (
+        "import json, os, sys\n"
+        "print(json.dumps({'parent': os.getppid(), 'cwd': os.getcwd(), 'path0': sys.path[0],"
+        " 'query': os.environ.get('QUERY_STRING'), 'form': 'widgets.form' in sys.modules,"
+        " 'pandas': 'pandas' in sys.modules, 'debugpy': sys.modules.get('debugpy', 1) is None,"
+        " 'session': os.getsid(0) == os.getpid(), 'sum': 20 + 22}))"
+    )
+    seen = json.loads(_run(kernel, code))
+    template = forkserver.TEMPLATE.process
+    assert template is not None
+    cwd = str(kernel.provisioner.cwd)  # type: ignore[union-attr]
+    assert seen == {
+        "parent": template.pid,  # forked, not started by this process
+        "cwd": cwd,
+        "path0": cwd,  # as `python -m` would have it
+        "query": "token=abc",  # the request's environment, not the template's
+        "form": True,  # imported before the request, by the template
+        "pandas": False,  # only the dashboard needs it, and imports it itself
+        "debugpy": True,  # still blocked, as in widgets.kernel
+        "session": True,  # its own process group, which signals reach
+        "sum": 42,
+    }
+
+
+def test_ps_shows_a_forked_kernel_as_the_command_it_stands_for(kernel: KernelManager) -> None:
+    """Admins and the tests find a page's kernel by its command line and environment."""
+    pid = kernel.provisioner.pid  # type: ignore[union-attr]
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    assert is_page_kernel(cmdline)
+    assert Path(kernel.connection_file).name.encode() in cmdline  # and so its kernel id
+    template = forkserver.TEMPLATE.process
+    assert template is not None
+    assert not is_page_kernel(Path(f"/proc/{template.pid}/cmdline").read_bytes())
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    assert f"PATH={os.environ['PATH']}".encode() in environ  # the server's, still readable
+
+
+def test_an_interrupt_reaches_a_forked_kernel(kernel: KernelManager) -> None:
+    client = kernel.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        client.execute("import time; time.sleep(60)")
+        time.sleep(0.5)
+        kernel.interrupt_kernel()
+        reply = client.get_shell_msg(timeout=20)
+        assert reply["content"]["status"] == "error"
+        assert reply["content"]["ename"] == "KeyboardInterrupt"
+    finally:
+        client.stop_channels()
+
+
+def test_a_restart_forks_a_new_kernel_and_the_old_one_ends(kernel: KernelManager) -> None:
+    before = kernel.provisioner.pid  # type: ignore[union-attr]
+    kernel.restart_kernel(now=True)
+    after = kernel.provisioner.pid  # type: ignore[union-attr]
+    assert after != before
+    assert _gone_soon(before)
+    assert isinstance(kernel.provisioner.process, forkserver.ForkedKernel)  # type: ignore[union-attr]
+    assert _run(kernel, "print(6 * 7)").strip() == "42"
+
+
+def test_shutting_a_kernel_down_ends_it_and_what_it_started() -> None:
+    manager = KernelManager(kernel_name=NAME)
+    manager.start_kernel()
+    child = int(_run(manager, "import subprocess; print(subprocess.Popen(['sleep', '300']).pid)"))
+    pid = manager.provisioner.pid  # type: ignore[union-attr]
+    manager.shutdown_kernel(now=True)
+    assert _gone_soon(pid)
+    assert _gone_soon(child)  # the kernel's process group, as for Jupyter's own kernels
+
+
+def test_the_template_answers_a_bad_request_and_goes_on_serving(kernel: KernelManager) -> None:
+    _run(kernel, "pass")  # the template has started
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(20)
+        client.connect(str(forkserver.TEMPLATE.path))
+        client.sendall(b'{"argv": [1, 2]}\n')
+        reply = json.loads(client.makefile().readline())
+    assert "pid" not in reply
+    assert "argv" in reply["error"]
+    fresh = KernelManager(kernel_name=NAME)
+    fresh.start_kernel()
+    try:
+        assert isinstance(fresh.provisioner.process, forkserver.ForkedKernel)  # type: ignore[union-attr]
+        assert _run(fresh, "print('still serving')").strip() == "still serving"
+    finally:
+        fresh.shutdown_kernel(now=True)
+
+
+def test_the_template_runs_alone_in_a_private_folder(kernel: KernelManager) -> None:
+    """One thread (a fork copies only the caller's) and a socket only this user reaches."""
+    _run(kernel, "pass")
+    template = forkserver.TEMPLATE.process
+    assert template is not None
+    assert len(list(Path(f"/proc/{template.pid}/task").iterdir())) == 1
+    folder = forkserver.TEMPLATE.path.parent
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_command_other_than_the_page_kernel_is_never_forked() -> None:
+    page = [sys.executable, "-m", forkserver.KERNEL_MODULE, "-f", "c.json"]
+    assert forkserver.forkable(page)
+    assert not forkserver.forkable(["/other/python", *page[1:]])
+    assert not forkserver.forkable([sys.executable, "-m", "ipykernel_launcher", "-f", "c.json"])
+    template = forkserver.Template()
+    assert asyncio.run(template.fork(page[:2] + ["os"], {}, "/")) is None
+    assert template.process is None  # not even started for it
+
+
+def test_without_a_template_the_page_kernel_starts_the_ordinary_way(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = forkserver.Template()
+    broken.command = (sys.executable, "-c", "raise SystemExit(3)")
+    monkeypatch.setattr(forkserver, "TEMPLATE", broken)
+    manager = KernelManager(kernel_name=NAME)
+    manager.start_kernel()
+    try:
+        assert isinstance(manager.provisioner.process, subprocess.Popen)  # type: ignore[union-attr]
+        assert _run(manager, "import os; print(os.getppid())").strip() == str(os.getpid())
+    finally:
+        manager.shutdown_kernel(now=True)
+        broken.stop()
+    assert "no forked kernel (the kernel template has stopped)" in caplog.text
+
+
+def test_the_template_and_its_kernels_end_when_their_server_does(tmp_path: Path) -> None:
+    """A server killed outright runs no exit handler: its template notices by itself."""
+    server = (
+        "import asyncio, os, sys\n"
+        "from widgets import forkserver\n"
+        "kernel = asyncio.run(forkserver.TEMPLATE.fork("
+        "[sys.executable, '-m', 'widgets.kernel', '-f', sys.argv[1]], dict(os.environ), '/'))\n"
+        "print(forkserver.TEMPLATE.process.pid, kernel.pid, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", server, str(tmp_path / "kernel.json")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=config.ROOT,
+    ) as process:
+        assert process.stdout is not None
+        template, kernel = (int(pid) for pid in process.stdout.readline().split())
+        assert _alive(template)
+        assert _alive(kernel)
+        process.send_signal(signal.SIGKILL)
+    assert _gone_soon(template)
+    assert _gone_soon(kernel)
+
+
+def test_a_forked_kernel_handle_follows_its_process() -> None:
+    child = subprocess.Popen(["sleep", "60"])
+    try:
+        handle = forkserver.ForkedKernel(child.pid)
+        assert handle.poll() is None
+        with pytest.raises(subprocess.TimeoutExpired):
+            handle.wait(0.05)
+        handle.terminate()
+        child.wait(10)
+        assert handle.wait(10) == 0
+        assert handle.poll() == 0
+        handle.kill()  # gone: nothing is signalled, nothing raised
+    finally:
+        child.kill()
