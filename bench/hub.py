@@ -43,6 +43,7 @@ from bench.common import (
 )
 from bench.dashboard import CHART
 from bench.form import CYCLE, FORM_READY
+from bench.memory import pss_mib, rss_mib
 from tests.support.programs import TempCluster, create_database, hub_stack
 from workbook import demo
 from workbook.access import page_url
@@ -95,22 +96,24 @@ def timed(context: Any, url: str, ready: str) -> float:
         page.close()
 
 
-def server_mib(username: str) -> float:
-    """Resident memory of the user's server and its kernels, MiB.
+def server_mib(username: str) -> tuple[float, float]:
+    """Memory of the user's server, its kernel template and its kernels: RSS and PSS, MiB.
 
     Every process started for the user carries ``JUPYTERHUB_USER`` in its environment,
     the kernels too (they inherit it from the server), whatever session they run in.
+    The kernels forked from the template share its pages, which RSS counts in each and
+    PSS divides among them.
     """
     marker = f"JUPYTERHUB_USER={username}".encode()
-    total = 0
+    rss = pss = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError):
             if marker in (entry / "environ").read_bytes().split(b"\0"):
-                status = (entry / "status").read_text()
-                total += int(status.split("VmRSS:")[1].split()[0])
-    return total / 1024
+                rss += rss_mib(int(entry.name))
+                pss += pss_mib(int(entry.name))
+    return rss, pss
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     samples: dict[str, list[float]] = {n: [] for n in ("hub form", "form", "hub dash", "dash")}
-    signed_in = after = 0.0
+    signed_in = after = (0.0, 0.0)
     with (
         tempfile.TemporaryDirectory(prefix="bench-hub-") as name,
         demo_database(Path(name)) as db,
@@ -190,10 +193,13 @@ def main(argv: list[str] | None = None) -> int:
         ),
         Result(
             "hub: a signed-in user's server with its landing page's kernel (RSS)",
-            (signed_in,),
+            (signed_in[0],),
             unit="MiB",
-            note=f"the police member's; {after:.0f} MiB after the runs (kernels not yet culled)",
-            extra={"after_runs_mib": after},
+            note=(
+                f"the police member's; {signed_in[1]:.0f} MiB PSS; {after[0]:.0f} MiB RSS"
+                f" ({after[1]:.0f} PSS) after the runs (kernels not yet culled)"
+            ),
+            extra={"pss_mib": signed_in[1], "after_runs_mib": after[0], "after_pss": after[1]},
         ),
     ]
     report(results)
