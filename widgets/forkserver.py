@@ -199,7 +199,12 @@ class Template:
             if "pid" not in reply:
                 raise ValueError(reply.get("error", "no pid in the reply"))
             return ForkedKernel(int(reply["pid"]))
-        except (OSError, ValueError, TimeoutError) as exc:
+        except TimeoutError:
+            # a template that stops answering is replaced: the next kernel starts a new one
+            log.warning("workbook: the kernel template did not answer; starting it again")
+            self.stop()
+            return None
+        except (OSError, ValueError) as exc:
             log.warning("workbook: no forked kernel (%s); starting one the ordinary way", exc)
             return None
 

@@ -226,6 +226,27 @@ def test_without_a_template_the_page_kernel_starts_the_ordinary_way(
     assert "no forked kernel (the kernel template has stopped)" in caplog.text
 
 
+def test_a_template_that_stops_answering_is_stopped_and_started_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    silent = forkserver.Template()
+    silent.command = (
+        sys.executable,
+        "-c",
+        "import socket, sys, time\n"
+        "s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(60)",
+    )
+    monkeypatch.setattr(forkserver, "REPLY_SECONDS", 0.5)
+    page = [sys.executable, "-m", forkserver.KERNEL_MODULE, "-f", "c.json"]
+    silent.start()
+    started, folder = silent.process, silent.path.parent
+    assert started is not None
+    assert asyncio.run(silent.fork(page, {}, "/")) is None
+    assert started.poll() is not None  # stopped...
+    assert not folder.exists()
+    assert silent.process is None  # ...so that the next kernel starts a new template
+
+
 def test_the_template_and_its_kernels_end_when_their_server_does(tmp_path: Path) -> None:
     """A server killed outright runs no exit handler: its template notices by itself."""
     server = (
