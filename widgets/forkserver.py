@@ -46,6 +46,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -331,15 +332,24 @@ def _fork(request: dict[str, Any], connection: socket.socket, listener: socket.s
     sys.stderr.flush()
     listening, child_listening = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the kernel
+    if pid == 0:  # the kernel: it never returns into the template's loop
+        code = 1
         try:
             os.close(listening)
             connection.close()
             listener.close()
             os.setsid()  # its own session and process group, as Popen's kernels have
             _run_kernel(request["argv"], request["env"], request["cwd"], child_listening)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        except BaseException:
+            traceback.print_exc()  # into the server's log, as an ordinary kernel's would be
         finally:
-            os._exit(1)
+            atexit._run_exitfuncs()  # what an ordinary kernel's exit runs (IPython's own)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
     os.close(child_listening)
     try:
         select.select([listening], [], [], REPLY_SECONDS / 2)  # a byte, or the end if it died
@@ -378,9 +388,6 @@ def _run_kernel(argv: list[str], env: dict[str, str], cwd: str, listening: int) 
     from widgets import kernel
 
     kernel.main(argv, listening=say_listening)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
 
 
 if __name__ == "__main__":

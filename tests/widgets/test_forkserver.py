@@ -171,6 +171,32 @@ def test_shutting_a_kernel_down_ends_it_and_what_it_started() -> None:
     assert _gone_soon(child)  # the kernel's process group, as for Jupyter's own kernels
 
 
+def test_a_kernel_shut_down_in_order_runs_its_exit_handlers(tmp_path: Path) -> None:
+    """As an ordinary kernel's exit would: IPython cleans up there."""
+    manager = KernelManager(kernel_name=NAME)
+    manager.start_kernel()
+    done = tmp_path / "exited"
+    _run(manager, f"import atexit, pathlib; atexit.register(pathlib.Path({str(done)!r}).touch)")
+    manager.shutdown_kernel(now=False)
+    assert done.exists()
+
+
+def test_a_fork_that_cannot_become_a_kernel_ends_and_says_why(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    template = forkserver.Template()  # started now, its output is the one captured
+    page = [sys.executable, "-m", forkserver.KERNEL_MODULE, "-f", "c.json"]
+    try:
+        forked = asyncio.run(template.fork(page, dict(os.environ), "/no/such/folder"))
+        assert forked is not None
+        assert forked.wait(10) == 0  # gone (its status is the template's to know)
+        assert "FileNotFoundError" in capfd.readouterr().err  # in the server's log
+        assert template.process is not None
+        assert template.process.poll() is None  # and the template goes on
+    finally:
+        template.stop()
+
+
 def test_the_template_answers_a_bad_request_and_goes_on_serving(kernel: KernelManager) -> None:
     _run(kernel, "pass")  # the template has started
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
