@@ -85,7 +85,7 @@ def processes() -> dict[int, tuple[int, bytes]]:
 
 
 def templates(server: int) -> set[int]:
-    """The server's kernel template (widgets/forkserver.py), which its kernels fork from."""
+    """The server's kernel template (widgets/forkserver/), which its kernels fork from."""
     return {
         pid
         for pid, (parent, cmdline) in processes().items()

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None, listening: Callable[[], object] | None =
     """Start ipykernel as ``python -m ipykernel_launcher`` would, without the debugger.
 
     ``listening`` is called once the kernel's sockets are bound, before it starts serving:
-    a forked kernel (widgets/forkserver.py) says so to the server, whose client then
+    a forked kernel (widgets/forkserver/) says so to the server, whose client then
     connects at once instead of retrying.
     """
     block_debugger()

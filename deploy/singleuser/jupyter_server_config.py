@@ -25,9 +25,12 @@ settings = json.loads((config.ROOT / "voila.json").read_text(encoding="utf-8"))
 # The pages, unless the spawner names the folder (its --notebook-dir wins over this)
 c.ServerApp.root_dir = str(config.ROOT / "notebooks")
 
-# Only Voila: no JupyterLab, no notebook UI, no terminals, no language server.
+# Only Voila (and the template its pages' kernels fork from): no JupyterLab, no notebook
+# UI, no terminals, no language server.
 c.ServerApp.jpserver_extensions = {
     "voila.server_extension": True,
+    # the pages' kernel template starts with the server (widgets/forkserver/)
+    "widgets.forkserver": True,
     "jupyterlab": False,
     "notebook_shim": False,
     "jupyter_lsp": False,

@@ -184,7 +184,8 @@ def test_the_local_config_checks_passwords(
 def test_a_users_server_runs_voila_only(monkeypatch: pytest.MonkeyPatch) -> None:
     c = _load(DEPLOY / "singleuser" / "jupyter_server_config.py")
     extensions = c.ServerApp.jpserver_extensions
-    assert [name for name, on in extensions.items() if on] == ["voila.server_extension"]
+    on = [name for name, on in extensions.items() if on]
+    assert on == ["voila.server_extension", "widgets.forkserver"]
     assert c.ServerApp.terminals_enabled is False
     assert c.ServerApp.authorizer_class.__name__ == "VoilaOnlyAuthorizer"
     assert "execute_request" not in c.MappingKernelManager.allowed_message_types

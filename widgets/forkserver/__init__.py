@@ -1,0 +1,48 @@
+"""Page kernels forked from a process that has already imported what they need (issue #19).
+
+Every page's kernel used to start as a new Python, which then imported ipykernel,
+IPython, ipywidgets, pydantic, SQLAlchemy and the workbook's own modules: about a second
+of CPU before the page could be drawn, paid again for every kernel. Under JupyterHub,
+where Voila cannot keep kernels waiting, the person waits for all of it; on ``make
+serve`` the pools refill with it, on the same two cores the next page needs.
+
+Instead, one *template* process per server (:mod:`~widgets.forkserver.template`)
+imports all that once and waits on a Unix socket; each page kernel is a fork of it,
+which only has to open its sockets and run its notebook. The forks share the template's
+memory until they write to it, so an open page also costs the machine less (its RSS
+counts the shared pages; its PSS does not).
+
+:class:`~widgets.forkserver.client.ForkProvisioner` is the ``workbook-page``
+kernelspec's provisioner (its kernel.json names ``workbook-fork``, the entry point
+pyproject.toml declares). It asks the template for a kernel, and falls back to starting
+one the ordinary way, as Jupyter's own provisioner does, whenever the template cannot
+serve: it would not start, it died, the command is not the page kernel's, or this
+system has no ``os.pidfd_open``.
+
+The kernel is the template's child, not the server's: the server follows it through a
+pidfd and signals its process group as Jupyter's provisioner would. Its exit status is
+not known to the server (reported as 0). Kernels follow their template (ipykernel's
+parent poller), and the template follows its server (it exits when its parent does).
+
+:mod:`~widgets.forkserver.client` runs in the server process and imports no widgets;
+:mod:`~widgets.forkserver.template` is the template process. This package is also the
+Jupyter Server extension that starts the template with each user's server under the hub.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """This package as a Jupyter Server extension (each user's server under the hub)."""
+    return [{"module": __name__}]
+
+
+def _load_jupyter_server_extension(serverapp: Any) -> None:
+    """Start the template with the server, so that the first page (the landing page,
+    just after signing in) finds it ready instead of waiting for its imports."""
+    from widgets.forkserver import client
+
+    process = client.TEMPLATE.start()
+    serverapp.log.info("workbook: kernel template started (pid %s)", process.pid)

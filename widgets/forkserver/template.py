@@ -1,0 +1,187 @@
+"""The kernel template process: imports what the pages need, then forks a kernel per request.
+
+``python -m widgets.forkserver.template SOCKET ROOM`` (started by
+:class:`~widgets.forkserver.client.Template`); the package's docstring says why.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import importlib
+import json
+import os
+import shlex
+import signal
+import socket
+import struct
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from widgets.forkserver.client import KERNEL_MODULE, MODULE, REPLY_SECONDS, readable
+
+PRELOADED = ("landing", "form")
+"""The pages (:data:`widgets.app.PAGES`) whose modules the template imports. Not the
+dashboard: pandas and Altair would add about 50 MiB to every fork's RSS (shared, but
+counted), for the one page in several that draws charts; it imports them after the fork."""
+KERNEL_IMPORTS = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    # what ipykernel's start imports as it goes (a kernel's `sys.modules` after start)
+    "ipykernel.debugger",
+    "IPython.core.completerlib",
+    "IPython.core.debugger",
+    "IPython.core.oinspect",
+    "IPython.extensions.storemagic",
+    "psutil",
+    "tornado.platform.asyncio",
+    "tornado.queues",
+)
+"""What the template imports for ipykernel, before the pages' modules."""
+MAX_REQUEST = 1 << 20
+
+
+def serve(path: str) -> None:
+    """Run a template: import the pages' modules, then fork a kernel for each request."""
+    from widgets import kernel
+
+    kernel.block_debugger()
+    for name in KERNEL_IMPORTS:
+        importlib.import_module(name)
+    from widgets import app
+
+    for page in PRELOADED:
+        app.preload(page)
+    # The forks' titles are written over the template's command line, padded for them
+    # (TITLE_ROOM), and nowhere else: setproctitle would otherwise take the environment's
+    # room too, and /proc/PID/environ would no longer show the server's environment
+    # (JUPYTERHUB_USER, WORKBOOK_DB), by which tools find a server's kernels.
+    os.environ["SPT_NOENV"] = "1"
+    import setproctitle
+
+    setproctitle.setproctitle(shlex.join([sys.executable, "-m", MODULE, path]))
+    del os.environ["SPT_NOENV"]
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernels are reaped as they end
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    parent = os.getppid()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
+    gc.freeze()  # what is imported stays shared: the forks' collector never writes to it
+    try:
+        while os.getppid() == parent:  # the server gone, the template goes
+            if readable(listener.fileno(), 1.0):
+                connection, _ = listener.accept()
+                with connection:
+                    _answer(connection, listener)
+    finally:
+        listener.close()
+        with contextlib.suppress(OSError):  # the server's exit removes them too, if it runs
+            Path(path).unlink()
+            Path(path).parent.rmdir()
+
+
+def _answer(connection: socket.socket, listener: socket.socket) -> None:
+    connection.settimeout(REPLY_SECONDS)
+    try:
+        request = _request(connection)
+        pid = _fork(request, connection, listener)
+        reply: dict[str, Any] = {"pid": pid}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        reply = {"error": f"{type(exc).__name__}: {exc}"}
+    with contextlib.suppress(OSError):
+        connection.sendall(json.dumps(reply).encode() + b"\n")
+
+
+def _request(connection: socket.socket) -> dict[str, Any]:
+    uid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
+    if uid != os.getuid():
+        raise ValueError(f"asked by user {uid}, not this server's")
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = connection.recv(65536)
+        if not chunk or len(data) > MAX_REQUEST:
+            raise ValueError("an incomplete request")
+        data += chunk
+    request: dict[str, Any] = json.loads(data)
+    if not all(isinstance(arg, str) for arg in request["argv"]):
+        raise ValueError("argv must be strings")
+    return request
+
+
+def _fork(request: dict[str, Any], connection: socket.socket, listener: socket.socket) -> int:
+    """Fork a kernel for ``request``; its pid once it listens (or has already ended).
+
+    Waiting here for the kernel's sockets (about 70 ms) means the server's client finds
+    them at once; connecting before they are bound costs ZeroMQ's reconnect intervals
+    and jupyter_client's retries, about 0.3 s. The template serves one request at a time
+    meanwhile, which the two cores would have done anyway.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    listening, child_listening = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the kernel: it never returns into the template's loop
+        code = 1
+        try:
+            os.close(listening)
+            connection.close()
+            listener.close()
+            os.setsid()  # its own session and process group, as Popen's kernels have
+            _run_kernel(request["argv"], request["env"], request["cwd"], child_listening)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        except BaseException:
+            traceback.print_exc()  # into the server's log, as an ordinary kernel's would be
+        finally:
+            atexit._run_exitfuncs()  # what an ordinary kernel's exit runs (IPython's own)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    os.close(child_listening)
+    try:
+        readable(listening, REPLY_SECONDS / 2)  # a byte, or the end if it died
+    finally:
+        os.close(listening)
+    return pid
+
+
+def _run_kernel(argv: list[str], env: dict[str, str], cwd: str, listening: int) -> None:
+    """In the fork: become what ``python -m widgets.kernel ARGV`` in ``cwd`` would be."""
+    for signum in (signal.SIGCHLD, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    sys.path[0] = cwd  # as `python -m` puts its working folder first
+    # ipykernel's parent poller: follow the template. Given as an option, because the
+    # setting's default read JPY_PARENT_PID when the template imported ipykernel.
+    template = str(os.getppid())
+    os.environ["JPY_PARENT_PID"] = template
+    argv = [*argv, f"--IPKernelApp.parent_handle={template}"]
+    sys.argv = [KERNEL_MODULE, *argv]
+    import setproctitle
+
+    # `ps` and /proc/PID/cmdline show the command the kernel stands for, its connection
+    # file (and so its kernel id) included, not the template's
+    setproctitle.setproctitle(shlex.join([sys.executable, "-m", KERNEL_MODULE, *argv]))
+
+    def say_listening() -> None:
+        os.write(listening, b"1")
+        os.close(listening)
+
+    from widgets import kernel
+
+    kernel.main(argv, listening=say_listening)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
