@@ -29,6 +29,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.provisioning.factory import KernelProvisionerFactory
 
 import widgets.forkserver as extension
+from tests.support.kernels import run_code
 from tests.support.servers import is_page_kernel
 from widgets.forkserver import client as forkserver
 from workbook import config
@@ -53,26 +54,6 @@ def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KernelManager]:
         yield manager
     finally:
         manager.shutdown_kernel(now=True)
-
-
-def _run(manager: KernelManager, code: str) -> str:
-    """What ``code`` prints in the kernel; the error's name if it fails."""
-    client = manager.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        shown: list[str] = []
-
-        def keep(msg: dict) -> None:
-            if msg["msg_type"] == "stream":
-                shown.append(msg["content"]["text"])
-            elif msg["msg_type"] == "error":
-                shown.append(msg["content"]["ename"])
-
-        client.execute_interactive(code, timeout=60, output_hook=keep)
-        return "".join(shown)
-    finally:
-        client.stop_channels()
 
 
 def _alive(pid: int) -> bool:
@@ -110,7 +91,7 @@ def test_a_page_kernel_is_forked_from_the_template_for_its_page(
         " 'pandas': 'pandas' in sys.modules, 'debugpy': sys.modules.get('debugpy', 1) is None,"
         " 'session': os.getsid(0) == os.getpid(), 'sum': 20 + 22}))"
     )
-    seen = json.loads(_run(kernel, code))
+    seen = json.loads(run_code(kernel, code))
     template = forkserver.TEMPLATE.process
     assert template is not None
     cwd = str(kernel.provisioner.cwd)  # type: ignore[union-attr]
@@ -162,13 +143,15 @@ def test_a_restart_forks_a_new_kernel_and_the_old_one_ends(kernel: KernelManager
     assert after != before
     assert _gone_soon(before)
     assert isinstance(kernel.provisioner.process, forkserver.ForkedKernel)  # type: ignore[union-attr]
-    assert _run(kernel, "print(6 * 7)").strip() == "42"
+    assert run_code(kernel, "print(6 * 7)").strip() == "42"
 
 
 def test_shutting_a_kernel_down_ends_it_and_what_it_started() -> None:
     manager = KernelManager(kernel_name=NAME)
     manager.start_kernel()
-    child = int(_run(manager, "import subprocess; print(subprocess.Popen(['sleep', '300']).pid)"))
+    child = int(
+        run_code(manager, "import subprocess; print(subprocess.Popen(['sleep', '300']).pid)")
+    )
     pid = manager.provisioner.pid  # type: ignore[union-attr]
     manager.shutdown_kernel(now=True)
     assert _gone_soon(pid)
@@ -180,7 +163,7 @@ def test_a_kernel_shut_down_in_order_runs_its_exit_handlers(tmp_path: Path) -> N
     manager = KernelManager(kernel_name=NAME)
     manager.start_kernel()
     done = tmp_path / "exited"
-    _run(manager, f"import atexit, pathlib; atexit.register(pathlib.Path({str(done)!r}).touch)")
+    run_code(manager, f"import atexit, pathlib; atexit.register(pathlib.Path({str(done)!r}).touch)")
     manager.shutdown_kernel(now=False)
     assert done.exists()
 
@@ -203,7 +186,7 @@ def test_a_fork_that_cannot_become_a_kernel_ends_and_says_why(
 
 
 def test_the_template_answers_a_bad_request_and_goes_on_serving(kernel: KernelManager) -> None:
-    _run(kernel, "pass")  # the template has started
+    run_code(kernel, "pass")  # the template has started
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
         client.settimeout(20)
         client.connect(str(forkserver.TEMPLATE.path))
@@ -215,14 +198,14 @@ def test_the_template_answers_a_bad_request_and_goes_on_serving(kernel: KernelMa
     fresh.start_kernel()
     try:
         assert isinstance(fresh.provisioner.process, forkserver.ForkedKernel)  # type: ignore[union-attr]
-        assert _run(fresh, "print('still serving')").strip() == "still serving"
+        assert run_code(fresh, "print('still serving')").strip() == "still serving"
     finally:
         fresh.shutdown_kernel(now=True)
 
 
 def test_the_template_runs_alone_in_a_private_folder(kernel: KernelManager) -> None:
     """One thread (a fork copies only the caller's) and a socket only this user reaches."""
-    _run(kernel, "pass")
+    run_code(kernel, "pass")
     template = forkserver.TEMPLATE.process
     assert template is not None
     assert len(list(Path(f"/proc/{template.pid}/task").iterdir())) == 1
@@ -250,7 +233,7 @@ def test_without_a_template_the_page_kernel_starts_the_ordinary_way(
     manager.start_kernel()
     try:
         assert isinstance(manager.provisioner.process, subprocess.Popen)  # type: ignore[union-attr]
-        assert _run(manager, "import os; print(os.getppid())").strip() == str(os.getpid())
+        assert run_code(manager, "import os; print(os.getppid())").strip() == str(os.getpid())
     finally:
         manager.shutdown_kernel(now=True)
         broken.stop()

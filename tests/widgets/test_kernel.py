@@ -17,6 +17,7 @@ import pytest
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
+from tests.support.kernels import run_code
 from workbook import config
 
 NAME = "workbook-page"
@@ -55,26 +56,6 @@ def page_kernel() -> Iterator[KernelManager]:
         manager.shutdown_kernel(now=True)
 
 
-def _run(manager: KernelManager, code: str) -> str:
-    client = manager.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        shown: list[str] = []
-
-        def keep(msg: dict) -> None:
-            if msg["msg_type"] == "stream":
-                shown.append(msg["content"]["text"])
-            elif msg["msg_type"] == "error":
-                shown.append("\n".join(msg["content"]["traceback"]))
-
-        reply = client.execute_interactive(code, timeout=60, output_hook=keep)
-        assert reply["content"]["status"] == "ok", shown
-        return "".join(shown)
-    finally:
-        client.stop_channels()
-
-
 def test_a_page_kernel_runs_without_the_debugger_or_input_history(
     page_kernel: KernelManager,
 ) -> None:
@@ -84,11 +65,11 @@ def test_a_page_kernel_runs_without_the_debugger_or_input_history(
         "is not None, 'history': get_ipython().history_manager.enabled, "
         "'debugger': hasattr(get_ipython().kernel, 'debugger'), 'sum': 20 + 22}))"
     )
-    seen = json.loads(_run(page_kernel, code))
+    seen = json.loads(run_code(page_kernel, code))
     assert seen == {"debugpy": False, "history": False, "debugger": False, "sum": 42}
 
 
 def test_the_form_page_imports_in_the_page_kernel(page_kernel: KernelManager) -> None:
     # what a preheated form kernel runs before its request (notebooks/form.ipynb)
-    out = _run(page_kernel, "from widgets import app\nprint(app.preload('form'))")
+    out = run_code(page_kernel, "from widgets import app\nprint(app.preload('form'))")
     assert out.strip() == "None"
