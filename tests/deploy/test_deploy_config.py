@@ -7,8 +7,6 @@ cannot be run here.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import http.server
 import json
 import re
@@ -21,6 +19,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 from traitlets.config.loader import PyFileConfigLoader
+
+from tests.support.kernels import run_async
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -170,10 +170,7 @@ def test_the_local_config_checks_passwords(
 
     def sign_in(username: str, password: str) -> str | None:
         data = {"username": username, "password": password}
-        # a thread of its own: in the full suite Playwright's sync API keeps an event loop
-        # running in this one, where asyncio.run() refuses to start
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, authenticator.authenticate(None, data)).result()
+        return run_async(authenticator.authenticate(None, data))
 
     assert sign_in("alice", "correct horse") == "alice"
     assert sign_in("Alice", "correct horse") == "alice"  # JupyterHub's normalisation

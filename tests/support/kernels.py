@@ -1,10 +1,24 @@
-"""Code run in a kernel started by a test (the pages' kernel, forked or not)."""
+"""Code run in a kernel started by a test (the pages' kernel, forked or not), and
+coroutines run from a test."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import concurrent.futures
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from jupyter_client import KernelManager
+
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coroutine)`` in a thread of its own: in the full suite Playwright's
+    sync API keeps an event loop running in the tests' thread, where asyncio.run()
+    refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def run_code(manager: KernelManager, code: str, timeout: float = 60) -> str:

@@ -8,7 +8,6 @@ gets a kernel the ordinary way.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -29,7 +28,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.provisioning.factory import KernelProvisionerFactory
 
 import widgets.forkserver as extension
-from tests.support.kernels import run_code
+from tests.support.kernels import run_async, run_code
 from tests.support.servers import is_page_kernel
 from widgets.forkserver import client as forkserver
 from workbook import config
@@ -174,7 +173,7 @@ def test_a_fork_that_cannot_become_a_kernel_ends_and_says_why(
     template = forkserver.Template()  # started now, its output is the one captured
     page = [sys.executable, "-m", forkserver.KERNEL_MODULE, "-f", "c.json"]
     try:
-        forked = asyncio.run(template.fork(page, dict(os.environ), "/no/such/folder"))
+        forked = run_async(template.fork(page, dict(os.environ), "/no/such/folder"))
         # mostly gone before the server could follow it (None: the server then starts
         # the kernel the ordinary way, which says the same in its own words)
         assert forked is None or forked.wait(10) == 0
@@ -219,7 +218,7 @@ def test_a_command_other_than_the_page_kernel_is_never_forked() -> None:
     assert not forkserver.forkable(["/other/python", *page[1:]])
     assert not forkserver.forkable([sys.executable, "-m", "ipykernel_launcher", "-f", "c.json"])
     template = forkserver.Template()
-    assert asyncio.run(template.fork(page[:2] + ["os"], {}, "/")) is None
+    assert run_async(template.fork(page[:2] + ["os"], {}, "/")) is None
     assert template.process is None  # not even started for it
 
 
@@ -256,7 +255,7 @@ def test_under_the_hub_the_template_starts_with_the_users_server(
         assert fresh.process.poll() is None
         page = [sys.executable, "-m", forkserver.KERNEL_MODULE, "-f", "c.json"]
         started = fresh.process
-        forked = asyncio.run(fresh.fork(page, dict(os.environ), "/"))
+        forked = run_async(fresh.fork(page, dict(os.environ), "/"))
         assert forked is not None
         assert fresh.process is started  # the page's kernel came from that template
         forked.kill()
@@ -279,7 +278,7 @@ def test_a_template_that_stops_answering_is_stopped_and_started_again(
     silent.start()
     started, folder = silent.process, silent.path.parent
     assert started is not None
-    assert asyncio.run(silent.fork(page, {}, "/")) is None
+    assert run_async(silent.fork(page, {}, "/")) is None
     assert started.poll() is not None  # stopped...
     assert not folder.exists()
     assert silent.process is None  # ...so that the next kernel starts a new template
