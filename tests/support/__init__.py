@@ -10,7 +10,8 @@ test framework) reaches every place that starts the program or builds the data.
 * :mod:`tests.support.xlsx`: return files as older versions of the workbook wrote them.
 * :mod:`tests.support.colours`: WCAG contrast, for the theme's and the shipped scales'
   colours.
-* :mod:`tests.support.kernels`: code run in a kernel a test started.
+* :mod:`tests.support.kernels`: code run in a kernel a test started, and coroutines
+  run from a test (in a thread of their own, beside Playwright's event loop).
 * :mod:`tests.support.factories`, :mod:`tests.support.servers`,
   :mod:`tests.support.browser`: the pytest fixtures, loaded by ``pytest_plugins`` in the
   root ``tests/conftest.py``.
