@@ -7,7 +7,9 @@ each kernel is exactly one open page. In Debian's Chromium it opens the floor pa
 then form pages one at a time, each in its own browser context (a separate person),
 kept open, until ``--sessions`` (1, 5 and 10) are open; at each count it reads every
 kernel's resident memory (``VmRSS`` in ``/proc/PID/status``; ``Pss`` from
-``smaps_rollup`` is kept too, counting shared pages once) and the server's.
+``smaps_rollup`` is kept too, counting shared pages once) and the server's, with its
+kernel template's (widgets/forkserver/: the pages' kernels are forked from it and share
+its pages, which each one's RSS counts again).
 
 Figures: a form session's kernel (goal, issue #19: at most 60 MiB RSS; the floor kernel
 beside it), and the server and its form kernels together at each count.
