@@ -86,21 +86,23 @@ def processes() -> dict[int, tuple[int, bytes]]:
     return found
 
 
-def templates(server: int) -> set[int]:
-    """The server's kernel template (widgets/forkserver/), which its kernels fork from."""
+def templates(server: int, found: dict[int, tuple[int, bytes]] | None = None) -> set[int]:
+    """The server's kernel template (widgets/forkserver/), which its kernels fork from;
+    among ``found`` (:func:`processes`) when given, else every process now."""
     return {
         pid
-        for pid, (parent, cmdline) in processes().items()
+        for pid, (parent, cmdline) in (processes() if found is None else found).items()
         if parent == server and b"widgets.forkserver" in cmdline
     }
 
 
 def kernels(server: int) -> set[int]:
     """Process ids of the server's kernels: forked by its template, or its own children."""
-    parents = {server, *templates(server)}
+    found = processes()  # one pass over /proc: capacity asks after every form it opens
+    parents = {server, *templates(server, found)}
     return {
         pid
-        for pid, (parent, cmdline) in processes().items()
+        for pid, (parent, cmdline) in found.items()
         if parent in parents and is_page_kernel(cmdline)
     }
 
@@ -148,11 +150,12 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(SETTLE)
                     pids = kernels(server) - floor_pids
                     sessions = [rss_mib(pid) for pid in pids]
+                    # the server with its kernel template, which the kernels share
+                    serving = {server, *templates(server)}
                     growth[number] = {
                         "kernels": float(len(pids)),
-                        # the server with its kernel template, which the kernels share
-                        "server": rss_mib(server) + sum(rss_mib(p) for p in templates(server)),
-                        "server_pss": pss_mib(server) + sum(pss_mib(p) for p in templates(server)),
+                        "server": sum(rss_mib(p) for p in serving),
+                        "server_pss": sum(pss_mib(p) for p in serving),
                         "kernels_total_pss": sum(pss_mib(pid) for pid in pids),
                         "kernel_median": statistics.median(sessions),
                         "kernels_total": sum(sessions),
