@@ -33,6 +33,10 @@ from workbook import config
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA_START_TIMEOUT = 90.0
+LOG_LINES = 80
+RUNNING: list[Path] = []
+"""The logs of the Voila servers running now: a failing test shows their last lines
+(:func:`pytest_runtest_makereport`), the only trace CI keeps of what a kernel did."""
 
 
 def in_ci() -> bool:
@@ -296,9 +300,23 @@ def run_voila(
                 )
                 pytest.fail(f"Voila {state}; log:\n{log_path.read_text(errors='replace')}")
             time.sleep(0.5)
+        RUNNING.append(log_path)
         yield base
     finally:
+        with contextlib.suppress(ValueError):
+            RUNNING.remove(log_path)
         stop_process_group(proc)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failing test's report ends with the last lines of each Voila server's log."""
+    report = yield
+    if report.failed:
+        for path in RUNNING:
+            lines = path.read_text(errors="replace").splitlines()[-LOG_LINES:]
+            report.sections.append((f"Voila log {path} (last lines)", "\n".join(lines)))
+    return report
 
 
 @pytest.fixture(scope="session")
