@@ -34,6 +34,11 @@ from workbook import config
 ROOT = Path(__file__).resolve().parents[2]
 VOILA_START_TIMEOUT = 90.0
 LOG_LINES = 80
+LOG_TIMES = (
+    "--Voila.log_format=[%(name)s %(asctime)s.%(msecs)03d]%(highlevel)s %(message)s",
+    "--Voila.log_datefmt=%H:%M:%S",
+)
+"""The servers' log lines carry their times: a failing test's report shows what waited."""
 RUNNING: list[Path] = []
 """The logs of the Voila servers running now: a failing test shows their last lines
 (:func:`pytest_runtest_makereport`), the only trace CI keeps of what a kernel did."""
@@ -281,6 +286,7 @@ def run_voila(
                 f"--port={port}",
                 "--Voila.ip=127.0.0.1",
                 *(() if preheat else ("--VoilaConfiguration.preheat_kernel=False",)),
+                *LOG_TIMES,
                 *extra_args,
             ],
             cwd=ROOT,

@@ -263,9 +263,10 @@ def test_under_the_hub_the_template_starts_with_the_users_server(
         fresh.stop()
 
 
-def test_a_template_that_stops_answering_is_stopped_and_started_again(
+def test_a_template_that_stops_answering_is_retired_and_its_kernels_live_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Stopping a slow template would end every page it forked: it is only retired."""
     silent = forkserver.Template()
     silent.command = (
         sys.executable,
@@ -278,10 +279,49 @@ def test_a_template_that_stops_answering_is_stopped_and_started_again(
     silent.start()
     started, folder = silent.process, silent.path.parent
     assert started is not None
-    assert run_async(silent.fork(page, {}, "/")) is None
-    assert started.poll() is not None  # stopped...
-    assert not folder.exists()
-    assert silent.process is None  # ...so that the next kernel starts a new template
+    try:
+        assert run_async(silent.fork(page, {}, "/")) is None  # the page starts another way
+        assert started.poll() is None  # still running, for the kernels it forked...
+        assert silent.retired == [started]
+        assert not folder.exists()
+        assert silent.process is None  # ...while the next kernel starts a new template
+    finally:
+        silent.stop()
+    assert started.poll() is not None  # the server's exit stops the retired one too
+    assert silent.retired == []
+
+
+def test_a_kernel_forked_for_a_server_that_stopped_waiting_is_ended(
+    kernel: KernelManager, tmp_path: Path
+) -> None:
+    """The server gave up on the reply (and started the kernel another way): the fork that
+    arrives late must not hold its memory until the server ends."""
+    run_code(kernel, "pass")  # the template has started
+    connection = tmp_path / "kernel-late.json"
+    request = {"argv": ["-f", str(connection)], "env": dict(os.environ), "cwd": str(tmp_path)}
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as asking:
+        asking.connect(str(forkserver.TEMPLATE.path))
+        asking.sendall(json.dumps(request).encode() + b"\n")
+    # gone before the reply: the template forks, waits for the kernel's sockets, and finds
+    # nobody to tell
+    deadline = time.monotonic() + 20
+    while not connection.exists():  # the fork became a kernel, as far as listening...
+        assert time.monotonic() < deadline, "the late kernel never started"
+        time.sleep(0.05)
+    late = [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and _cmdline_has(int(entry.name), connection.name.encode())
+    ]
+    assert all(_gone_soon(pid) for pid in late)  # ...and was ended
+    assert run_code(kernel, "print(6 * 7)").strip() == "42"  # the template serves on
+
+
+def _cmdline_has(pid: int, part: bytes) -> bool:
+    try:
+        return part in Path(f"/proc/{pid}/cmdline").read_bytes() and _alive(pid)
+    except OSError:
+        return False
 
 
 def test_the_template_and_its_kernels_end_when_their_server_does(tmp_path: Path) -> None:

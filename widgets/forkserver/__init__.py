@@ -17,7 +17,10 @@ kernelspec's provisioner (its kernel.json names ``workbook-fork``, the entry poi
 pyproject.toml declares). It asks the template for a kernel, and falls back to starting
 one the ordinary way, as Jupyter's own provisioner does, whenever the template cannot
 serve: it would not start, it died, the command is not the page kernel's, or this
-system has no ``os.pidfd_open``.
+system has no ``os.pidfd_open``. A template that stops answering is retired, not
+stopped: its kernels live on (stopping it would end every page it forked), and the
+next kernel starts a new template. A kernel forked for a server that had stopped
+waiting is ended by its template.
 
 The kernel is the template's child, not the server's: the server follows it through a
 pidfd and signals its process group as Jupyter's provisioner would. Its exit status is

@@ -109,6 +109,8 @@ class Template:
     def __init__(self) -> None:
         self.process: subprocess.Popen[bytes] | None = None
         self.folder: Path | None = None
+        self.retired: list[subprocess.Popen[bytes]] = []
+        """Templates that stopped answering, left running for the kernels they forked."""
         self.stopped_at_exit = False
 
     @property
@@ -120,7 +122,7 @@ class Template:
         """Start the template unless it runs; it is ready once it listens (:meth:`fork` waits)."""
         if self.process is not None and self.process.poll() is None:
             return self.process
-        self.stop()
+        self._forget()
         # a folder only this user may enter: whoever reaches the socket gets a kernel
         if not self.stopped_at_exit:
             atexit.register(self.stop)
@@ -134,11 +136,27 @@ class Template:
         return self.process
 
     def stop(self) -> None:
-        """Stop the template (its kernels follow it) and remove its socket's folder."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(5)
+        """Stop the template and any retired ones (their kernels follow them)."""
+        for process in [*self.retired, self.process]:
+            if process is not None and process.poll() is None:
+                process.terminate()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(5)
+        self.retired = []
+        self._forget()
+
+    def retire(self) -> None:
+        """Fork no more from this template, but leave it running: the next fork starts another.
+
+        A template that stops answering is not stopped. Its kernels follow it, so stopping
+        it would end every page it had forked, each visitor's unsaved answers with it,
+        because one fork was slow on a loaded machine.
+        """
+        if self.process is not None:
+            self.retired.append(self.process)
+        self._forget()
+
+    def _forget(self) -> None:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
         self.process, self.folder = None, None
@@ -161,9 +179,12 @@ class Template:
                 raise ValueError(reply.get("error", "no pid in the reply"))
             return ForkedKernel(int(reply["pid"]))
         except TimeoutError:
-            # a template that stops answering is replaced: the next kernel starts a new one
-            log.warning("workbook: the kernel template did not answer; starting it again")
-            self.stop()
+            log.warning(
+                "workbook: the kernel template did not answer within %.0f s; this kernel "
+                "starts the ordinary way and the next from a new template",
+                REPLY_SECONDS,
+            )
+            self.retire()
             return None
         except (OSError, ValueError) as exc:
             log.warning("workbook: no forked kernel (%s); starting one the ordinary way", exc)

@@ -87,14 +87,21 @@ def serve(path: str) -> None:
 
 def _answer(connection: socket.socket, listener: socket.socket) -> None:
     connection.settimeout(REPLY_SECONDS)
+    pid = None
     try:
         request = _request(connection)
         pid = _fork(request, connection, listener)
         reply: dict[str, Any] = {"pid": pid}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         reply = {"error": f"{type(exc).__name__}: {exc}"}
-    with contextlib.suppress(OSError):
+    try:
         connection.sendall(json.dumps(reply).encode() + b"\n")
+    except OSError:
+        # the server stopped waiting (and started the page's kernel another way): a kernel
+        # nobody will connect to would only hold its memory until the server ends
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
 
 
 def _request(connection: socket.socket) -> dict[str, Any]:
