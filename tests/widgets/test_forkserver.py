@@ -263,10 +263,11 @@ def test_under_the_hub_the_template_starts_with_the_users_server(
         fresh.stop()
 
 
-def test_a_template_that_stops_answering_is_retired_and_its_kernels_live_on(
+def test_a_template_that_stops_answering_is_retired_and_another_started(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Stopping a slow template would end every page it forked: it is only retired."""
+    """It may only be slow: it is retired, left to end what it forks late, and the next
+    kernel comes from a new template."""
     silent = forkserver.Template()
     silent.command = (
         sys.executable,
@@ -281,7 +282,7 @@ def test_a_template_that_stops_answering_is_retired_and_its_kernels_live_on(
     assert started is not None
     try:
         assert run_async(silent.fork(page, {}, "/")) is None  # the page starts another way
-        assert started.poll() is None  # still running, for the kernels it forked...
+        assert started.poll() is None  # still running, to end what it forks late...
         assert silent.retired == [started]
         assert not folder.exists()
         assert silent.process is None  # ...while the next kernel starts a new template
@@ -325,7 +326,8 @@ def _cmdline_has(pid: int, part: bytes) -> bool:
 
 
 def test_the_template_and_its_kernels_end_when_their_server_does(tmp_path: Path) -> None:
-    """A server killed outright runs no exit handler: its template notices by itself."""
+    """A server killed outright runs no exit handler: its template and its kernels each
+    notice by themselves."""
     server = (
         "import asyncio, os, sys\n"
         "from widgets.forkserver import client\n"
@@ -348,6 +350,35 @@ def test_the_template_and_its_kernels_end_when_their_server_does(tmp_path: Path)
         process.send_signal(signal.SIGKILL)
     assert _gone_soon(template)
     assert _gone_soon(kernel)
+
+
+def test_a_forked_kernel_outlives_its_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel follows its server, not the template whose child it is: a template that
+    dies (the out-of-memory killer's choice, say) takes no page with it."""
+    fresh = forkserver.Template()
+    monkeypatch.setattr(forkserver, "TEMPLATE", fresh)
+    manager = KernelManager(kernel_name=NAME)
+    manager.start_kernel()
+    try:
+        assert isinstance(manager.provisioner.process, forkserver.ForkedKernel)  # type: ignore[union-attr]
+        first = fresh.process
+        assert first is not None
+        first.kill()
+        first.wait(10)
+        time.sleep(2)  # ipykernel's parent poller would have ended it within a second
+        assert run_code(manager, "print(6 * 7)", timeout=20).strip() == "42"
+        another = KernelManager(kernel_name=NAME)
+        another.start_kernel()  # from a new template
+        try:
+            assert isinstance(another.provisioner.process, forkserver.ForkedKernel)  # type: ignore[union-attr]
+            assert fresh.process is not None
+            assert fresh.process is not first
+            assert run_code(another, "print('served')", timeout=20).strip() == "served"
+        finally:
+            another.shutdown_kernel(now=True)
+    finally:
+        manager.shutdown_kernel(now=True)
+        fresh.stop()
 
 
 def test_a_handle_works_past_file_number_1023() -> None:

@@ -17,15 +17,16 @@ kernelspec's provisioner (its kernel.json names ``workbook-fork``, the entry poi
 pyproject.toml declares). It asks the template for a kernel, and falls back to starting
 one the ordinary way, as Jupyter's own provisioner does, whenever the template cannot
 serve: it would not start, it died, the command is not the page kernel's, or this
-system has no ``os.pidfd_open``. A template that stops answering is retired, not
-stopped: its kernels live on (stopping it would end every page it forked), and the
-next kernel starts a new template. A kernel forked for a server that had stopped
-waiting is ended by its template.
+system has no ``os.pidfd_open``. A template that stops answering is retired: the
+next kernel starts a new template, and the slow one, once it answers, ends the kernel
+it forked for a server that had stopped waiting.
 
 The kernel is the template's child, not the server's: the server follows it through a
 pidfd and signals its process group as Jupyter's provisioner would. Its exit status is
-not known to the server (reported as 0). Kernels follow their template (ipykernel's
-parent poller), and the template follows its server (it exits when its parent does).
+not known to the server (reported as 0). Each kernel follows the server itself (a
+thread watching the server's pidfd), not its template, so a template that dies (the
+out-of-memory killer's choice, say) takes no page with it; the template follows its
+server too (it exits when its parent does).
 
 :mod:`~widgets.forkserver.client` runs in the server process and imports no widgets;
 :mod:`~widgets.forkserver.template` is the template process. This package is also the

@@ -136,7 +136,7 @@ class Template:
         return self.process
 
     def stop(self) -> None:
-        """Stop the template and any retired ones (their kernels follow them)."""
+        """Stop the template and any retired ones (their kernels follow the server)."""
         for process in [*self.retired, self.process]:
             if process is not None and process.poll() is None:
                 process.terminate()
@@ -148,9 +148,10 @@ class Template:
     def retire(self) -> None:
         """Fork no more from this template, but leave it running: the next fork starts another.
 
-        A template that stops answering is not stopped. Its kernels follow it, so stopping
-        it would end every page it had forked, each visitor's unsaved answers with it,
-        because one fork was slow on a loaded machine.
+        A template that stops answering may only be slow. Left running, it ends the
+        kernel it forks for a server that has stopped waiting (``_answer`` in
+        :mod:`~widgets.forkserver.template`); stopped mid-fork, it would leave that
+        kernel running for nobody until the server ends.
         """
         if self.process is not None:
             self.retired.append(self.process)

@@ -17,6 +17,7 @@ import signal
 import socket
 import struct
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,7 @@ def _fork(request: dict[str, Any], connection: socket.socket, listener: socket.s
     """
     sys.stdout.flush()
     sys.stderr.flush()
+    server = os.getppid()
     listening, child_listening = os.pipe()
     pid = os.fork()
     if pid == 0:  # the kernel: it never returns into the template's loop
@@ -139,7 +141,7 @@ def _fork(request: dict[str, Any], connection: socket.socket, listener: socket.s
             connection.close()
             listener.close()
             os.setsid()  # its own session and process group, as Popen's kernels have
-            _run_kernel(request["argv"], request["env"], request["cwd"], child_listening)
+            _run_kernel(request, child_listening, server)
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
@@ -158,8 +160,28 @@ def _fork(request: dict[str, Any], connection: socket.socket, listener: socket.s
     return pid
 
 
-def _run_kernel(argv: list[str], env: dict[str, str], cwd: str, listening: int) -> None:
+def _follow(server: int) -> None:
+    """In the fork: end this kernel when ``server`` ends, as an ordinary kernel does.
+
+    The server, not the template, whose child it is: a template that dies (the
+    out-of-memory killer's choice, say) or is retired takes no page with it.
+    """
+    try:
+        handle = os.pidfd_open(server)
+    except ProcessLookupError:
+        os._exit(1)
+    os.environ["JPY_PARENT_PID"] = str(server)  # what an ordinary kernel's launcher sets
+
+    def watch() -> None:
+        readable(handle, None)
+        os._exit(1)  # as ipykernel's parent poller ends a kernel whose parent has gone
+
+    threading.Thread(target=watch, name="follow-server", daemon=True).start()
+
+
+def _run_kernel(request: dict[str, Any], listening: int, server: int) -> None:
     """In the fork: become what ``python -m widgets.kernel ARGV`` in ``cwd`` would be."""
+    argv, env, cwd = request["argv"], request["env"], request["cwd"]
     for signum in (signal.SIGCHLD, signal.SIGTERM):
         signal.signal(signum, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -169,11 +191,10 @@ def _run_kernel(argv: list[str], env: dict[str, str], cwd: str, listening: int) 
     os.environ.update(env)
     os.chdir(cwd)
     sys.path[0] = cwd  # as `python -m` puts its working folder first
-    # ipykernel's parent poller: follow the template. Given as an option, because the
-    # setting's default read JPY_PARENT_PID when the template imported ipykernel.
-    template = str(os.getppid())
-    os.environ["JPY_PARENT_PID"] = template
-    argv = [*argv, f"--IPKernelApp.parent_handle={template}"]
+    _follow(server)
+    # The kernel follows its server (:func:`_follow`), not ipykernel's parent poller,
+    # which can only follow a parent, here the template: 1 turns that poller off.
+    argv = [*argv, "--IPKernelApp.parent_handle=1"]
     sys.argv = [KERNEL_MODULE, *argv]
     import setproctitle
 
