@@ -328,3 +328,37 @@ def test_kernels_of_closed_pages_are_culled_and_open_ones_kept(
         closed.close()
         kept.close()
     assert len(_wait_for_kernels(form_store_url, POOL)) == POOL
+
+
+def test_leaving_a_page_shuts_its_kernel_down_at_once(
+    form_server: str, form_links: dict[str, str], page
+) -> None:
+    """Voila's page sends a beacon as it is left. The server refused it (no ``_xsrf``
+    cookie) and the page's kernel waited for the culler: 15 s here, 10 minutes in use."""
+    from tests.support.servers import RUNNING
+
+    goto_form(page, form_server, form_links["reader"], cycle="cse-2016-17", agency="csc")
+    config = page.locator("#jupyter-config-data").text_content() or ""
+    found = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', config)
+    assert found, "the page names no kernel"
+    connection = f"kernel-{found.group(1)}.json".encode()
+    (pid,) = [
+        int(proc.name)
+        for proc in Path("/proc").iterdir()
+        if proc.name.isdigit() and _cmdline(proc).count(connection)
+    ]
+    left = time.monotonic()
+    page.goto("about:blank")
+    while Path(f"/proc/{pid}/cmdline").exists() and _cmdline(Path(f"/proc/{pid}")):
+        # well before the culler could have come (15 s after the kernel's last message)
+        assert time.monotonic() - left < 10, "the left page's kernel is still running"
+        time.sleep(0.2)
+    logs = "".join(path.read_text(errors="replace") for path in RUNNING)
+    assert "403 POST /voila/api/shutdown" not in logs
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:  # gone, or not ours to read
+        return b""

@@ -6,6 +6,7 @@ Never Playwright's own browser download: the flags and path are
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -71,14 +72,39 @@ def chromium_browser() -> Iterator[Any]:
             browser.close()
 
 
+CONSOLE: list[str] = []
+"""What the ``page`` fixture's pages said as errors or warnings in this test, with times:
+a failing test's report ends with it (:func:`pytest_runtest_makereport`), beside the
+servers' logs (a page whose widgets never draw says why there, or nowhere)."""
+
+
 @pytest.fixture
 def page(chromium_browser: Any) -> Iterator[Any]:
     """A fresh browser context and page per test."""
     context = chromium_browser.new_context()
+    CONSOLE.clear()
+
+    def said(message: Any) -> None:
+        if message.type in ("error", "warning"):
+            CONSOLE.append(f"{time.strftime('%H:%M:%S')} {message.type}: {message.text}")
+
+    context.on("console", said)
+    context.on(
+        "weberror", lambda error: CONSOLE.append(f"{time.strftime('%H:%M:%S')} {error.error}")
+    )
     try:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failing browser test's report ends with what its pages said (:data:`CONSOLE`)."""
+    report = yield
+    if report.failed and call.when == "call" and "page" in getattr(item, "fixturenames", ()):
+        report.sections.append(("Browser console (errors, warnings)", "\n".join(CONSOLE)))
+    return report
 
 
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")

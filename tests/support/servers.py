@@ -42,6 +42,10 @@ LOG_TIMES = (
 RUNNING: list[Path] = []
 """The logs of the Voila servers running now: a failing test shows their last lines
 (:func:`pytest_runtest_makereport`), the only trace CI keeps of what a kernel did."""
+STARTED: list[Path] = []
+"""The logs of every Voila server started so far: a test's own server has stopped by
+the time its report is made, and is shown too."""
+_started_before: list[int] = [0]
 
 
 def in_ci() -> bool:
@@ -307,6 +311,7 @@ def run_voila(
                 pytest.fail(f"Voila {state}; log:\n{log_path.read_text(errors='replace')}")
             time.sleep(0.5)
         RUNNING.append(log_path)
+        STARTED.append(log_path)
         yield base
     finally:
         with contextlib.suppress(ValueError):
@@ -314,13 +319,22 @@ def run_voila(
         stop_process_group(proc)
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _started_before[0] = len(STARTED)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """A failing test's report ends with the last lines of each Voila server's log."""
     report = yield
     if report.failed:
-        for path in RUNNING:
-            lines = path.read_text(errors="replace").splitlines()[-LOG_LINES:]
+        mine = STARTED[_started_before[0] :]
+        for path in [*RUNNING, *(path for path in mine if path not in RUNNING)]:
+            lines = [
+                line
+                for line in path.read_text(errors="replace").splitlines()
+                if "running over TCP without encryption" not in line  # one per kernel
+            ][-LOG_LINES:]
             report.sections.append((f"Voila log {path} (last lines)", "\n".join(lines)))
     return report
 
