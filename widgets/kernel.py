@@ -13,6 +13,8 @@ C-level output, which a page never shows. Analysts' notebooks keep the ordinary
 
 from __future__ import annotations
 
+import faulthandler
+import signal
 import sys
 from collections.abc import Callable
 
@@ -27,6 +29,17 @@ def block_debugger() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
+STACKS_SIGNAL = signal.SIGUSR1
+"""``kill -USR1 PID`` makes a page's kernel (or the kernel template, or the server) print
+every thread's stack into the server's log, and go on: where a page that never draws
+is waiting."""
+
+
+def print_stacks_on_signal() -> None:
+    """Print every thread's stack on :data:`STACKS_SIGNAL` (Python's faulthandler)."""
+    faulthandler.register(STACKS_SIGNAL, all_threads=True, chain=False)
+
+
 def main(argv: list[str] | None = None, listening: Callable[[], object] | None = None) -> None:
     """Start ipykernel as ``python -m ipykernel_launcher`` would, without the debugger.
 
@@ -35,6 +48,7 @@ def main(argv: list[str] | None = None, listening: Callable[[], object] | None =
     connects at once instead of retrying.
     """
     block_debugger()
+    print_stacks_on_signal()
     from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()  # what launch_new_instance does, with `listening` between

@@ -14,7 +14,10 @@ Runs in the server process, never in a page's kernel: it imports no widgets.
 
 from __future__ import annotations
 
+import faulthandler
 import resource
+import signal
+from typing import Any
 
 import zmq
 import zmq.asyncio
@@ -40,7 +43,15 @@ def raise_open_files_limit() -> int:
 
 
 class KernelManager(AsyncMappingKernelManager):
-    """jupyter_server's kernel manager, with a ZeroMQ context for thousands of sockets."""
+    """jupyter_server's kernel manager, with a ZeroMQ context for thousands of sockets.
+
+    Made once per server, so it also has the server print every thread's stack on
+    ``kill -USR1`` (as the pages' kernels do, :data:`widgets.kernel.STACKS_SIGNAL`).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
+        faulthandler.register(signal.SIGUSR1, all_threads=True, chain=False)
 
     @default("context")
     def _context_default(self) -> zmq.asyncio.Context:

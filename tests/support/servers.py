@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -33,15 +34,16 @@ from workbook import config
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA_START_TIMEOUT = 90.0
-LOG_LINES = 80
+LOG_LINES = 400
 LOG_TIMES = (
     "--Voila.log_format=[%(name)s %(asctime)s.%(msecs)03d]%(highlevel)s %(message)s",
     "--Voila.log_datefmt=%H:%M:%S",
 )
 """The servers' log lines carry their times: a failing test's report shows what waited."""
-RUNNING: list[Path] = []
-"""The logs of the Voila servers running now: a failing test shows their last lines
-(:func:`pytest_runtest_makereport`), the only trace CI keeps of what a kernel did."""
+RUNNING: dict[Path, int] = {}
+"""The logs of the Voila servers running now, and their pids: a failing test shows the
+logs' last lines (:func:`pytest_runtest_makereport`), the only trace CI keeps of what a
+kernel did, after every thread's stack of the server and its kernels (:func:`dump_stacks`)."""
 STARTED: list[Path] = []
 """The logs of every Voila server started so far: a test's own server has stopped by
 the time its report is made, and is shown too."""
@@ -310,13 +312,44 @@ def run_voila(
                 )
                 pytest.fail(f"Voila {state}; log:\n{log_path.read_text(errors='replace')}")
             time.sleep(0.5)
-        RUNNING.append(log_path)
+        RUNNING[log_path] = proc.pid
         STARTED.append(log_path)
-        yield base
+        try:
+            yield base
+        except BaseException:  # the test failed while its own server ran: where did it wait?
+            dump_stacks(proc.pid)
+            raise
     finally:
-        with contextlib.suppress(ValueError):
-            RUNNING.remove(log_path)
+        RUNNING.pop(log_path, None)
         stop_process_group(proc)
+
+
+STACKS_SECONDS = 0.3
+
+
+def dump_stacks(server: int) -> None:
+    """Have a Voila server, its kernel template and its pages' kernels print every thread's
+    stack into the server's log (``kill -USR1``, :data:`widgets.kernel.STACKS_SIGNAL`)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    ours, found = {server}, True
+    while found:  # the server's descendants: its template, and the kernels of both
+        found = False
+        for pid, parent in parents.items():
+            if parent in ours and pid not in ours:
+                ours.add(pid)
+                found = True
+    for pid in sorted(ours):
+        with contextlib.suppress(OSError):
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            # only what registers the signal: to anything else it would be fatal
+            if pid == server or b"widgets.kernel" in cmdline or b"widgets.forkserver" in cmdline:
+                os.kill(pid, signal.SIGUSR1)
+                time.sleep(STACKS_SECONDS)  # one at a time: their stacks share the log
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -328,6 +361,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """A failing test's report ends with the last lines of each Voila server's log."""
     report = yield
     if report.failed:
+        for pid in RUNNING.values():
+            dump_stacks(pid)
         mine = STARTED[_started_before[0] :]
         for path in [*RUNNING, *(path for path in mine if path not in RUNNING)]:
             lines = [

@@ -352,6 +352,21 @@ def test_the_template_and_its_kernels_end_when_their_server_does(tmp_path: Path)
     assert _gone_soon(kernel)
 
 
+def test_kill_usr1_makes_the_template_and_a_forked_kernel_print_their_stacks(
+    kernel: KernelManager,
+) -> None:
+    """Both live on (without the handler the signal would end them, and every page with
+    the template); what they print goes to the server's log."""
+    run_code(kernel, "pass")
+    template = forkserver.TEMPLATE.process
+    assert template is not None
+    for pid in (template.pid, kernel.provisioner.pid):  # type: ignore[union-attr]
+        os.kill(pid, signal.SIGUSR1)
+    time.sleep(0.5)
+    assert template.poll() is None
+    assert run_code(kernel, "print('still here')", timeout=20).strip() == "still here"
+
+
 def test_a_forked_kernel_outlives_its_template(monkeypatch: pytest.MonkeyPatch) -> None:
     """The kernel follows its server, not the template whose child it is: a template that
     dies (the out-of-memory killer's choice, say) takes no page with it."""

@@ -73,3 +73,26 @@ def test_the_form_page_imports_in_the_page_kernel(page_kernel: KernelManager) ->
     # what a preheated form kernel runs before its request (notebooks/form.ipynb)
     out = run_code(page_kernel, "from widgets import app\nprint(app.preload('form'))")
     assert out.strip() == "None"
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "from widgets import kernel; kernel.print_stacks_on_signal()",
+        "from widgets.server import KernelManager; KernelManager()",
+    ],
+    ids=["page kernel", "server"],
+)
+def test_kill_usr1_prints_every_threads_stack_and_the_process_goes_on(setup: str) -> None:
+    """How a stuck page is diagnosed (tests/support/servers.dump_stacks does it when a
+    browser test fails): without the handler, SIGUSR1 would end the process."""
+    import subprocess
+    import sys
+
+    code = f"{setup}\nimport os, signal\nos.kill(os.getpid(), signal.SIGUSR1)\nprint('alive')"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=config.ROOT, timeout=60
+    )
+    assert out.stdout.strip() == "alive"
+    assert "Current thread" in out.stderr
+    assert 'File "<string>"' in out.stderr  # where it was

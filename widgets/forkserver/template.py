@@ -51,6 +51,7 @@ def serve(path: str) -> None:
     from widgets import kernel
 
     kernel.block_debugger()
+    kernel.print_stacks_on_signal()
     for name in KERNEL_IMPORTS:
         importlib.import_module(name)
     from widgets import app
