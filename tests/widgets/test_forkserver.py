@@ -40,6 +40,7 @@ NAME = "workbook-page"
 def _kernelspecs() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("JUPYTER_PATH", config.voila_environment(os.environ)["JUPYTER_PATH"])
+        patch.setenv(forkserver.SWITCH, "1")  # opt-in: these tests are of forking
         yield
 
 
@@ -445,3 +446,23 @@ def test_the_server_side_imports_no_widgets() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=config.ROOT
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_without_the_switch_no_kernel_is_forked_and_no_template_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Forking is opt-in (forkserver.SWITCH) until the pages that never drew are explained."""
+    monkeypatch.delenv(forkserver.SWITCH)
+    fresh = forkserver.Template()
+    monkeypatch.setattr(forkserver, "TEMPLATE", fresh)
+    extension._load_jupyter_server_extension(SimpleNamespace(log=logging.getLogger()))
+    assert fresh.process is None
+    manager = KernelManager(kernel_name=NAME)
+    manager.start_kernel()
+    try:
+        assert isinstance(manager.provisioner.process, subprocess.Popen)  # type: ignore[union-attr]
+        assert fresh.process is None
+        assert run_code(manager, "print('ordinary')", timeout=30).strip() == "ordinary"
+    finally:
+        manager.shutdown_kernel(now=True)
+        fresh.stop()

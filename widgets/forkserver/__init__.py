@@ -6,6 +6,10 @@ of CPU before the page could be drawn, paid again for every kernel. Under Jupyte
 where Voila cannot keep kernels waiting, the person waits for all of it; on ``make
 serve`` the pools refill with it, on the same two cores the next page needs.
 
+Forking is opt-in for now (``WORKBOOK_FORK_KERNELS=1``, :data:`client.SWITCH`): under
+the test suite's load, pages served by forked kernels sometimes never drew, for a
+reason not yet found (issue #19's notes).
+
 Instead, one *template* process per server (:mod:`~widgets.forkserver.template`)
 imports all that once and waits on a Unix socket; each page kernel is a fork of it,
 which only has to open its sockets and run its notebook. The forks share the template's
@@ -48,5 +52,10 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     just after signing in) finds it ready instead of waiting for its imports."""
     from widgets.forkserver import client
 
+    if not client.enabled():
+        serverapp.log.info(
+            "workbook: page kernels start the ordinary way (%s unset)", client.SWITCH
+        )
+        return
     process = client.TEMPLATE.start()
     serverapp.log.info("workbook: kernel template started (pid %s)", process.pid)

@@ -104,6 +104,11 @@ def _answer(connection: socket.socket, listener: socket.socket) -> None:
         if pid is not None:
             with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
+                print(
+                    f"workbook: the server stopped waiting for kernel {pid}; ended it",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
 
 def _request(connection: socket.socket) -> dict[str, Any]:
