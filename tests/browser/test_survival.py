@@ -20,6 +20,7 @@ import inspect
 import os
 import re
 import signal
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,7 +190,9 @@ def test_edits_older_than_the_autosave_interval_survive_kill_close_and_restart(
         for page, scenario in zip(pages, scenarios, strict=True):
             check_reopened(page, scenario)
     finally:
-        server.close()
+        # the failure, if any, goes into run_voila, which has the server and its kernels
+        # print their stacks into the log first (tests/support/servers.dump_stacks)
+        server.__exit__(*sys.exc_info())
         for context in contexts:
             context.close()
 
@@ -238,7 +241,7 @@ def test_ten_sessions_on_one_server_all_save(
     finally:
         for context in contexts:
             context.close()
-        server.__exit__(None, None, None)
+        server.__exit__(*sys.exc_info())  # a failure reaches run_voila, as above
     print(
         f"\n10 sessions: forms shown {min(shown):.0f} s to {max(shown):.0f} s after all ten "
         "were asked for; each saved twice (autosave, then 'Save now' on all ten at once)"
