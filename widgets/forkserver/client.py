@@ -124,7 +124,7 @@ class Template:
         self.process: subprocess.Popen[bytes] | None = None
         self.folder: Path | None = None
         self.retired: list[subprocess.Popen[bytes]] = []
-        """Templates that stopped answering, left running for the kernels they forked."""
+        """Templates that stopped answering, left running to end what they fork late."""
         self.stopped_at_exit = False
 
     @property
