@@ -347,6 +347,12 @@ def test_leaving_a_page_shuts_its_kernel_down_at_once(
         for proc in Path("/proc").iterdir()
         if proc.name.isdigit() and _cmdline(proc).count(connection)
     ]
+    # its channels are Unix sockets (voila.json): a TCP port that another process took
+    # between the server choosing it and the kernel binding it killed a kernel through
+    # all five restarts, and its page never drew (CI, 5 December 2026)
+    argv = _cmdline(Path(f"/proc/{pid}")).split(b"\0")
+    info = json.loads(Path(argv[argv.index(b"-f") + 1].decode()).read_text(encoding="utf-8"))
+    assert info["transport"] == "ipc"
     left = time.monotonic()
     page.goto("about:blank")
     while Path(f"/proc/{pid}/cmdline").exists() and _cmdline(Path(f"/proc/{pid}")):
