@@ -43,8 +43,9 @@ as ``python -m widgets.kernel -f kernel-ID.json ...``, its id included)."""
 SWITCH = "WORKBOOK_FORK_KERNELS"
 """Forked kernels are opt-in (``WORKBOOK_FORK_KERNELS=1`` in the server's environment):
 under the test suite's load, pages served by forked kernels sometimes never drew (four
-CI runs in six, December 2026; never with ordinary kernels), for a reason not yet found.
-Unset, every page kernel starts the ordinary way."""
+CI runs in six, December 2026), for a reason not yet found; the one stuck page seen with
+ordinary kernels had another cause (a TCP port taken before its kernel bound it, gone
+with Unix sockets). Unset, every page kernel starts the ordinary way."""
 
 
 def enabled(environ: Mapping[str, str] | None = None) -> bool:
