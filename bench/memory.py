@@ -20,7 +20,6 @@ beside it), and the server and its form kernels together at each count.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import statistics
 import tempfile
@@ -31,6 +30,7 @@ import nbformat
 
 from bench.common import SERVERS, Result, chromium, page_kernel, report, voila
 from bench.form import CYCLE, FORM_READY, setup
+from tests.support.programs import processes
 from tests.support.servers import is_page_kernel
 from workbook.access import page_url
 
@@ -72,18 +72,6 @@ def pss_mib(pid: int) -> float:
         if line.startswith("Pss:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def processes() -> dict[int, tuple[int, bytes]]:
-    """Every readable process: its parent's id and its command line."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                stat = (entry / "stat").read_text(encoding="utf-8")
-                parent = int(stat.rsplit(")", 1)[1].split()[1])
-                found[int(entry.name)] = (parent, (entry / "cmdline").read_bytes())
-    return found
 
 
 def templates(server: int, found: dict[int, tuple[int, bytes]] | None = None) -> set[int]:

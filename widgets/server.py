@@ -14,15 +14,15 @@ Runs in the server process, never in a page's kernel: it imports no widgets.
 
 from __future__ import annotations
 
-import faulthandler
 import resource
-import signal
 from typing import Any
 
 import zmq
 import zmq.asyncio
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import default
+
+from widgets import kernel
 
 MAX_SOCKETS = 65_536
 """ZeroMQ sockets the server may hold: about ten thousand open pages."""
@@ -51,7 +51,7 @@ class KernelManager(AsyncMappingKernelManager):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)  # type: ignore[no-untyped-call]
-        faulthandler.register(signal.SIGUSR1, all_threads=True, chain=False)
+        kernel.print_stacks_on_signal()
 
     @default("context")
     def _context_default(self) -> zmq.asyncio.Context:

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.servers import is_page_kernel, issue_token
+from tests.support.servers import is_page_kernel, issue_token, kernel_pid
 from workbook import demo
 from workbook.config import ROOT
 from workbook.schema.responses import Status
@@ -338,15 +338,7 @@ def test_leaving_a_page_shuts_its_kernel_down_at_once(
     from tests.support.servers import RUNNING
 
     goto_form(page, form_server, form_links["reader"], cycle="cse-2016-17", agency="csc")
-    config = page.locator("#jupyter-config-data").text_content() or ""
-    found = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', config)
-    assert found, "the page names no kernel"
-    connection = f"kernel-{found.group(1)}.json".encode()
-    (pid,) = [
-        int(proc.name)
-        for proc in Path("/proc").iterdir()
-        if proc.name.isdigit() and _cmdline(proc).count(connection)
-    ]
+    pid = kernel_pid(page)
     # its channels are Unix sockets (voila.json): a TCP port that another process took
     # between the server choosing it and the kernel binding it killed a kernel through
     # all five restarts, and its page never drew (CI, 5 December 2026)

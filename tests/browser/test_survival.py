@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.servers import is_page_kernel, issue_token, run_voila
+from tests.support.servers import issue_token, kernel_pid, run_voila
 from widgets.form.opening import ReturnModel
 from workbook.store import Store
 
@@ -80,23 +80,6 @@ def open_returns(base: str, cycle: str, visits: list[tuple[Any, str, str]]) -> l
 
 def evidence(page, criterion_id: str):
     return page.locator(f'[class~="wb-c-{criterion_id}"]').get_by_label(EVIDENCE)
-
-
-def kernel_pid(page) -> int:
-    """The process of the kernel behind ``page`` (found by its connection file)."""
-    config = page.locator("#jupyter-config-data").text_content()
-    kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', config).group(1)
-    marker = f"kernel-{kernel_id}.json".encode()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if is_page_kernel(cmdline) and marker in cmdline:
-            return int(proc.name)
-    raise AssertionError(f"no kernel process for kernel {kernel_id}")
 
 
 @dataclass

@@ -306,3 +306,15 @@ def hub_stack(
         yield f"http://127.0.0.1:{port}", logins, log_path
     finally:
         stop_process_group(proc, grace=60, ask_group=False)
+
+
+def processes() -> dict[int, tuple[int, bytes]]:
+    """Every readable process: its parent's id and its command line (one pass over /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text(encoding="utf-8")
+                parent = int(stat.rsplit(")", 1)[1].split()[1])
+                found[int(entry.name)] = (parent, (entry / "cmdline").read_bytes())
+    return found

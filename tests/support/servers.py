@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from tests.support.programs import (
     drop_database,
     free_port,
     http_status,
+    processes,
     stop_process_group,
 )
 from workbook import config
@@ -47,7 +49,7 @@ kernel did, after every thread's stack of the server and its kernels (:func:`dum
 STARTED: list[Path] = []
 """The logs of every Voila server started so far: a test's own server has stopped by
 the time its report is made, and is shown too."""
-_started_before: list[int] = [0]
+_STARTED_BEFORE = pytest.StashKey[int]()
 
 
 def in_ci() -> bool:
@@ -257,6 +259,18 @@ def is_page_kernel(cmdline: bytes) -> bool:
     return b"widgets.kernel" in cmdline or b"ipykernel_launcher" in cmdline
 
 
+def kernel_pid(page: Any) -> int:
+    """The process of the kernel behind a Voila ``page`` (found by its connection file)."""
+    config = page.locator("#jupyter-config-data").text_content() or ""
+    found = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', config)
+    assert found, "the page names no kernel"
+    marker = f"kernel-{found.group(1)}.json".encode()
+    for pid, (_parent, cmdline) in processes().items():
+        if is_page_kernel(cmdline) and marker in cmdline:
+            return pid
+    raise AssertionError(f"no kernel process for kernel {found.group(1)}")
+
+
 @contextlib.contextmanager
 def run_voila(
     db_url: str,
@@ -330,30 +344,25 @@ STACKS_SECONDS = 0.3
 def dump_stacks(server: int) -> None:
     """Have a Voila server, its kernel template and its pages' kernels print every thread's
     stack into the server's log (``kill -USR1``, :data:`widgets.kernel.STACKS_SIGNAL`)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                stat = (entry / "stat").read_text()
-                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    ours, found = {server}, True
-    while found:  # the server's descendants: its template, and the kernels of both
-        found = False
-        for pid, parent in parents.items():
+    found = processes()
+    ours, grew = {server}, True
+    while grew:  # the server's descendants: its template, and the kernels of both
+        grew = False
+        for pid, (parent, _cmdline) in found.items():
             if parent in ours and pid not in ours:
                 ours.add(pid)
-                found = True
+                grew = True
     for pid in sorted(ours):
-        with contextlib.suppress(OSError):
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            # only what registers the signal: to anything else it would be fatal
-            if pid == server or b"widgets.kernel" in cmdline or b"widgets.forkserver" in cmdline:
+        cmdline = found[pid][1] if pid in found else b""
+        # only what registers the signal: to anything else it would be fatal
+        if pid == server or b"widgets.kernel" in cmdline or b"widgets.forkserver" in cmdline:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGUSR1)
                 time.sleep(STACKS_SECONDS)  # one at a time: their stacks share the log
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    _started_before[0] = len(STARTED)
+    item.stash[_STARTED_BEFORE] = len(STARTED)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -363,7 +372,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed:
         for pid in RUNNING.values():
             dump_stacks(pid)
-        mine = STARTED[_started_before[0] :]
+        mine = STARTED[item.stash.get(_STARTED_BEFORE, len(STARTED)) :]
         for path in [*RUNNING, *(path for path in mine if path not in RUNNING)]:
             lines = [
                 line

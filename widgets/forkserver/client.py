@@ -18,7 +18,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +47,9 @@ ordinary kernels had another cause (a TCP port taken before its kernel bound it,
 with Unix sockets). Unset, every page kernel starts the ordinary way."""
 
 
-def enabled(environ: Mapping[str, str] | None = None) -> bool:
+def enabled() -> bool:
     """Whether this server forks its pages' kernels (:data:`SWITCH`)."""
-    return (os.environ if environ is None else environ).get(SWITCH, "").strip() == "1"
+    return os.environ.get(SWITCH, "").strip() == "1"
 
 
 def forkable(cmd: list[str]) -> bool:
