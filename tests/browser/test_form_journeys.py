@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.servers import is_page_kernel, issue_token, kernel_pid
+from tests.support.servers import is_page_kernel, issue_token, kernel_connection, kernel_pid
 from workbook import demo
 from workbook.config import ROOT
 from workbook.schema.responses import Status
@@ -342,9 +342,7 @@ def test_leaving_a_page_shuts_its_kernel_down_at_once(
     # its channels are Unix sockets (voila.json): a TCP port that another process took
     # between the server choosing it and the kernel binding it killed a kernel through
     # all five restarts, and its page never drew (CI, 5 December 2026)
-    argv = _cmdline(Path(f"/proc/{pid}")).split(b"\0")
-    info = json.loads(Path(argv[argv.index(b"-f") + 1].decode()).read_text(encoding="utf-8"))
-    assert info["transport"] == "ipc"
+    assert kernel_connection(pid)["transport"] == "ipc"
     left = time.monotonic()
     page.goto("about:blank")
     while Path(f"/proc/{pid}/cmdline").exists() and _cmdline(Path(f"/proc/{pid}")):

@@ -8,8 +8,10 @@ fails instead, so CI always exercises PostgreSQL and the browser.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -269,6 +271,19 @@ def kernel_pid(page: Any) -> int:
         if is_page_kernel(cmdline) and marker in cmdline:
             return pid
     raise AssertionError(f"no kernel process for kernel {found.group(1)}")
+
+
+def kernel_connection(pid: int) -> dict[str, Any]:
+    """The connection file of the page kernel ``pid`` (its ``-f`` argument), as read.
+
+    A forked kernel (:mod:`widgets.forkserver`) shows its command as one string with
+    spaces (setproctitle), not NUL-separated arguments; either form is read.
+    """
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").decode()
+    argv = cmdline.split("\0") if "\0" in cmdline else shlex.split(cmdline)
+    connection = json.loads(Path(argv[argv.index("-f") + 1]).read_text(encoding="utf-8"))
+    assert isinstance(connection, dict)
+    return connection
 
 
 @contextlib.contextmanager
