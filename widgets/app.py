@@ -15,6 +15,7 @@ pandas and Altair, which only the dashboard needs.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING
 
 from widgets.base import page_query
@@ -62,6 +63,10 @@ def preload(page: str) -> Loader | None:
         from workbook.charts import offline
 
         offline.build_unchecked()  # the builders' charts are checked by their tests
+        if os.environ.get("VOILA_PREHEAT") == "True":  # in a pool, before the request
+            from widgets.dashboard.warm import warm
+
+            warm()  # not under JupyterHub's servers: there the visitor is already waiting
         return offline.loader()  # charts draw offline once the page has shown this
     return None
 

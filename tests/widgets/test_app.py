@@ -116,6 +116,38 @@ def test_preload_imports_each_page_and_gives_the_dashboard_its_chart_loader() ->
     assert set(app.PAGES) == set(app.TEMPLATES) == {"form", "dashboard", "landing"}
 
 
+def test_a_pooled_dashboard_kernel_draws_the_overview_once_on_synthetic_data(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """The first overview in a kernel took 0.25 s where the next took 0.14 s (issue #19):
+    a pooled kernel pays for that before the request, on its own store, with no widget."""
+    from altair.utils import schemapi
+    from ipywidgets.widgets.widget import _instances
+
+    from widgets.dashboard import warm
+
+    missing = tmp_path / "no-store.db"
+    monkeypatch.setenv("WORKBOOK_DB", f"sqlite:///{missing}")
+    calls: list[str] = []
+    real = warm.warm
+    monkeypatch.setattr(warm, "warm", lambda: calls.append(real()) or calls[-1])
+    widgets_before = set(_instances)
+    try:
+        monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+        app.preload("dashboard")
+        assert calls == []  # a visitor is waiting (JupyterHub's servers): no detour
+        monkeypatch.setenv("VOILA_PREHEAT", "True")
+        app.preload("dashboard")
+    finally:
+        schemapi.enable_debug_mode()
+    assert len(calls) == 1
+    assert calls[0].count('class="wb-chart"') == 2  # the completion chart, the heatmap
+    for n in range(1, warm.SIZE.agencies + 1):  # every generated agency, in the tables
+        assert f"Agency {n:02d}" in calls[0]
+    assert set(_instances) == widgets_before  # nothing for a page that has no visitor yet
+    assert not missing.exists()  # the configured store was never opened, let alone created
+
+
 def test_the_templates_a_page_prepares_are_the_ones_it_renders_as_it_opens(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -50,38 +50,48 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
 
     def draw() -> None:
         draw_sharing()
-        table = m.completion()
-        info = m.info
-        overdue = int(table["overdue"].sum()) if len(table) else 0
-        done.value = render(
-            "dashboard",
-            "completion",
-            info.title,
-            f"{info.timetable.returns_due:%d %B %Y}",
-            overdue,
-            offline.chart_html(charts.completion_chart(table)),
-            htmltable.html_table(table, COMPLETION, "Returns, overdue first", emphasis="overdue"),
-            f"{m.as_at:%d %B %Y}" if m.as_at != m.today else "",
-        )
+        done.value = completion_html(m)
         export_done.links.value = ""
-        heat = m.heatmap()
-        spread = analysis.spread(m.filtered(), m.scale)
-        spread_columns = {
-            c: c.replace("_", " ").capitalize() for c in spread.columns if c != "heading_id"
-        }
-        charts_html.value = render(
-            "dashboard",
-            "glance",
-            chart_with_table(
-                charts.overview(heat, m.counts(), m.scale),
-                htmltable.html_table(heat, HEATMAP, "Median rating by agency and heading"),
-                "Table of the heatmap",
-            ),
-            htmltable.details(
-                "Table of the spread",
-                htmltable.html_table(spread, spread_columns, "Ratings at each level by heading"),
-            ),
-        )
+        charts_html.value = glance_html(m)
         export.links.value = ""
 
     return draw
+
+
+def completion_html(m: DashboardModel) -> str:
+    """The returns against their due date: a chart and its table (the page's first chart)."""
+    table = m.completion()
+    info = m.info
+    overdue = int(table["overdue"].sum()) if len(table) else 0
+    return render(
+        "dashboard",
+        "completion",
+        info.title,
+        f"{info.timetable.returns_due:%d %B %Y}",
+        overdue,
+        offline.chart_html(charts.completion_chart(table)),
+        htmltable.html_table(table, COMPLETION, "Returns, overdue first", emphasis="overdue"),
+        f"{m.as_at:%d %B %Y}" if m.as_at != m.today else "",
+    )
+
+
+def glance_html(m: DashboardModel) -> str:
+    """The partnership at a glance: the heatmap above the spread, each with its table."""
+    heat = m.heatmap()
+    spread = analysis.spread(m.filtered(), m.scale)
+    spread_columns = {
+        c: c.replace("_", " ").capitalize() for c in spread.columns if c != "heading_id"
+    }
+    return render(
+        "dashboard",
+        "glance",
+        chart_with_table(
+            charts.overview(heat, m.counts(), m.scale),
+            htmltable.html_table(heat, HEATMAP, "Median rating by agency and heading"),
+            "Table of the heatmap",
+        ),
+        htmltable.details(
+            "Table of the spread",
+            htmltable.html_table(spread, spread_columns, "Ratings at each level by heading"),
+        ),
+    )
