@@ -27,19 +27,20 @@ class Problems(Protocol):
 
 def cell_text(cell: Any, field: str, out: Problems) -> str:
     """The text in a cell; formulas and error values are problems, not text."""
-    where = L.cell_name(cell.parent, cell.coordinate)
+    # the cell's name only for a problem: most cells have none, and a file has thousands
+    message: str | None
     if cell.data_type == "f":
-        out.add(where, field, "holds a formula; type the text itself (formulas are not imported)")
-        return ""
-    if cell.data_type == "e":
-        out.add(where, field, f"holds the error value {cell.value}; type the text itself")
-        return ""
-    text = L.plain(cell.value)
-    problem = text_problem(text)  # e.g. _x0000_ in the file: NUL, which no store takes
-    if problem:
-        out.add(where, field, problem)
-        return ""
-    return text
+        message = "holds a formula; type the text itself (formulas are not imported)"
+    elif cell.data_type == "e":
+        message = f"holds the error value {cell.value}; type the text itself"
+    else:
+        text = L.plain(cell.value)
+        # e.g. _x0000_ in the file: NUL, which no store takes
+        message = text_problem(text) if text else None
+        if not message:
+            return text
+    out.add(L.cell_name(cell.parent, cell.coordinate), field, message)
+    return ""
 
 
 def check_headers(ws: Any, row: int, columns: Iterable[L.Column], out: Problems) -> bool:
