@@ -40,7 +40,7 @@ NAME = "workbook-page"
 def _kernelspecs() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("JUPYTER_PATH", config.voila_environment(os.environ)["JUPYTER_PATH"])
-        patch.setenv(forkserver.SWITCH, "1")  # opt-in: these tests are of forking
+        patch.delenv(forkserver.SWITCH, raising=False)  # these tests are of forking: the default
         yield
 
 
@@ -448,11 +448,17 @@ def test_the_server_side_imports_no_widgets() -> None:
     assert out.stdout.split() == ["False", "False"]
 
 
-def test_without_the_switch_no_kernel_is_forked_and_no_template_started(
+def test_with_the_switch_off_no_kernel_is_forked_and_no_template_started(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Forking is opt-in (forkserver.SWITCH) until the pages that never drew are explained."""
-    monkeypatch.delenv(forkserver.SWITCH)
+    """``WORKBOOK_FORK_KERNELS=0`` (forkserver.SWITCH) is the way back to ordinary kernels,
+    should forked ones misbehave somewhere; forking is on unless it says ``0``."""
+    assert forkserver.enabled()
+    for on in ("1", "", "yes"):
+        monkeypatch.setenv(forkserver.SWITCH, on)
+        assert forkserver.enabled()
+    monkeypatch.setenv(forkserver.SWITCH, "0")
+    assert not forkserver.enabled()
     fresh = forkserver.Template()
     monkeypatch.setattr(forkserver, "TEMPLATE", fresh)
     extension._load_jupyter_server_extension(SimpleNamespace(log=logging.getLogger()))

@@ -6,9 +6,8 @@ of CPU before the page could be drawn, paid again for every kernel. Under Jupyte
 where Voila cannot keep kernels waiting, the person waits for all of it; on ``make
 serve`` the pools refill with it, on the same two cores the next page needs.
 
-Forking is opt-in for now (``WORKBOOK_FORK_KERNELS=1``, :data:`client.SWITCH`): under
-the test suite's load, pages served by forked kernels sometimes never drew, for a
-reason not yet found (issue #19's notes).
+``WORKBOOK_FORK_KERNELS=0`` (:data:`client.SWITCH`) turns forking off: every page
+kernel then starts the ordinary way, and the server extension starts no template.
 
 Instead, one *template* process per server (:mod:`~widgets.forkserver.template`)
 imports all that once and waits on a Unix socket; each page kernel is a fork of it,
@@ -53,9 +52,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     from widgets.forkserver import client
 
     if not client.enabled():
-        serverapp.log.info(
-            "workbook: page kernels start the ordinary way (%s unset)", client.SWITCH
-        )
+        serverapp.log.info("workbook: page kernels start the ordinary way (%s=0)", client.SWITCH)
         return
     process = client.TEMPLATE.start()
     serverapp.log.info("workbook: kernel template started (pid %s)", process.pid)

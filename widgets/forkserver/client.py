@@ -40,16 +40,17 @@ as ``python -m widgets.kernel -f kernel-ID.json ...``, its id included)."""
 
 
 SWITCH = "WORKBOOK_FORK_KERNELS"
-"""Forked kernels are opt-in (``WORKBOOK_FORK_KERNELS=1`` in the server's environment):
-under the test suite's load, pages served by forked kernels sometimes never drew (four
-CI runs in six, December 2026), for a reason not yet found; the one stuck page seen with
-ordinary kernels had another cause (a TCP port taken before its kernel bound it, gone
-with Unix sockets). Unset, every page kernel starts the ordinary way."""
+"""``WORKBOOK_FORK_KERNELS=0`` in the server's environment starts every page kernel the
+ordinary way. Forking was opt-in in the 7th session of issue #19: under the test suite's
+load, pages served by forked kernels sometimes never drew (four CI runs in six, their
+kernels on TCP ports, before a left page's kernel was shut down at once). With Unix
+sockets and that shutdown, two full CI runs with forking on passed, and it is the
+default again; the cause of the stuck pages was never seen directly."""
 
 
 def enabled() -> bool:
-    """Whether this server forks its pages' kernels (:data:`SWITCH`)."""
-    return os.environ.get(SWITCH, "").strip() == "1"
+    """Whether this server forks its pages' kernels: unless :data:`SWITCH` is ``0``."""
+    return os.environ.get(SWITCH, "").strip() != "0"
 
 
 def forkable(cmd: list[str]) -> bool:
