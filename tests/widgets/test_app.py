@@ -148,6 +148,27 @@ def test_a_pooled_dashboard_kernel_draws_the_overview_once_on_synthetic_data(
     assert not missing.exists()  # the configured store was never opened, let alone created
 
 
+def test_a_warm_up_that_fails_is_logged_and_costs_the_page_nothing(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from altair.utils import schemapi
+
+    from widgets.dashboard import warm
+    from workbook.charts import offline
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(warm.generate, "generate", broken)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    try:
+        assert isinstance(app.preload("dashboard"), offline.Loader)  # the page goes on
+    finally:
+        schemapi.enable_debug_mode()
+    assert "dashboard warm-up failed" in caplog.text
+    assert "disk on fire" in caplog.text
+
+
 def test_the_templates_a_page_prepares_are_the_ones_it_renders_as_it_opens(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,6 +10,8 @@ memory, from :mod:`workbook.store.generate`, and closes it.
 
 from __future__ import annotations
 
+import logging
+
 from widgets.dashboard.model import DashboardModel
 from widgets.dashboard.overview import completion_html, glance_html
 from workbook.access import Identity
@@ -20,10 +22,18 @@ SIZE = generate.Size(agencies=3, criteria=4, cycles=2)
 
 
 def warm() -> str:
-    """Build the overview's HTML once on a synthetic store, and return it."""
-    # its own store, so its own administrator: a pooled kernel has no visitor yet
-    with Store.open("sqlite://") as opened:
-        store = opened.as_identity(Identity.local("warm-up"))
-        generate.generate(store, SIZE)
-        model = DashboardModel(store)
-        return completion_html(model) + glance_html(model)
+    """Build the overview's HTML once on a synthetic store, and return it ("" if it failed).
+
+    Only time is at stake, so a failure is logged and the page goes on: the visitor's
+    overview is then merely the kernel's first.
+    """
+    try:
+        # its own store, so its own administrator: a pooled kernel has no visitor yet
+        with Store.open("sqlite://") as opened:
+            store = opened.as_identity(Identity.local("warm-up"))
+            generate.generate(store, SIZE)
+            model = DashboardModel(store)
+            return completion_html(model) + glance_html(model)
+    except Exception:  # noqa: BLE001 - never the page's end, whatever went wrong
+        logging.getLogger(__name__).warning("dashboard warm-up failed", exc_info=True)
+        return ""
