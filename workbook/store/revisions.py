@@ -204,7 +204,7 @@ _ONE_RETURN = and_(
 @functools.cache
 def _one_return(upto: bool) -> tuple[Select[Any], Select[Any]]:
     """:func:`_latest_revisions` and :func:`_latest_answer_rows` of one return, built once:
-    building them took about a third of reading a return's state (its cache key, the
+    building them took about half of reading a return's state (its cache key, the
     subqueries' columns), twice in every save."""
     return _latest_revisions(_ONE_RETURN, upto), _latest_answer_rows(_ONE_RETURN, upto)
 
