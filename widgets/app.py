@@ -59,16 +59,18 @@ def preload(page: str) -> Loader | None:
     from widgets import templating
 
     templating.prepare(*TEMPLATES[page])
+    pooled = os.environ.get("VOILA_PREHEAT") == "True"  # before the request, not during it
+    loader = None
     if page == "dashboard":
         from workbook.charts import offline
 
         offline.build_unchecked()  # the builders' charts are checked by their tests
-        if os.environ.get("VOILA_PREHEAT") == "True":  # in a pool, before the request
-            from widgets.dashboard.warm import warm
+        loader = offline.loader()  # charts draw offline once the page has shown this
+    if pooled:  # not under JupyterHub's servers: there the visitor is already waiting
+        from workbook import collector
 
-            warm()  # not under JupyterHub's servers: there the visitor is already waiting
-        return offline.loader()  # charts draw offline once the page has shown this
-    return None
+        collector.freeze()  # the request's first objects then walk none of the imports
+    return loader
 
 
 def open_store() -> Store | None:

@@ -27,3 +27,17 @@ def paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def freeze() -> None:
+    """Collect once, then leave every object alive now out of all later collections.
+
+    A pooled page kernel imports what its page needs before the request: about 240,000
+    objects for the form, 320,000 with pandas and Altair for the dashboard. Left in the
+    collector's care, the request's first burst of new objects set off a full collection
+    that walked them all: half of the dashboard's first open (0.29 s against 0.13 s once
+    frozen, issue #19). What is frozen is still
+    freed by reference counting; only cycles among it wait for :func:`gc.unfreeze`.
+    """
+    gc.collect()
+    gc.freeze()

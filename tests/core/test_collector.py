@@ -48,3 +48,16 @@ def test_as_a_decorator_each_call_pauses_again() -> None:
     work()
     assert seen == [False, False]
     assert gc.isenabled()
+
+
+def test_freeze_leaves_what_is_alive_out_of_later_collections() -> None:
+    """A pooled kernel's imports are walked by no collection after its request (#19)."""
+    kept = [[] for _ in range(1000)]  # objects the collector tracks
+    try:
+        collector.freeze()
+        assert gc.get_freeze_count() >= len(kept)
+        assert not any(obj is kept for gen in range(3) for obj in gc.get_objects(gen))
+        new = [kept]
+        assert any(obj is new for obj in gc.get_objects(0))  # what comes after is not frozen
+    finally:
+        gc.unfreeze()
