@@ -15,10 +15,9 @@ pandas and Altair, which only the dashboard needs.
 from __future__ import annotations
 
 import importlib
-import os
 from typing import TYPE_CHECKING
 
-from widgets.base import page_query
+from widgets.base import page_query, preheated
 
 if TYPE_CHECKING:
     import ipywidgets as ipw
@@ -59,14 +58,13 @@ def preload(page: str) -> Loader | None:
     from widgets import templating
 
     templating.prepare(*TEMPLATES[page])
-    pooled = os.environ.get("VOILA_PREHEAT") == "True"  # before the request, not during it
     loader = None
     if page == "dashboard":
         from workbook.charts import offline
 
         offline.build_unchecked()  # the builders' charts are checked by their tests
         loader = offline.loader()  # charts draw offline once the page has shown this
-    if pooled:  # not under JupyterHub's servers: there the visitor is already waiting
+    if preheated():  # not under JupyterHub's servers: there the visitor is already waiting
         from workbook import collector
 
         collector.freeze()  # the request's first objects then walk none of the imports

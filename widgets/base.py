@@ -14,7 +14,14 @@ from urllib.parse import parse_qs
 import ipywidgets as ipw
 from traitlets import HasTraits, Unicode
 
-if os.environ.get("VOILA_PREHEAT") == "True":
+
+def preheated() -> bool:
+    """Whether this kernel waits in Voila's pool: it runs the notebook before the request
+    (``VOILA_PREHEAT``), so work done now is not the visitor's to wait for."""
+    return os.environ.get("VOILA_PREHEAT") == "True"
+
+
+if preheated():
     # Importing voila takes 1.5 s or more (it loads jupyter_server). A preheated kernel
     # imports this module before the page is requested, so pay for it now, not after.
     import voila.utils  # noqa: F401
@@ -80,7 +87,7 @@ def page_query() -> dict[str, str]:
     for the request and copies its variables into the environment: everything after
     this call (reading the link, the store, the data) happens for the visitor, fresh.
     """
-    if os.environ.get("VOILA_PREHEAT") == "True":
+    if preheated():
         from voila.utils import wait_for_request
 
         wait_for_request()
