@@ -1,0 +1,169 @@
+"""The chair's dashboard model and view, headless, over a demo store (issue #4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.servers import copy_store
+from widgets.base import page_query
+from widgets.dashboard import DashboardModel, DashboardView, open_dashboard
+from workbook.store import Store, moderation
+
+TODAY = dt.date(2018, 7, 1)
+
+
+@pytest.fixture(scope="module")
+def demo_url(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return copy_store(demo_file, tmp_path_factory.mktemp("dash"))
+
+
+@pytest.fixture
+def store(demo_url: str, tmp_path) -> Iterator[Store]:
+    # a copy per test: moderation tests write
+    import shutil
+
+    source = demo_url.removeprefix("sqlite:///")
+    target = tmp_path / "copy.db"
+    shutil.copy(source, target)
+    opened = Store.open(f"sqlite:///{target}")
+    yield opened
+    opened.close()
+
+
+def test_the_model_opens_on_the_latest_cycle_and_filters(store: Store) -> None:
+    model = DashboardModel(store, today=TODAY)
+    cycles = store.cycles()  # in the order they run
+    assert len(cycles) > 1
+    assert model.cycle == cycles[-1].id
+    model.cycle = "cse-2017-18"
+    assert len(model.frame) == 11 * len(store.cycle_framework("cse-2017-18").criteria)
+    assert model.completion()["overdue"].sum() == 3
+    model.sector = "health"
+    assert set(model.heatmap()["sector"]) == {"health"}
+    model.heading = "prevent"
+    assert set(model.heatmap()["heading_id"]) == {"prevent"}
+    options = model.criterion_options()
+    assert all(cid.startswith("prevent-") for _, cid in options)
+    model.cycle = "cse-2016-17"  # a new cycle clears the filters
+    assert (model.sector, model.heading) == ("", "")
+
+
+def test_framework_filter_limits_the_cycles(store: Store) -> None:
+    model = DashboardModel(store, today=TODAY)
+    model.framework = "cse-mase"
+    assert [cid for _, cid in model.cycle_options()] == ["cse-2017-18", "cse-2016-17"]
+    assert model.cycle == "cse-2017-18"
+
+
+def test_trend_compares_cycles_of_the_same_framework(store: Store) -> None:
+    model = DashboardModel(store, today=TODAY)
+    model.cycle = "cse-2017-18"
+    trend = model.trend("heading")
+    assert set(trend["cycle_id"]) == {"cse-2016-17", "cse-2017-18"}
+    assert set(model.criterion_changes()["change"]) == {"kept"}
+
+
+def test_moderating_records_the_user_and_updates_the_gap(store: Store) -> None:
+    model = DashboardModel(store, today=TODAY, user="Board chair")
+    model.cycle = "cse-2017-18"
+    rated = model.frame[model.frame["level"] > 0].iloc[0]
+    assert model.moderate(rated.agency_id, rated.criterion_id, "not-in-place", "Why?")
+    assert "by Board chair" in model.message
+    kept = moderation.history(store, "cse-2017-18", rated.agency_id, rated.criterion_id)
+    assert kept[0].author == "Board chair"
+    assert model.gap()["mean_gap"].iloc[0] > 0
+    drill = model.drilldown()
+    assert "Why?" in set(drill["comment"])
+    assert not model.moderate(rated.agency_id, rated.criterion_id, None, "  ")
+    assert model.message.startswith("Not saved:")
+
+
+def test_the_view_builds_tabs_when_opened_and_escapes_text(store: Store) -> None:
+    hostile = "<script>alert(1)</script>"
+    model = DashboardModel(store, today=TODAY)
+    model.cycle = "cse-2017-18"
+    row = model.frame[model.frame["level"].notna()].iloc[0]
+    model.moderate(row.agency_id, row.criterion_id, None, hostile)
+    view = DashboardView(model)
+    assert set(view.built) == {0}  # only the overview at first
+    overview = view.pages[0].children[0].value + view.pages[0].children[2].value
+    assert overview.count('class="wb-chart"') == 2
+    assert "Table of the heatmap" in overview
+    for index in range(1, 5):
+        view.tabs.selected_index = index
+    assert set(view.built) == {0, 1, 2, 3, 4}
+    model.criterion = row.criterion_id
+    drill = view.pages[1].children[4].value
+    assert html.escape(hostile) in drill
+    assert hostile not in drill
+    export = view.pages[1].children[5]
+    export.button.click()
+    links = export.links.value
+    assert re.search(r'download="drilldown-cse-2017-18\.csv" href="data:text/csv;base64,', links)
+    assert ".xlsx" in links
+
+
+def test_open_dashboard_takes_user_and_cycle_from_the_query(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUERY_STRING", "user=Independent%20chair&cycle=cse-2016-17")
+    assert page_query() == {"user": "Independent chair", "cycle": "cse-2016-17"}
+    view = open_dashboard(store, today=TODAY)
+    assert (view.model.user, view.model.cycle) == ("Independent chair", "cse-2016-17")
+
+
+def test_the_chairs_list_of_not_applicable_answers_and_a_challenge(store: Store) -> None:
+    """Issue #16: every "not applicable" answer, named, with its reason; the chair challenges."""
+    model = DashboardModel(store, today=TODAY, user="MASE chair")
+    model.cycle = "cse-2017-18"
+    listed = model.not_applicable()
+    assert not listed.empty
+    first = listed.iloc[0]
+    assert first["na_reason"].strip()
+    assert not first["criterion"].startswith(first["criterion_id"])  # its name, not its id
+    view = DashboardView(model)
+    view.tabs.selected_index = 3
+    page = view.pages[3]
+    challenge = next(
+        w for w in page.children if getattr(w, "description", "").startswith("Challenge a")
+    )
+    texts = _html(page)
+    assert "Answers marked not applicable" in texts
+    assert html.escape(first["na_reason"]) in texts
+    challenge.value = (first["agency_id"], first["criterion_id"])  # sets the pair above
+    assert "Self-rating: <strong>Not applicable</strong>. Why it does not apply:" in _html(page)
+    assert model.moderate(first["agency_id"], first["criterion_id"], None, "Please say more.")
+    assert list(model.not_applicable()["comment"])[0] == "Please say more."
+
+
+def test_a_past_cycle_is_shown_as_its_timetable_left_it(store: Store) -> None:
+    """Years on, the demo's 2017/18 returns are overdue as at its board meeting (#16)."""
+    model = DashboardModel(store, today=dt.date(2026, 12, 2))
+    model.cycle = "cse-2017-18"
+    board = store.cycle("cse-2017-18").timetable.board_meeting
+    assert board is not None
+    assert model.as_at == board
+    late = model.completion()
+    due = store.cycle("cse-2017-18").timetable.returns_due
+    days = (board - due).days
+    assert set(late.loc[late["overdue"], "state"].str.extract(r"overdue by (\d+) days")[0]) == {
+        str(days)
+    }
+    view = DashboardView(model)
+    view.tabs.selected_index = 0
+    shown = "".join(getattr(c, "value", "") for c in view.pages[0].children)
+    assert f"as at {board:%d %B %Y}, the end of this past cycle" in html.unescape(shown)
+    # a cycle within a year of its board meeting still counts to today
+    soon = DashboardModel(store, today=board + dt.timedelta(days=30))
+    soon.cycle = "cse-2017-18"
+    assert soon.as_at == board + dt.timedelta(days=30)
+
+
+def _html(page) -> str:
+    return " ".join(str(getattr(w, "value", "")) for w in page.children if hasattr(w, "value"))
