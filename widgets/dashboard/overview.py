@@ -1,14 +1,21 @@
 """The overview tab: completion against the due date, the partnership at a glance, sharing.
 
 Each tab is built the first time it is opened (:class:`~widgets.dashboard.view.DashboardView`).
+The overview is the page's first tab: on the page's first render its charts and tables
+are made on a thread while the browser starts Voila's front end (:mod:`widgets.later`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import ipywidgets as ipw
+import pandas as pd
 
+from widgets import later
 from widgets.dashboard.columns import COMPLETION, HEATMAP
 from widgets.dashboard.common import ExportView, chart_with_table, html_widget, shown
 from widgets.dashboard.model import DashboardModel
@@ -48,37 +55,75 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         )
         share.layout.display = shown(m.may_moderate)
 
+    def fill(drawn: tuple[str, str]) -> None:
+        done.value, charts_html.value = drawn
+
+    def failed(exc: BaseException) -> None:
+        done.value = render(
+            "dashboard", "feedback", f"The overview could not be drawn: {exc}", True
+        )
+        charts_html.value = ""
+
     def draw() -> None:
         draw_sharing()
-        done.value = completion_html(m)
         export_done.links.value = ""
-        charts_html.value = glance_html(m)
         export.links.value = ""
+        data = Shown.of(m)  # read here: the store's connection belongs to this thread
+        later.defer(lambda: (completion_html(data), glance_html(data)), fill, failed)
 
     return draw
 
 
-def completion_html(m: DashboardModel) -> str:
+@dataclass(frozen=True)
+class Shown:
+    """What the overview draws, read from the model at once; charts are then made anywhere."""
+
+    title: str
+    due: dt.date
+    as_at: dt.date
+    past: bool
+    """Whether ``as_at`` is a past cycle's own last date rather than today."""
+    scale: Any
+    rows: pd.DataFrame
+    """The cycle's rows under the agency, sector and heading filters."""
+    all_headings: pd.DataFrame
+    """The same without the heading filter (completion counts every heading)."""
+
+    @classmethod
+    def of(cls, m: DashboardModel) -> Shown:
+        """The model's current cycle under its current filters."""
+        info = m.info
+        return cls(
+            title=info.title,
+            due=info.timetable.returns_due,
+            as_at=m.as_at,
+            past=m.as_at != m.today,
+            scale=m.scale,
+            rows=m.filtered(),
+            all_headings=m.filtered(heading=False),
+        )
+
+
+def completion_html(data: Shown) -> str:
     """The returns against their due date: a chart and its table (the page's first chart)."""
-    table = m.completion()
-    info = m.info
+    table = analysis.completion(data.all_headings, data.as_at)
     overdue = int(table["overdue"].sum()) if len(table) else 0
     return render(
         "dashboard",
         "completion",
-        info.title,
-        f"{info.timetable.returns_due:%d %B %Y}",
+        data.title,
+        f"{data.due:%d %B %Y}",
         overdue,
         offline.chart_html(charts.completion_chart(table)),
         htmltable.html_table(table, COMPLETION, "Returns, overdue first", emphasis="overdue"),
-        f"{m.as_at:%d %B %Y}" if m.as_at != m.today else "",
+        f"{data.as_at:%d %B %Y}" if data.past else "",
     )
 
 
-def glance_html(m: DashboardModel) -> str:
+def glance_html(data: Shown) -> str:
     """The partnership at a glance: the heatmap above the spread, each with its table."""
-    heat = m.heatmap()
-    spread = analysis.spread(m.filtered(), m.scale)
+    heat = analysis.heatmap_table(data.rows, data.scale)
+    spread = analysis.spread(data.rows, data.scale)
     spread_columns = {
         c: c.replace("_", " ").capitalize() for c in spread.columns if c != "heading_id"
     }
@@ -86,7 +131,7 @@ def glance_html(m: DashboardModel) -> str:
         "dashboard",
         "glance",
         chart_with_table(
-            charts.overview(heat, m.counts(), m.scale),
+            charts.overview(heat, analysis.rating_counts(data.rows, data.scale), data.scale),
             htmltable.html_table(heat, HEATMAP, "Median rating by agency and heading"),
             "Table of the heatmap",
         ),
