@@ -39,3 +39,26 @@ def run_code(manager: KernelManager, code: str, timeout: float = 60) -> str:
         return "".join(shown)
     finally:
         client.stop_channels()
+
+
+class CommTargets:
+    """A comm manager that records the targets registered with it, by name."""
+
+    def __init__(self) -> None:
+        self.targets: dict[str, Any] = {}
+
+    def register_target(self, name: str, handler: Any) -> None:
+        self.targets[name] = handler
+
+
+def first_render(monkeypatch: Any) -> CommTargets:
+    """Make this process a Voilà page's kernel before its front end has connected
+    (``widgets.later`` defers work until the front end asks); the manager it registers with."""
+    from widgets import later
+
+    manager = CommTargets()
+    monkeypatch.setenv("VOILA_PREHEAT", "False")  # what Voilà sets for a page it starts
+    monkeypatch.setattr("ipywidgets.comm.get_comm_manager", lambda: manager)
+    monkeypatch.setattr(later, "_state", {"connected": False, "installed": False})
+    monkeypatch.setattr(later, "_pending", [])
+    return manager

@@ -14,28 +14,14 @@ from typing import Any
 import ipywidgets as ipw
 import pytest
 
+from tests.support.kernels import CommTargets, first_render
 from widgets import later
 
 
-class Manager:
-    """A comm manager that records the targets registered with it."""
-
-    def __init__(self) -> None:
-        self.targets: dict[str, Any] = {}
-
-    def register_target(self, name: str, handler: Any) -> None:
-        self.targets[name] = handler
-
-
 @pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch) -> Manager:
+def page(monkeypatch: pytest.MonkeyPatch) -> CommTargets:
     """A Voila page's kernel before its front end has connected."""
-    manager = Manager()
-    monkeypatch.setenv("VOILA_PREHEAT", "False")  # what Voila sets for a page it starts
-    monkeypatch.setattr("ipywidgets.comm.get_comm_manager", lambda: manager)
-    monkeypatch.setattr(later, "_state", {"connected": False, "installed": False})
-    monkeypatch.setattr(later, "_pending", [])
-    return manager
+    return first_render(monkeypatch)
 
 
 def test_outside_a_voila_page_the_work_runs_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,7 +34,7 @@ def test_outside_a_voila_page_the_work_runs_at_once(monkeypatch: pytest.MonkeyPa
 
 
 def test_the_work_is_applied_when_the_front_end_asks_and_not_before(
-    page: Manager, monkeypatch: pytest.MonkeyPatch
+    page: CommTargets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     release = threading.Event()
     threads: list[str] = []
@@ -80,7 +66,7 @@ def test_the_work_is_applied_when_the_front_end_asks_and_not_before(
 
 
 def test_a_failure_is_said_and_the_states_still_answered(
-    page: Manager, monkeypatch: pytest.MonkeyPatch
+    page: CommTargets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     failures: list[BaseException] = []
 
@@ -100,7 +86,7 @@ def test_a_failure_is_said_and_the_states_still_answered(
     assert answered == ["comm"]
 
 
-def test_the_thread_sees_what_the_page_set_in_its_context(page: Manager) -> None:
+def test_the_thread_sees_what_the_page_set_in_its_context(page: CommTargets) -> None:
     import contextvars
 
     var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")

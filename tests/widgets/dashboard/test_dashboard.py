@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.kernels import first_render
 from tests.support.servers import copy_store
+from widgets import later
 from widgets.base import page_query
 from widgets.dashboard import DashboardModel, DashboardView, open_dashboard
 from workbook.store import Store, moderation
@@ -107,6 +109,26 @@ def test_the_view_builds_tabs_when_opened_and_escapes_text(store: Store) -> None
     links = export.links.value
     assert re.search(r'download="drilldown-cse-2017-18\.csv" href="data:text/csv;base64,', links)
     assert ".xlsx" in links
+
+
+def test_on_a_pages_first_render_the_overview_waits_for_the_front_end(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #19: drawn on a thread, put in before the front end is sent the states."""
+    first_render(monkeypatch)
+    model = DashboardModel(store, today=TODAY)
+    model.cycle = "cse-2017-18"
+    view = DashboardView(model)
+    done, glance = view.pages[0].children[0], view.pages[0].children[2]
+    assert (done.value, glance.value) == ("", "")  # the page's HTML goes without them
+    later.settle()
+    assert "<h2>Completion</h2>" in done.value
+    assert "Table of the heatmap" in glance.value
+    police = store.agency("police").name
+    assert police in glance.value
+    model.sector = "health"  # the page is open: a redraw is at once
+    assert "Table of the heatmap" in glance.value
+    assert police not in glance.value
 
 
 def test_open_dashboard_takes_user_and_cycle_from_the_query(
