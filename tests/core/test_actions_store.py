@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from tests.support.factories import installed
 from workbook.access import Identity, Role
 from workbook.errors import AccessDenied, ActionError, NotFound, ResponseError
 from workbook.schema.actions import (
+    ID_ALPHABET,
     NEW_ID_LENGTH,
     ActionChange,
     ActionStatus,
@@ -157,6 +159,11 @@ def test_fresh_action_ids_are_long_enough_not_to_name_a_stores_others_again() ->
     assert all(re.fullmatch(ACTION_ID, i) and len(i) == 2 + NEW_ID_LENGTH for i in ids)
     assert len(set(ids)) == len(ids)
     assert NEW_ID_LENGTH >= 8
+    # drawn 5 bits a letter: every letter of the 32 comes up, none far more than others
+    letters = Counter(letter for i in ids for letter in i[2:])
+    assert set(letters) == set(ID_ALPHABET)
+    assert len(ID_ALPHABET) == 32
+    assert max(letters.values()) < 1.25 * min(letters.values())
 
 
 def test_the_same_id_twice_in_a_return_is_refused(store: Store) -> None:
