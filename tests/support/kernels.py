@@ -59,6 +59,6 @@ def first_render(monkeypatch: Any) -> CommTargets:
     manager = CommTargets()
     monkeypatch.setenv("VOILA_PREHEAT", "False")  # what Voilà sets for a page it starts
     monkeypatch.setattr("ipywidgets.comm.get_comm_manager", lambda: manager)
-    monkeypatch.setattr(later, "_state", {"connected": False, "installed": False})
+    monkeypatch.setattr(later, "_state", {"settled": False, "installed": False})
     monkeypatch.setattr(later, "_pending", [])
     return manager

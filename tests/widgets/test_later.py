@@ -1,20 +1,21 @@
-"""widgets.later: a page's slow drawing left to a thread until its front end asks (issue #19).
+"""widgets.later: a page's slow drawing left until its HTML has gone (issue #19).
 
 The browser tests draw the dashboard through the real path in Voila; these check the
-rules that make it safe: nothing is applied before the front end asks, everything is
-applied (on the kernel's thread, in order) before ipywidgets answers, a failure is said,
-and outside a Voila page, or once the page is open, the work runs at once.
+rules that make it safe: nothing is applied during the cell, everything is applied (in
+order) by the kernel's loop just after it or, whichever is first, before ipywidgets
+answers the front end, a failure is said, and outside a Voila page, or once the work
+has run, it runs at once.
 """
 
 from __future__ import annotations
 
-import threading
+import asyncio
 from typing import Any
 
 import ipywidgets as ipw
 import pytest
 
-from tests.support.kernels import CommTargets, first_render
+from tests.support.kernels import CommTargets, first_render, run_async
 from widgets import later
 
 
@@ -36,33 +37,36 @@ def test_outside_a_voila_page_the_work_runs_at_once(monkeypatch: pytest.MonkeyPa
 def test_the_work_is_applied_when_the_front_end_asks_and_not_before(
     page: CommTargets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    release = threading.Event()
-    threads: list[str] = []
-    applied: list[tuple[str, str]] = []
-
-    def slow(name: str) -> Any:
-        def compute() -> str:
-            threads.append(threading.current_thread().name)
-            release.wait(5)
-            return name
-
-        return compute
-
-    later.defer(slow("completion"), lambda v: applied.append((v, _name())), pytest.fail)
-    later.defer(slow("glance"), lambda v: applied.append((v, _name())), pytest.fail)
+    applied: list[str] = []
+    later.defer(lambda: "completion", applied.append, pytest.fail)
+    later.defer(lambda: "glance", applied.append, pytest.fail)
     assert applied == []  # the page's HTML goes without them
     handler = page.targets[later.CONTROL_TARGET]
     opened: list[Any] = []
     monkeypatch.setattr(
         ipw.Widget, "handle_control_comm_opened", lambda comm, msg: opened.append(list(applied))
     )
-    release.set()
     handler("comm", {"metadata": {"version": "2"}})
-    # both applied, in order, on this thread, before ipywidgets answers with the states
-    assert opened == [[("completion", _name()), ("glance", _name())]]
-    assert all(name != _name() for name in threads)  # computed elsewhere
-    later.defer(lambda: "redraw", lambda v: applied.append((v, _name())), pytest.fail)
-    assert applied[-1] == ("redraw", _name())  # once the page is open: at once
+    # both applied, in order, before ipywidgets answers with the states
+    assert opened == [["completion", "glance"]]
+    later.defer(lambda: "redraw", applied.append, pytest.fail)
+    assert applied[-1] == "redraw"  # once the page is open: at once
+
+
+def test_the_kernels_loop_runs_the_work_just_after_the_cell(page: CommTargets) -> None:
+    applied: list[str] = []
+
+    async def kernel() -> list[str]:
+        # a cell runs inside the kernel's loop, which is free again once it has replied
+        later.defer(lambda: "overview", applied.append, pytest.fail)
+        during = list(applied)
+        await asyncio.sleep(later.AFTER_CELL * 4)
+        return during
+
+    assert run_async(kernel()) == []  # not while the cell runs
+    assert applied == ["overview"]  # then, with no front end yet
+    later.defer(lambda: "redraw", applied.append, pytest.fail)
+    assert applied == ["overview", "redraw"]  # and after that at once
 
 
 def test_a_failure_is_said_and_the_states_still_answered(
@@ -84,18 +88,3 @@ def test_a_failure_is_said_and_the_states_still_answered(
     assert [type(e) for e in failures] == [ZeroDivisionError, RuntimeError]
     assert str(failures[1]) == "next"
     assert answered == ["comm"]
-
-
-def test_the_thread_sees_what_the_page_set_in_its_context(page: CommTargets) -> None:
-    import contextvars
-
-    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
-    var.set("the page's")
-    got: list[str] = []
-    later.defer(var.get, got.append, pytest.fail)
-    later.settle()
-    assert got == ["the page's"]
-
-
-def _name() -> str:
-    return threading.current_thread().name

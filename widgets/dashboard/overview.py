@@ -2,7 +2,8 @@
 
 Each tab is built the first time it is opened (:class:`~widgets.dashboard.view.DashboardView`).
 The overview is the page's first tab: on the page's first render its charts and tables
-are made on a thread while the browser starts Voila's front end (:mod:`widgets.later`).
+are made just after the page's HTML has gone, while the browser starts Voila's front end
+(:mod:`widgets.later`).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         draw_sharing()
         export_done.links.value = ""
         export.links.value = ""
-        data = Shown.of(m)  # read here: the store's connection belongs to this thread
+        data = Shown.of(m)  # the cycle and filters as they are now, drawn a moment later
         later.defer(lambda: (completion_html(data), glance_html(data)), fill, failed)
 
     return draw
@@ -76,7 +77,7 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
 
 @dataclass(frozen=True)
 class Shown:
-    """What the overview draws, read from the model at once; charts are then made anywhere."""
+    """What the overview draws, read from the model at once; its charts are made later."""
 
     title: str
     due: dt.date
