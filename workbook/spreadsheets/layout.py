@@ -182,9 +182,8 @@ def from_cell_text(value: str) -> str:
     >>> from_cell_text("a_x000D_\nb\r\nc")
     'a\nb\nc'
     """
-    if "_x" in value:  # most cells hold none: skip the pattern (thousands of cells a file)
-        value = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), value)
-    return value.replace("\r\n", "\n") if "\r" in value else value
+    value = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), value)
+    return value.replace("\r\n", "\n")
 
 
 def set_text(cell: Any, value: str) -> None:

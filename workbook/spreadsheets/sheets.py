@@ -92,11 +92,7 @@ class SheetReader:
         """Criteria read from a sheet without the "Not applicable" columns (issue #16)."""
         self.columns = L.heading_columns(framework)
         by_key = {column.key: column for column in self.columns}
-        # each answer column's field, key, number and letter, worked out once per file
-        self.answer_columns = [
-            (f, f.value, by_key[f.value], by_key[f.value].index, by_key[f.value].letter)
-            for f in L.ANSWER_FIELDS
-        ]
+        self.answer_columns = [(f, by_key[f.value]) for f in L.ANSWER_FIELDS]
         self.sheet_of = {heading: sheet for sheet, heading in sheets.items()}
 
     def read(self) -> dict[str, Answer]:
@@ -223,29 +219,31 @@ class SheetReader:
         asked = self.fw.fields_for(self.fw.criterion(cid))
         values: dict[str, Any] = {}
         self.cells[(cid, "")] = L.cell_name(ws, f"A{row}")
-        for answer_field, key, column, index, letter in self.answer_columns:
-            cell = ws.cell(row, index)
-            where = L.cell_name(ws, f"{letter}{row}")
-            self.cells[(cid, key)] = where
-            text = cell_text(cell, key, self.out)
+        for answer_field, column in self.answer_columns:
+            cell = ws.cell(row, column.index)
+            where = L.cell_name(ws, cell.coordinate)
+            self.cells[(cid, answer_field.value)] = where
+            text = cell_text(cell, answer_field.value, self.out)
             if not text:
                 continue
             if answer_field not in asked:
-                self.out.add(where, key, f"{cid} does not ask for {column.header!r}")
+                self.out.add(where, answer_field.value, f"{cid} does not ask for {column.header!r}")
             elif answer_field == ResponseField.RATING:
-                level = _rating(text, self.fw)
-                if level is None:
+                key = _rating(text, self.fw)
+                if key is None:
                     labels = ", ".join(lv.label for lv in self.fw.scale.levels)
                     self.out.add(
                         where, "rating", f"unknown rating {text!r}; choose one of {labels}"
                     )
-                values["rating"] = level
+                values["rating"] = key
             elif len(text) > MAX_TEXT:
                 self.out.add(
-                    where, key, f"{len(text):,} characters; at most {MAX_TEXT:,} fit in one answer"
+                    where,
+                    answer_field.value,
+                    f"{len(text):,} characters; at most {MAX_TEXT:,} fit in one answer",
                 )
             else:
-                values[key] = text
+                values[answer_field.value] = text
         self.fields[cid] = values
 
     def _na_cells(self, ws: Any, row: int, cid: str) -> None:
