@@ -8,11 +8,11 @@ into a temporary folder, then times, in the same run:
   SQLite store, the code path of the ``workbook import`` command (one store, opened
   once, like the form's upload; the command also pays for starting Python per file).
 
-The two take turns, 50 files at a time, and each total is the sum of its turns: a
-shared machine's speed drifts over a minute by more than the gap to the goal.
-
 and prints returns per second and the import's ratio to the floor. Goal (issue #19): the
 import at most 1.3 times the floor (the earlier one, 1,000 returns in 60 s, is printed).
+
+The two take turns, 50 files at a time, and each total is the sum of its turns: a
+shared machine's speed drifts over a minute by more than the gap to the goal.
 
     .venv/bin/python bench/import_returns.py [--count 1000] [--workers 2] [--keep DIR] [--cache]
 

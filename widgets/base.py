@@ -21,6 +21,12 @@ def preheated() -> bool:
     return os.environ.get("VOILA_PREHEAT") == "True"
 
 
+def voila_page() -> bool:
+    """Whether this kernel serves a Voila page, pooled or started for its request: Voila
+    sets ``VOILA_PREHEAT`` (to "True" or "False") in both, and nowhere else."""
+    return "VOILA_PREHEAT" in os.environ
+
+
 if preheated():
     # Importing voila takes 1.5 s or more (it loads jupyter_server). A preheated kernel
     # imports this module before the page is requested, so pay for it now, not after.

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import ipywidgets as ipw
+
+from widgets.base import voila_page
 
 CONTROL_TARGET = "jupyter.widget.control"
 """The comm a widget front end opens to ask for every widget's state (ipywidgets 8)."""
@@ -44,7 +45,7 @@ _state = {"settled": False, "installed": False}
 
 def deferring() -> bool:
     """Whether :func:`defer` would leave work for later now (see the module's note)."""
-    return "VOILA_PREHEAT" in os.environ and not _state["settled"]
+    return voila_page() and not _state["settled"]
 
 
 def defer(

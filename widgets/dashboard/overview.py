@@ -8,13 +8,9 @@ are made just after the page's HTML has gone, while the browser starts Voila's f
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import ipywidgets as ipw
-import pandas as pd
 
 from widgets import later
 from widgets.dashboard.columns import COMPLETION, HEATMAP
@@ -69,62 +65,32 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         draw_sharing()
         export_done.links.value = ""
         export.links.value = ""
-        data = Shown.of(m)  # the cycle and filters as they are now, drawn a moment later
-        later.defer(lambda: (completion_html(data), glance_html(data)), fill, failed)
+        later.defer(lambda: (completion_html(m), glance_html(m)), fill, failed)
 
     return draw
 
 
-@dataclass(frozen=True)
-class Shown:
-    """What the overview draws, read from the model at once; its charts are made later."""
-
-    title: str
-    due: dt.date
-    as_at: dt.date
-    past: bool
-    """Whether ``as_at`` is a past cycle's own last date rather than today."""
-    scale: Any
-    rows: pd.DataFrame
-    """The cycle's rows under the agency, sector and heading filters."""
-    all_headings: pd.DataFrame
-    """The same without the heading filter (completion counts every heading)."""
-
-    @classmethod
-    def of(cls, m: DashboardModel) -> Shown:
-        """The model's current cycle under its current filters."""
-        info = m.info
-        return cls(
-            title=info.title,
-            due=info.timetable.returns_due,
-            as_at=m.as_at,
-            past=m.as_at != m.today,
-            scale=m.scale,
-            rows=m.filtered(),
-            all_headings=m.filtered(heading=False),
-        )
-
-
-def completion_html(data: Shown) -> str:
+def completion_html(m: DashboardModel) -> str:
     """The returns against their due date: a chart and its table (the page's first chart)."""
-    table = analysis.completion(data.all_headings, data.as_at)
+    table = m.completion()
+    info = m.info
     overdue = int(table["overdue"].sum()) if len(table) else 0
     return render(
         "dashboard",
         "completion",
-        data.title,
-        f"{data.due:%d %B %Y}",
+        info.title,
+        f"{info.timetable.returns_due:%d %B %Y}",
         overdue,
         offline.chart_html(charts.completion_chart(table)),
         htmltable.html_table(table, COMPLETION, "Returns, overdue first", emphasis="overdue"),
-        f"{data.as_at:%d %B %Y}" if data.past else "",
+        f"{m.as_at:%d %B %Y}" if m.as_at != m.today else "",
     )
 
 
-def glance_html(data: Shown) -> str:
+def glance_html(m: DashboardModel) -> str:
     """The partnership at a glance: the heatmap above the spread, each with its table."""
-    heat = analysis.heatmap_table(data.rows, data.scale)
-    spread = analysis.spread(data.rows, data.scale)
+    heat = m.heatmap()
+    spread = analysis.spread(m.filtered(), m.scale)
     spread_columns = {
         c: c.replace("_", " ").capitalize() for c in spread.columns if c != "heading_id"
     }
@@ -132,7 +98,7 @@ def glance_html(data: Shown) -> str:
         "dashboard",
         "glance",
         chart_with_table(
-            charts.overview(heat, analysis.rating_counts(data.rows, data.scale), data.scale),
+            charts.overview(heat, m.counts(), m.scale),
             htmltable.html_table(heat, HEATMAP, "Median rating by agency and heading"),
             "Table of the heatmap",
         ),
