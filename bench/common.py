@@ -31,7 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -289,6 +289,27 @@ def time_page(
         if pause:
             settle(pause, min(pause, refill_seconds()))
     return Timing(tuple(samples))
+
+
+def take_turns(
+    pages: Mapping[str, tuple[str, str]], runs: int, *, pause: float = 0.0, browser: Any = None
+) -> dict[str, Timing]:
+    """Time each of ``pages`` (name: url, ready selector) ``runs`` times, taking turns.
+
+    One round of warm-up first, not counted. Taking turns run by run spreads any change
+    in the machine's load over every page alike, where timing one page's runs and then
+    the other's would give one page the quieter minutes (issue #19).
+    """
+    if browser is None:
+        with chromium() as launched:
+            return take_turns(pages, runs, pause=pause, browser=launched)
+    samples: dict[str, list[float]] = {name: [] for name in pages}
+    for number in range(runs + 1):
+        for name, (url, ready) in pages.items():
+            timing = time_page(url, ready, 1, warmup=0, pause=pause, browser=browser)
+            if number:  # the first round warms up
+                samples[name] += timing.samples
+    return {name: Timing(tuple(taken)) for name, taken in samples.items()}
 
 
 Row = tuple[str, Timing, "Timing | None", "float | None"]

@@ -30,13 +30,12 @@ from bench.common import (
     Result,
     Row,
     Timing,
-    chromium,
     page_kernel,
     personal_link,
     print_table,
     report,
     samples_of,
-    time_page,
+    take_turns,
     voila,
 )
 from workbook import demo
@@ -115,7 +114,6 @@ def measure(
     """
     log = tmp / f"voila{'-'.join(extra)[:20]}.log"
     agency, token = form
-    samples: dict[str, list[float]] = {"bare": [], "form": []}
     with voila(tmp / "notebooks", cwd=tmp, env=env, extra_args=extra, log=log, settle=8) as base:
         pages = {
             "bare": (f"{base}/voila/render/bare.ipynb", BARE_READY),
@@ -124,13 +122,8 @@ def measure(
                 FORM_READY,
             ),
         }
-        with chromium() as browser:
-            for number in range(runs + 1):
-                for name, (url, ready) in pages.items():
-                    timing = time_page(url, ready, 1, warmup=0, pause=pause, browser=browser)
-                    if number:  # the first round warms up
-                        samples[name] += timing.samples
-    return Timing(tuple(samples["bare"])), Timing(tuple(samples["form"]))
+        timings = take_turns(pages, runs, pause=pause)
+    return timings["bare"], timings["form"]
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

@@ -1,12 +1,13 @@
 """The one entry the Voila notebooks call: the agency return form, the dashboard, the landing page.
 
-Each notebook is thin: its first code cell calls :func:`preload` (and the form's opens the
-store), its last cell calls the page's function here. voila.json preheats the form (a pool
-of 2 kernels) and the dashboard (a pool of 1): a pooled kernel runs every cell before the
-last long before anyone asks for the page, so those cells only import (and, for the
-dashboard, display the chart bundle). The last cell reads the page's URL query through
-:func:`widgets.base.page_query`, which waits for the request, so the link, the store's
-contents and the data are read for the visitor, fresh.
+Each notebook is thin: its first code cell calls :func:`preload` (and the form's and the
+dashboard's open the store), its last cell calls the page's function here. voila.json
+preheats the form (a pool of 2 kernels) and the dashboard (a pool of 1): a pooled kernel
+runs every cell before the last long before anyone asks for the page, so those cells only
+import, open the store (not read it) and, for the dashboard, display the chart bundle.
+The last cell reads the page's URL query through :func:`widgets.base.page_query`, which
+waits for the request, so the link, the store's contents and the data are read for the
+visitor, fresh.
 
 Each page's modules are imported on demand, not here: the form's kernels never pay for
 pandas and Altair, which only the dashboard needs.
@@ -99,11 +100,17 @@ def form(store: Store | None = None) -> ipw.Widget:
     return marked(open_form(store, page_query()))
 
 
-def dashboard() -> ipw.Widget:
-    """The chair's dashboard for this page view (its query waits for the request)."""
+def dashboard(store: Store | None = None) -> ipw.Widget:
+    """The chair's dashboard for this page view (its query waits for the request).
+
+    Parameters
+    ----------
+    store
+        The store (default: :meth:`Store.open`, i.e. ``WORKBOOK_DB``).
+    """
     from widgets.dashboard import open_dashboard
 
-    return marked(open_dashboard())
+    return marked(open_dashboard(store))
 
 
 DEMO_NOTE = (

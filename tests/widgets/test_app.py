@@ -71,11 +71,11 @@ def test_form_and_dashboard_kernels_are_preheated_and_other_pages_are_not() -> N
 
 
 def test_the_preheated_dashboard_reads_nothing_before_the_request() -> None:
-    """A pooled kernel runs the cells long before the page is asked for: only imports and
-    the chart loader may run then; the link, the store and the data come after."""
+    """A pooled kernel runs the cells long before the page is asked for: only imports,
+    opening the store and the chart loader may run then; the link and the data come after."""
     nb = nbformat.read(NOTEBOOK.with_name("dashboard.ipynb"), as_version=4)
     code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
-    assert code[-1] == "app.dashboard()"  # its default query waits for the request
+    assert code[-1] == "app.dashboard(store)"  # its default query waits for the request
     assert all(
         "Store" not in source and "open_dashboard(" not in source and "app.dashboard(" not in source
         for source in code[:-1]
@@ -92,7 +92,7 @@ def test_idle_kernels_of_closed_pages_are_culled() -> None:
 
 def test_every_voila_notebook_ends_in_one_call_to_widgets_app() -> None:
     """The notebooks are thin: one entry module, no logic of their own (issue #13)."""
-    ends = {"form.ipynb": "app.form(store)", "dashboard.ipynb": "app.dashboard()"}
+    ends = {"form.ipynb": "app.form(store)", "dashboard.ipynb": "app.dashboard(store)"}
     ends["index.ipynb"] = "app.landing()"
     for name, last in ends.items():
         nb = nbformat.read(NOTEBOOK.with_name(name), as_version=4)

@@ -41,17 +41,16 @@ class DashboardModel(Model):
         self.today = today or dt.date.today()
         if not store.identity.trusted_local:
             self.user = store.identity.name
-        # members see a cycle's comparisons only once the chair has shared it
-        self.cycles = [c for c in store.cycles() if store.may_compare(c.id)]
-        self.agencies = {a.id: a for a in store.agencies()}
-        self.frame = pd.DataFrame(columns=analysis.COLUMNS)
+        with store.snapshot():  # each cycle looked up once, not again for each check
+            # members see a cycle's comparisons only once the chair has shared it
+            self.cycles = [c for c in store.cycles() if store.may_compare(c.id)]
+            self.agencies = {a.id: a for a in store.agencies()}
+        self._frame: pd.DataFrame | None = None
         self._history: pd.DataFrame | None = None
-        self.moderations = pd.DataFrame()
+        self._moderations: pd.DataFrame | None = None
         self._evidence: Evidence | None = None
         if not self.cycle and self.cycles:
             self.cycle = self.cycles[-1].id  # the latest cycle
-        elif self.cycle:
-            self._load()
 
     # -- choices ----------------------------------------------------------------------
 
@@ -143,16 +142,33 @@ class DashboardModel(Model):
         self.version += 1
 
     def _load(self) -> None:
-        self.frame = analysis.load(self.store, [self.cycle])
-        self._history = None
+        self._frame = self._history = self._moderations = None
         self._evidence = None
-        self._load_moderation()
-
-    def _load_moderation(self) -> None:
-        self.moderations = analysis.moderation_frame(
-            moderation.current(self.store, self.cycle).values(), self.scale
-        )
         self.version += 1
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The chosen cycle's rows, read when first asked for after the cycle is chosen.
+
+        Not when the page opens: its first render then only makes the widgets, and the
+        overview reads the rows after the page's HTML has gone (:mod:`widgets.later`).
+        """
+        if self._frame is None:
+            if not self.cycle:
+                return pd.DataFrame(columns=analysis.COLUMNS)
+            self._frame = analysis.load(self.store, [self.cycle])
+        return self._frame
+
+    @property
+    def moderations(self) -> pd.DataFrame:
+        """The chair's current moderations of the chosen cycle (read when first asked for)."""
+        if self._moderations is None:
+            if not self.cycle:
+                return pd.DataFrame()
+            self._moderations = analysis.moderation_frame(
+                moderation.current(self.store, self.cycle).values(), self.scale
+            )
+        return self._moderations
 
     def filtered(self, *, heading: bool = True) -> pd.DataFrame:
         """The cycle's rows under the agency, sector (and heading) filters."""
@@ -306,7 +322,8 @@ class DashboardModel(Model):
             return False
         name = self.agencies[agency_id].name if agency_id in self.agencies else agency_id
         self.message = f"Saved the moderation of {name}, {criterion_id}, by {self.user}."
-        self._load_moderation()
+        self._moderations = None
+        self.version += 1
         return True
 
     def moderation_history(self, agency_id: str, criterion_id: str) -> pd.DataFrame:

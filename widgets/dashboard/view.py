@@ -134,9 +134,16 @@ def open_dashboard(
     query = page_query() if query is None else query
     try:
         store = (store or Store.open(create=False, migrate=False)).for_visitor(query.get("token"))
-        model = DashboardModel(store, today=today)
+        with store.snapshot():  # the first render's reads, from one state of the store
+            return _open(store, query, today)
     except (StorageError, AccessDenied) as exc:  # a refused link, or a store that cannot be reached
         return refusal(exc, title=refusal_title(exc))
+
+
+def _open(
+    store: Store, query: Mapping[str, str], today: dt.date | None
+) -> DashboardView | ipw.HTML:
+    model = DashboardModel(store, today=today)
     if not model.cycles:
         return refusal(
             WorkbookError(

@@ -15,6 +15,7 @@ from tests.support.servers import copy_store
 from widgets import later
 from widgets.base import page_query
 from widgets.dashboard import DashboardModel, DashboardView, open_dashboard
+from widgets.dashboard import model as dashboard_model
 from workbook.store import Store, moderation
 
 TODAY = dt.date(2018, 7, 1)
@@ -114,7 +115,7 @@ def test_the_view_builds_tabs_when_opened_and_escapes_text(store: Store) -> None
 def test_on_a_pages_first_render_the_overview_waits_for_the_front_end(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue #19: drawn on a thread, put in before the front end is sent the states."""
+    """Issue #19: drawn on the kernel's loop, put in before the front end is sent the states."""
     first_render(monkeypatch)
     model = DashboardModel(store, today=TODAY)
     model.cycle = "cse-2017-18"
@@ -129,6 +130,40 @@ def test_on_a_pages_first_render_the_overview_waits_for_the_front_end(
     model.sector = "health"  # the page is open: a redraw is at once
     assert "Table of the heatmap" in glance.value
     assert police not in glance.value
+
+
+def test_a_pages_first_render_reads_no_answers_until_the_html_has_gone(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #19: the request only makes the widgets; the answers and moderations are read
+    by the overview's deferred drawing, once, and again only when the cycle changes."""
+    first_render(monkeypatch)
+    reads: list[tuple[str, ...]] = []
+    loading, current = dashboard_model.analysis.load, dashboard_model.moderation.current
+
+    def load(store: Store, cycles: list[str]) -> object:
+        reads.append(("answers", *cycles))
+        return loading(store, cycles)
+
+    def moderations(store: Store, cycle: str) -> object:
+        reads.append(("moderations", cycle))
+        return current(store, cycle)
+
+    monkeypatch.setattr(dashboard_model.analysis, "load", load)
+    monkeypatch.setattr(dashboard_model.moderation, "current", moderations)
+    view = open_dashboard(store, {}, today=TODAY)
+    assert isinstance(view, DashboardView)
+    latest = view.model.cycle
+    assert reads == []
+    later.settle()
+    assert reads == [("answers", latest)]  # the overview shows no moderations
+    assert "<h2>Completion</h2>" in view.pages[0].children[0].value
+    view.model.cycle = "cse-2016-17"
+    assert reads[1:] == [("answers", "cse-2016-17")]
+    assert "2016" in view.pages[0].children[0].value
+    view.model.drilldown()
+    view.model.drilldown()
+    assert reads[2:] == [("moderations", "cse-2016-17")]
 
 
 def test_open_dashboard_takes_user_and_cycle_from_the_query(
