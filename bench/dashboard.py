@@ -10,7 +10,10 @@ ratio of medians; the goal is at most 1.2x the bare page drawn the same offline 
         [--inline]
 
 Baselines: ``bare-workbook`` draws its chart with the workbook's offline loader (the
-only offline way that is not slower); with ``--inline`` also ``bare-inline``, drawn by
+only offline way that is not slower); ``widget-chart`` draws the same chart inside one
+ipywidgets ``HTML``, as the dashboard draws every chart, which shows what Voila's widget
+manager alone adds (reported beside the goal, without one of its own); with ``--inline``
+also ``bare-inline``, drawn by
 Altair's own ``html``/``inline`` renderer, for comparison (left out of ``make bench``
 to keep it under 10 minutes). Voila preheats the dashboard (voila.json); the bare pages
 get the same pool, and runs wait for the pool to refill.
@@ -52,11 +55,16 @@ CHART = ".wb-chart svg, .vega-embed svg"
 GOAL = 1.2  # issue #19 (1.5 before)
 PAUSE = 12.0
 """Seconds between runs with preheated pages: voila.json's fill_delay and a kernel start."""
-BARE_CHART = (
-    "import altair as alt, pandas as pd\n"
+CHART_EXPRESSION = (
     "alt.Chart(pd.DataFrame({'a': list('abcdefgh'), 'b': range(8)}))"
     ".mark_bar().encode(x='a:N', y='b:Q', tooltip=['a', 'b'])"
 )
+BARE_CHART = "import altair as alt, pandas as pd\n" + CHART_EXPRESSION
+WIDGET_CHART = (
+    "import altair as alt, ipywidgets as w, pandas as pd\n"
+    f"w.HTML(offline.chart_html({CHART_EXPRESSION}))"
+)
+"""The same chart inside one ipywidgets ``HTML``, as every dashboard chart is drawn."""
 
 
 def _notebook(path: Path, title: str, cells: list[str]) -> None:
@@ -100,6 +108,11 @@ def main() -> int:
             ["from workbook.charts import offline\noffline.enable()", BARE_CHART],
         )
         _notebook(
+            pages / "widget-chart.ipynb",
+            "One widget holding the chart",
+            ["from workbook.charts import offline\noffline.loader()", WIDGET_CHART],
+        )
+        _notebook(
             pages / "bare-inline.ipynb",
             "Bare chart (Altair inline)",
             ["import altair as alt\nalt.renderers.enable('html', template='inline')", BARE_CHART],
@@ -108,7 +121,7 @@ def main() -> int:
         settings = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))
         pools = settings.get("VoilaKernelManager", {}).get("kernel_pools_config", {})
         if "dashboard.ipynb" in pools:
-            for bare_page in ("bare-workbook.ipynb", "bare-inline.ipynb"):
+            for bare_page in ("bare-workbook.ipynb", "widget-chart.ipynb", "bare-inline.ipynb"):
                 pools[bare_page] = dict(pools["dashboard.ipynb"])
         (folder / "voila.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
         env = {**os.environ, "WORKBOOK_DB": db}
@@ -118,19 +131,27 @@ def main() -> int:
         )
         pause = PAUSE if pools.get("dashboard.ipynb", {}).get("pool_size") else 0.0
         with voila(pages, cwd=folder, env=env, log=folder / "voila.log", settle=pause) as base:
-            names = ("bare-workbook", "dashboard") + (("bare-inline",) if args.inline else ())
+            names: tuple[str, ...] = ("bare-workbook", "widget-chart", "dashboard")
+            names += ("bare-inline",) if args.inline else ()
             urls = {name: f"{base}/voila/render/{name}.ipynb" for name in names}
             urls["dashboard"] = page_url(base, "dashboard.ipynb", chair)
             # between runs the pool refills (fill_delay, then a kernel's imports)
             timings = take_turns({n: (u, CHART) for n, u in urls.items()}, args.runs, pause=pause)
-    bare = timings["bare-workbook"]
+    bare, widget = timings["bare-workbook"], timings["widget-chart"]
     inline = timings.get("bare-inline")
     rows: list[tuple[str, Any, Any, float | None]] = [
-        ("bare page, one chart (workbook loader)", bare, None, None)
+        ("bare page, one chart (workbook loader)", bare, None, None),
+        ("one widget holding the chart", widget, bare, None),
     ]
     if inline is not None:
         rows.append(("bare page, one chart (Altair inline)", inline, bare, None))
-    print_table([*rows, ("dashboard, first chart", timings["dashboard"], bare, GOAL)])
+    print_table(
+        [
+            *rows,
+            ("dashboard, first chart", timings["dashboard"], bare, GOAL),
+            ("dashboard, against the one-widget chart", timings["dashboard"], widget, None),
+        ]
+    )
     shape = f"{args.agencies} x {args.criteria} x {args.cycles}"
     report(
         [
@@ -141,7 +162,14 @@ def main() -> int:
                 floor_samples=samples_of(bare),
                 goal=GOAL,
                 extra={"altair_inline_median_s": inline.median} if inline else {},
-            )
+            ),
+            Result(
+                "dashboard: a page whose one chart is in one widget, against the bare page",
+                samples_of(widget),
+                floor="dashboard: Voila page with one Altair chart (workbook's offline loader)",
+                floor_samples=samples_of(bare),
+                note="what any page drawing its chart in a widget costs (no goal)",
+            ),
         ],
         table=False,
     )

@@ -40,6 +40,7 @@ from bench.common import (
     personal_link,
     report,
     voila,
+    wait_visible,
 )
 from bench.dashboard import CHART
 from bench.form import CYCLE, FORM_READY
@@ -90,7 +91,7 @@ def timed(context: Any, url: str, ready: str) -> float:
     try:
         start = time.perf_counter()
         page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
-        page.locator(ready).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+        wait_visible(page, ready, TIMEOUT_MS)
         return time.perf_counter() - start
     finally:
         page.close()
