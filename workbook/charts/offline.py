@@ -36,18 +36,41 @@ VEGALITE_VERSION = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
 EMBED_OPTIONS = {"actions": False, "renderer": "svg"}
 """SVG, so charts are in the DOM (and tests can see them); no export menu linking out."""
 
-# Draw every div.wb-chart[data-spec] once: those present now and any added later.
+# Draw every div.wb-chart[data-spec] once: those present now and any added later, one at
+# a time in the order they appear, each painted before the next begins (issue #19: drawn
+# together, the dashboard's first chart waited for the heatmap's, about 55 ms).
 OBSERVER = """
 (function () {
   if (window.__workbookCharts) { return; }
   window.__workbookCharts = true;
   var SELECTOR = 'div.wb-chart[data-spec]';
   var OPTIONS = %s;
+  var waiting = [], drawing = false;
+  function failed(el, err) { el.textContent = 'Chart could not be drawn: ' + err; }
+  function after() {
+    drawing = false;
+    requestAnimationFrame(function () { setTimeout(next, 0); });
+  }
+  function next() {
+    if (drawing) { return; }
+    var el = waiting.shift();
+    while (el && !el.isConnected) { el = waiting.shift(); }
+    if (!el) { return; }
+    drawing = true;
+    try {
+      window.vegaEmbed(el, JSON.parse(el.getAttribute('data-spec')), OPTIONS)
+        .catch(function (err) { failed(el, err); })
+        .then(after);
+    } catch (err) {
+      failed(el, err);
+      after();
+    }
+  }
   function draw(el) {
     if (el.getAttribute('data-drawn') === el.getAttribute('data-spec')) { return; }
     el.setAttribute('data-drawn', el.getAttribute('data-spec'));
-    window.vegaEmbed(el, JSON.parse(el.getAttribute('data-spec')), OPTIONS)
-      .catch(function (err) { el.textContent = 'Chart could not be drawn: ' + err; });
+    waiting.push(el);
+    next();
   }
   function scan(root) {
     if (root.matches && root.matches(SELECTOR)) { draw(root); }
