@@ -13,8 +13,8 @@ gives, so every read is checked as in the dashboard), on a Store opened beforeha
 * the figure: :func:`workbook.analysis.load` of every cycle of the partnership, the
   tidy frame behind the dashboard's charts and trends (6,750 rows). Goal: 200 ms;
 * the chair's dashboard opening (:class:`widgets.dashboard.DashboardModel`: the cycles
-  the chair may see, the latest cycle's frame, its moderation and marks), the data side
-  of what happens before the first chart;
+  the chair may see, then the latest cycle's frame and its completion table, read as the
+  first chart is drawn), the data side of what happens before the first chart;
 * the floor: the same partnership's answer rows read by one plain SQL query into a
   pandas DataFrame (``pandas.read_sql``), with no folding or checking.
 
@@ -154,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             analysis.load(fresh, [c.id for c in fresh.cycles(partnership_id)])
 
         def open_dashboard(fresh: Store) -> None:
-            DashboardModel(fresh)  # loads the latest cycle, its moderation and marks
+            model = DashboardModel(fresh)  # the cycles the chair may see
+            model.completion()  # the first chart's: the latest cycle's rows, read when drawn
 
         def read_floor(fresh: Store) -> None:
             floor_query(fresh, partnership_id)
