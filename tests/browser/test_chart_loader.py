@@ -34,8 +34,8 @@ new MutationObserver(function (mutations) {
   });
 }).observe(document.documentElement, {childList: true, subtree: true});
 </script>"""
-"""Records the ids of the charts as their SVGs arrive, and how many charts were on the page
-when the first arrived; put before the loader."""
+"""Records the ids of the charts as their SVGs arrive, and how many charts had been drawn
+when the first one's SVG arrived (1 if it came alone); put before the loader."""
 
 
 def _bars(title: str) -> dict[str, Any]:
