@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -39,18 +39,37 @@ def _newest() -> Any:
     )
 
 
-def latest(conn: Connection, where: ColumnElement[bool] | None = None) -> list[TrackedAction]:
-    """The current state of every action ``where`` selects (on ``tracked_action``)."""
+def _latest_query() -> Select[Any]:
     a, r = T.tracked_action, T.action_revision
-    query = (
+    return (
         select(a, r.c.number, *(r.c[f] for f in FIELDS), r.c.saved_at)
         .select_from(a)
         .join(r, and_(r.c.action_id == a.c.id, r.c.number == _newest()))
         .order_by(a.c.created_at, a.c.id)
     )
+
+
+_BY_IDS = _latest_query().where(T.tracked_action.c.id.in_(bindparam("ids", expanding=True)))
+"""The actions with the given ids, built once: every save that changes its actions asks."""
+
+
+def latest(conn: Connection, where: ColumnElement[bool] | None = None) -> list[TrackedAction]:
+    """The current state of every action ``where`` selects (on ``tracked_action``)."""
+    query = _latest_query()
     if where is not None:
         query = query.where(where)
-    rows = conn.execute(query).all()
+    return _tracked(conn, conn.execute(query).all())
+
+
+def latest_of(conn: Connection, ids: Iterable[str]) -> list[TrackedAction]:
+    """The current state of the actions with these ids (those that exist)."""
+    wanted = list(ids)
+    return _tracked(conn, conn.execute(_BY_IDS, {"ids": wanted}).all()) if wanted else []
+
+
+def _tracked(conn: Connection, rows: Sequence[Any]) -> list[TrackedAction]:
+    """Actions from their newest revision rows, with their cycles and last notes."""
+    r = T.action_revision
     if not rows:
         return []
     ids = [row.id for row in rows]
@@ -312,8 +331,7 @@ def sync_return(
     old, new = _placed(before), _placed(after)
     if old == new:  # most saves (an autosave of other words): nothing to bring in line
         return
-    a = T.tracked_action
-    found = latest(conn, a.c.id.in_(list(old.keys() | new.keys())))
+    found = latest_of(conn, old.keys() | new.keys())
     known = {
         t.id: t for t in found if t.partnership_id == partnership_id and t.agency_id == agency_id
     }
