@@ -387,6 +387,13 @@ def sync_return(
             add_revision(conn, tracked, action_id, values, author=author, saved_by=saved_by, at=at)
 
 
+_READERS = select(T.shared_return.c.cycle_id).where(
+    T.shared_return.c.home_cycle_id == bindparam("home"),
+    T.shared_return.c.agency_id == bindparam("agency"),
+)
+"""The other cycles that read a shared return, built once: every save with actions asks."""
+
+
 def link_shared(
     conn: Connection, home_cycle_id: str, agency_id: str, answers: Answers, *, at: dt.datetime
 ) -> None:
@@ -395,10 +402,10 @@ def link_shared(
     The actions are tracked once, in the home cycle's partnership; each other
     partnership's tracker lists them through its own cycle, and marks them top there.
     """
-    s = T.shared_return
-    readers = conn.scalars(
-        select(s.c.cycle_id).where(s.c.home_cycle_id == home_cycle_id, s.c.agency_id == agency_id)
-    ).all()
-    for action_id in _placed(answers):
+    placed = _placed(answers)
+    if not placed:
+        return
+    readers = conn.scalars(_READERS, {"home": home_cycle_id, "agency": agency_id}).all()
+    for action_id in placed:
         for cycle_id in readers:
             link(conn, action_id, cycle_id, carried=False, at=at)
