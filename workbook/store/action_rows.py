@@ -8,6 +8,7 @@ transaction that saves a return, so a return and its actions change together or 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -49,8 +50,12 @@ def _latest_query() -> Select[Any]:
     )
 
 
-_BY_IDS = _latest_query().where(T.tracked_action.c.id.in_(bindparam("ids", expanding=True)))
-"""The actions with the given ids, built once: every save that changes its actions asks."""
+@functools.cache
+def _by_ids() -> Select[Any]:
+    """The actions with the given ids, built once in each process (when first asked, not on
+    import: the kernel template imports this module before it forks): every save that
+    changes its actions asks."""
+    return _latest_query().where(T.tracked_action.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def latest(conn: Connection, where: ColumnElement[bool] | None = None) -> list[TrackedAction]:
@@ -64,7 +69,7 @@ def latest(conn: Connection, where: ColumnElement[bool] | None = None) -> list[T
 def latest_of(conn: Connection, ids: Iterable[str]) -> list[TrackedAction]:
     """The current state of the actions with these ids (those that exist)."""
     wanted = list(ids)
-    return _tracked(conn, conn.execute(_BY_IDS, {"ids": wanted}).all()) if wanted else []
+    return _tracked(conn, conn.execute(_by_ids(), {"ids": wanted}).all()) if wanted else []
 
 
 def _tracked(conn: Connection, rows: Sequence[Any]) -> list[TrackedAction]:
@@ -387,11 +392,14 @@ def sync_return(
             add_revision(conn, tracked, action_id, values, author=author, saved_by=saved_by, at=at)
 
 
-_READERS = select(T.shared_return.c.cycle_id).where(
-    T.shared_return.c.home_cycle_id == bindparam("home"),
-    T.shared_return.c.agency_id == bindparam("agency"),
-)
-"""The other cycles that read a shared return, built once: every save with actions asks."""
+@functools.cache
+def _readers() -> Select[Any]:
+    """The other cycles that read a shared return, built once in each process (when first
+    asked): every save with actions asks."""
+    return select(T.shared_return.c.cycle_id).where(
+        T.shared_return.c.home_cycle_id == bindparam("home"),
+        T.shared_return.c.agency_id == bindparam("agency"),
+    )
 
 
 def link_shared(
@@ -405,7 +413,7 @@ def link_shared(
     placed = _placed(answers)
     if not placed:
         return
-    readers = conn.scalars(_READERS, {"home": home_cycle_id, "agency": agency_id}).all()
+    readers = conn.scalars(_readers(), {"home": home_cycle_id, "agency": agency_id}).all()
     for action_id in placed:
         for cycle_id in readers:
             link(conn, action_id, cycle_id, carried=False, at=at)

@@ -27,8 +27,12 @@ from workbook.store.engine import Database
 INVITED_SEPARATOR = " "
 """Between a cycle's invited agency ids, read as one string: no key holds a space."""
 
-_ONE_AGENCY = select(T.agency).where(T.agency.c.id == bindparam("agency"))
-"""One agency's row, built once: every save reads its agency's sector (issue #19)."""
+
+@functools.cache
+def _one_agency() -> Select[Any]:
+    """One agency's row, built once in each process (when first asked, not on import):
+    every save reads its agency's sector (issue #19)."""
+    return select(T.agency).where(T.agency.c.id == bindparam("agency"))
 
 
 @functools.cache
@@ -246,7 +250,7 @@ class Catalog:
         if text_problem(agency_id):  # as in _all_cycles: unknown, on every database alike
             raise NotFound(what="agency", key=agency_id)
         with self.database.reading() as conn:
-            row = conn.execute(_ONE_AGENCY, {"agency": agency_id}).first()
+            row = conn.execute(_one_agency(), {"agency": agency_id}).first()
         if row is None:
             raise NotFound(what="agency", key=agency_id)
         return Agency(id=row.id, name=row.name, sector=row.sector)
