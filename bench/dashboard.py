@@ -1,9 +1,9 @@
 """Time to the first chart of the chair's dashboard against a bare one-chart Voila page.
 
 Generates a store of 20 agencies x 40 criteria x 10 cycles (``workbook generate``),
-serves a folder holding the dashboard notebook and two bare notebooks with one Altair
-chart each from one Voila server (same voila.json), and times each page from request to
-the first chart's SVG being visible, alternating pages in the same run. Prints the
+serves a folder holding the dashboard notebook and notebooks with one Altair chart each
+from one Voila server (same voila.json), and times each page from request to the first
+chart's SVG being visible, the pages taking turns run by run. Prints the
 ratio of medians; the goal is at most 1.2x the bare page drawn the same offline way.
 
     .venv/bin/python bench/dashboard.py [--runs 5] [--agencies 20 --criteria 40 --cycles 10]
@@ -12,11 +12,11 @@ ratio of medians; the goal is at most 1.2x the bare page drawn the same offline 
 Baselines: ``bare-workbook`` draws its chart with the workbook's offline loader (the
 only offline way that is not slower); ``widget-chart`` draws the same chart inside one
 ipywidgets ``HTML``, as the dashboard draws every chart, which shows what Voila's widget
-manager alone adds (reported beside the goal, without one of its own); with ``--inline``
-also ``bare-inline``, drawn by
-Altair's own ``html``/``inline`` renderer, for comparison (left out of ``make bench``
-to keep it under 10 minutes). Voila preheats the dashboard (voila.json); the bare pages
-get the same pool, and runs wait for the pool to refill.
+manager alone adds (reported beside the goal, without one of its own); with
+``--inline`` also ``bare-inline``, drawn by Altair's own ``html``/``inline`` renderer,
+for comparison (left out of ``make bench`` to keep it under 12 minutes). Voila
+preheats the dashboard (voila.json); the other pages get the same pool, and runs wait
+for the pool to refill.
 """
 
 from __future__ import annotations

@@ -142,8 +142,7 @@ class DashboardModel(Model):
         self.version += 1
 
     def _load(self) -> None:
-        self._frame = self._history = self._moderations = None
-        self._evidence = None
+        self._frame = self._history = self._moderations = self._evidence = None
         self.version += 1
 
     @property

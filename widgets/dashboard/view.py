@@ -143,6 +143,7 @@ def open_dashboard(
 def _open(
     store: Store, query: Mapping[str, str], today: dt.date | None
 ) -> DashboardView | ipw.HTML:
+    """The page for ``query``, inside :func:`open_dashboard`'s snapshot and refusals."""
     model = DashboardModel(store, today=today)
     if not model.cycles:
         return refusal(
