@@ -40,6 +40,23 @@ def print_stacks_on_signal() -> None:
     faulthandler.register(STACKS_SIGNAL, all_threads=True, chain=False)
 
 
+def register_widget_targets() -> None:
+    """Register ipywidgets' comm targets with this kernel when ipywidgets came in first.
+
+    ipywidgets registers its targets when it is imported inside a running kernel. A forked
+    page kernel's template imported it before any kernel existed (widgets/forkserver/),
+    so none was registered: a page's front end, whose first request asks for every
+    widget's state at once (``request_states`` on the ``jupyter.widget.control`` comm),
+    was refused and fell back to asking for each widget in turn, one round trip per
+    widget (about 120 for a form). On a busy machine a page after a restart could then
+    show "Error displaying widget: model not found" instead of its form. Registering
+    again in a kernel that imports ipywidgets itself changes nothing.
+    """
+    widgets = sys.modules.get("ipywidgets")
+    if widgets is not None:
+        widgets.register_comm_target()
+
+
 def main(argv: list[str] | None = None, listening: Callable[[], object] | None = None) -> None:
     """Start ipykernel as ``python -m ipykernel_launcher`` would, without the debugger.
 
@@ -53,6 +70,7 @@ def main(argv: list[str] | None = None, listening: Callable[[], object] | None =
 
     app = IPKernelApp.instance()  # what launch_new_instance does, with `listening` between
     app.initialize(argv)  # type: ignore[no-untyped-call]
+    register_widget_targets()
     if listening is not None:
         listening()
     app.start()  # type: ignore[no-untyped-call]

@@ -28,8 +28,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from tests.support.browser import listen, page_text
 from tests.support.servers import issue_token, kernel_pid, run_voila
 from widgets.form.opening import ReturnModel
 from workbook.store import Store
@@ -71,8 +73,13 @@ def open_returns(base: str, cycle: str, visits: list[tuple[Any, str, str]]) -> l
     for page, agency, token in visits:
         page.goto(form_url(base, cycle, agency, token), wait_until="commit", timeout=TIMEOUT)
     shown = []
-    for page, _agency, _token in visits:
-        page.locator(".wb-form").wait_for(timeout=2 * TIMEOUT)
+    for page, agency, _token in visits:
+        try:
+            page.locator(".wb-form").wait_for(timeout=2 * TIMEOUT)
+        except PlaywrightTimeout as exc:
+            raise AssertionError(
+                f"{agency}'s form never showed; its page shows:\n{page_text(page)}"
+            ) from exc
         shown.append(time.monotonic() - asked)
         page.get_by_role("button", name=re.compile(r"^Show the \d+ Prevent criteria$")).click()
     return shown
@@ -137,6 +144,8 @@ def test_edits_older_than_the_autosave_interval_survive_kill_close_and_restart(
     restart = scenario("restarted server", "schools")
     scenarios = (kill, close, restart)
     contexts = [chromium_browser.new_context() for _ in scenarios]
+    for scenario, context in zip(scenarios, contexts, strict=True):
+        listen(context, scenario.name)
     server = contextlib.ExitStack()
     try:
         base = server.enter_context(
@@ -166,6 +175,8 @@ def test_edits_older_than_the_autosave_interval_survive_kill_close_and_restart(
             run_voila(form_store_url, tmp_path / "voila-2.log", SERVER_ARGS)
         )
         reopened = [chromium_browser.new_context() for _ in scenarios]
+        for scenario, context in zip(scenarios, reopened, strict=True):
+            listen(context, f"{scenario.name}, reopened")
         contexts += reopened
         pages = [context.new_page() for context in reopened]
         visits = [(page, s.agency, s.token) for page, s in zip(pages, scenarios, strict=True)]
@@ -200,6 +211,8 @@ def test_ten_sessions_on_one_server_all_save(
     assert len(agencies) == 10
     tokens = [member_link(form_store_url, SESSIONS_CYCLE, a) for a in agencies]
     contexts = [chromium_browser.new_context() for _ in agencies]
+    for agency, context in zip(agencies, contexts, strict=True):
+        listen(context, agency)
     # voila.json's culling (10 minutes), not the journeys' 4 s: a page still loading
     # behind nine others has not connected to its kernel yet
     server = run_voila(form_store_url, tmp_path / "voila.log", SERVER_ARGS)

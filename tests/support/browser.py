@@ -73,36 +73,57 @@ def chromium_browser() -> Iterator[Any]:
 
 
 CONSOLE: list[str] = []
-"""What the ``page`` fixture's pages said as errors or warnings in this test, with times:
-a failing test's report ends with it (:func:`pytest_runtest_makereport`), beside the
-servers' logs (a page whose widgets never draw says why there, or nowhere)."""
+"""What this test's pages said as errors or warnings, with times (the ``page`` fixture's,
+and those of any context given to :func:`listen`): a failing test's report ends with it
+(:func:`pytest_runtest_makereport`), beside the servers' logs (a page whose widgets
+never draw says why there, or nowhere)."""
+
+
+def listen(context: Any, name: str = "") -> None:
+    """Keep what ``context``'s pages say as errors or warnings in :data:`CONSOLE`, each
+    line headed by ``name`` when a test has several pages."""
+    head = f"{name} " if name else ""
+
+    def said(message: Any) -> None:
+        if message.type in ("error", "warning"):
+            CONSOLE.append(f"{time.strftime('%H:%M:%S')} {head}{message.type}: {message.text}")
+
+    context.on("console", said)
+    context.on(
+        "weberror",
+        lambda error: CONSOLE.append(f"{time.strftime('%H:%M:%S')} {head}{error.error}"),
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    CONSOLE.clear()
 
 
 @pytest.fixture
 def page(chromium_browser: Any) -> Iterator[Any]:
     """A fresh browser context and page per test."""
     context = chromium_browser.new_context()
-    CONSOLE.clear()
-
-    def said(message: Any) -> None:
-        if message.type in ("error", "warning"):
-            CONSOLE.append(f"{time.strftime('%H:%M:%S')} {message.type}: {message.text}")
-
-    context.on("console", said)
-    context.on(
-        "weberror", lambda error: CONSOLE.append(f"{time.strftime('%H:%M:%S')} {error.error}")
-    )
+    listen(context)
     try:
         yield context.new_page()
     finally:
         context.close()
 
 
+def page_text(page: Any) -> str:
+    """The words ``page`` shows now, for a failure's message ("Error displaying widget:
+    model not found" where a form should be, say)."""
+    try:
+        return str(page.evaluate("document.body.innerText")).strip()
+    except Exception as exc:  # a closed or crashed page: say so rather than hide the failure
+        return f"(the page cannot be read: {exc})"
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """A failing browser test's report ends with what its pages said (:data:`CONSOLE`)."""
     report = yield
-    if report.failed and call.when == "call" and "page" in getattr(item, "fixturenames", ()):
+    if report.failed and call.when == "call" and CONSOLE:
         report.sections.append(("Browser console (errors, warnings)", "\n".join(CONSOLE)))
     return report
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import time
+import uuid
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -39,6 +41,52 @@ def run_code(manager: KernelManager, code: str, timeout: float = 60) -> str:
         return "".join(shown)
     finally:
         client.stop_channels()
+
+
+CONTROL_TARGET = "jupyter.widget.control"
+"""The comm on which a widget front end first asks for every widget's state (ipywidgets 8)."""
+
+
+def widget_states(manager: KernelManager, code: str, timeout: float = 60) -> tuple[str, set[str]]:
+    """Run ``code``, then ask for every widget's state as a page's front end first does.
+
+    Returns what ``code`` printed and the model ids in the kernel's ``update_states``
+    answer to ``request_states`` on the :data:`CONTROL_TARGET` comm; no ids if the kernel
+    closed the comm instead (no such target registered), which sends a front end back to
+    asking for each widget in turn.
+    """
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=timeout)
+        shown: list[str] = []
+
+        def keep(msg: dict[str, Any]) -> None:
+            if msg["msg_type"] == "stream":
+                shown.append(msg["content"]["text"])
+
+        client.execute_interactive(code, timeout=timeout, output_hook=keep)
+        comm_id = uuid.uuid4().hex
+        opened = {"comm_id": comm_id, "target_name": CONTROL_TARGET, "data": {}}
+        asked = {"comm_id": comm_id, "data": {"method": "request_states"}}
+        client.shell_channel.send(client.session.msg("comm_open", opened, metadata=VERSION))
+        client.shell_channel.send(client.session.msg("comm_msg", asked))
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = client.get_iopub_msg(timeout=max(deadline - time.monotonic(), 0.1))
+            content = msg["content"]
+            if content.get("comm_id") != comm_id:
+                continue
+            if msg["msg_type"] == "comm_close":
+                return "".join(shown), set()
+            if msg["msg_type"] == "comm_msg" and content["data"].get("method") == "update_states":
+                return "".join(shown), set(content["data"]["states"])
+    finally:
+        client.stop_channels()
+
+
+VERSION = {"version": "1.0.0"}
+"""The control comm's protocol version a front end sends when it opens it."""
 
 
 class CommTargets:

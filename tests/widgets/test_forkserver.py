@@ -28,12 +28,14 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.provisioning.factory import KernelProvisionerFactory
 
 import widgets.forkserver as extension
-from tests.support.kernels import run_async, run_code
+from tests.support.kernels import run_async, run_code, widget_states
 from tests.support.servers import is_page_kernel
 from widgets.forkserver import client as forkserver
 from workbook import config
 
 NAME = "workbook-page"
+WIDGETS = "import ipywidgets as w\nbox = w.VBox([w.Text(), w.Button()])\nprint(box.model_id)"
+"""Code that shows widgets, as a page does, and prints the outer one's model id."""
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -106,6 +108,18 @@ def test_a_page_kernel_is_forked_from_the_template_for_its_page(
         "session": True,  # its own process group, which signals reach
         "sum": 42,
     }
+
+
+def test_a_forked_kernel_answers_a_front_ends_first_request_for_every_widget(
+    kernel: KernelManager,
+) -> None:
+    """The template imports ipywidgets before any kernel exists, where ipywidgets cannot
+    register its comm targets: the fork registers them. Without them a page's front end
+    asked for each widget in turn, and on a busy machine a form could show "Error
+    displaying widget: model not found" instead (tests/browser/test_survival.py)."""
+    printed, states = widget_states(kernel, WIDGETS)
+    assert printed.strip() in states
+    assert len(states) >= 3  # the box, its children, and their layouts and styles
 
 
 def test_ps_shows_a_forked_kernel_as_the_command_it_stands_for(kernel: KernelManager) -> None:
@@ -234,6 +248,9 @@ def test_without_a_template_the_page_kernel_starts_the_ordinary_way(
     try:
         assert isinstance(manager.provisioner.process, subprocess.Popen)  # type: ignore[union-attr]
         assert run_code(manager, "import os; print(os.getppid())").strip() == str(os.getpid())
+        # ipywidgets, imported in the running kernel, registers its own comm targets
+        printed, states = widget_states(manager, WIDGETS)
+        assert printed.strip() in states
     finally:
         manager.shutdown_kernel(now=True)
         broken.stop()
