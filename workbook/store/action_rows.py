@@ -8,11 +8,12 @@ transaction that saves a return, so a return and its actions change together or 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -39,18 +40,41 @@ def _newest() -> Any:
     )
 
 
-def latest(conn: Connection, where: ColumnElement[bool] | None = None) -> list[TrackedAction]:
-    """The current state of every action ``where`` selects (on ``tracked_action``)."""
+def _latest_query() -> Select[Any]:
     a, r = T.tracked_action, T.action_revision
-    query = (
+    return (
         select(a, r.c.number, *(r.c[f] for f in FIELDS), r.c.saved_at)
         .select_from(a)
         .join(r, and_(r.c.action_id == a.c.id, r.c.number == _newest()))
         .order_by(a.c.created_at, a.c.id)
     )
+
+
+@functools.cache
+def _by_ids() -> Select[Any]:
+    """The actions with the given ids, built once in each process (when first asked, not on
+    import: the kernel template imports this module before it forks): every save that
+    changes its actions asks."""
+    return _latest_query().where(T.tracked_action.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def latest(conn: Connection, where: ColumnElement[bool] | None = None) -> list[TrackedAction]:
+    """The current state of every action ``where`` selects (on ``tracked_action``)."""
+    query = _latest_query()
     if where is not None:
         query = query.where(where)
-    rows = conn.execute(query).all()
+    return _tracked(conn, conn.execute(query).all())
+
+
+def latest_of(conn: Connection, ids: Iterable[str]) -> list[TrackedAction]:
+    """The current state of the actions with these ids (those that exist)."""
+    wanted = list(ids)
+    return _tracked(conn, conn.execute(_by_ids(), {"ids": wanted}).all()) if wanted else []
+
+
+def _tracked(conn: Connection, rows: Sequence[Any]) -> list[TrackedAction]:
+    """Actions from their newest revision rows, with their cycles and last notes."""
+    r = T.action_revision
     if not rows:
         return []
     ids = [row.id for row in rows]
@@ -312,8 +336,7 @@ def sync_return(
     old, new = _placed(before), _placed(after)
     if old == new:  # most saves (an autosave of other words): nothing to bring in line
         return
-    a = T.tracked_action
-    found = latest(conn, a.c.id.in_(list(old.keys() | new.keys())))
+    found = latest_of(conn, old.keys() | new.keys())
     known = {
         t.id: t for t in found if t.partnership_id == partnership_id and t.agency_id == agency_id
     }
@@ -369,6 +392,16 @@ def sync_return(
             add_revision(conn, tracked, action_id, values, author=author, saved_by=saved_by, at=at)
 
 
+@functools.cache
+def _readers() -> Select[Any]:
+    """The other cycles that read a shared return, built once in each process (when first
+    asked): every save with actions asks."""
+    return select(T.shared_return.c.cycle_id).where(
+        T.shared_return.c.home_cycle_id == bindparam("home"),
+        T.shared_return.c.agency_id == bindparam("agency"),
+    )
+
+
 def link_shared(
     conn: Connection, home_cycle_id: str, agency_id: str, answers: Answers, *, at: dt.datetime
 ) -> None:
@@ -377,10 +410,10 @@ def link_shared(
     The actions are tracked once, in the home cycle's partnership; each other
     partnership's tracker lists them through its own cycle, and marks them top there.
     """
-    s = T.shared_return
-    readers = conn.scalars(
-        select(s.c.cycle_id).where(s.c.home_cycle_id == home_cycle_id, s.c.agency_id == agency_id)
-    ).all()
-    for action_id in _placed(answers):
+    placed = _placed(answers)
+    if not placed:
+        return
+    readers = conn.scalars(_readers(), {"home": home_cycle_id, "agency": agency_id}).all()
+    for action_id in placed:
         for cycle_id in readers:
             link(conn, action_id, cycle_id, carried=False, at=at)

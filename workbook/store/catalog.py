@@ -7,12 +7,13 @@ reach (:meth:`workbook.access.Identity.reaches`); only an administrator changes 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from workbook.access import Identity
@@ -25,6 +26,45 @@ from workbook.store.engine import Database
 
 INVITED_SEPARATOR = " "
 """Between a cycle's invited agency ids, read as one string: no key holds a space."""
+
+
+@functools.cache
+def _one_agency() -> Select[Any]:
+    """One agency's row, built once in each process (when first asked, not on import):
+    every save reads its agency's sector (issue #19)."""
+    return select(T.agency).where(T.agency.c.id == bindparam("agency"))
+
+
+@functools.cache
+def _cycles_query(given: frozenset[str]) -> Select[Any]:
+    """The cycles read with ``given`` bound parameters (``cycle``, ``partnership`` or
+    ``alongside``: every cycle of that cycle's partnership), built once: building and
+    keying the statement cost about as much as running it, and every save and every
+    access check reads its cycle (issue #19)."""
+    # each cycle's invitations folded into one string in SQL: a cycle may invite 1,000
+    # agencies (issue #19: 3 ms a read as rows)
+    invited = (
+        select(func.aggregate_strings(T.invitation.c.agency_id, INVITED_SEPARATOR))
+        .where(T.invitation.c.cycle_id == T.cycle.c.id)
+        .scalar_subquery()
+    )
+    query = (
+        select(T.cycle, T.partnership.c.words.label("partnership_words"), invited.label("invited"))
+        .join(T.partnership, T.partnership.c.id == T.cycle.c.partnership_id)
+        .order_by(T.cycle.c.returns_due, T.cycle.c.id)
+    )
+    if "alongside" in given:
+        of = T.cycle.alias("of")  # not the outer query's cycle: no correlation
+        partnership: Any = (
+            select(of.c.partnership_id).where(of.c.id == bindparam("alongside")).scalar_subquery()
+        )
+        query = query.where(T.cycle.c.partnership_id == partnership)
+    elif "partnership" in given:
+        query = query.where(T.cycle.c.partnership_id == bindparam("partnership"))
+    if "cycle" in given:
+        # every save and status check asks for one cycle: read only its rows
+        query = query.where(T.cycle.c.id == bindparam("cycle"))
+    return query
 
 
 @dataclass(frozen=True)
@@ -210,7 +250,7 @@ class Catalog:
         if text_problem(agency_id):  # as in _all_cycles: unknown, on every database alike
             raise NotFound(what="agency", key=agency_id)
         with self.database.reading() as conn:
-            row = conn.execute(select(T.agency).where(T.agency.c.id == agency_id)).first()
+            row = conn.execute(_one_agency(), {"agency": agency_id}).first()
         if row is None:
             raise NotFound(what="agency", key=agency_id)
         return Agency(id=row.id, name=row.name, sector=row.sector)
@@ -298,31 +338,16 @@ class Catalog:
     ) -> list[CycleInfo]:
         """The cycles of a partnership, or one cycle, or every cycle of ``alongside``'s
         partnership."""
-        # each cycle's invitations folded into one string in SQL: a cycle may invite 1,000
-        # agencies, and every save reads its cycle (issue #19: 3 ms a read as rows)
-        invited = (
-            select(func.aggregate_strings(T.invitation.c.agency_id, INVITED_SEPARATOR))
-            .where(T.invitation.c.cycle_id == T.cycle.c.id)
-            .scalar_subquery()
-        )
-        query = (
-            select(
-                T.cycle, T.partnership.c.words.label("partnership_words"), invited.label("invited")
-            )
-            .join(T.partnership, T.partnership.c.id == T.cycle.c.partnership_id)
-            .order_by(T.cycle.c.returns_due, T.cycle.c.id)
-        )
-        partnership: Any = partnership_id
+        params: dict[str, str] = {}
         if alongside is not None:
-            of = T.cycle.alias("of")  # not the outer query's cycle: no correlation
-            partnership = select(of.c.partnership_id).where(of.c.id == alongside).scalar_subquery()
-        if partnership is not None:
-            query = query.where(T.cycle.c.partnership_id == partnership)
+            params["alongside"] = alongside
+        elif partnership_id is not None:
+            params["partnership"] = partnership_id
         if cycle_id is not None:
-            # every save and status check asks for one cycle: read only its rows
-            query = query.where(T.cycle.c.id == cycle_id)
+            params["cycle"] = cycle_id
+        query = _cycles_query(frozenset(params))
         with self.database.reading() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(query, params).all()
         timetable_fields = tuple(Timetable.model_fields)
         return [
             CycleInfo(

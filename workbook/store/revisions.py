@@ -60,11 +60,21 @@ def homes(conn: Connection, cycle_id: str, agency_id: str | None = None) -> dict
 
     An agency missing here keeps its return under ``cycle_id`` itself.
     """
-    s = T.shared_return
-    query = select(s.c.agency_id, s.c.home_cycle_id).where(s.c.cycle_id == cycle_id)
-    if agency_id is not None:
-        query = query.where(s.c.agency_id == agency_id)
-    return {agency: home for agency, home in conn.execute(query)}
+    if agency_id is None:
+        rows = conn.execute(_homes(False), {"cycle": cycle_id})
+    else:
+        rows = conn.execute(_homes(True), {"cycle": cycle_id, "agency": agency_id})
+    return {agency: home for agency, home in rows}
+
+
+@functools.cache
+def _homes(one_agency: bool) -> Select[Any]:
+    """Where a cycle's returns (or one agency's) are kept, built once in each process (when
+    first asked, not on import): every save and every read of a return asks (issue #19)."""
+    query = select(T.shared_return.c.agency_id, T.shared_return.c.home_cycle_id).where(
+        T.shared_return.c.cycle_id == bindparam("cycle")
+    )
+    return query.where(T.shared_return.c.agency_id == bindparam("agency")) if one_agency else query
 
 
 def home(conn: Connection, cycle_id: str, agency_id: str) -> str:
