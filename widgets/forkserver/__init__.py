@@ -13,7 +13,10 @@ Instead, one *template* process per server (:mod:`~widgets.forkserver.template`)
 imports all that once and waits on a Unix socket; each page kernel is a fork of it,
 which only has to open its sockets and run its notebook. The forks share the template's
 memory until they write to it, so an open page also costs the machine less (its RSS
-counts the shared pages; its PSS does not).
+counts the shared pages; its PSS does not). What a library does on import only inside a
+running kernel, a fork does once its kernel exists: ipywidgets' comm targets
+(:func:`widgets.kernel.register_widget_targets`), without which a page's front end
+cannot ask for every widget's state at once.
 
 :class:`~widgets.forkserver.client.ForkProvisioner` is the ``workbook-page``
 kernelspec's provisioner (its kernel.json names ``workbook-fork``, the entry point
