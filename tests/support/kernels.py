@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 from jupyter_client import KernelManager
@@ -23,24 +24,36 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def run_code(manager: KernelManager, code: str, timeout: float = 60) -> str:
-    """What ``code`` prints in ``manager``'s kernel, then the name of any error it raised."""
+@contextlib.contextmanager
+def _ready(manager: KernelManager, timeout: float) -> Iterator[Any]:
+    """A client of ``manager``'s kernel, once the kernel answers; its channels stop after."""
     client = manager.client()
     client.start_channels()
     try:
         client.wait_for_ready(timeout=timeout)
-        shown: list[str] = []
-
-        def keep(msg: dict[str, Any]) -> None:
-            if msg["msg_type"] == "stream":
-                shown.append(msg["content"]["text"])
-            elif msg["msg_type"] == "error":
-                shown.append(msg["content"]["ename"])
-
-        client.execute_interactive(code, timeout=timeout, output_hook=keep)
-        return "".join(shown)
+        yield client
     finally:
         client.stop_channels()
+
+
+def _run(client: Any, code: str, timeout: float) -> str:
+    """What ``code`` prints, then the name of any error it raised."""
+    shown: list[str] = []
+
+    def keep(msg: dict[str, Any]) -> None:
+        if msg["msg_type"] == "stream":
+            shown.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            shown.append(msg["content"]["ename"])
+
+    client.execute_interactive(code, timeout=timeout, output_hook=keep)
+    return "".join(shown)
+
+
+def run_code(manager: KernelManager, code: str, timeout: float = 60) -> str:
+    """What ``code`` prints in ``manager``'s kernel, then the name of any error it raised."""
+    with _ready(manager, timeout) as client:
+        return _run(client, code, timeout)
 
 
 CONTROL_TARGET = "jupyter.widget.control"
@@ -55,17 +68,8 @@ def widget_states(manager: KernelManager, code: str, timeout: float = 60) -> tup
     closed the comm instead (no such target registered), which sends a front end back to
     asking for each widget in turn.
     """
-    client = manager.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=timeout)
-        shown: list[str] = []
-
-        def keep(msg: dict[str, Any]) -> None:
-            if msg["msg_type"] == "stream":
-                shown.append(msg["content"]["text"])
-
-        client.execute_interactive(code, timeout=timeout, output_hook=keep)
+    with _ready(manager, timeout) as client:
+        printed = _run(client, code, timeout)
         comm_id = uuid.uuid4().hex
         opened = {"comm_id": comm_id, "target_name": CONTROL_TARGET, "data": {}}
         asked = {"comm_id": comm_id, "data": {"method": "request_states"}}
@@ -78,11 +82,9 @@ def widget_states(manager: KernelManager, code: str, timeout: float = 60) -> tup
             if content.get("comm_id") != comm_id:
                 continue
             if msg["msg_type"] == "comm_close":
-                return "".join(shown), set()
+                return printed, set()
             if msg["msg_type"] == "comm_msg" and content["data"].get("method") == "update_states":
-                return "".join(shown), set(content["data"]["states"])
-    finally:
-        client.stop_channels()
+                return printed, set(content["data"]["states"])
 
 
 VERSION = {"version": "1.0.0"}
