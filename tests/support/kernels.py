@@ -56,24 +56,26 @@ def run_code(manager: KernelManager, code: str, timeout: float = 60) -> str:
         return _run(client, code, timeout)
 
 
-CONTROL_TARGET = "jupyter.widget.control"
-"""The comm on which a widget front end first asks for every widget's state (ipywidgets 8)."""
+CONTROL_VERSION = {"version": "1.0.0"}
+"""The control comm's protocol version a front end sends when it opens it."""
 
 
 def widget_states(manager: KernelManager, code: str, timeout: float = 60) -> tuple[str, set[str]]:
     """Run ``code``, then ask for every widget's state as a page's front end first does.
 
     Returns what ``code`` printed and the model ids in the kernel's ``update_states``
-    answer to ``request_states`` on the :data:`CONTROL_TARGET` comm; no ids if the kernel
-    closed the comm instead (no such target registered), which sends a front end back to
-    asking for each widget in turn.
+    answer to ``request_states`` on the control comm (:data:`widgets.later.CONTROL_TARGET`);
+    no ids if the kernel closed the comm instead (no such target registered), which sends
+    a front end back to asking for each widget in turn.
     """
+    from widgets.later import CONTROL_TARGET
+
     with _ready(manager, timeout) as client:
         printed = _run(client, code, timeout)
         comm_id = uuid.uuid4().hex
         opened = {"comm_id": comm_id, "target_name": CONTROL_TARGET, "data": {}}
         asked = {"comm_id": comm_id, "data": {"method": "request_states"}}
-        client.shell_channel.send(client.session.msg("comm_open", opened, metadata=VERSION))
+        client.shell_channel.send(client.session.msg("comm_open", opened, metadata=CONTROL_VERSION))
         client.shell_channel.send(client.session.msg("comm_msg", asked))
         deadline = time.monotonic() + timeout
         while True:
@@ -85,10 +87,6 @@ def widget_states(manager: KernelManager, code: str, timeout: float = 60) -> tup
                 return printed, set()
             if msg["msg_type"] == "comm_msg" and content["data"].get("method") == "update_states":
                 return printed, set(content["data"]["states"])
-
-
-VERSION = {"version": "1.0.0"}
-"""The control comm's protocol version a front end sends when it opens it."""
 
 
 class CommTargets:

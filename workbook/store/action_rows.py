@@ -52,9 +52,8 @@ def _latest_query() -> Select[Any]:
 
 @functools.cache
 def _by_ids() -> Select[Any]:
-    """The actions with the given ids, built once in each process (when first asked, not on
-    import: the kernel template imports this module before it forks): every save that
-    changes its actions asks."""
+    """The actions with the given ids, built once: every save that changes its actions
+    asks (issue #19)."""
     return _latest_query().where(T.tracked_action.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -394,8 +393,8 @@ def sync_return(
 
 @functools.cache
 def _readers() -> Select[Any]:
-    """The other cycles that read a shared return, built once in each process (when first
-    asked): every save with actions asks."""
+    """The other cycles that read a shared return, built once: every save with actions
+    asks (issue #19)."""
     return select(T.shared_return.c.cycle_id).where(
         T.shared_return.c.home_cycle_id == bindparam("home"),
         T.shared_return.c.agency_id == bindparam("agency"),

@@ -30,8 +30,7 @@ INVITED_SEPARATOR = " "
 
 @functools.cache
 def _one_agency() -> Select[Any]:
-    """One agency's row, built once in each process (when first asked, not on import):
-    every save reads its agency's sector (issue #19)."""
+    """One agency's row, built once: every save reads its agency's sector (issue #19)."""
     return select(T.agency).where(T.agency.c.id == bindparam("agency"))
 
 

@@ -69,8 +69,8 @@ def homes(conn: Connection, cycle_id: str, agency_id: str | None = None) -> dict
 
 @functools.cache
 def _homes(one_agency: bool) -> Select[Any]:
-    """Where a cycle's returns (or one agency's) are kept, built once in each process (when
-    first asked, not on import): every save and every read of a return asks (issue #19)."""
+    """Where a cycle's returns (or one agency's) are kept, built once: every save and every
+    read of a return asks (issue #19)."""
     query = select(T.shared_return.c.agency_id, T.shared_return.c.home_cycle_id).where(
         T.shared_return.c.cycle_id == bindparam("cycle")
     )
