@@ -66,7 +66,7 @@ class View(ipw.VBox, Generic[M]):  # type: ignore[misc]
         raise NotImplementedError
 
 
-def refusal(error: Exception, title: str = "This page cannot open") -> ipw.HTML:
+def refusal(error: BaseException, title: str = "This page cannot open") -> ipw.HTML:
     """What a refused visitor sees instead of the page: the reason in words, nothing else.
 
     ``role="alert"`` has screen readers announce it as soon as it appears.

@@ -78,6 +78,36 @@ def defer(
     loop.call_later(AFTER_CELL, settle)
 
 
+def page_after_html(
+    build: Callable[[], ipw.Widget], failed: Callable[[BaseException], ipw.Widget]
+) -> ipw.Widget:
+    """The page ``build`` makes, made after the page's HTML has gone (see :func:`defer`).
+
+    In a Voila page's first render the cell returns an empty box at once, so Voila sends
+    the HTML without waiting for the page's reads and widgets, and the box is filled
+    before the front end is sent any widget's state: the visitor never sees it empty.
+    The dashboard's cell (its link, the store's reads, about 30 widgets) had held the
+    HTML back by about 100 ms after the request, while a page with one widget sends it at
+    once (issue #19). Anywhere else ``build`` runs at once and its page is returned.
+
+    Parameters
+    ----------
+    build
+        Makes the page, refusals in words included.
+    failed
+        The page shown instead if ``build`` raised (the error is logged too).
+    """
+    if not deferring():
+        return build()
+    box = ipw.VBox(layout=ipw.Layout(width="100%"))
+
+    def put(page: ipw.Widget) -> None:
+        box.children = [page]
+
+    defer(build, put, lambda exc: put(failed(exc)))
+    return box
+
+
 def settle() -> None:
     """Run every deferred piece of work and apply it, in the order deferred; later work
     runs at once. Called by the kernel's loop after the cell, and when the front end opens

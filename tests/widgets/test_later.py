@@ -88,3 +88,42 @@ def test_a_failure_is_said_and_the_states_still_answered(
     assert [type(e) for e in failures] == [ZeroDivisionError, RuntimeError]
     assert str(failures[1]) == "next"
     assert answered == ["comm"]
+
+
+def test_a_page_made_after_the_html_is_in_its_box_before_the_states_are_sent(
+    page: CommTargets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+
+    def build() -> ipw.Widget:
+        made.append("page")
+        return ipw.HTML("the page")
+
+    box = later.page_after_html(build, pytest.fail)
+    assert made == []  # the cell returns at once
+    assert box.children == ()
+    seen: list[tuple[ipw.Widget, ...]] = []
+    monkeypatch.setattr(
+        ipw.Widget, "handle_control_comm_opened", lambda comm, msg: seen.append(box.children)
+    )
+    page.targets[later.CONTROL_TARGET]("comm", {})
+    assert [[w.value for w in children] for children in seen] == [["the page"]]
+
+
+def test_a_page_that_fails_to_build_shows_what_failed_says(page: CommTargets) -> None:
+    def build() -> ipw.Widget:
+        raise LookupError("no such cycle")
+
+    box = later.page_after_html(build, lambda exc: ipw.HTML(f"Could not open: {exc}"))
+    later.settle()
+    assert [w.value for w in box.children] == ["Could not open: no such cycle"]
+
+
+def test_outside_a_voila_page_the_page_is_returned_as_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    built = ipw.HTML("the page")
+    assert later.page_after_html(lambda: built, pytest.fail) is built
+    with pytest.raises(LookupError):  # raised to the caller, as from any call
+        later.page_after_html(lambda: {}["cycle"], pytest.fail)

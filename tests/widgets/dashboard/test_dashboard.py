@@ -135,11 +135,17 @@ def test_on_a_pages_first_render_the_overview_waits_for_the_front_end(
 def test_a_pages_first_render_reads_no_answers_until_the_html_has_gone(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue #19: the request only makes the widgets; the answers and moderations are read
-    by the overview's deferred drawing, once, and again only when the cycle changes."""
+    """Issue #19: the request only makes an empty box, so Voila sends the HTML at once; the
+    link, the widgets and the answers are read and made after it, the answers once, and
+    again only when the cycle changes; the moderations only when asked for."""
     first_render(monkeypatch)
     reads: list[tuple[str, ...]] = []
     loading, current = dashboard_model.analysis.load, dashboard_model.moderation.current
+    visiting = store.for_visitor
+
+    def for_visitor(token: str | None) -> Store:
+        reads.append(("link",))
+        return visiting(token)
 
     def load(store: Store, cycles: list[str]) -> object:
         reads.append(("answers", *cycles))
@@ -151,19 +157,50 @@ def test_a_pages_first_render_reads_no_answers_until_the_html_has_gone(
 
     monkeypatch.setattr(dashboard_model.analysis, "load", load)
     monkeypatch.setattr(dashboard_model.moderation, "current", moderations)
-    view = open_dashboard(store, {}, today=TODAY)
-    assert isinstance(view, DashboardView)
-    latest = view.model.cycle
+    monkeypatch.setattr(store, "for_visitor", for_visitor)
+    page = open_dashboard(store, {}, today=TODAY)
+    assert not isinstance(page, DashboardView)
+    assert page.children == ()
     assert reads == []
     later.settle()
-    assert reads == [("answers", latest)]  # the overview shows no moderations
+    (view,) = page.children  # filled before the front end is sent any state
+    assert isinstance(view, DashboardView)
+    latest = view.model.cycle
+    assert reads == [("link",), ("answers", latest)]  # the overview shows no moderations
     assert "<h2>Completion</h2>" in view.pages[0].children[0].value
     view.model.cycle = "cse-2016-17"
-    assert reads[1:] == [("answers", "cse-2016-17")]
+    assert reads[2:] == [("answers", "cse-2016-17")]
     assert "2016" in view.pages[0].children[0].value
     view.model.drilldown()
     view.model.drilldown()
-    assert reads[2:] == [("moderations", "cse-2016-17")]
+    assert reads[3:] == [("moderations", "cse-2016-17")]
+
+
+def test_on_a_pages_first_render_a_refusal_or_a_failure_is_said_in_the_box(
+    store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue #19: read after the HTML, a refused link still shows only its reason; a page
+    that fails to build says so in words (and the log has why) instead of staying empty."""
+    first_render(monkeypatch)
+    refused = open_dashboard(store, {"token": "not-a-link"}, today=TODAY)
+    later.settle()
+    (shown,) = refused.children
+    assert not isinstance(shown, DashboardView)
+    assert "This page cannot open" in shown.value
+    assert 'role="alert"' in shown.value
+
+    first_render(monkeypatch)
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("the cycles table is <missing>")
+
+    monkeypatch.setattr(dashboard_model.DashboardModel, "__init__", broken)
+    failed = open_dashboard(store, {}, today=TODAY)
+    later.settle()
+    (shown,) = failed.children
+    assert "The dashboard could not be drawn" in shown.value
+    assert "the cycles table is &lt;missing&gt;" in shown.value  # escaped, as typed text is
+    assert "deferred page work failed" in caplog.text
 
 
 def test_open_dashboard_takes_user_and_cycle_from_the_query(
