@@ -42,6 +42,11 @@ TEMPLATES = {
 """The templates (``widgets/templates``) each page renders as it opens, compiled by
 :func:`preload` before the request."""
 
+AFTER_HTML = {"dashboard": ("widgets.dashboard",)}
+"""Modules of :data:`PAGES` a page started for its request (JupyterHub's servers, no
+preheated kernels) imports only once its HTML has gone, while the browser starts Voila's
+front end: the dashboard's pandas and widgets, about 0.2 s (issue #19)."""
+
 
 def preload(page: str) -> Loader | None:
     """Import what ``page`` needs, before its request; the dashboard's chart loader to display.
@@ -54,8 +59,10 @@ def preload(page: str) -> Loader | None:
     page
         ``"form"``, ``"dashboard"`` or ``"landing"``.
     """
+    waiting = preheated()  # for a request: anything imported now is ready before it
     for name in PAGES[page]:
-        importlib.import_module(name)
+        if waiting or name not in AFTER_HTML.get(page, ()):
+            importlib.import_module(name)
     from widgets import templating
 
     templating.prepare(*TEMPLATES[page])
@@ -103,14 +110,25 @@ def form(store: Store | None = None) -> ipw.Widget:
 def dashboard(store: Store | None = None) -> ipw.Widget:
     """The chair's dashboard for this page view (its query waits for the request).
 
+    In a Voila page's first render the link and the store are read, and the widgets made,
+    just after the page's HTML has gone (:func:`widgets.later.page_after_html`).
+
     Parameters
     ----------
     store
         The store (default: :meth:`Store.open`, i.e. ``WORKBOOK_DB``).
     """
-    from widgets.dashboard import open_dashboard
+    from widgets import later
+    from widgets.base import refusal
 
-    return marked(open_dashboard(store))
+    def page() -> ipw.Widget:
+        from widgets.dashboard import open_dashboard
+
+        return marked(open_dashboard(store))
+
+    return later.page_after_html(
+        page, lambda exc: marked(refusal(exc, title="The dashboard could not be drawn"))
+    )
 
 
 DEMO_NOTE = (

@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 
 import ipywidgets as ipw
 
-from widgets import later
 from widgets.base import View, page_query, refusal, refusal_title
 from widgets.dashboard.actions import build as actions_tab
 from widgets.dashboard.columns import ALL
@@ -126,26 +125,13 @@ def open_dashboard(
     store: Store | None = None,
     query: Mapping[str, str] | None = None,
     today: dt.date | None = None,
-) -> ipw.Widget:
+) -> DashboardView | ipw.HTML:
     """The chair's dashboard for one page view (``token=`` and ``cycle=`` from the query).
 
     Without a valid personal link, or with one that reaches no cycle it may compare yet,
-    the page says why in words and shows nothing else. In a Voila page's first render
-    the link and the store are read just after the page's HTML has gone
-    (:func:`widgets.later.page_after_html`); elsewhere the page (a
-    :class:`DashboardView` or a refusal) is returned as built.
+    the page says why in words and shows nothing else.
     """
     query = page_query() if query is None else query
-    return later.page_after_html(
-        lambda: _visit(store, query, today),
-        lambda exc: refusal(exc, title="The dashboard could not be drawn"),
-    )
-
-
-def _visit(
-    store: Store | None, query: Mapping[str, str], today: dt.date | None
-) -> DashboardView | ipw.HTML:
-    """The page for this visitor's link, or why they are refused, in words."""
     try:
         store = (store or Store.open(create=False, migrate=False)).for_visitor(query.get("token"))
         with store.snapshot():  # the first render's reads, from one state of the store

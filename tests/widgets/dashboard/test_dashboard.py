@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.kernels import first_render
 from tests.support.servers import copy_store
-from widgets import later
+from widgets import app, later
 from widgets.base import page_query
 from widgets.dashboard import DashboardModel, DashboardView, open_dashboard
 from widgets.dashboard import model as dashboard_model
@@ -158,7 +158,8 @@ def test_a_pages_first_render_reads_no_answers_until_the_html_has_gone(
     monkeypatch.setattr(dashboard_model.analysis, "load", load)
     monkeypatch.setattr(dashboard_model.moderation, "current", moderations)
     monkeypatch.setattr(store, "for_visitor", for_visitor)
-    page = open_dashboard(store, {}, today=TODAY)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    page = app.dashboard(store)
     assert not isinstance(page, DashboardView)
     assert page.children == ()
     assert reads == []
@@ -182,7 +183,8 @@ def test_on_a_pages_first_render_a_refusal_or_a_failure_is_said_in_the_box(
     """Issue #19: read after the HTML, a refused link still shows only its reason; a page
     that fails to build says so in words (and the log has why) instead of staying empty."""
     first_render(monkeypatch)
-    refused = open_dashboard(store, {"token": "not-a-link"}, today=TODAY)
+    monkeypatch.setenv("QUERY_STRING", "token=not-a-link")
+    refused = app.dashboard(store)
     later.settle()
     (shown,) = refused.children
     assert not isinstance(shown, DashboardView)
@@ -195,7 +197,8 @@ def test_on_a_pages_first_render_a_refusal_or_a_failure_is_said_in_the_box(
         raise RuntimeError("the cycles table is <missing>")
 
     monkeypatch.setattr(dashboard_model.DashboardModel, "__init__", broken)
-    failed = open_dashboard(store, {}, today=TODAY)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    failed = app.dashboard(store)
     later.settle()
     (shown,) = failed.children
     assert "The dashboard could not be drawn" in shown.value
