@@ -33,6 +33,22 @@ def settings() -> dict:
     return json.loads((config.ROOT / "voila.json").read_text(encoding="utf-8"))
 
 
+def python(code: str, **env: str) -> str:
+    """What ``code`` prints in a new interpreter (nothing imported yet) with ``env`` added."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=config.ROOT,
+        env={**os.environ, **env},
+    )
+    return out.stdout.strip()
+
+
 def test_the_landing_page_lists_the_form() -> None:
     apps = overview.apps(config.ROOT / "notebooks")
     assert {"href": "form.ipynb", "title": "Agency return form"} in apps
@@ -170,25 +186,13 @@ def test_the_form_page_never_imports_pandas_altair_or_openpyxl(demo_copy: str) -
     """A preheated form kernel stays small (#19): pandas and Altair are the dashboard's,
     openpyxl (and numpy with it) an upload's, Alembic a schema change's, and PostgreSQL's
     dialect (2.2 MiB) a PostgreSQL store's."""
-    import subprocess
-    import sys
-
     code = (
         "import sys\nfrom widgets import app\napp.preload('form')\nstore = app.open_store()\n"
         "HEAVY = ('pandas', 'altair', 'numpy', 'openpyxl', 'alembic',"
         " 'sqlalchemy.dialects.postgresql')\n"
         "print(store is not None, sorted(m for m in HEAVY if m in sys.modules))"
     )
-    env = {**os.environ, "WORKBOOK_DB": demo_copy}
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=config.ROOT,
-        env=env,
-    )
-    assert out.stdout.strip() == "True []"
+    assert python(code, WORKBOOK_DB=demo_copy) == "True []"
 
 
 def test_a_dashboard_started_for_its_request_imports_pandas_after_its_html() -> None:
@@ -196,25 +200,12 @@ def test_a_dashboard_started_for_its_request_imports_pandas_after_its_html() -> 
     visitor waits for the dashboard's HTML; pandas and the dashboard's widgets (about
     0.2 s) are imported just after it has gone (#19). A preheated kernel imports them
     before the request, as before."""
-    import subprocess
-    import sys
-
     code = (
         "import sys\nfrom widgets import app\nloader = app.preload('dashboard')\n"
         "print(type(loader).__name__, sorted(m for m in ('pandas', 'widgets.dashboard')"
         " if m in sys.modules))"
     )
-    seen = {}
-    for preheat in ("False", "True"):
-        out = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=config.ROOT,
-            env={**os.environ, "VOILA_PREHEAT": preheat},
-        )
-        seen[preheat] = out.stdout.strip()
+    seen = {preheat: python(code, VOILA_PREHEAT=preheat) for preheat in ("False", "True")}
     assert seen == {"False": "Loader []", "True": "Loader ['pandas', 'widgets.dashboard']"}
 
 
