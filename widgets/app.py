@@ -59,9 +59,9 @@ def preload(page: str) -> Loader | None:
     page
         ``"form"``, ``"dashboard"`` or ``"landing"``.
     """
-    waiting = preheated()  # for a request: anything imported now is ready before it
+    pooled = preheated()  # waiting for its request; under JupyterHub the visitor already is
     for name in PAGES[page]:
-        if waiting or name not in AFTER_HTML.get(page, ()):
+        if pooled or name not in AFTER_HTML.get(page, ()):
             importlib.import_module(name)
     from widgets import templating
 
@@ -72,7 +72,7 @@ def preload(page: str) -> Loader | None:
 
         offline.build_unchecked()  # the builders' charts are checked by their tests
         loader = offline.loader()  # charts draw offline once the page has shown this
-    if preheated():  # not under JupyterHub's servers: there the visitor is already waiting
+    if pooled:
         from workbook import collector
 
         collector.freeze()  # the request's first objects then walk none of the imports
