@@ -123,7 +123,7 @@ def heatmap(
         )
     )
     text = base.mark_text(fontSize=11).encode(
-        text="short:N",
+        text=alt.Text("short:N"),
         color=alt.Color("label:N", scale=rating_scale(scale, text=True), legend=None),
     )
     if agency_pick is not None:
@@ -132,7 +132,10 @@ def heatmap(
     if picks:
         # picked rows (and the heading picked in the spread) stay solid, the rest fade
         predicate = picks[0] if len(picks) == 1 else picks[0] & picks[1]
-        rect = rect.encode(opacity=alt.condition(predicate, alt.value(1.0), alt.value(0.3)))
+        # a channel object, not condition()'s dict, which Altair would look up among its
+        # ~570 schema classes, hashing each, at every call (issue #19: 22 ms a channel)
+        fade = alt.condition(predicate, alt.value(1.0), alt.value(0.3))
+        rect = rect.encode(opacity=alt.OpacityValue(**fade))
     n_headings = max(1, len(headings))
     return _layer(
         rect,
@@ -183,7 +186,7 @@ def spread_chart(
     if heading_pick is not None:
         dots = dots.add_params(heading_pick)
     labels = base.mark_text(dx=16, align="left", fontSize=11, color=theme.INK).encode(
-        text="ratings:Q"
+        text=alt.Text("ratings:Q")
     )
     return _layer(
         dots,
@@ -243,7 +246,7 @@ def completion_chart(table: pd.DataFrame) -> alt.LayerChart:
         tooltip=[alt.Tooltip("group:N", title="State"), alt.Tooltip("returns:Q", title="Returns")],
     )
     bars = base.mark_bar(color=theme.SERIES[0])
-    numbers = base.mark_text(align="left", dx=4, color=theme.INK).encode(text="returns:Q")
+    numbers = base.mark_text(align="left", dx=4, color=theme.INK).encode(text=alt.Text("returns:Q"))
     return _layer(
         bars,
         numbers,
@@ -285,8 +288,8 @@ def trend_chart(table: pd.DataFrame, *, by: str = "heading") -> alt.LayerChart:
         .mark_text(align="left", dx=8, fontSize=11)
         .encode(
             x=alt.X("cycle:N", sort=cycles),
-            y="mean_normalised:Q",
-            text="name:N",
+            y=alt.Y("mean_normalised:Q"),
+            text=alt.Text("name:N"),
             color=alt.Color("name:N", legend=None),
         )
     )
@@ -332,7 +335,7 @@ def gap_chart(table: pd.DataFrame, scale: Scale) -> alt.LayerChart:
         .mark_rule(color=theme.MUTED)
         .encode(
             x=alt.X("self_mean:Q", scale=alt.Scale(domain=[0, len(lv) - 1])),
-            x2="moderated_mean:Q",
+            x2=alt.X2("moderated_mean:Q"),
             y=y,
         )
     )
