@@ -446,6 +446,20 @@ def test_the_alembic_steps_are_one_line_ending_at_this_schema() -> None:
         assert step.doc, f"{step.path}: say what the step changes and why"
 
 
+def test_a_new_store_is_stamped_at_the_head_as_alembic_reads_it(db_url: str) -> None:
+    """A new store is stamped with one row, not Alembic's ``stamp``: Alembic must still read
+    it as being at the head, with nothing left to run."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    settings = Config()
+    settings.set_main_option("script_location", str(migrations.STEPS))
+    with Store.open(db_url) as store, store.engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    assert current == tuple(ScriptDirectory.from_config(settings).get_heads())
+
+
 def test_a_store_from_before_alembic_is_stamped_where_its_version_says(db_url: str) -> None:
     """The stores every earlier main made have no ``alembic_version``: they open as they are."""
     with Store.open(db_url) as store, store.engine.begin() as conn:

@@ -1,9 +1,9 @@
 """Bringing a store to this workbook's schema: Alembic counts and runs the steps.
 
 The steps are Alembic revisions, one file each in ``versions/`` (revision ``0008`` is
-schema 8). A store is created whole and stamped with the newest; an older one is
-upgraded in the same transaction that opens it, so it is either fully migrated or
-untouched; one written by a newer workbook is refused. ``meta.schema_version`` is kept
+schema 8). A store is created whole and stamped with the newest (the one row Alembic's
+``stamp`` would write); an older one is upgraded in the same transaction that opens it,
+so it is either fully migrated or untouched; one written by a newer workbook is refused. ``meta.schema_version`` is kept
 in step, because workbooks before Alembic read it to refuse a store newer than they are.
 
 To change the schema: change ``tables.py``, bump ``tables.SCHEMA_VERSION`` to N, and add
@@ -92,9 +92,9 @@ def prepare(conn: Connection, url: str, migrate: bool = True) -> int:
     if T.meta.name not in tables:
         T.metadata.create_all(conn)
         conn.execute(insert(T.meta).values(key="schema_version", value=str(T.SCHEMA_VERSION)))
-        from alembic import command
-
-        command.stamp(_alembic(conn), revision_of(T.SCHEMA_VERSION))
+        # Alembic's stamp of an empty store is this one row; importing Alembic for it took
+        # 0.1 s (a throwaway store in memory pays it too, issue #19)
+        conn.execute(insert(T.alembic_version).values(version_num=revision_of(T.SCHEMA_VERSION)))
         return 0
     found = int(conn.scalar(select(T.meta.c.value).where(T.meta.c.key == "schema_version")) or 0)
     stamped = _stamped(conn, tables)
