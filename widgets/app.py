@@ -72,6 +72,10 @@ def preload(page: str) -> Loader | None:
 
         offline.build_unchecked()  # the builders' charts are checked by their tests
         loader = offline.loader()  # charts draw offline once the page has shown this
+    if pooled and page == "dashboard":
+        from widgets.dashboard import overview
+
+        overview.warm_up()  # the visitor's drawing is then not the kernel's first
     if pooled:
         from workbook import collector
 

@@ -9,7 +9,9 @@ kernel has replied and Voila can finish the page), on the kernel's own thread. W
 front end opens the control comm, :func:`settle` first runs whatever is still waiting,
 so ipywidgets always answers with the values in place: the browser never sees them
 missing, and no update is sent to a front end that has no model for it yet (it would
-drop it).
+drop it). What lies below the page's first chart can wait longer: :func:`after_page`
+keeps it until ipywidgets has answered ``request_states``, and it then arrives as
+updates while the browser draws the first chart.
 
 Only in a Voila page's kernel (``VOILA_PREHEAT`` set, to either value) until the work
 has run once. Anywhere else (tests, JupyterLab, an analyst's notebook) and for every
@@ -40,7 +42,8 @@ _log = logging.getLogger(__name__)
 Work = tuple[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]]
 """What :func:`defer` keeps: the work, what applies its result, and what says it failed."""
 _pending: list[Work] = []
-_state = {"settled": False, "installed": False}
+_after_page: list[Work] = []
+_state = {"settled": False, "installed": False, "shown": False}
 
 
 def deferring() -> bool:
@@ -108,6 +111,26 @@ def page_after_html(
     return box
 
 
+def after_page(
+    compute: Callable[[], T],
+    apply: Callable[[T], None],
+    failed: Callable[[BaseException], None],
+) -> None:
+    """Like :func:`defer`, but once the front end has been sent the page's widgets.
+
+    For what lies below a page's first chart: made while the browser draws that chart,
+    it is not made on the machine's CPU while the browser starts Voila's front end, nor
+    sent with the first states (issue #19: the dashboard's heatmap and spread, about
+    70 ms of the kernel's 170 in that second). The widgets it fills should say meanwhile
+    that they are being drawn. Outside a Voila page's first render it runs at once.
+    """
+    if not voila_page() or _state["shown"]:
+        apply(compute())
+        return
+    _install()
+    _after_page.append((compute, apply, failed))
+
+
 def settle() -> None:
     """Run every deferred piece of work and apply it, in the order deferred; later work
     runs at once. Called by the kernel's loop after the cell, and when the front end opens
@@ -115,8 +138,18 @@ def settle() -> None:
     fails, is logged and leaves the rest to go on.
     """
     _state["settled"] = True
-    while _pending:
-        compute, apply, failed = _pending.pop(0)
+    _run(_pending)
+
+
+def _shown() -> None:
+    """The front end has the page's widgets: run what :func:`after_page` kept, in order."""
+    _state["shown"] = True
+    _run(_after_page)
+
+
+def _run(queue: list[Work]) -> None:
+    while queue:
+        compute, apply, failed = queue.pop(0)
         try:
             try:
                 result = compute()
@@ -144,3 +177,16 @@ def _install() -> None:
 def _control_opened(comm: Any, msg: dict[str, Any]) -> None:
     settle()  # the states ipywidgets then sends carry what was deferred
     ipw.Widget.handle_control_comm_opened(comm, msg)
+    comm.on_msg(_control_message)  # ipywidgets' own handler, then what waits for the page
+
+
+def _control_message(msg: dict[str, Any]) -> None:
+    ipw.Widget._handle_control_comm_msg(msg)  # answers request_states with every state
+    if _state["shown"] or msg.get("content", {}).get("data", {}).get("method") != "request_states":
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # none (a test): at once
+        _shown()
+        return
+    loop.call_soon(_shown)  # after this message's reply and the kernel's idle

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from workbook import analysis, cli
-from workbook.errors import StorageError
+from workbook.access import Role
+from workbook.errors import AccessDenied, StorageError
 from workbook.schema.responses import Status, missing_for_submission
 from workbook.store import Store, generate
 
@@ -128,3 +131,23 @@ def test_generate_many_partnerships_each_its_own_and_deterministic(db_url: str, 
 def test_generate_scale_size_is_a_million_responses() -> None:
     assert generate.SCALE.responses == 150 * 15 * 45 * 10 == 1_012_500
     assert generate.SCALE.describe() == ("150 partnerships x 15 agencies x 45 criteria x 10 cycles")
+
+
+def test_the_sample_for_a_chair_is_in_memory_and_seen_through_the_chairs_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a preheated dashboard draws before its request (#19): nobody's data, read
+    with a chair's checks, gone when closed, and no store of the configured one touched."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WORKBOOK_DB", f"sqlite:///{tmp_path}/configured.db")
+    with generate.sample_for_chair() as store:
+        assert store.identity.role is Role.CHAIR
+        assert store.identity.partnership_id == generate.PARTNERSHIP_ID
+        cycles = store.cycles()
+        assert [c.id for c in cycles] == generate.cycle_ids(generate.SAMPLE)
+        frame = analysis.load(store, [cycles[-1].id])
+        assert set(frame["agency_id"]) <= {a.id for a in store.agencies()}
+        assert len(store.agencies()) == generate.SAMPLE.agencies
+        with pytest.raises(AccessDenied):
+            store.put_framework(generate.framework(2))  # a chair's link, not an administrator
+    assert list(tmp_path.iterdir()) == []  # in memory: no file, not even the configured store

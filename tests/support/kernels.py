@@ -99,6 +99,20 @@ class CommTargets:
         self.targets[name] = handler
 
 
+class Comm:
+    """A comm as ipywidgets' control target is given it: what handles its messages."""
+
+    def __init__(self) -> None:
+        self.handler: Any = None
+
+    def on_msg(self, handler: Any) -> None:
+        self.handler = handler
+
+    def receive(self, method: str) -> None:
+        """A message from the front end, e.g. ``request_states``."""
+        self.handler({"content": {"data": {"method": method}}})
+
+
 def first_render(monkeypatch: Any) -> CommTargets:
     """Make this process a Voilà page's kernel before its front end has connected
     (``widgets.later`` defers work until the front end asks); the manager it registers with."""
@@ -107,6 +121,7 @@ def first_render(monkeypatch: Any) -> CommTargets:
     manager = CommTargets()
     monkeypatch.setenv("VOILA_PREHEAT", "False")  # what Voilà sets for a page it starts
     monkeypatch.setattr("ipywidgets.comm.get_comm_manager", lambda: manager)
-    monkeypatch.setattr(later, "_state", {"settled": False, "installed": False})
+    monkeypatch.setattr(later, "_state", {"settled": False, "installed": False, "shown": False})
     monkeypatch.setattr(later, "_pending", [])
+    monkeypatch.setattr(later, "_after_page", [])
     return manager

@@ -3,8 +3,8 @@
 The browser tests draw the dashboard through the real path in Voila; these check the
 rules that make it safe: nothing is applied during the cell, everything is applied (in
 order) by the kernel's loop just after it or, whichever is first, before ipywidgets
-answers the front end, a failure is said, and outside a Voila page, or once the work
-has run, it runs at once.
+answers the front end; what waits for the page runs only once ipywidgets has answered;
+a failure is said, and outside a Voila page, or once the work has run, it runs at once.
 """
 
 from __future__ import annotations
@@ -14,14 +14,19 @@ from typing import Any
 
 import ipywidgets as ipw
 import pytest
+from ipywidgets.widgets.widget import __control_protocol_version__
 
-from tests.support.kernels import CommTargets, first_render, run_async
+from tests.support.kernels import Comm, CommTargets, first_render, run_async
 from widgets import later
+
+OPENING = {"metadata": {"version": __control_protocol_version__}}
+"""The control comm's opening as a front end of this ipywidgets sends it."""
 
 
 @pytest.fixture
 def page(monkeypatch: pytest.MonkeyPatch) -> CommTargets:
     """A Voila page's kernel before its front end has connected."""
+    monkeypatch.setattr(ipw.Widget, "_control_comm", None)  # ipywidgets keeps the one opened
     return first_render(monkeypatch)
 
 
@@ -46,7 +51,7 @@ def test_the_work_is_applied_when_the_front_end_asks_and_not_before(
     monkeypatch.setattr(
         ipw.Widget, "handle_control_comm_opened", lambda comm, msg: opened.append(list(applied))
     )
-    handler("comm", {"metadata": {"version": "2"}})
+    handler(Comm(), {"metadata": {"version": "2"}})
     # both applied, in order, before ipywidgets answers with the states
     assert opened == [["completion", "glance"]]
     later.defer(lambda: "redraw", applied.append, pytest.fail)
@@ -80,14 +85,15 @@ def test_a_failure_is_said_and_the_states_still_answered(
     later.defer(lambda: 1 // 0, pytest.fail, broken)  # logged; the rest still applied
     later.defer(lambda: 1 // 0, pytest.fail, failures.append)
     later.defer(lambda: "next", lambda v: failures.append(RuntimeError(v)), failures.append)
-    answered: list[str] = []
+    answered: list[Comm] = []
     monkeypatch.setattr(
         ipw.Widget, "handle_control_comm_opened", lambda comm, msg: answered.append(comm)
     )
-    page.targets[later.CONTROL_TARGET]("comm", {})
+    comm = Comm()
+    page.targets[later.CONTROL_TARGET](comm, {})
     assert [type(e) for e in failures] == [ZeroDivisionError, RuntimeError]
     assert str(failures[1]) == "next"
-    assert answered == ["comm"]
+    assert answered == [comm]
 
 
 def test_a_page_made_after_the_html_is_in_its_box_before_the_states_are_sent(
@@ -106,7 +112,7 @@ def test_a_page_made_after_the_html_is_in_its_box_before_the_states_are_sent(
     monkeypatch.setattr(
         ipw.Widget, "handle_control_comm_opened", lambda comm, msg: seen.append(box.children)
     )
-    page.targets[later.CONTROL_TARGET]("comm", {})
+    page.targets[later.CONTROL_TARGET](Comm(), {})
     assert [[w.value for w in children] for children in seen] == [["the page"]]
 
 
@@ -127,3 +133,69 @@ def test_outside_a_voila_page_the_page_is_returned_as_built(
     assert later.page_after_html(lambda: built, pytest.fail) is built
     with pytest.raises(LookupError):  # raised to the caller, as from any call
         later.page_after_html(lambda: {}["cycle"], pytest.fail)
+
+
+def test_work_after_the_page_waits_until_ipywidgets_has_answered_with_the_states(
+    page: CommTargets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    applied: list[str] = []
+    later.after_page(lambda: "heatmap", applied.append, pytest.fail)
+    later.defer(lambda: "completion", applied.append, pytest.fail)
+    answered: list[list[str]] = []
+    monkeypatch.setattr(
+        ipw.Widget, "_handle_control_comm_msg", lambda msg: answered.append(list(applied))
+    )
+    comm = Comm()
+    page.targets[later.CONTROL_TARGET](comm, OPENING)
+    assert applied == ["completion"]  # the first states carry the deferred work only
+    comm.receive("something_else")
+    assert applied == ["completion"]
+    comm.receive("request_states")  # no running loop here: at once, after the answer
+    assert answered == [["completion"], ["completion"]]
+    assert applied == ["completion", "heatmap"]
+    later.after_page(lambda: "redraw", applied.append, pytest.fail)
+    assert applied[-1] == "redraw"  # once the page is shown: at once
+    comm.receive("request_states")  # a second front end (a reload) changes nothing
+    assert applied == ["completion", "heatmap", "redraw"]
+
+
+def test_in_the_kernel_work_after_the_page_runs_on_its_loop_after_the_answer(
+    page: CommTargets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    applied: list[str] = []
+    monkeypatch.setattr(
+        ipw.Widget, "_handle_control_comm_msg", lambda msg: applied.append("states")
+    )
+
+    async def kernel() -> list[str]:
+        later.after_page(lambda: "heatmap", applied.append, pytest.fail)
+        comm = Comm()
+        page.targets[later.CONTROL_TARGET](comm, OPENING)
+        comm.receive("request_states")
+        during = list(applied)  # the message's handler has returned
+        await asyncio.sleep(0)
+        return during
+
+    assert run_async(kernel()) == ["states"]
+    assert applied == ["states", "heatmap"]
+
+
+def test_work_after_the_page_that_fails_is_said(
+    page: CommTargets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failures: list[BaseException] = []
+    later.after_page(lambda: {}["heading"], pytest.fail, failures.append)
+    monkeypatch.setattr(ipw.Widget, "_handle_control_comm_msg", lambda msg: None)
+    comm = Comm()
+    page.targets[later.CONTROL_TARGET](comm, OPENING)
+    comm.receive("request_states")
+    assert [type(e) for e in failures] == [KeyError]
+
+
+def test_outside_a_voila_page_work_after_the_page_runs_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    got: list[int] = []
+    later.after_page(lambda: 6 * 7, got.append, pytest.fail)
+    assert got == [42]

@@ -1,8 +1,9 @@
 """The overview tab: completion against the due date, the partnership at a glance, sharing.
 
 Each tab is built the first time it is opened (:class:`~widgets.dashboard.view.DashboardView`).
-The overview is the page's first tab: on the page's first render its charts and tables
-are made just after the page's HTML has gone, while the browser starts Voila's front end
+The overview is the page's first tab: on the page's first render its completion chart
+and table are made just after the page's HTML has gone, while the browser starts Voila's
+front end, and the heatmap and spread once the front end has the page's widgets
 (:mod:`widgets.later`).
 """
 
@@ -21,6 +22,10 @@ from workbook import analysis
 from workbook.charts import builders as charts
 from workbook.charts import offline
 from workbook.charts import tables as htmltable
+from workbook.store import generate
+
+DRAWING_GLANCE = "Drawing the partnership at a glance…"
+"""Said (as a status) where the heatmap goes, until it arrives just after the first chart."""
 
 
 def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
@@ -52,8 +57,11 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         )
         share.layout.display = shown(m.may_moderate)
 
-    def fill(drawn: tuple[str, str]) -> None:
-        done.value, charts_html.value = drawn
+    def fill(drawn: str) -> None:
+        done.value = drawn
+
+    def fill_glance(drawn: str) -> None:
+        charts_html.value = drawn
 
     def failed(exc: BaseException) -> None:
         done.value = render(
@@ -61,11 +69,20 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         )
         charts_html.value = ""
 
+    def failed_glance(exc: BaseException) -> None:
+        charts_html.value = render(
+            "dashboard", "feedback", f"The heatmap could not be drawn: {exc}", True
+        )
+
     def draw() -> None:
         draw_sharing()
         export_done.links.value = ""
         export.links.value = ""
-        later.defer(lambda: (completion_html(m), glance_html(m)), fill, failed)
+        if not charts_html.value:  # the first drawing; a redraw keeps the last till then
+            charts_html.value = render("dashboard", "status", DRAWING_GLANCE)
+        later.defer(lambda: completion_html(m), fill, failed)
+        # below the first chart: on a first render, sent once the page's widgets are
+        later.after_page(lambda: glance_html(m), fill_glance, failed_glance)
 
     return draw
 
@@ -107,3 +124,18 @@ def glance_html(m: DashboardModel) -> str:
             htmltable.html_table(spread, spread_columns, "Ratings at each level by heading"),
         ),
     )
+
+
+def warm_up() -> None:
+    """Draw the overview once over a throwaway sample (:func:`generate.sample_for_chair`).
+
+    A preheated kernel does this before the request, so the visitor's first drawing is
+    not its first: a new kernel's first paid about 80 ms more (Altair's and pandas' first
+    calls, compiled patterns), on the machine's CPU while the browser starts Voila's
+    front end (issue #19). Only HTML is made: no widget, whose state would go to the
+    page with the visitor's.
+    """
+    with generate.sample_for_chair() as store, store.snapshot():
+        model = DashboardModel(store)
+        completion_html(model)
+        glance_html(model)

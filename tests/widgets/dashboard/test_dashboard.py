@@ -16,6 +16,7 @@ from widgets import app, later
 from widgets.base import page_query
 from widgets.dashboard import DashboardModel, DashboardView, open_dashboard
 from widgets.dashboard import model as dashboard_model
+from widgets.dashboard.overview import DRAWING_GLANCE
 from workbook.store import Store, moderation
 
 TODAY = dt.date(2018, 7, 1)
@@ -115,15 +116,19 @@ def test_the_view_builds_tabs_when_opened_and_escapes_text(store: Store) -> None
 def test_on_a_pages_first_render_the_overview_waits_for_the_front_end(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue #19: drawn on the kernel's loop, put in before the front end is sent the states."""
+    """Issue #19: the first chart is drawn on the kernel's loop and put in before the front
+    end is sent the states; the heatmap below it once they have been sent, said meanwhile."""
     first_render(monkeypatch)
     model = DashboardModel(store, today=TODAY)
     model.cycle = "cse-2017-18"
     view = DashboardView(model)
     done, glance = view.pages[0].children[0], view.pages[0].children[2]
-    assert (done.value, glance.value) == ("", "")  # the page's HTML goes without them
+    drawing = f'<p role="status">{DRAWING_GLANCE}</p>'
+    assert (done.value, glance.value) == ("", drawing)  # the page's HTML goes without them
     later.settle()
-    assert "<h2>Completion</h2>" in done.value
+    assert "<h2>Completion</h2>" in done.value  # the first chart: in the first states
+    assert glance.value == drawing
+    later._shown()  # ipywidgets has answered the front end: the heatmap follows
     assert "Table of the heatmap" in glance.value
     police = store.agency("police").name
     assert police in glance.value

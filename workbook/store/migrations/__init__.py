@@ -3,8 +3,9 @@
 The steps are Alembic revisions, one file each in ``versions/`` (revision ``0008`` is
 schema 8). A store is created whole and stamped with the newest (the one row Alembic's
 ``stamp`` would write); an older one is upgraded in the same transaction that opens it,
-so it is either fully migrated or untouched; one written by a newer workbook is refused. ``meta.schema_version`` is kept
-in step, because workbooks before Alembic read it to refuse a store newer than they are.
+so it is either fully migrated or untouched; one written by a newer workbook is refused.
+``meta.schema_version`` is kept in step, because workbooks before Alembic read it to
+refuse a store newer than they are.
 
 To change the schema: change ``tables.py``, bump ``tables.SCHEMA_VERSION`` to N, and add
 ``versions/sNNNN_what.py`` with ``revision = "NNNN"`` revising the one before
