@@ -46,6 +46,7 @@ from bench.dashboard import CHART
 from bench.form import CYCLE, FORM_READY
 from bench.memory import pss_mib, rss_mib
 from tests.support.programs import TempCluster, create_database, hub_stack
+from widgets.forkserver.client import MODULE
 from workbook import demo
 from workbook.access import page_url
 from workbook.store import Store
@@ -117,6 +118,26 @@ def server_mib(username: str) -> tuple[float, float]:
     return rss, pss
 
 
+def template_mib(username: str, page: str) -> tuple[float, float]:
+    """RSS and PSS (MiB) of the user's kernel template for ``page`` (its title names it:
+    ``python -m widgets.forkserver.template SOCKET dashboard``); 0 if it is not running."""
+    marker = f"JUPYTERHUB_USER={username}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            title = (
+                (entry / "cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split()
+            )
+            if (
+                MODULE in title
+                and title[-1] == page
+                and marker in (entry / "environ").read_bytes().split(b"\0")
+            ):
+                return rss_mib(int(entry.name)), pss_mib(int(entry.name))
+    return 0.0, 0.0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs per page")
@@ -176,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                         samples[figure].append(seconds)
                 time.sleep(args.pause)
             after = server_mib(MEMBER)  # with the kernels of the pages it opened, not yet culled
+            dashboards = template_mib(CHAIR, "dashboard")
             browser.close()
     results = [
         Result(
@@ -201,6 +223,16 @@ def main(argv: list[str] | None = None) -> int:
                 f" ({after[1]:.0f} PSS) after the runs (kernels not yet culled)"
             ),
             extra={"pss_mib": signed_in[1], "after_runs_mib": after[0], "after_pss": after[1]},
+        ),
+        Result(
+            "hub: the dashboards' kernel template, once its user opened a dashboard (RSS)",
+            (dashboards[0],),
+            unit="MiB",
+            note=(
+                f"the chair's; {dashboards[1]:.0f} MiB PSS (shared with the dashboards"
+                " forked from it); none for a user who opens no dashboard"
+            ),
+            extra={"pss_mib": dashboards[1]},
         ),
     ]
     report(results)

@@ -60,27 +60,45 @@ def preload(page: str) -> Loader | None:
         ``"form"``, ``"dashboard"`` or ``"landing"``.
     """
     pooled = preheated()  # waiting for its request; under JupyterHub the visitor already is
-    for name in PAGES[page]:
-        if pooled or name not in AFTER_HTML.get(page, ()):
-            importlib.import_module(name)
-    from widgets import templating
+    if pooled:
+        prepare(page)
+    else:
+        for name in PAGES[page]:
+            if name not in AFTER_HTML.get(page, ()):
+                importlib.import_module(name)
+        from widgets import templating
 
-    templating.prepare(*TEMPLATES[page])
+        templating.prepare(*TEMPLATES[page])
     loader = None
     if page == "dashboard":
         from workbook.charts import offline
 
         offline.build_unchecked()  # the builders' charts are checked by their tests
         loader = offline.loader()  # charts draw offline once the page has shown this
-    if pooled and page == "dashboard":
-        from widgets.dashboard import overview
-
-        overview.warm_up()  # the visitor's drawing is then not the kernel's first
     if pooled:
         from workbook import collector
 
         collector.freeze()  # the request's first objects then walk none of the imports
     return loader
+
+
+def prepare(page: str) -> None:
+    """All ``page`` needs before any request: its modules and templates, and for the
+    dashboard a sample drawn once (:func:`widgets.dashboard.overview.warm_up`), so the
+    visitor's drawing is not the process's first. A pooled kernel runs this before its
+    request; a kernel template (widgets/forkserver/) before it forks page kernels."""
+    from widgets import templating
+
+    for name in PAGES[page]:
+        importlib.import_module(name)
+    templating.prepare(*TEMPLATES[page])
+    if page == "dashboard":
+        from widgets.dashboard import overview
+        from workbook.charts import offline
+
+        offline.build_unchecked()
+        offline.vega_bundle()  # read once here, not by each page showing its loader
+        overview.warm_up()
 
 
 def open_store() -> Store | None:

@@ -281,6 +281,53 @@ def test_under_the_hub_the_template_starts_with_the_users_server(
         fresh.stop()
 
 
+def test_under_the_hub_a_dashboards_kernel_forks_from_their_template_once_it_is_ready(
+    tmp_path: Path,
+) -> None:
+    """A dashboard's kernel under the hub imported pandas and Altair and drew its first
+    charts while the chair waited (#19). The server's first dashboard starts the
+    dashboards' template and takes its kernel from the pages' template meanwhile; once
+    it listens, dashboards fork from it, ready. Other pages keep the pages' template."""
+    code = (
+        "import json, os, sys\n"
+        "schemapi = sys.modules.get('altair.utils.schemapi')\n"
+        "print(json.dumps({'parent': os.getppid(), 'pandas': 'pandas' in sys.modules,"
+        " 'checked': getattr(schemapi, 'DEBUG_MODE', None)}))"
+    )
+
+    def page(name: str) -> dict[str, object]:
+        manager = KernelManager(kernel_name=NAME)
+        env = {**os.environ, "SCRIPT_NAME": f"/user/chair/voila/render/{name}"}
+        manager.start_kernel(cwd=str(tmp_path), env=env)
+        try:
+            seen: dict[str, object] = json.loads(run_code(manager, code))
+            return seen
+        finally:
+            manager.shutdown_kernel(now=True)
+
+    forkserver.DASHBOARDS.stop()
+    try:
+        first = page("dashboard.ipynb")
+        pages = forkserver.TEMPLATE.process
+        assert pages is not None
+        assert first == {"parent": pages.pid, "pandas": False, "checked": None}
+        assert forkserver.DASHBOARDS.process is not None  # started, not waited for
+        deadline = time.monotonic() + forkserver.READY_SECONDS
+        while not forkserver.DASHBOARDS.ready():
+            assert time.monotonic() < deadline, "the dashboards' template never listened"
+            time.sleep(0.1)
+        dashboards = forkserver.DASHBOARDS.process
+        assert page("dashboard.ipynb") == {
+            "parent": dashboards.pid,
+            "pandas": True,
+            "checked": False,
+        }
+        assert page("form.ipynb")["parent"] == pages.pid
+    finally:
+        forkserver.DASHBOARDS.stop()
+    assert not forkserver.DASHBOARDS.ready()
+
+
 def test_a_template_that_stops_answering_is_retired_and_another_started(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

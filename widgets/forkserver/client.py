@@ -119,9 +119,11 @@ class Template:
     """One server's template process, started on first use and again if it dies."""
 
     command = (sys.executable, "-m", MODULE)
-    """The template's command, before its socket's path and its forks' title room."""
+    """The template's command, before its socket's path, its forks' title room and pages."""
 
-    def __init__(self) -> None:
+    def __init__(self, *pages: str) -> None:
+        self.pages = pages
+        """The pages (``widgets.app.PAGES``) it prepares; none: the template's default."""
         self.process: subprocess.Popen[bytes] | None = None
         self.folder: Path | None = None
         self.retired: list[subprocess.Popen[bytes]] = []
@@ -144,11 +146,20 @@ class Template:
             self.stopped_at_exit = True
         self.folder = Path(tempfile.mkdtemp(prefix="workbook-fork-"))
         self.process = subprocess.Popen(
-            [*self.command, str(self.path), " " * TITLE_ROOM],
+            [*self.command, str(self.path), " " * TITLE_ROOM, *self.pages],
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # a Ctrl-C at the server's terminal is the server's
         )
         return self.process
+
+    def ready(self) -> bool:
+        """Whether it runs and listens: it binds its socket once its imports are done."""
+        return (
+            self.process is not None
+            and self.process.poll() is None
+            and self.folder is not None
+            and self.path.exists()
+        )
 
     def stop(self) -> None:
         """Stop the template and any retired ones (their kernels follow the server)."""
@@ -224,14 +235,36 @@ class Template:
 TEMPLATE = Template()
 """This server's template (one per server process)."""
 
+DASHBOARD = "dashboard.ipynb"
+"""The page whose kernels, asked for at a request, fork from :data:`DASHBOARDS`."""
+
+DASHBOARDS = Template("dashboard")
+"""The dashboards' template: pandas and Altair imported, charts drawn once over a sample
+(``widgets.app.prepare``). Under JupyterHub a dashboard's kernel starts for its request,
+and imported them, and drew its first charts, while the chair waited: 0.5 s (issue #19).
+Started at a server's first dashboard, whose kernel comes from :data:`TEMPLATE`
+meanwhile: memory only for users who open a dashboard. Preheated kernels (``make
+serve``), started before any request, fork from :data:`TEMPLATE` and import them then."""
+
+
+def template_for(env: dict[str, str]) -> Template:
+    """The template to fork a kernel from, by the page its request is for (Voila puts
+    the request's path in the kernel's ``SCRIPT_NAME``)."""
+    if env.get("SCRIPT_NAME", "").endswith("/" + DASHBOARD):
+        if DASHBOARDS.ready():
+            return DASHBOARDS
+        DASHBOARDS.start()  # for the next dashboard; this one does not wait for it
+    return TEMPLATE
+
 
 class ForkProvisioner(LocalProvisioner):
-    """Jupyter's local provisioner, with the page kernel forked from :data:`TEMPLATE`."""
+    """Jupyter's local provisioner, with the page kernel forked from a template
+    (:func:`template_for`)."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
         env = kwargs.get("env") or dict(os.environ)
         cwd = str(kwargs.get("cwd") or Path.cwd())
-        forked = await TEMPLATE.fork(cmd, env, cwd)
+        forked = await template_for(env).fork(cmd, env, cwd)
         if forked is None:
             return await super().launch_kernel(cmd, **kwargs)
         self.process = forked  # type: ignore[assignment]  # what it needs of a Popen

@@ -25,9 +25,10 @@ from typing import Any
 from widgets.forkserver.client import KERNEL_MODULE, MODULE, REPLY_SECONDS, readable
 
 PRELOADED = ("landing", "form")
-"""The pages (:data:`widgets.app.PAGES`) whose modules the template imports. Not the
+"""The pages (:data:`widgets.app.PAGES`) a template prepares unless told others. Not the
 dashboard: pandas and Altair would add about 50 MiB to every fork's RSS (shared, but
-counted), for the one page in several that draws charts; it imports them after the fork."""
+counted), for the one page in several that draws charts. Dashboards under the hub fork
+from a template of their own (:data:`widgets.forkserver.client.DASHBOARDS`)."""
 KERNEL_IMPORTS = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
@@ -46,8 +47,9 @@ KERNEL_IMPORTS = (
 MAX_REQUEST = 1 << 20
 
 
-def serve(path: str) -> None:
-    """Run a template: import the pages' modules, then fork a kernel for each request."""
+def serve(path: str, pages: tuple[str, ...] = PRELOADED) -> None:
+    """Run a template: prepare ``pages`` (:func:`widgets.app.prepare`), then fork a
+    kernel for each request."""
     from widgets import kernel
 
     kernel.block_debugger()
@@ -56,8 +58,8 @@ def serve(path: str) -> None:
         importlib.import_module(name)
     from widgets import app
 
-    for page in PRELOADED:
-        app.preload(page)
+    for page in pages:
+        app.prepare(page)
     # The forks' titles are written over the template's command line, padded for them
     # (TITLE_ROOM), and nowhere else: setproctitle would otherwise take the environment's
     # room too, and /proc/PID/environ would no longer show the server's environment
@@ -65,7 +67,7 @@ def serve(path: str) -> None:
     os.environ["SPT_NOENV"] = "1"
     import setproctitle
 
-    setproctitle.setproctitle(shlex.join([sys.executable, "-m", MODULE, path]))
+    setproctitle.setproctitle(shlex.join([sys.executable, "-m", MODULE, path, *pages]))
     del os.environ["SPT_NOENV"]
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernels are reaped as they end
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -217,5 +219,5 @@ def _run_kernel(request: dict[str, Any], listening: int, server: int) -> None:
     kernel.main(argv, listening=say_listening)
 
 
-if __name__ == "__main__":
-    serve(sys.argv[1])
+if __name__ == "__main__":  # SOCKET TITLE-ROOM [PAGE ...]
+    serve(sys.argv[1], tuple(sys.argv[3:]) or PRELOADED)
