@@ -97,7 +97,6 @@ def prepare(page: str) -> None:
         from workbook.charts import offline
 
         offline.build_unchecked()
-        offline.vega_bundle()  # read once here, not by each page showing its loader
         overview.warm_up()
 
 

@@ -163,7 +163,7 @@ def test_a_pooled_kernel_freezes_what_it_imported_and_a_waited_for_one_does_not(
 def test_a_pooled_dashboard_kernel_draws_a_sample_overview_before_its_request(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A new kernel's first drawing took 195 ms where the next took 113 (#19): a pooled
+    """A new kernel's first drawing took 143 ms where the next took 110 (#19): a pooled
     kernel pays for it before the request, over the throwaway sample. It makes no widget
     (its state would go to the visitor's page) and shows nothing; a kernel started for
     its request (the visitor waiting) and the form's pooled kernels do not."""

@@ -282,17 +282,20 @@ def test_under_the_hub_the_template_starts_with_the_users_server(
 
 
 def test_under_the_hub_a_dashboards_kernel_forks_from_their_template_once_it_is_ready(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A dashboard's kernel under the hub imported pandas and Altair and drew its first
     charts while the chair waited (#19). The server's first dashboard starts the
     dashboards' template and takes its kernel from the pages' template meanwhile; once
-    it listens, dashboards fork from it, ready. Other pages keep the pages' template."""
+    it listens, dashboards fork from it, ready. Other pages keep the pages' template.
+    The template never builds the Vega bundle (vl-convert: 120 MiB it would keep), even
+    for a user whose cache has none yet."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
     code = (
         "import json, os, sys\n"
         "schemapi = sys.modules.get('altair.utils.schemapi')\n"
         "print(json.dumps({'parent': os.getppid(), 'pandas': 'pandas' in sys.modules,"
-        " 'checked': getattr(schemapi, 'DEBUG_MODE', None)}))"
+        " 'checked': getattr(schemapi, 'DEBUG_MODE', None), 'vl': 'vl_convert' in sys.modules}))"
     )
 
     def page(name: str) -> dict[str, object]:
@@ -310,7 +313,7 @@ def test_under_the_hub_a_dashboards_kernel_forks_from_their_template_once_it_is_
         first = page("dashboard.ipynb")
         pages = forkserver.TEMPLATE.process
         assert pages is not None
-        assert first == {"parent": pages.pid, "pandas": False, "checked": None}
+        assert first == {"parent": pages.pid, "pandas": False, "checked": None, "vl": False}
         assert forkserver.DASHBOARDS.process is not None  # started, not waited for
         deadline = time.monotonic() + forkserver.READY_SECONDS
         while not forkserver.DASHBOARDS.ready():
@@ -321,6 +324,7 @@ def test_under_the_hub_a_dashboards_kernel_forks_from_their_template_once_it_is_
             "parent": dashboards.pid,
             "pandas": True,
             "checked": False,
+            "vl": False,
         }
         assert page("form.ipynb")["parent"] == pages.pid
     finally:

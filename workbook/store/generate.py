@@ -198,7 +198,7 @@ def sample_for_chair(size: Size = SAMPLE) -> Iterator[Store]:
     """A generated partnership in a throwaway store in memory, as its chair's link sees it.
 
     A preheated page draws it before anyone asks for the page, so that a new kernel's
-    first drawing (Altair's and pandas' first calls: 195 ms where the next took 113,
+    first drawing (Altair's and pandas' first calls: 143 ms where the next took 110,
     issue #19) is not paid by the visitor. It is nobody's data, and its reads still go
     through the chair's checks.
     """
