@@ -8,7 +8,7 @@ import concurrent.futures
 import contextlib
 import time
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 from jupyter_client import KernelManager
@@ -16,12 +16,17 @@ from jupyter_client import KernelManager
 T = TypeVar("T")
 
 
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run(coroutine)`` in a thread of its own: in the full suite Playwright's
-    sync API keeps an event loop running in the tests' thread, where asyncio.run()
-    refuses to start."""
+def in_a_thread(call: Callable[[], T]) -> T:
+    """``call()`` in a thread of its own, where no event loop runs: in the full suite
+    Playwright's sync API keeps one running in the tests' thread (asyncio.run() refuses
+    to start there, and code that asks for the running loop finds Playwright's)."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+        return pool.submit(call).result()
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coroutine)`` in a thread of its own (:func:`in_a_thread`)."""
+    return in_a_thread(lambda: asyncio.run(coroutine))
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ import ipywidgets as ipw
 import pytest
 from ipywidgets.widgets.widget import __control_protocol_version__
 
-from tests.support.kernels import Comm, CommTargets, first_render, run_async
+from tests.support.kernels import Comm, CommTargets, first_render, in_a_thread, run_async
 from widgets import later
 
 OPENING = {"metadata": {"version": __control_protocol_version__}}
@@ -150,7 +150,7 @@ def test_work_after_the_page_waits_until_ipywidgets_has_answered_with_the_states
     assert applied == ["completion"]  # the first states carry the deferred work only
     comm.receive("something_else")
     assert applied == ["completion"]
-    comm.receive("request_states")  # no running loop here: at once, after the answer
+    in_a_thread(lambda: comm.receive("request_states"))  # no loop: at once, after the answer
     assert answered == [["completion"], ["completion"]]
     assert applied == ["completion", "heatmap"]
     later.after_page(lambda: "redraw", applied.append, pytest.fail)
@@ -188,7 +188,7 @@ def test_work_after_the_page_that_fails_is_said(
     monkeypatch.setattr(ipw.Widget, "_handle_control_comm_msg", lambda msg: None)
     comm = Comm()
     page.targets[later.CONTROL_TARGET](comm, OPENING)
-    comm.receive("request_states")
+    in_a_thread(lambda: comm.receive("request_states"))
     assert [type(e) for e in failures] == [KeyError]
 
 
