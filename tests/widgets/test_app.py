@@ -192,6 +192,17 @@ def test_a_pooled_dashboard_kernel_draws_a_sample_overview_before_its_request(
     assert capsys.readouterr() == ("", "")
 
 
+def test_preparing_the_pages_makes_no_widget() -> None:
+    """A kernel template prepares pages with no kernel running (widgets/forkserver/): a
+    widget made then (a module's constant, say) would have no comm in the kernels forked
+    from it, and the front end no model when a page came to use it."""
+    code = (
+        "from widgets import app\nfor page in app.PAGES:\n    app.prepare(page)\n"
+        "from ipywidgets.widgets.widget import _instances\nprint(len(_instances))"
+    )
+    assert python(code) == "0"
+
+
 def test_the_templates_a_page_prepares_are_the_ones_it_renders_as_it_opens(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

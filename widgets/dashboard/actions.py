@@ -29,16 +29,25 @@ from workbook.analysis.tracker import (
 from workbook.charts import tables as htmltable
 
 STYLE = {"description_width": "initial"}
-WIDE = ipw.Layout(width="95%")
+WIDE = "95%"
+"""The width of the tracker's inputs. Each input gets a layout of its own: a widget made
+when the module is imported would be made in a kernel template, with no kernel to tell
+the front end of it (widgets/forkserver/)."""
 
 
 def _create_box(tracker: TrackerModel, redraw: Callable[[], None]) -> tuple[ipw.VBox, Any]:
     """The chair's form for a new partnership action; returns it and its two lists."""
-    text = ipw.Textarea(description="What will be done", style=STYLE, layout=WIDE)
-    owner = ipw.Text(description="Owner (a role, not a name)", style=STYLE, layout=WIDE)
+    text = ipw.Textarea(description="What will be done", style=STYLE, layout=ipw.Layout(width=WIDE))
+    owner = ipw.Text(
+        description="Owner (a role, not a name)", style=STYLE, layout=ipw.Layout(width=WIDE)
+    )
     due = ipw.DatePicker(description="Due date", style=STYLE)
-    criteria = ipw.SelectMultiple(description="Criteria it answers", style=STYLE, layout=WIDE)
-    involves = ipw.SelectMultiple(description="Agencies it involves", style=STYLE, layout=WIDE)
+    criteria = ipw.SelectMultiple(
+        description="Criteria it answers", style=STYLE, layout=ipw.Layout(width=WIDE)
+    )
+    involves = ipw.SelectMultiple(
+        description="Agencies it involves", style=STYLE, layout=ipw.Layout(width=WIDE)
+    )
     create = ipw.Button(description="Create the partnership action", button_style="primary")
     create.layout.width = "auto"
 
@@ -56,9 +65,13 @@ def _create_box(tracker: TrackerModel, redraw: Callable[[], None]) -> tuple[ipw.
 
 def _mark_box(tracker: TrackerModel, redraw: Callable[[], None]) -> tuple[ipw.VBox, Any]:
     """The chair's top-5 and top-3 marks; returns it and its action list."""
-    action = ipw.Dropdown(description="Action", style=STYLE, layout=WIDE)
-    choice = ipw.Dropdown(description="Mark", options=MARK_CHOICES, style=STYLE, layout=WIDE)
-    comment = ipw.Text(description="Comment (kept with the mark)", style=STYLE, layout=WIDE)
+    action = ipw.Dropdown(description="Action", style=STYLE, layout=ipw.Layout(width=WIDE))
+    choice = ipw.Dropdown(
+        description="Mark", options=MARK_CHOICES, style=STYLE, layout=ipw.Layout(width=WIDE)
+    )
+    comment = ipw.Text(
+        description="Comment (kept with the mark)", style=STYLE, layout=ipw.Layout(width=WIDE)
+    )
     record = ipw.Button(description="Record the mark", button_style="primary")
     record.layout.width = "auto"
 
