@@ -36,6 +36,10 @@ AFTER_CELL = 0.05
 """Seconds after the cell that deferred the work before the kernel's loop runs it: by
 then the kernel has replied and gone idle, which is what Voila waits for."""
 
+AFTER_PAGE_LATEST = 5.0
+"""Seconds after :func:`after_page` kept its work that it runs even if the front end has
+not asked for the widgets' states (it normally asks within one or two)."""
+
 T = TypeVar("T")
 
 _log = logging.getLogger(__name__)
@@ -122,13 +126,20 @@ def after_page(
     it is not made on the machine's CPU while the browser starts Voila's front end, nor
     sent with the first states (issue #19: the dashboard's heatmap and spread, about
     70 ms of the kernel's 170 in that second). The widgets it fills should say meanwhile
-    that they are being drawn. Outside a Voila page's first render it runs at once.
+    that they are being drawn. Outside a Voila page's first render it runs at once. A
+    front end that never asks for every state at once (one that asks widget by widget)
+    still gets it, :data:`AFTER_PAGE_LATEST` seconds after it was kept.
     """
     if not voila_page() or _state["shown"]:
         apply(compute())
         return
     _install()
     _after_page.append((compute, apply, failed))
+    try:
+        loop = asyncio.get_running_loop()  # the kernel's
+    except RuntimeError:  # none (a test): the front end's request runs it
+        return
+    loop.call_later(AFTER_PAGE_LATEST, _shown)
 
 
 def settle() -> None:
@@ -142,7 +153,8 @@ def settle() -> None:
 
 
 def _shown() -> None:
-    """The front end has the page's widgets: run what :func:`after_page` kept, in order."""
+    """The front end has the page's widgets (or has been waited for long enough): run what
+    :func:`after_page` kept, in order; later work runs at once."""
     _state["shown"] = True
     _run(_after_page)
 

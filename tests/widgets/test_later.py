@@ -180,6 +180,26 @@ def test_in_the_kernel_work_after_the_page_runs_on_its_loop_after_the_answer(
     assert applied == ["states", "heatmap"]
 
 
+def test_work_after_the_page_runs_anyway_when_the_front_end_never_asks_for_the_states(
+    page: CommTargets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A front end that asks widget by widget (no ``request_states``) still gets it."""
+    monkeypatch.setattr(later, "AFTER_PAGE_LATEST", 0.05)
+    applied: list[str] = []
+
+    async def kernel() -> list[str]:
+        later.after_page(lambda: "heatmap", applied.append, pytest.fail)
+        await asyncio.sleep(0.01)
+        before = list(applied)
+        await asyncio.sleep(0.2)
+        return before
+
+    assert run_async(kernel()) == []
+    assert applied == ["heatmap"]
+    later.after_page(lambda: "redraw", applied.append, pytest.fail)
+    assert applied == ["heatmap", "redraw"]  # and from then on at once
+
+
 def test_work_after_the_page_that_fails_is_said(
     page: CommTargets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
