@@ -129,8 +129,9 @@ def glance_html(m: DashboardModel) -> str:
 def warm_up() -> None:
     """Draw the overview once over a throwaway sample (:func:`generate.sample_for_chair`).
 
-    A preheated kernel does this before the request, so the visitor's first drawing is
-    not its first: a new kernel's first paid about 30 ms more (Altair's and pandas' first
+    A preheated kernel does this before its request, and the dashboards' kernel template
+    (widgets/forkserver/) before it forks, so the visitor's first drawing is not the
+    process's first: a new kernel's first paid about 30 ms more (Altair's and pandas' first
     calls, compiled patterns), on the machine's CPU while the browser starts Voila's
     front end (issue #19). Only HTML is made: no widget, whose state would go to the
     page with the visitor's.
