@@ -98,43 +98,42 @@ def timed(context: Any, url: str, ready: str) -> float:
         page.close()
 
 
-def server_mib(username: str) -> tuple[float, float]:
-    """Memory of the user's server, its kernel template and its kernels: RSS and PSS, MiB.
-
-    Every process started for the user carries ``JUPYTERHUB_USER`` in its environment,
-    the kernels too (they inherit it from the server), whatever session they run in.
-    The kernels forked from the template share its pages, which RSS counts in each and
-    PSS divides among them.
-    """
+def _user_processes(username: str) -> Iterator[int]:
+    """The pids of every process started for the user: each carries ``JUPYTERHUB_USER``
+    in its environment, the kernels too (they inherit it from the server), whatever
+    session they run in."""
     marker = f"JUPYTERHUB_USER={username}".encode()
-    rss = pss = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError):
             if marker in (entry / "environ").read_bytes().split(b"\0"):
-                rss += rss_mib(int(entry.name))
-                pss += pss_mib(int(entry.name))
+                yield int(entry.name)
+
+
+def server_mib(username: str) -> tuple[float, float]:
+    """Memory of the user's server, its kernel templates and its kernels: RSS and PSS, MiB.
+
+    The kernels forked from a template share its pages, which RSS counts in each and PSS
+    divides among them.
+    """
+    rss = pss = 0.0
+    for pid in _user_processes(username):
+        with contextlib.suppress(OSError):  # gone meanwhile
+            rss += rss_mib(pid)
+            pss += pss_mib(pid)
     return rss, pss
 
 
 def template_mib(username: str, page: str) -> tuple[float, float]:
     """RSS and PSS (MiB) of the user's kernel template for ``page`` (its title names it:
     ``python -m widgets.forkserver.template SOCKET dashboard``); 0 if it is not running."""
-    marker = f"JUPYTERHUB_USER={username}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in _user_processes(username):
         with contextlib.suppress(OSError):
-            title = (
-                (entry / "cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split()
-            )
-            if (
-                MODULE in title
-                and title[-1] == page
-                and marker in (entry / "environ").read_bytes().split(b"\0")
-            ):
-                return rss_mib(int(entry.name)), pss_mib(int(entry.name))
+            title = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            words = title.replace("\0", " ").split()
+            if MODULE in words and words[-1] == page:
+                return rss_mib(pid), pss_mib(pid)
     return 0.0, 0.0
 
 

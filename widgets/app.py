@@ -60,20 +60,11 @@ def preload(page: str) -> Loader | None:
         ``"form"``, ``"dashboard"`` or ``"landing"``.
     """
     pooled = preheated()  # waiting for its request; under JupyterHub the visitor already is
-    if pooled:
-        prepare(page)
-    else:
-        for name in PAGES[page]:
-            if name not in AFTER_HTML.get(page, ()):
-                importlib.import_module(name)
-        from widgets import templating
-
-        templating.prepare(*TEMPLATES[page])
+    prepare(page, visitor_waiting=not pooled)
     loader = None
     if page == "dashboard":
         from workbook.charts import offline
 
-        offline.build_unchecked()  # the builders' charts are checked by their tests
         loader = offline.loader()  # charts draw offline once the page has shown this
     if pooled:
         from workbook import collector
@@ -82,22 +73,29 @@ def preload(page: str) -> Loader | None:
     return loader
 
 
-def prepare(page: str) -> None:
-    """All ``page`` needs before any request: its modules and templates, and for the
-    dashboard a sample drawn once (:func:`widgets.dashboard.overview.warm_up`), so the
-    visitor's drawing is not the process's first. A pooled kernel runs this before its
-    request; a kernel template (widgets/forkserver/) before it forks page kernels."""
+def prepare(page: str, *, visitor_waiting: bool = False) -> None:
+    """What ``page`` needs before its request: its modules and templates, and for the
+    dashboard its charts built unchecked (the builders' tests check them) and a sample
+    drawn once (:func:`widgets.dashboard.overview.warm_up`), so the visitor's drawing is
+    not the process's first. A pooled kernel runs this before its request, a kernel
+    template (widgets/forkserver/) before it forks page kernels. With ``visitor_waiting``
+    (a kernel started for its request) the modules of :data:`AFTER_HTML` and the sample
+    are left: they would hold the page's HTML back."""
     from widgets import templating
 
+    leave = AFTER_HTML.get(page, ()) if visitor_waiting else ()
     for name in PAGES[page]:
-        importlib.import_module(name)
+        if name not in leave:
+            importlib.import_module(name)
     templating.prepare(*TEMPLATES[page])
     if page == "dashboard":
-        from widgets.dashboard import overview
         from workbook.charts import offline
 
         offline.build_unchecked()
-        overview.warm_up()
+        if not visitor_waiting:
+            from widgets.dashboard import overview
+
+            overview.warm_up()
 
 
 def open_store() -> Store | None:

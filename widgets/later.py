@@ -78,11 +78,9 @@ def defer(
         return
     _install()
     _pending.append((compute, apply, failed))
-    try:
-        loop = asyncio.get_running_loop()  # the kernel's, which runs this cell
-    except RuntimeError:  # none (a test): the front end's request settles it
-        return
-    loop.call_later(AFTER_CELL, settle)
+    loop = _kernel_loop()  # none (a test): the front end's request settles it
+    if loop is not None:
+        loop.call_later(AFTER_CELL, settle)
 
 
 def page_after_html(
@@ -135,11 +133,9 @@ def after_page(
         return
     _install()
     _after_page.append((compute, apply, failed))
-    try:
-        loop = asyncio.get_running_loop()  # the kernel's
-    except RuntimeError:  # none (a test): the front end's request runs it
-        return
-    loop.call_later(AFTER_PAGE_LATEST, _shown)
+    loop = _kernel_loop()  # none (a test): the front end's request runs it
+    if loop is not None:
+        loop.call_later(AFTER_PAGE_LATEST, _shown)
 
 
 def settle() -> None:
@@ -174,6 +170,14 @@ def _run(queue: list[Work]) -> None:
             _log.exception("applying deferred page work failed")
 
 
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The loop running this call: the kernel's, which runs cells and comm messages."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def _install() -> None:
     """Have the control comm's opening settle first (once per kernel)."""
     if _state["installed"]:
@@ -196,9 +200,8 @@ def _control_message(msg: dict[str, Any]) -> None:
     ipw.Widget._handle_control_comm_msg(msg)  # answers request_states with every state
     if _state["shown"] or msg.get("content", {}).get("data", {}).get("method") != "request_states":
         return
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:  # none (a test): at once
+    loop = _kernel_loop()
+    if loop is None:  # none (a test): at once
         _shown()
-        return
-    loop.call_soon(_shown)  # after this message's reply and the kernel's idle
+    else:
+        loop.call_soon(_shown)  # after this message's reply and the kernel's idle
