@@ -16,6 +16,7 @@ pandas and Altair, which only the dashboard needs.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING
 
 from widgets.base import page_query, preheated
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     import ipywidgets as ipw
     from IPython.display import HTML
 
+    from widgets.dashboard import DashboardModel
     from workbook.charts.offline import Loader
     from workbook.store import Store
 
@@ -42,10 +44,7 @@ TEMPLATES = {
 """The templates (``widgets/templates``) each page renders as it opens, compiled by
 :func:`preload` before the request."""
 
-AFTER_HTML = {"dashboard": ("widgets.dashboard",)}
-"""Modules of :data:`PAGES` a page started for its request (JupyterHub's servers, no
-preheated kernels) imports only once its HTML has gone, while the browser starts Voila's
-front end: the dashboard's pandas and widgets, about 0.2 s (issue #19)."""
+_log = logging.getLogger(__name__)
 
 
 def preload(page: str) -> Loader | None:
@@ -79,14 +78,12 @@ def prepare(page: str, *, visitor_waiting: bool = False) -> None:
     drawn once (:func:`widgets.dashboard.overview.warm_up`), so the visitor's drawing is
     not the process's first. A pooled kernel runs this before its request, a kernel
     template (widgets/forkserver/) before it forks page kernels. With ``visitor_waiting``
-    (a kernel started for its request) the modules of :data:`AFTER_HTML` and the sample
-    are left: they would hold the page's HTML back."""
+    (a kernel started for its request) the sample is left: it would hold the page's HTML
+    back."""
     from widgets import templating
 
-    leave = AFTER_HTML.get(page, ()) if visitor_waiting else ()
     for name in PAGES[page]:
-        if name not in leave:
-            importlib.import_module(name)
+        importlib.import_module(name)
     templating.prepare(*TEMPLATES[page])
     if page == "dashboard":
         from workbook.charts import offline
@@ -129,8 +126,11 @@ def form(store: Store | None = None) -> ipw.Widget:
 def dashboard(store: Store | None = None) -> ipw.Widget:
     """The chair's dashboard for this page view (its query waits for the request).
 
-    In a Voila page's first render the link and the store are read, and the widgets made,
-    just after the page's HTML has gone (:func:`widgets.later.page_after_html`).
+    In a Voila page's first render the link is read and checked, and the completion chart
+    drawn, before the page's HTML goes, with which that chart goes as a plain output
+    (:func:`widgets.dashboard.first_chart`): the browser draws it as soon as Voila's front
+    end has started, not once it has the widgets (issue #19). The widgets are made just
+    after the HTML has gone (:func:`widgets.later.page_after_html`).
 
     Parameters
     ----------
@@ -140,14 +140,44 @@ def dashboard(store: Store | None = None) -> ipw.Widget:
     from widgets import later
     from widgets.base import refusal
 
+    query, first = None, None
+    if later.deferring():  # read once: a pooled kernel is sent its request's query once
+        query = page_query()
+        first = _first_chart(store, query)
+
     def page() -> ipw.Widget:
         from widgets.dashboard import open_dashboard
 
-        return marked(open_dashboard(store))
+        if first is not None:  # the demo-mode note went first, with the first chart
+            return open_dashboard(store, model=first)
+        return marked(open_dashboard(store, query))
 
-    return later.page_after_html(
-        page, lambda exc: marked(refusal(exc, title="The dashboard could not be drawn"))
-    )
+    def failed(exc: BaseException) -> ipw.Widget:
+        shown = refusal(exc, title="The dashboard could not be drawn")
+        return shown if first is not None else marked(shown)
+
+    return later.page_after_html(page, failed)
+
+
+def _first_chart(store: Store | None, query: dict[str, str]) -> DashboardModel | None:
+    """Display the dashboard's first chart (under the demo-mode note) and return the model
+    it was drawn from; None, displaying nothing, if the link is refused or drawing fails
+    (logged): the page then says why in words, as it would have without it."""
+    from IPython.display import HTML, display
+
+    from widgets.dashboard import first_chart
+    from workbook import config
+
+    try:
+        found = first_chart(store, query)
+    except Exception:
+        _log.exception("the dashboard's first chart could not be drawn")
+        return None
+    if found is None:
+        return None
+    model, html = found
+    display(HTML((DEMO_NOTE if config.demo_mode() else "") + html))  # type: ignore[no-untyped-call]
+    return model
 
 
 DEMO_NOTE = (

@@ -238,20 +238,6 @@ def test_the_form_page_never_imports_pandas_altair_or_openpyxl(demo_copy: str) -
     assert python(code, WORKBOOK_DB=demo_copy) == "True []"
 
 
-def test_a_dashboard_started_for_its_request_imports_pandas_after_its_html() -> None:
-    """Under JupyterHub's servers (no preheated kernels: ``VOILA_PREHEAT=False``) the
-    visitor waits for the dashboard's HTML; pandas and the dashboard's widgets (about
-    0.2 s) are imported just after it has gone (#19). A preheated kernel imports them
-    before the request, as before."""
-    code = (
-        "import sys\nfrom widgets import app\nloader = app.preload('dashboard')\n"
-        "print(type(loader).__name__, sorted(m for m in ('pandas', 'widgets.dashboard')"
-        " if m in sys.modules))"
-    )
-    seen = {preheat: python(code, VOILA_PREHEAT=preheat) for preheat in ("False", "True")}
-    assert seen == {"False": "Loader []", "True": "Loader ['pandas', 'widgets.dashboard']"}
-
-
 def test_every_page_says_demo_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     import ipywidgets as ipw
 

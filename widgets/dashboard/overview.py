@@ -1,10 +1,10 @@
-"""The overview tab: completion against the due date, the partnership at a glance, sharing.
+"""The overview tab: the partnership at a glance, and sharing.
 
 Each tab is built the first time it is opened (:class:`~widgets.dashboard.view.DashboardView`).
-The overview is the page's first tab: on the page's first render its completion chart
-and table are made just after the page's HTML has gone, while the browser starts Voila's
-front end, and the heatmap and spread once the front end has the page's widgets
-(:mod:`widgets.later`).
+The overview is the page's first tab, below the completion (:mod:`~widgets.dashboard.completion`,
+the page's first chart): on the page's first render its heatmap and spread are made once
+the front end has the page's widgets (:mod:`widgets.later`), while the browser draws that
+first chart.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from collections.abc import Callable
 import ipywidgets as ipw
 
 from widgets import later
-from widgets.dashboard.columns import COMPLETION, HEATMAP
+from widgets.dashboard.columns import HEATMAP
 from widgets.dashboard.common import ExportView, chart_with_table, html_widget, shown
+from widgets.dashboard.completion import completion_html
 from widgets.dashboard.model import DashboardModel
 from widgets.templating import render
 from workbook import analysis
 from workbook.charts import builders as charts
-from workbook.charts import offline
 from workbook.charts import tables as htmltable
 from workbook.store import generate
 
@@ -38,14 +38,13 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
     m
         The dashboard's model.
     """
-    done, charts_html = html_widget(), html_widget()
+    charts_html = html_widget()
     export = ExportView(lambda: (m.heatmap(), HEATMAP, f"heatmap-{m.cycle}"))
-    export_done = ExportView(lambda: (m.completion(), COMPLETION, f"completion-{m.cycle}"))
     sharing = html_widget()
     share = ipw.Button(layout=ipw.Layout(width="auto"))
     share.on_click(lambda _b: m.share(not m.shared))
     share_box = ipw.VBox([sharing, share])
-    page.children = [done, export_done, charts_html, export, share_box]
+    page.children = [charts_html, export, share_box]
 
     def draw_sharing() -> None:
         shared = m.shared
@@ -57,17 +56,8 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         )
         share.layout.display = shown(m.may_moderate)
 
-    def fill(drawn: str) -> None:
-        done.value = drawn
-
     def fill_glance(drawn: str) -> None:
         charts_html.value = drawn
-
-    def failed(exc: BaseException) -> None:
-        done.value = render(
-            "dashboard", "feedback", f"The overview could not be drawn: {exc}", True
-        )
-        charts_html.value = ""
 
     def failed_glance(exc: BaseException) -> None:
         charts_html.value = render(
@@ -76,32 +66,13 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
 
     def draw() -> None:
         draw_sharing()
-        export_done.links.value = ""
         export.links.value = ""
         if not charts_html.value:  # the first drawing; a redraw keeps the last till then
             charts_html.value = render("dashboard", "status", DRAWING_GLANCE)
-        later.defer(lambda: completion_html(m), fill, failed)
-        # below the first chart: on a first render, sent once the page's widgets are
+        # below the first chart: on a first render, made once the front end has the widgets
         later.after_page(lambda: glance_html(m), fill_glance, failed_glance)
 
     return draw
-
-
-def completion_html(m: DashboardModel) -> str:
-    """The returns against their due date: a chart and its table (the page's first chart)."""
-    table = m.completion()
-    info = m.info
-    overdue = int(table["overdue"].sum()) if len(table) else 0
-    return render(
-        "dashboard",
-        "completion",
-        info.title,
-        f"{info.timetable.returns_due:%d %B %Y}",
-        overdue,
-        offline.chart_html(charts.completion_chart(table)),
-        htmltable.html_table(table, COMPLETION, "Returns, overdue first", emphasis="overdue"),
-        f"{m.as_at:%d %B %Y}" if m.as_at != m.today else "",
-    )
 
 
 def glance_html(m: DashboardModel) -> str:

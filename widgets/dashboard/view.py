@@ -1,21 +1,24 @@
-"""The chair's dashboard (issue #4): filters above tabs, each tab built when first opened.
+"""The chair's dashboard (issue #4): completion, filters, then tabs built when first opened.
 
-``DashboardView`` draws :class:`~widgets.dashboard.model.DashboardModel`: filters, then tabs
+``DashboardView`` draws :class:`~widgets.dashboard.model.DashboardModel`: the completion
+(:mod:`~widgets.dashboard.completion`, the page's first chart), filters, then tabs
 (overview, drill-down, trend, moderation, actions, evidence and the chair's highlights;
 one module each) built the first time they are opened, so the page shows its first chart
-quickly. Charts are Altair specs drawn
-offline by :mod:`workbook.charts.offline` (the notebook displays its loader once); each
-chart has its table beside it, and each table its CSV and Excel download.
+quickly. Charts are Altair specs drawn offline by :mod:`workbook.charts.offline` (the
+notebook displays its loader once); each chart has its table beside it, and each table
+its CSV and Excel download.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import ipywidgets as ipw
 
 from widgets.base import View, page_query, refusal, refusal_title
+from widgets.dashboard import completion
 from widgets.dashboard.actions import build as actions_tab
 from widgets.dashboard.columns import ALL
 from widgets.dashboard.common import html_widget
@@ -47,13 +50,19 @@ CHAIR_ONLY = frozenset({"Highlights"})
 
 
 class DashboardView(View[DashboardModel]):
-    """The dashboard: filters above tabs; each tab is built when first opened.
+    """The dashboard: the completion, filters, then tabs each built when first opened.
 
     ``TABS`` names the tabs this page's identity is shown: the chair-only ones
     (:data:`CHAIR_ONLY`) only to an identity that chairs one of the cycles it compares.
+    With ``first_chart_shown`` the page's HTML carried the completion's first drawing
+    (:func:`first_chart`), which the live completion replaces at the first change.
     """
 
     TABS: tuple[str, ...] = tuple(TAB_BUILDERS)
+
+    def __init__(self, model: DashboardModel, *, first_chart_shown: bool = False) -> None:
+        self.first_chart_shown = first_chart_shown
+        super().__init__(model)
 
     def render(self) -> None:
         m = self.model
@@ -84,8 +93,11 @@ class DashboardView(View[DashboardModel]):
         self.built: dict[int, Callable[[], None]] = {}
         self.tabs.observe(lambda _: self._show(), names="selected_index")
         m.observe(lambda _: self._refresh(), names="version")
+        style = html_widget(htmltable.STYLE)
+        self.completion = completion.build(m, style, first_shown=self.first_chart_shown)
         self.children = [
-            html_widget(htmltable.STYLE),
+            style,
+            self.completion,
             ipw.HBox(list(self.filters.values()), layout=ipw.Layout(flex_flow="row wrap")),
             self.status,
             self.tabs,
@@ -125,33 +137,78 @@ def open_dashboard(
     store: Store | None = None,
     query: Mapping[str, str] | None = None,
     today: dt.date | None = None,
+    *,
+    model: DashboardModel | None = None,
 ) -> DashboardView | ipw.HTML:
     """The chair's dashboard for one page view (``token=`` and ``cycle=`` from the query).
 
     Without a valid personal link, or with one that reaches no cycle it may compare yet,
-    the page says why in words and shows nothing else.
+    the page says why in words and shows nothing else. Given the ``model`` that
+    :func:`first_chart` made (its link already read and checked), the page is built on it,
+    its completion's first drawing taken as shown.
     """
+    if model is not None:
+        with model.store.snapshot():
+            return DashboardView(model, first_chart_shown=True)
+    try:
+        with _visit(store, query, today) as visited:
+            return DashboardView(visited)
+    except _Refused as refused:
+        return refusal(refused.error, title=refused.title)
+
+
+def first_chart(
+    store: Store | None = None,
+    query: Mapping[str, str] | None = None,
+    today: dt.date | None = None,
+) -> tuple[DashboardModel, str] | None:
+    """The page's model and its first chart's HTML, to go with the page's HTML (issue #19).
+
+    The link is read and checked as :func:`open_dashboard` reads it, and the completion
+    drawn from the same snapshot (:func:`~widgets.dashboard.completion.first_chart_html`).
+    None if the link is refused or the store cannot be reached: the page then says why,
+    with nothing drawn before it.
+    """
+    try:
+        with _visit(store, query, today) as visited:
+            return visited, completion.first_chart_html(visited)
+    except _Refused:
+        return None
+
+
+class _Refused(Exception):
+    """Why a visit shows only a refusal, and the refusal's title."""
+
+    def __init__(self, error: BaseException, title: str) -> None:
+        super().__init__(str(error))
+        self.error, self.title = error, title
+
+
+@contextlib.contextmanager
+def _visit(
+    store: Store | None, query: Mapping[str, str] | None, today: dt.date | None
+) -> Iterator[DashboardModel]:
+    """The model for this page view's link and query, inside one snapshot of the store
+    (the first render's reads, from one state); :class:`_Refused` if the page must refuse."""
     query = page_query() if query is None else query
     try:
         store = (store or Store.open(create=False, migrate=False)).for_visitor(query.get("token"))
-        with store.snapshot():  # the first render's reads, from one state of the store
-            return _open(store, query, today)
+        with store.snapshot():
+            yield _model(store, query, today)
     except (StorageError, AccessDenied) as exc:  # a refused link, or a store that cannot be reached
-        return refusal(exc, title=refusal_title(exc))
+        raise _Refused(exc, refusal_title(exc)) from exc
 
 
-def _open(
-    store: Store, query: Mapping[str, str], today: dt.date | None
-) -> DashboardView | ipw.HTML:
-    """The page for ``query``, inside :func:`open_dashboard`'s snapshot and refusals."""
+def _model(store: Store, query: Mapping[str, str], today: dt.date | None) -> DashboardModel:
+    """The model for ``query``, inside :func:`_visit`'s snapshot and refusals."""
     model = DashboardModel(store, today=today)
     if not model.cycles:
-        return refusal(
+        raise _Refused(
             WorkbookError(
                 f"There is nothing for your link ({store.identity.describe()}) to compare yet: "
                 "the chair shares a cycle's returns with the partnership once they are in."
             ),
-            title="Nothing to compare yet",
+            "Nothing to compare yet",
         )
     if store.identity.trusted_local and query.get("user", "").strip():
         model.user = query["user"].strip()
@@ -162,7 +219,7 @@ def _open(
         try:  # another partnership's cycle, typed into the address: refused in words (#17)
             store.cycle(wanted)
         except AccessDenied as exc:
-            return refusal(exc, title=refusal_title(exc))
+            raise _Refused(exc, refusal_title(exc)) from exc
         except StorageError:
             pass  # no such cycle at all (the local user): the latest one, as before
-    return DashboardView(model)
+    return model

@@ -96,7 +96,7 @@ def test_the_view_builds_tabs_when_opened_and_escapes_text(store: Store) -> None
     model.moderate(row.agency_id, row.criterion_id, None, hostile)
     view = DashboardView(model)
     assert set(view.built) == {0}  # only the overview at first
-    overview = view.pages[0].children[0].value + view.pages[0].children[2].value
+    overview = view.completion.children[0].value + view.pages[0].children[0].value
     assert overview.count('class="wb-chart"') == 2
     assert "Table of the heatmap" in overview
     for index in range(1, 5):
@@ -122,7 +122,7 @@ def test_on_a_pages_first_render_the_overview_waits_for_the_front_end(
     model = DashboardModel(store, today=TODAY)
     model.cycle = "cse-2017-18"
     view = DashboardView(model)
-    done, glance = view.pages[0].children[0], view.pages[0].children[2]
+    done, glance = view.completion.children[0], view.pages[0].children[0]
     drawing = f'<p role="status">{DRAWING_GLANCE}</p>'
     assert (done.value, glance.value) == ("", drawing)  # the page's HTML goes without them
     later.settle()
@@ -137,13 +137,94 @@ def test_on_a_pages_first_render_the_overview_waits_for_the_front_end(
     assert police not in glance.value
 
 
-def test_a_pages_first_render_reads_no_answers_until_the_html_has_gone(
+def test_a_pages_first_render_sends_its_first_chart_with_the_html_and_reads_once(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue #19: the request only makes an empty box, so Voila sends the HTML at once; the
-    link, the widgets and the answers are read and made after it, the answers once, and
-    again only when the cycle changes; the moderations only when asked for."""
+    """Issue #19: the link is read and the completion drawn before the HTML, with which it
+    goes as a plain output (drawn as soon as Voila's front end starts, before any widget);
+    the widgets are made after the HTML from the same model, reading nothing again. The
+    first change replaces that drawing with the live one; moderations only when asked."""
     first_render(monkeypatch)
+    reads = _count_reads(store, monkeypatch)
+    displayed = _displays(monkeypatch)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    page = app.dashboard(store)
+    assert not isinstance(page, DashboardView)
+    assert page.children == ()
+    (first,) = displayed
+    assert first.startswith('<div class="wb-first-chart"><h2>Completion</h2>')
+    assert first.count('class="wb-chart"') == 1
+    assert "Table of" not in first  # the heatmap is not drawn yet
+    latest = store.cycles()[-1].id
+    assert reads == [("link",), ("answers", latest)]
+    later.settle()
+    (view,) = page.children  # filled before the front end is sent any state
+    assert isinstance(view, DashboardView)
+    assert view.model.cycle == latest
+    assert reads == [("link",), ("answers", latest)]  # nothing read again for the widgets
+    live, style = view.completion.children[0], view.children[0]
+    assert (live.value, live.layout.display) == ("", "none")  # the first drawing stands
+    assert "wb-first-chart" not in style.value
+    view.model.cycle = "cse-2016-17"
+    assert reads[2:] == [("answers", "cse-2016-17")]
+    assert "2016" in live.value
+    assert "<h2>Completion</h2>" in live.value
+    assert live.layout.display is None
+    assert ".wb-first-chart { display: none; }" in style.value  # the first drawing goes
+    view.model.cycle = latest
+    assert style.value.count("wb-first-chart") == 1
+    view.model.drilldown()
+    view.model.drilldown()
+    assert reads[4:] == [("moderations", latest)]
+
+
+@pytest.mark.parametrize("token", ["not-a-link", None])
+def test_a_pooled_kernel_waits_for_its_request_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch, token: str | None
+) -> None:
+    """Voila sends a pooled kernel its request's query once: a second wait would hang the
+    kernel. Refused (nothing drawn first) or not, the page reads it once."""
+    import voila.utils
+
+    first_render(monkeypatch)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    waits: list[str] = []
+
+    def wait_for_request() -> None:
+        assert not waits, "the page waited for its request twice"
+        waits.append("request")
+        monkeypatch.setenv("QUERY_STRING", f"token={token}" if token else "")
+
+    monkeypatch.setattr(voila.utils, "wait_for_request", wait_for_request)
+    _displays(monkeypatch)
+    page = app.dashboard(store)
+    later.settle()
+    (shown,) = page.children
+    assert isinstance(shown, DashboardView) is (token is None)
+    if token:
+        assert "This page cannot open" in shown.value  # the link's refusal, not a failure
+    assert waits == ["request"]
+
+
+def test_in_demo_mode_the_first_chart_goes_under_the_demo_note(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #18: the demo-mode note is the first thing on every page, the dashboard's
+    first chart included, and it is said once."""
+    first_render(monkeypatch)
+    displayed = _displays(monkeypatch)
+    monkeypatch.setenv("WORKBOOK_DEMO", "1")
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    page = app.dashboard(store)
+    later.settle()
+    (first,) = displayed
+    assert first.startswith(app.DEMO_NOTE + '<div class="wb-first-chart">')
+    (view,) = page.children
+    assert isinstance(view, DashboardView)  # not under a second note
+
+
+def _count_reads(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """What the dashboard reads, in order: links, answers by cycle, moderations by cycle."""
     reads: list[tuple[str, ...]] = []
     loading, current = dashboard_model.analysis.load, dashboard_model.moderation.current
     visiting = store.for_visitor
@@ -163,23 +244,16 @@ def test_a_pages_first_render_reads_no_answers_until_the_html_has_gone(
     monkeypatch.setattr(dashboard_model.analysis, "load", load)
     monkeypatch.setattr(dashboard_model.moderation, "current", moderations)
     monkeypatch.setattr(store, "for_visitor", for_visitor)
-    monkeypatch.delenv("QUERY_STRING", raising=False)
-    page = app.dashboard(store)
-    assert not isinstance(page, DashboardView)
-    assert page.children == ()
-    assert reads == []
-    later.settle()
-    (view,) = page.children  # filled before the front end is sent any state
-    assert isinstance(view, DashboardView)
-    latest = view.model.cycle
-    assert reads == [("link",), ("answers", latest)]  # the overview shows no moderations
-    assert "<h2>Completion</h2>" in view.pages[0].children[0].value
-    view.model.cycle = "cse-2016-17"
-    assert reads[2:] == [("answers", "cse-2016-17")]
-    assert "2016" in view.pages[0].children[0].value
-    view.model.drilldown()
-    view.model.drilldown()
-    assert reads[3:] == [("moderations", "cse-2016-17")]
+    return reads
+
+
+def _displays(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The HTML of each plain output the page displays (IPython's ``display``)."""
+    shown: list[str] = []
+    monkeypatch.setattr(
+        "IPython.display.display", lambda *objects: shown.extend(o.data for o in objects)
+    )
+    return shown
 
 
 def test_on_a_pages_first_render_a_refusal_or_a_failure_is_said_in_the_box(
@@ -188,8 +262,10 @@ def test_on_a_pages_first_render_a_refusal_or_a_failure_is_said_in_the_box(
     """Issue #19: read after the HTML, a refused link still shows only its reason; a page
     that fails to build says so in words (and the log has why) instead of staying empty."""
     first_render(monkeypatch)
+    displayed = _displays(monkeypatch)
     monkeypatch.setenv("QUERY_STRING", "token=not-a-link")
     refused = app.dashboard(store)
+    assert displayed == []  # no first chart before the refusal
     later.settle()
     (shown,) = refused.children
     assert not isinstance(shown, DashboardView)
@@ -204,6 +280,8 @@ def test_on_a_pages_first_render_a_refusal_or_a_failure_is_said_in_the_box(
     monkeypatch.setattr(dashboard_model.DashboardModel, "__init__", broken)
     monkeypatch.delenv("QUERY_STRING", raising=False)
     failed = app.dashboard(store)
+    assert displayed == []
+    assert "the dashboard's first chart could not be drawn" in caplog.text
     later.settle()
     (shown,) = failed.children
     assert "The dashboard could not be drawn" in shown.value
@@ -258,8 +336,7 @@ def test_a_past_cycle_is_shown_as_its_timetable_left_it(store: Store) -> None:
         str(days)
     }
     view = DashboardView(model)
-    view.tabs.selected_index = 0
-    shown = "".join(getattr(c, "value", "") for c in view.pages[0].children)
+    shown = view.completion.children[0].value
     assert f"as at {board:%d %B %Y}, the end of this past cycle" in html.unescape(shown)
     # a cycle within a year of its board meeting still counts to today
     soon = DashboardModel(store, today=board + dt.timedelta(days=30))
