@@ -78,6 +78,10 @@ def test_chair_reviews_a_cycle_and_moderates_a_rating(
     open_dashboard(page, voila_server, dashboard_chair, cycle="cse-2017-18")
     expect(page.get_by_role("heading", name="Chair's dashboard")).to_be_visible()
     expect(page.get_by_role("heading", name="The partnership at a glance")).to_be_visible()
+    # the first chart came with the page's HTML, before the widgets (issue #19)
+    first = page.locator("#rendered_cells .wb-first-chart")
+    expect(first.locator(".wb-chart svg")).to_be_visible()
+    expect(page.get_by_role("heading", name="Completion")).to_have_count(1)
     # the heatmap draws, labels in its cells; its table is one keyboard stop away
     heatmap = page.locator(".wb-chart").nth(1)
     expect(heatmap.locator("svg").first).to_be_visible()
@@ -169,6 +173,15 @@ def test_chair_reviews_a_cycle_and_moderates_a_rating(
     assert axe(page) == []
 
     page.get_by_role("tab", name="Overview").click()
+    assert axe(page) == []
+
+    # another cycle: the live completion takes the first drawing's place
+    choose(page, "Cycle", "CSE self-assessment 2016/17")
+    live = page.locator(".wb-completion")
+    expect(live).to_contain_text("CSE self-assessment 2016/17", timeout=TIMEOUT)
+    expect(live.locator(".wb-chart svg")).to_be_visible()
+    expect(first).to_be_hidden()
+    expect(page.get_by_role("heading", name="Completion")).to_have_count(1)
     assert axe(page) == []
 
 
