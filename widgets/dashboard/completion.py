@@ -38,14 +38,19 @@ def completion_html(m: DashboardModel) -> str:
         f"{info.timetable.returns_due:%d %B %Y}",
         overdue,
         offline.chart_html(charts.completion_chart(table)),
-        htmltable.html_table(table, COMPLETION, "Returns, overdue first", emphasis="overdue"),
+        htmltable.details(
+            "Table of the returns",
+            htmltable.html_table(table, COMPLETION, "Returns, overdue first", emphasis="overdue"),
+        ),
         f"{m.as_at:%d %B %Y}" if m.as_at != m.today else "",
     )
 
 
 def first_chart_html(m: DashboardModel) -> str:
-    """The completion as the plain output that goes with a page's HTML (see the module)."""
-    return render("dashboard", "first_chart", completion_html(m))
+    """The completion as the plain output that goes with a page's HTML (see the module),
+    with the tables' style, which the page's widgets bring again: its table is drawn the
+    same before and after they come."""
+    return render("dashboard", "first_chart", htmltable.STYLE, completion_html(m))
 
 
 FIRST_CHART_GONE = render("dashboard", "first_chart_gone")

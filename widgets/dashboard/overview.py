@@ -56,19 +56,23 @@ def build(page: ipw.VBox, m: DashboardModel) -> Callable[[], None]:
         )
         share.layout.display = shown(m.may_moderate)
 
+    below = (export, share_box)  # hidden while the status stands in for the heatmap
+
     def fill_glance(drawn: str) -> None:
         charts_html.value = drawn
+        for box in below:
+            box.layout.display = None
 
     def failed_glance(exc: BaseException) -> None:
-        charts_html.value = render(
-            "dashboard", "feedback", f"The heatmap could not be drawn: {exc}", True
-        )
+        fill_glance(render("dashboard", "feedback", f"The heatmap could not be drawn: {exc}", True))
 
     def draw() -> None:
         draw_sharing()
         export.links.value = ""
         if not charts_html.value:  # the first drawing; a redraw keeps the last till then
             charts_html.value = render("dashboard", "status", DRAWING_GLANCE)
+            for box in below:  # nothing to push down when the heatmap comes (layout shift)
+                box.layout.display = "none"
         # below the first chart: on a first render, made once the front end has the widgets
         later.after_page(lambda: glance_html(m), fill_glance, failed_glance)
 

@@ -124,12 +124,15 @@ def test_on_a_pages_first_render_the_overview_waits_for_the_front_end(
     view = DashboardView(model)
     done, glance = view.completion.children[0], view.pages[0].children[0]
     drawing = f'<p role="status">{DRAWING_GLANCE}</p>'
+    below = view.pages[0].children[1:]  # the heatmap's downloads, the sharing
     assert (done.value, glance.value) == ("", drawing)  # the page's HTML goes without them
     later.settle()
     assert "<h2>Completion</h2>" in done.value  # the first chart: in the first states
     assert glance.value == drawing
+    assert [box.layout.display for box in below] == ["none", "none"]  # nothing to push down
     later._shown()  # ipywidgets has answered the front end: the heatmap follows
     assert "Table of the heatmap" in glance.value
+    assert [box.layout.display for box in below] == [None, None]
     police = store.agency("police").name
     assert police in glance.value
     model.sector = "health"  # the page is open: a redraw is at once
@@ -152,9 +155,11 @@ def test_a_pages_first_render_sends_its_first_chart_with_the_html_and_reads_once
     assert not isinstance(page, DashboardView)
     assert page.children == ()
     (first,) = displayed
-    assert first.startswith('<div class="wb-first-chart"><h2>Completion</h2>')
+    assert first.startswith('<div class="wb-first-chart"><style>')  # the tables' style too
+    assert "<h2>Completion</h2>" in first
     assert first.count('class="wb-chart"') == 1
-    assert "Table of" not in first  # the heatmap is not drawn yet
+    assert "Table of the returns" in first
+    assert "Table of the heatmap" not in first  # not drawn yet
     latest = store.cycles()[-1].id
     assert reads == [("link",), ("answers", latest)]
     later.settle()
