@@ -91,9 +91,11 @@ def page_after_html(
     In a Voila page's first render the cell returns an empty box at once, so Voila sends
     the HTML without waiting for the page's reads and widgets, and the box is filled
     before the front end is sent any widget's state: the visitor never sees it empty.
-    The dashboard's cell (its link, the store's reads, about 30 widgets) had held the
-    HTML back by about 100 ms after the request, while a page with one widget sends it at
-    once (issue #19). Anywhere else ``build`` runs at once and its page is returned.
+    The dashboard's widgets (about 30, with the overview's reads) would hold its HTML
+    back by about 100 ms after the request, while a page with one widget sends it at
+    once (issue #19); only its first chart goes with the HTML
+    (:func:`widgets.app.dashboard`). Anywhere else ``build`` runs at once and its page
+    is returned.
 
     Parameters
     ----------
