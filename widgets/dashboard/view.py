@@ -147,14 +147,16 @@ def open_dashboard(
     :func:`first_chart` made (its link already read and checked), the page is built on it,
     its completion's first drawing taken as shown.
     """
-    if model is not None:
-        with model.store.snapshot():
-            return DashboardView(model, first_chart_shown=True)
     try:
+        if model is not None:
+            with model.store.snapshot():
+                return DashboardView(model, first_chart_shown=True)
         with _visit(store, query, today) as visited:
             return DashboardView(visited)
     except _Refused as refused:
         return refusal(refused.error, title=refused.title)
+    except StorageError as exc:  # the store gone since the first chart was drawn
+        return refusal(exc, title=refusal_title(exc))
 
 
 def first_chart(

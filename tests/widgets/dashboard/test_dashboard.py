@@ -351,3 +351,26 @@ def test_a_past_cycle_is_shown_as_its_timetable_left_it(store: Store) -> None:
 
 def _html(page) -> str:
     return " ".join(str(getattr(w, "value", "")) for w in page.children if hasattr(w, "value"))
+
+
+def test_a_store_gone_after_the_first_chart_is_said_in_words(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first chart went with the HTML; if the store cannot be reached when the widgets
+    are made just after, the page says so as any unreachable store is said."""
+    from workbook.errors import StoreUnavailable
+
+    first_render(monkeypatch)
+    displayed = _displays(monkeypatch)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    page = app.dashboard(store)
+    assert len(displayed) == 1
+
+    def gone(self: object) -> None:
+        raise StoreUnavailable("store_unreachable", url="db", reason="the server is <down>")
+
+    monkeypatch.setattr(DashboardView, "render", gone)
+    later.settle()
+    (shown,) = page.children
+    assert "The workbook cannot reach its store just now" in shown.value
+    assert "the server is &lt;down&gt;" in shown.value
