@@ -75,6 +75,8 @@ def build(m: DashboardModel, style: ipw.HTML, *, first_shown: bool) -> ipw.VBox:
     drawn.add_class("wb-completion")
     export = ExportView(lambda: (m.completion(), COMPLETION, f"completion-{m.cycle}"))
     waiting = [first_shown]
+    drawn_for: list[tuple[str, ...]] = []  # the choices last drawn for: a cycle's change
+    # can change a filter too (one no longer offered), and each would redraw
 
     def fill(html: str) -> None:
         drawn.value = html
@@ -85,6 +87,10 @@ def build(m: DashboardModel, style: ipw.HTML, *, first_shown: bool) -> ipw.VBox:
         )
 
     def draw() -> None:
+        choices = tuple(getattr(m, name) for name in REDRAWN_BY)
+        if drawn_for == [choices]:
+            return
+        drawn_for[:] = [choices]
         export.links.value = ""
         if waiting[0]:  # the first drawing goes; this one takes its place
             waiting[0] = False
@@ -94,6 +100,7 @@ def build(m: DashboardModel, style: ipw.HTML, *, first_shown: bool) -> ipw.VBox:
 
     if first_shown:
         drawn.layout.display = "none"
+        drawn_for.append(tuple(getattr(m, name) for name in REDRAWN_BY))
     else:
         draw()
     m.observe(lambda _: draw(), names=list(REDRAWN_BY))

@@ -374,3 +374,31 @@ def test_a_store_gone_after_the_first_chart_is_said_in_words(
     (shown,) = page.children
     assert "The workbook cannot reach its store just now" in shown.value
     assert "the server is &lt;down&gt;" in shown.value
+
+
+def test_a_cycle_that_resets_a_filter_draws_the_completion_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new cycle can take a filter with it (an agency it did not invite): both change,
+    and the completion, which depends on both, is drawn once for them."""
+    from widgets.dashboard import completion
+
+    model = DashboardModel(store, today=TODAY)
+    model.cycle = "cse-2017-18"
+    view = DashboardView(model)
+    model.agency = "police"
+    drawn: list[tuple[str, str]] = []
+    drawing = completion.completion_html
+    monkeypatch.setattr(
+        completion,
+        "completion_html",
+        lambda m: drawn.append((m.cycle, m.agency)) or drawing(m),
+    )
+    invited = model.agency_options
+    monkeypatch.setattr(  # the next cycle did not invite the police
+        model, "agency_options", lambda: [o for o in invited() if o[1] != "police"]
+    )
+    model.cycle = "cse-2016-17"
+    assert model.agency == ""  # the filter went with the cycle
+    assert drawn == [("cse-2016-17", "")]
+    assert "2016/17" in view.completion.children[0].value
