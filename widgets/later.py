@@ -76,11 +76,7 @@ def defer(
     if not deferring():
         apply(compute())
         return
-    _install()
-    _pending.append((compute, apply, failed))
-    loop = _kernel_loop()  # none (a test): the front end's request settles it
-    if loop is not None:
-        loop.call_later(AFTER_CELL, settle)
+    _keep(_pending, (compute, apply, failed), AFTER_CELL, settle)
 
 
 def page_after_html(
@@ -133,11 +129,7 @@ def after_page(
     if not voila_page() or _state["shown"]:
         apply(compute())
         return
-    _install()
-    _after_page.append((compute, apply, failed))
-    loop = _kernel_loop()  # none (a test): the front end's request runs it
-    if loop is not None:
-        loop.call_later(AFTER_PAGE_LATEST, _shown)
+    _keep(_after_page, (compute, apply, failed), AFTER_PAGE_LATEST, _shown)
 
 
 def settle() -> None:
@@ -155,6 +147,17 @@ def _shown() -> None:
     :func:`after_page` kept, in order; later work runs at once."""
     _state["shown"] = True
     _run(_after_page)
+
+
+def _keep(queue: list[Work], work: Work, seconds: float, run: Callable[[], None]) -> None:
+    """Keep ``work`` in ``queue`` until ``run`` runs it: the front end's request, or the
+    kernel's loop ``seconds`` from now, whichever is first (with no loop, in a test, only
+    the request)."""
+    _install()
+    queue.append(work)
+    loop = _kernel_loop()
+    if loop is not None:
+        loop.call_later(seconds, run)
 
 
 def _run(queue: list[Work]) -> None:

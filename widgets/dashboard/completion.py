@@ -74,9 +74,11 @@ def build(m: DashboardModel, style: ipw.HTML, *, first_shown: bool) -> ipw.VBox:
     drawn = html_widget()
     drawn.add_class("wb-completion")
     export = ExportView(lambda: (m.completion(), COMPLETION, f"completion-{m.cycle}"))
-    waiting = [first_shown]
     drawn_for: list[tuple[str, ...]] = []  # the choices last drawn for: a cycle's change
     # can change a filter too (one no longer offered), and each would redraw
+
+    def chosen() -> tuple[str, ...]:
+        return tuple(getattr(m, name) for name in REDRAWN_BY)
 
     def fill(html: str) -> None:
         drawn.value = html
@@ -87,20 +89,18 @@ def build(m: DashboardModel, style: ipw.HTML, *, first_shown: bool) -> ipw.VBox:
         )
 
     def draw() -> None:
-        choices = tuple(getattr(m, name) for name in REDRAWN_BY)
-        if drawn_for == [choices]:
+        if drawn_for == [chosen()]:
             return
-        drawn_for[:] = [choices]
+        drawn_for[:] = [chosen()]
         export.links.value = ""
-        if waiting[0]:  # the first drawing goes; this one takes its place
-            waiting[0] = False
+        if drawn.layout.display == "none":  # the first drawing goes; this takes its place
             style.value += FIRST_CHART_GONE
             drawn.layout.display = None
         later.defer(lambda: completion_html(m), fill, failed)
 
     if first_shown:
         drawn.layout.display = "none"
-        drawn_for.append(tuple(getattr(m, name) for name in REDRAWN_BY))
+        drawn_for.append(chosen())
     else:
         draw()
     m.observe(lambda _: draw(), names=list(REDRAWN_BY))
