@@ -32,7 +32,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from tests.support.browser import kernel_replies
+from tests.support.browser import dashboard_ready, kernel_replies
 from tests.support.servers import run_voila
 from workbook.access import Role
 from workbook.schema.responses import Answer, Status, missing_for_submission
@@ -196,7 +196,7 @@ def show_heading(page, title: str) -> None:
 
 def open_dashboard(page, base: str, token: str) -> None:
     page.goto(address(base, "dashboard", cycle=CYCLE, token=token), timeout=TIMEOUT)
-    page.locator(".wb-chart svg").first.wait_for(state="visible", timeout=TIMEOUT)
+    dashboard_ready(page, TIMEOUT)
 
 
 def choose(page, label: str, starts: str) -> None:

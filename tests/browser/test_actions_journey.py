@@ -25,7 +25,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support import data
-from tests.support.browser import open_offline
+from tests.support.browser import dashboard_ready, open_offline
 from tests.support.servers import copy_store, issue_token, run_voila, run_workbook
 from workbook import config
 from workbook.schema.actions import ActionStatus, TopScope
@@ -69,7 +69,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory, demo_file: Path):
 def _tracker(page, j: dict, cycle: str = CYCLE) -> None:
     address = urlencode({"cycle": cycle, "token": j["chair"]})
     page.goto(f"{j['base']}/voila/render/dashboard.ipynb?{address}", timeout=TIMEOUT)
-    page.locator(".wb-chart svg").first.wait_for(state="visible", timeout=TIMEOUT)
+    dashboard_ready(page, TIMEOUT)
     page.get_by_role("tab", name="Actions").click()
     expect(page.get_by_role("heading", name="Actions", exact=True)).to_be_visible(timeout=TIMEOUT)
 

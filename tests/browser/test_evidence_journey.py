@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import open_offline
+from tests.support.browser import dashboard_ready, open_offline
 from tests.support.servers import copy_store, issue_token, run_voila, run_workbook
 from workbook import analysis, config
 from workbook.evidence import contradictions
@@ -99,7 +99,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory, demo_file: Path):
 def _dashboard(page, j: dict) -> None:
     address = urlencode({"cycle": CYCLE, "token": j["chair"]})
     page.goto(f"{j['base']}/voila/render/dashboard.ipynb?{address}", timeout=TIMEOUT)
-    page.locator(".wb-chart svg").first.wait_for(state="visible", timeout=TIMEOUT)
+    dashboard_ready(page, TIMEOUT)
     page.get_by_role("tab", name="Evidence").click()
     expect(page.get_by_role("heading", name="Evidence", exact=True)).to_be_visible(timeout=TIMEOUT)
 

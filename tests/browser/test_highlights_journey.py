@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import open_offline
+from tests.support.browser import dashboard_ready, open_offline
 from tests.support.servers import copy_store, issue_token, run_voila, run_workbook
 from widgets.dashboard import DashboardModel
 from widgets.dashboard.highlights_model import HighlightsModel
@@ -82,7 +82,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory, demo_file: Path):
 def _dashboard(page, j: dict, token: str) -> None:
     address = urlencode({"cycle": CYCLE, "token": token})
     page.goto(f"{j['base']}/voila/render/dashboard.ipynb?{address}", timeout=TIMEOUT)
-    page.locator(".wb-chart svg").first.wait_for(state="visible", timeout=TIMEOUT)
+    dashboard_ready(page, TIMEOUT)
 
 
 def _highlights(page, j: dict) -> None:

@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support import data
-from tests.support.browser import open_offline
+from tests.support.browser import dashboard_ready, open_offline
 from tests.support.data import CHAIR_TP
 from tests.support.servers import issue_token, run_voila, run_workbook
 from workbook import reports
@@ -63,7 +63,7 @@ def _goto(page, j: dict, notebook: str, token: str, **query: str) -> None:
 
 def _moderate(page, j: dict, chair: str, cycle: str, rating: str, comment: str) -> None:
     _goto(page, j, "dashboard", j["links"][chair], cycle=cycle)
-    page.locator(".wb-chart svg").first.wait_for(state="visible", timeout=TIMEOUT)
+    dashboard_ready(page, TIMEOUT)
     page.get_by_role("tab", name="Moderation").click()
     expect(page.get_by_role("heading", name="Moderation")).to_be_visible(timeout=TIMEOUT)
     for label, starts in (("Agency", "Beta police force"), ("Criterion", "(p-1)")):

@@ -33,7 +33,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support import data
-from tests.support.browser import kernel_replies
+from tests.support.browser import dashboard_ready, kernel_replies
 from tests.support.programs import create_database, drop_database, hub_stack
 from workbook.schema.responses import Status
 from workbook.store import Store, provision
@@ -222,7 +222,7 @@ def test_members_and_chair_through_the_hub(
     # the chair sees both returns in the dashboard, drafts included
     chair = sign_in("chair")
     _goto(chair, hub, "chair", "dashboard.ipynb", cycle=CYCLE)
-    chair.locator(".wb-chart svg").first.wait_for(state="visible", timeout=TIMEOUT)
+    dashboard_ready(chair, TIMEOUT)
     chair.get_by_role("tab", name="Drill-down").click()
     chair.locator(".widget-dropdown").filter(has_text="Heading").last.locator(
         "select"

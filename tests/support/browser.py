@@ -36,6 +36,14 @@ _KERNEL_PROBE = """async ([url, code]) => {
 }"""
 
 
+def dashboard_ready(page: Any, timeout: float) -> None:
+    """Wait for the chair's dashboard: its first chart, which comes with the page's HTML,
+    then its widgets, which come after it (issue #19). A check made between the two would
+    find the controls not yet there, and a control that should be hidden would pass."""
+    page.locator(".wb-chart svg").first.wait_for(state="visible", timeout=timeout)
+    page.locator(".wb-dashboard").first.wait_for(state="visible", timeout=timeout)
+
+
 def kernel_replies(page: Any, channels_url: str, code: str) -> list[str]:
     """Message types a kernel sends back when ``page`` asks it to run ``code``.
 
