@@ -12,7 +12,9 @@ kernel template's (widgets/forkserver/: the pages' kernels are forked from it an
 its pages, which each one's RSS counts again).
 
 Figures: a form session's kernel (goal, issue #19: at most 60 MiB RSS; the floor kernel
-beside it), and the server and its form kernels together at each count.
+beside it), and the server and its form kernels together at each count. The server's
+figure includes its kernel template and the template's store service
+(workbook/store/service.py), through which the form kernels read the store.
 
     .venv/bin/python -m bench.memory [--sessions 1,5,10]
 """
@@ -84,6 +86,18 @@ def templates(server: int, found: dict[int, tuple[int, bytes]] | None = None) ->
     }
 
 
+def services(server: int, found: dict[int, tuple[int, bytes]] | None = None) -> set[int]:
+    """The store services (workbook/store/service.py) of the server's kernel templates,
+    through which its form kernels read the store (issue #19): part of what serving costs."""
+    found = processes() if found is None else found
+    parents = templates(server, found)
+    return {
+        pid
+        for pid, (parent, cmdline) in found.items()
+        if parent in parents and b"workbook.store.service" in cmdline
+    }
+
+
 def kernels(server: int) -> set[int]:
     """Process ids of the server's kernels: forked by its template, or its own children."""
     found = processes()  # one pass over /proc: capacity asks after every form it opens
@@ -138,9 +152,12 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(SETTLE)
                     pids = kernels(server) - floor_pids
                     sessions = [rss_mib(pid) for pid in pids]
-                    # the server with its kernel template, which the kernels share
-                    serving = {server, *templates(server)}
+                    # the server with its kernel template, which the kernels share, and
+                    # the template's store service, which they read the store through
+                    stores = services(server)
+                    serving = {server, *templates(server), *stores}
                     growth[number] = {
+                        "store_service": sum(rss_mib(p) for p in stores),
                         "kernels": float(len(pids)),
                         "server": sum(rss_mib(p) for p in serving),
                         "server_pss": sum(pss_mib(p) for p in serving),
@@ -153,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(
                         f"{number:>2} open forms: {len(pids)} kernels, median "
                         f"{growth[number]['kernel_median']:.0f} MiB each; server "
-                        f"{growth[number]['server']:.0f} MiB",
+                        f"{growth[number]['server']:.0f} MiB, its store service "
+                        f"{growth[number]['store_service']:.0f} MiB of it",
                         flush=True,
                     )
             finally:
@@ -184,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
                 (total,),
                 unit="MiB",
                 note=(
-                    f"the server and its kernel template {growth[number]['server']:.0f} MiB;"
+                    f"the server, its kernel template and store service "
+                    f"{growth[number]['server']:.0f} MiB (the service "
+                    f"{growth[number]['store_service']:.0f});"
                     f" {growth[number]['server_pss'] + growth[number]['kernels_total_pss']:.0f}"
                     " MiB PSS, shared pages counted once"
                 ),

@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from workbook.store import Store
 
 PAGES = {
-    "form": ("widgets.form",),
+    "form": ("widgets.form", "workbook.store.remote"),
     "dashboard": ("widgets.dashboard", "workbook.charts.offline"),
-    "landing": ("workbook.overview", "workbook.store"),
+    "landing": ("workbook.overview", "workbook.store.remote"),
 }
 """The modules each page needs, imported by :func:`preload` before the request."""
 
@@ -95,19 +95,37 @@ def prepare(page: str, *, visitor_waiting: bool = False) -> None:
             overview.warm_up()
 
 
-def open_store() -> Store | None:
-    """The configured store, opened before the request; None if it cannot be opened.
+SERVICE_PAGES = ("form", "landing")
+"""The pages whose kernels read the store through the store service where they have one
+(:mod:`workbook.store.remote`: a kernel template's forks, issue #19). The dashboard opens
+it in its own process: its moderation writes through the store's connections, and its
+kernel holds pandas and Altair anyway."""
+
+
+def open_store(page: str = "") -> Store | None:
+    """The configured store for ``page``, opened before the request; None if it cannot be.
 
     The page then opens it again for the visitor and says why it cannot, in words
     (a missing store is never created by a page, issue #18).
     """
     from workbook.errors import StorageError
-    from workbook.store import Store
 
     try:
-        return Store.open(create=False, migrate=False)
+        return _opened(page)
     except StorageError:
         return None
+
+
+def _opened(page: str) -> Store:
+    """The configured store as ``page`` opens it: through the service (:data:`SERVICE_PAGES`)
+    where this kernel has one."""
+    if page in SERVICE_PAGES:
+        from workbook.store import remote
+
+        return remote.open_store()
+    from workbook.store import Store
+
+    return Store.open(create=False, migrate=False)
 
 
 def form(store: Store | None = None) -> ipw.Widget:
@@ -209,10 +227,9 @@ def landing() -> HTML | ipw.Widget:
     from widgets.base import refusal, refusal_title
     from workbook import config, overview
     from workbook.errors import StorageError
-    from workbook.store import Store
 
     try:
-        store = Store.open(create=False, migrate=False)
+        store = _opened("landing")
     except StorageError as exc:
         return marked(refusal(exc, title=refusal_title(exc)))
     demo = config.demo_mode()

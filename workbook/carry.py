@@ -12,10 +12,13 @@ stay behind, as last cycle's achievements; open ones go on as the same actions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from workbook.schema.framework import Framework, ResponseField
 from workbook.schema.responses import Answer, Answers
-from workbook.store import CycleInfo, ReturnState, Store
+
+if TYPE_CHECKING:
+    from workbook.store import CycleInfo, ReturnState, Store
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -22,7 +22,9 @@ from workbook import config
 from workbook.access import Role
 from workbook.errors import AccessDenied
 from workbook.schema.responses import Status
-from workbook.store import Store
+
+if TYPE_CHECKING:
+    from workbook.store import Store
 
 _ENV = Environment(
     loader=PackageLoader("workbook", "html"),

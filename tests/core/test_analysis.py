@@ -14,7 +14,7 @@ from workbook import analysis
 from workbook.schema.framework import Framework
 from workbook.schema.responses import Action, Answer, Status
 from workbook.store import CycleInfo, Store
-from workbook.store.moderation import ActionMark, Moderation
+from workbook.store.records import ActionMark, Moderation
 
 
 @pytest.fixture

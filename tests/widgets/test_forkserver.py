@@ -29,6 +29,7 @@ from jupyter_client.provisioning.factory import KernelProvisionerFactory
 
 import widgets.forkserver as extension
 from tests.support.kernels import run_async, run_code, widget_states
+from tests.support.programs import processes
 from tests.support.servers import is_page_kernel
 from widgets.forkserver import client as forkserver
 from workbook import config
@@ -91,6 +92,8 @@ def test_a_page_kernel_is_forked_from_the_template_for_its_page(
         "print(json.dumps({'parent': os.getppid(), 'cwd': os.getcwd(), 'path0': sys.path[0],"
         " 'query': os.environ.get('QUERY_STRING'), 'form': 'widgets.form' in sys.modules,"
         " 'pandas': 'pandas' in sys.modules, 'debugpy': sys.modules.get('debugpy', 1) is None,"
+        " 'sqlalchemy': 'sqlalchemy' in sys.modules,"
+        " 'service': os.path.exists(os.environ.get('WORKBOOK_STORE_SERVICE', '')),"
         " 'session': os.getsid(0) == os.getpid(), 'sum': 20 + 22}))"
     )
     seen = json.loads(run_code(kernel, code))
@@ -105,6 +108,8 @@ def test_a_page_kernel_is_forked_from_the_template_for_its_page(
         "form": True,  # imported before the request, by the template
         "pandas": False,  # only the dashboard needs it, and imports it itself
         "debugpy": True,  # still blocked, as in widgets.kernel
+        "sqlalchemy": False,  # the template's store service holds it (issue #19)
+        "service": True,  # which the form reads the store through
         "session": True,  # its own process group, which signals reach
         "sum": 42,
     }
@@ -416,9 +421,15 @@ def test_the_template_and_its_kernels_end_when_their_server_does(tmp_path: Path)
         template, kernel = (int(pid) for pid in process.stdout.readline().split())
         assert _alive(template)
         assert _alive(kernel)
+        (store_service,) = (
+            pid
+            for pid, (parent, cmdline) in processes().items()
+            if parent == template and b"workbook.store.service" in cmdline
+        )
         process.send_signal(signal.SIGKILL)
     assert _gone_soon(template)
     assert _gone_soon(kernel)
+    assert _gone_soon(store_service)
 
 
 def test_kill_usr1_makes_the_template_and_a_forked_kernel_print_their_stacks(

@@ -26,7 +26,7 @@ from workbook.evidence.tables import (
     indicator_table,
 )
 from workbook.schema.evidence import Evidence
-from workbook.store.evidence import Dismissal
+from workbook.store.records import Dismissal
 
 SHOWN_PROBLEMS = 5
 """Located problems of a file listed in full; the rest are counted ("and 12 more")."""

@@ -60,6 +60,9 @@ def serve(path: str, pages: tuple[str, ...] = PRELOADED) -> None:
 
     for page in pages:
         app.prepare(page)
+    global _service
+    if set(pages) & set(app.SERVICE_PAGES):
+        _service = _start_service(str(Path(path).with_name("store")))
     # The forks' titles are written over the template's command line, padded for them
     # (TITLE_ROOM), and nowhere else: setproctitle would otherwise take the environment's
     # room too, and /proc/PID/environ would no longer show the server's environment
@@ -87,6 +90,24 @@ def serve(path: str, pages: tuple[str, ...] = PRELOADED) -> None:
         with contextlib.suppress(OSError):  # the server's exit removes them too, if it runs
             Path(path).unlink()
             Path(path).parent.rmdir()
+
+
+_service = ""
+"""The store service's socket (:mod:`workbook.store.service`), if this template started one."""
+
+
+def _start_service(path: str) -> str:
+    """Start the store service these pages' kernels read the store through; its socket,
+    or "" if it could not start (the kernels then open the store themselves)."""
+    from workbook.store import service
+
+    try:
+        pid = service.start(path, server=os.getppid())
+    except OSError as exc:
+        print(f"workbook: no store service ({exc}); page kernels open the store", file=sys.stderr)
+        return ""
+    print(f"workbook: store service started (pid {pid})", file=sys.stderr, flush=True)
+    return path
 
 
 def _answer(connection: socket.socket, listener: socket.socket) -> None:
@@ -197,6 +218,10 @@ def _run_kernel(request: dict[str, Any], listening: int, server: int) -> None:
     os.close(devnull)
     os.environ.clear()
     os.environ.update(env)
+    if _service:
+        from workbook.store import remote
+
+        os.environ[remote.ENV] = _service
     os.chdir(cwd)
     sys.path[0] = cwd  # as `python -m` puts its working folder first
     _follow(server)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from widgets.templating import render
 from workbook.schema.framework import Framework, ResponseField
 from workbook.schema.responses import NA_REASON_LABEL
-from workbook.store import RevisionInfo
+
+if TYPE_CHECKING:
+    from workbook.store import RevisionInfo
 
 FIELD_NAMES = {
     "carried_forward": "carried-forward mark",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from traitlets import Dict, Int, List, Unicode, observe
 
@@ -23,9 +23,11 @@ from widgets.base import Model
 from widgets.form.history import describe_changes, field_name
 from workbook.errors import NotFound
 from workbook.merge import Comparison, FieldConflict, Side, compare, in_words
-from workbook.schema.framework import Framework
 from workbook.schema.responses import Answers, Status
-from workbook.store import ReturnState, RevisionInfo, Store
+
+if TYPE_CHECKING:
+    from workbook.schema.framework import Framework
+    from workbook.store import ReturnState, RevisionInfo, Store
 
 DECIDING, LOCKED, MERGED = "deciding", "locked", "merged"
 

@@ -11,7 +11,7 @@ one module each: the open return (:mod:`widgets.form.opening`), saving and mergi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from traitlets import dlink, observe
 
@@ -23,7 +23,9 @@ from workbook import carry
 from workbook.errors import AccessDenied, Problem, StorageError
 from workbook.personal_data import passages, scan_answers, scan_notes
 from workbook.schema.responses import Status, missing_for_submission, text_problem
-from workbook.store import Store
+
+if TYPE_CHECKING:
+    from workbook.store import Store
 
 __all__ = ["FormModel", "HeadingModel"]
 

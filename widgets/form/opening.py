@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from traitlets import Bool, Dict, Instance, Int, List, Unicode, UseEnum, observe
@@ -29,7 +29,9 @@ from workbook.errors import AccessDenied, Problem, StorageError
 from workbook.evidence.lines import Line, lines_on
 from workbook.schema.framework import Framework, Heading
 from workbook.schema.responses import NOTE_LABEL, Status, progress
-from workbook.store import Store
+
+if TYPE_CHECKING:
+    from workbook.store import Store
 
 
 class HeadingModel(Model):

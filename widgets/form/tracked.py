@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as ipw
 from traitlets import Bool, List, Unicode, observe
 
 from widgets.base import Model, View
-from widgets.form.criterion import Look
 from widgets.form.messages import LOCAL_TIME, TRACKED
 from widgets.templating import render
 from workbook.errors import AccessDenied, ActionError, StorageError
@@ -32,7 +31,10 @@ from workbook.schema.actions import (
     TopState,
     TrackedAction,
 )
-from workbook.store import Store
+
+if TYPE_CHECKING:
+    from widgets.form.criterion import Look
+    from workbook.store import Store
 
 OPTION_TEXT = 60
 """How much of an action's words its 'Action' option shows after the id."""

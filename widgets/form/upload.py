@@ -18,10 +18,10 @@ from traitlets import Bool, Int, List, Unicode
 from widgets.base import Model, View
 from widgets.templating import render
 from workbook.errors import SpreadsheetError, WorkbookError
-from workbook.store import Store
 
 if TYPE_CHECKING:
     from workbook.spreadsheets.importer import ImportResult
+    from workbook.store import Store
 
 
 class UploadModel(Model):

@@ -13,13 +13,11 @@ do; every state (saved, missing, read-only, carried forward) is written in words
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as ipw
 
 from widgets.base import View, page_query, refusal, refusal_title
-from widgets.form.autosave import Schedule
 from widgets.form.criterion import CriterionView, Look, anchor
 from widgets.form.merge_view import MergeView
 from widgets.form.model import FormModel, HeadingModel
@@ -27,9 +25,15 @@ from widgets.form.tracked import TrackedActionsView
 from widgets.form.upload import UploadModel, UploadView
 from widgets.templating import render
 from workbook.errors import AccessDenied, StorageError
-from workbook.schema.framework import Framework
 from workbook.schema.responses import Status
-from workbook.store import Store
+from workbook.store import remote
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from widgets.form.autosave import Schedule
+    from workbook.schema.framework import Framework
+    from workbook.store import Store
 
 PROMPT_PREVIEW = 90
 
@@ -372,7 +376,8 @@ def open_form(
     Parameters
     ----------
     store
-        The store (default: :meth:`Store.open`, i.e. ``WORKBOOK_DB``).
+        The store (default: :func:`workbook.store.remote.open_store`, i.e. ``WORKBOOK_DB``,
+        through the store service where the kernel has one).
     query
         ``token``, ``cycle``, ``agency`` (and, without a link, ``user``) from the page URL
         (default: :func:`page_query`).
@@ -385,7 +390,7 @@ def open_form(
     """
     query = page_query() if query is None else query
     try:
-        store = (store or Store.open(create=False, migrate=False)).for_visitor(query.get("token"))
+        store = (store or remote.open_store()).for_visitor(query.get("token"))
         model = FormModel(store, schedule=schedule, clock=clock)
     except (StorageError, AccessDenied) as exc:  # a refused link, or a store that cannot be reached
         return refusal(exc, title=refusal_title(exc))

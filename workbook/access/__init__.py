@@ -43,6 +43,7 @@ from workbook.access.visitor import (
     hub_username,
     in_voila_kernel,
     page_visitor,
+    visitor_environment,
 )
 
 __all__ = [
@@ -71,5 +72,6 @@ __all__ = [
     "page_url",
     "token_hash",
     "page_visitor",
+    "visitor_environment",
     "well_formed",
 ]

@@ -28,6 +28,22 @@ IDENTITY_VARIABLE = "WORKBOOK_IDENTITY"
 """``hub`` in the servers of the workbook's own hub (deploy/jupyterhub_config.py)."""
 
 
+VISITOR_VARIABLES = ("VOILA_BASE_URL", "VOILA_PREHEAT", HUB_USER_VARIABLE, IDENTITY_VARIABLE)
+"""What of a process's environment decides who its pages' visitors may be."""
+
+
+def visitor_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables of ``environ`` (this process's) that decide who a page's visitor is:
+    what a page kernel gives the store service, which decides in another process whose
+    environment is not the page's (:mod:`workbook.store.remote`, issue #19).
+
+    >>> visitor_environment({"VOILA_BASE_URL": "/", "HOME": "/root"})
+    {'VOILA_BASE_URL': '/'}
+    """
+    env = os.environ if environ is None else environ
+    return {name: env[name] for name in VISITOR_VARIABLES if name in env}
+
+
 def hub_username(environ: Mapping[str, str] | None = None) -> str | None:
     """The JupyterHub user whose server this process runs in, or None outside the hub.
 

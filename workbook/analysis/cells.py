@@ -22,7 +22,7 @@ from workbook.schema.framework import Framework
 from workbook.schema.partnership import Agency
 from workbook.schema.responses import NOT_APPLICABLE, Status
 from workbook.store import CycleInfo
-from workbook.store.current import many_action_records
+from workbook.store.records import many_action_records
 
 NOT_RATED = "Not rated"
 """Label of a cell, or a criterion, that has no rating yet."""

@@ -11,11 +11,14 @@ the working record, where the board report leaves them out.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from workbook.errors import AccessDenied
 from workbook.evidence.contradictions import find
 from workbook.spreadsheets.tidy import Table
-from workbook.store import Store
+
+if TYPE_CHECKING:
+    from workbook.store import Store
 
 CONTRADICTION_COLUMNS = (
     "cycle",

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbook.errors import EvidenceError, Problem
 from workbook.evidence.files import MAX_BYTES, read_tables
 from workbook.evidence.validate import Context, gather
-from workbook.schema.evidence import Evidence
-from workbook.store import Store
-from workbook.store.evidence import LoadSummary
+
+if TYPE_CHECKING:
+    from workbook.schema.evidence import Evidence
+    from workbook.store import Store
+    from workbook.store.records import LoadSummary
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,9 @@ from workbook.schema.actions import (
 from workbook.schema.responses import MAX_TEXT, text_problem
 from workbook.store import action_rows as rows
 from workbook.store import tables as T
-from workbook.store.catalog import Catalog, CycleInfo
+from workbook.store.catalog import Catalog
 from workbook.store.engine import Database, utc
+from workbook.store.records import CycleInfo
 
 
 def _check_text(what: str, text: str, limit: int) -> None:

@@ -10,7 +10,6 @@ import datetime as dt
 import functools
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, insert, select, update
@@ -23,6 +22,7 @@ from workbook.schema.partnership import Agency, Cycle, Partnership, Timetable, W
 from workbook.schema.responses import text_problem
 from workbook.store import tables as T
 from workbook.store.engine import Database
+from workbook.store.records import CycleInfo
 
 INVITED_SEPARATOR = " "
 """Between a cycle's invited agency ids, read as one string: no key holds a space."""
@@ -64,23 +64,6 @@ def _cycles_query(given: frozenset[str]) -> Select[Any]:
         # every save and status check asks for one cycle: read only its rows
         query = query.where(T.cycle.c.id == bindparam("cycle"))
     return query
-
-
-@dataclass(frozen=True)
-class CycleInfo:
-    """A cycle as stored: its framework version is fixed."""
-
-    id: str
-    partnership_id: str
-    title: str
-    framework_id: str
-    framework_version: str
-    timetable: Timetable
-    agencies: tuple[str, ...]
-    words: Words = merged_words()
-    """The group, board and chair this cycle's pages and papers name (issue #16)."""
-    shared_returns: bool = False
-    """It accepts returns shared with other partnerships' cycles (issue #17)."""
 
 
 def upsert(conn: Connection, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:

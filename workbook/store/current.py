@@ -10,120 +10,19 @@ Like it, this decides nothing about who may see what (:mod:`workbook.store.retur
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from workbook.schema.responses import Action, Status
+from workbook.schema.responses import Status
 from workbook.store import tables as T
 from workbook.store.engine import utc
-
-
-class StoredAnswer(NamedTuple):
-    """One criterion's answer as its row holds it, for reading many returns at once.
-
-    :class:`Answer` validates every field again on the way out; a partnership's
-    dashboard reads thousands of rows that were validated when saved, and building a
-    model per row was a quarter of its time (bench/scale.py, issue #19). The fields the
-    frame reads are the same, so the frame takes either. An empty answer is kept.
-    """
-
-    rating: str | None
-    evidence: str
-    going_well: str
-    development: str
-    action_records: tuple[dict[str, Any], ...]
-    """Each action as ``Action.model_dump()`` gives it (``due`` a date), the frame's form."""
-    not_applicable: bool
-    na_reason: str
-
-    @property
-    def actions(self) -> tuple[Action, ...]:
-        """The actions as models, as :class:`Answer` has them."""
-        return tuple(Action(**record) for record in self.action_records)
-
-
-_ACTION_DEFAULTS: dict[str, Any] = {"text": "", "owner": "", "due": None, "id": None}
-"""An action record's fields (``Action.model_dump()``'s), with what a missing one is."""
-
-
-def action_records(stored: str) -> tuple[dict[str, Any], ...]:
-    """An ``answer.actions`` column's JSON as ``Action.model_dump()`` records."""
-    return many_action_records([stored])[0]
-
-
-def many_action_records(stored: Sequence[str]) -> list[tuple[dict[str, Any], ...]]:
-    """Many ``answer.actions`` columns' JSON as ``Action.model_dump()`` records.
-
-    Read with the standard library, not pydantic: it was checked when saved, and half of
-    a partnership's answers carry actions (a fifth of the dashboard's read, issue #19).
-    The answers that have any are parsed in one ``json.loads`` call, and json's own
-    dicts are made what ``model_dump()`` gives in place.
-    """
-    found: list[tuple[dict[str, Any], ...]] = [() for _ in stored]
-    text = [i for i, s in enumerate(stored) if s != "[]"]
-    if not text:
-        return found
-    parsed = json.loads("[" + ",".join(stored[i] for i in text) + "]")
-    date = dt.date.fromisoformat
-    for i, items in zip(text, parsed, strict=True):
-        for item in items:
-            if len(item) != len(_ACTION_DEFAULTS):  # written without a field's default
-                for key, default in _ACTION_DEFAULTS.items():
-                    item.setdefault(key, default)
-            if item["due"]:
-                item["due"] = date(item["due"])
-        found[i] = tuple(items)
-    return found
-
-
-StoredRow = tuple[int, str | None, str, str, str, str, bool, str]
-"""A current answer's row: revision number, rating, evidence, going well, development,
-actions (the column's JSON), not applicable and its reason."""
-
-
-@dataclass(frozen=True)
-class ReturnRows:
-    """A return's newest revision and its current answers as their rows hold them.
-
-    ``rows`` is what the dashboard's frame reads, column by column, with no object per
-    answer (:mod:`workbook.analysis.cells`); ``answers`` makes :class:`StoredAnswer`
-    tuples of them for everyone else, once, when first asked.
-    """
-
-    agency_id: str
-    revision: int
-    status: Status
-    saved_at: dt.datetime
-    rows: dict[str, StoredRow]
-    """Each criterion's current row, by criterion id."""
-
-    @cached_property
-    def answers(self) -> dict[str, StoredAnswer]:
-        """The current answers, by criterion id."""
-        make = StoredAnswer._make
-        return {
-            criterion: make((rating, evidence, well, develop, action_records(acts), na, why))
-            for criterion, (_, rating, evidence, well, develop, acts, na, why) in self.rows.items()
-        }
-
-
-@dataclass(frozen=True)
-class CycleReturns:
-    """What one cycle's dashboard reads of its returns: each invited agency's status, and
-    the returns the identity may see (:meth:`workbook.store.Store.current`)."""
-
-    statuses: dict[str, Status]
-    returns: dict[str, ReturnRows]
+from workbook.store.records import ReturnRows
 
 
 def read(conn: Connection, cycle_ids: Sequence[str]) -> dict[str, dict[str, ReturnRows]]:

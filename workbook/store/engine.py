@@ -71,6 +71,16 @@ def sqlite_file(database: str | None) -> Path | None:
     return Path(database).absolute() if database and database != ":memory:" else None
 
 
+def file_id(url: str) -> tuple[int, int] | None:
+    """The device and inode of the file a SQLite ``url`` names; None if there is none (a
+    server's store, one in memory, a missing file): whether a store opened earlier is still
+    the one there (the store service's shared connections, :mod:`workbook.store.service`)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = sqlite_file(make_url(url).database)
+    return None if path is None else _file_id(path)
+
+
 def _file_id(path: Path) -> tuple[int, int] | None:
     try:
         found = path.stat()

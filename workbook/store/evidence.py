@@ -10,7 +10,6 @@ restoring of a contradiction adds a row: nothing is overwritten.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import and_, func, insert, select
 from sqlalchemy.engine import Connection
@@ -21,58 +20,13 @@ from workbook.errors import ModerationError, StorageError
 from workbook.schema.evidence import CaseAudit, Evidence, Indicator
 from workbook.schema.responses import text_problem
 from workbook.store import tables as T
-from workbook.store.catalog import Catalog, CycleInfo
+from workbook.store.catalog import Catalog
 from workbook.store.engine import Database, utc
+from workbook.store.records import CycleInfo, Dismissal, ItemRevision, LoadSummary
 from workbook.store.sharing import Sharing
 
 KINDS: dict[str, type[Indicator] | type[CaseAudit]] = {"indicator": Indicator, "audit": CaseAudit}
 MAX_REASON = 4000
-
-
-@dataclass(frozen=True)
-class LoadSummary:
-    """What a load did: ids added, changed (a new revision) and unchanged, by kind."""
-
-    added: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    unchanged: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        """In words, for the CLI and the dashboard."""
-        parts = [
-            f"{len(ids)} {what}"
-            for what, ids in (
-                ("added", self.added),
-                ("changed", self.changed),
-                ("unchanged", self.unchanged),
-            )
-            if ids
-        ]
-        return ", ".join(parts) or "nothing to load"
-
-
-@dataclass(frozen=True)
-class ItemRevision:
-    """One revision of one indicator or audit."""
-
-    kind: str
-    key: str
-    number: int
-    item: Indicator | CaseAudit
-    source: str
-    author: str
-    saved_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Dismissal:
-    """The chair's latest word on one contradiction: dismissed (with why) or restored."""
-
-    key: str
-    dismissed: bool
-    reason: str
-    author: str
-    saved_at: dt.datetime
 
 
 class EvidenceStore:

@@ -10,7 +10,7 @@ same database, so the connections and the framework cache are shared, never copi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 
 from sqlalchemy import Engine
@@ -20,16 +20,15 @@ from workbook.schema.framework import Framework
 from workbook.schema.partnership import Agency, Cycle, Partnership, Words
 from workbook.schema.responses import Answers, Status
 from workbook.store.actions import ActionStore
-from workbook.store.catalog import Catalog, CycleInfo
-from workbook.store.current import CycleReturns
+from workbook.store.catalog import Catalog
 from workbook.store.engine import Database
 from workbook.store.evidence import EvidenceStore
 from workbook.store.highlights import HighlightStore
 from workbook.store.hub_users import HubUsers
 from workbook.store.links import Links, check_reach
 from workbook.store.notes import Notes
+from workbook.store.records import CycleInfo, CycleReturns, ReturnState, RevisionInfo
 from workbook.store.returns import Returns
-from workbook.store.revisions import ReturnState, RevisionInfo
 from workbook.store.shared import SharedReturns
 from workbook.store.sharing import Sharing
 
@@ -46,9 +45,18 @@ class Store:
         Voila and nobody inside it (:func:`workbook.access.default_identity`).
     """
 
-    def __init__(self, database: Database, identity: Identity | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        identity: Identity | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.database = database
-        self.identity = identity or default_identity()
+        self.environ = environ
+        """The environment who visits a page is decided in (:func:`default_identity`,
+        :meth:`for_visitor`): this process's if None; a page kernel's in the store service."""
+        self.identity = identity or default_identity(environ)
         self.catalog = Catalog(database, self.identity)
         self.sharing = Sharing(database, self.catalog, self.identity)
         self._returns = Returns(database, self.catalog, self.sharing)
@@ -72,7 +80,7 @@ class Store:
 
     def as_identity(self, identity: Identity) -> Store:
         """The same store acting for ``identity``: every read and write is checked for it."""
-        return Store(self.database, identity)
+        return Store(self.database, identity, environ=self.environ)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -108,7 +116,7 @@ class Store:
         See :func:`workbook.access.page_visitor` for who that is; a JupyterHub user is looked
         up in the administrator's list (:meth:`HubUsers.identify`, issue #9).
         """
-        found = page_visitor(token, self.identity)
+        found = page_visitor(token, self.identity, self.environ)
         if found.hub_user is not None:
             return self.as_identity(self.hub_users.identify(found.hub_user))
         if found.token is not None:

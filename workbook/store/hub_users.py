@@ -19,18 +19,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from workbook.access import Identity, Role, day_in_words, grant_identity
+from workbook.access import Identity, Role, day_in_words
 from workbook.errors import AccessDenied, NotFound
 from workbook.store import tables as T
 from workbook.store.catalog import Catalog
 from workbook.store.engine import Database, utc, utc_or_none
 from workbook.store.links import check_reach
+from workbook.store.records import HubUser
 
 USERNAME_PATTERN = re.compile(r"[^\s/]{1,255}")
 """A hub username: JupyterHub's own rule (no whitespace or slash), at most 255 characters."""
@@ -43,32 +44,6 @@ def normalise_username(username: str) -> str:
     'alice.smith@council.gov.uk'
     """
     return username.strip().lower()
-
-
-@dataclass(frozen=True)
-class HubUser:
-    """One entry of the administrator's list of hub users (a row of ``hub_user``)."""
-
-    id: int
-    username: str
-    name: str
-    role: Role
-    partnership_id: str | None
-    agencies: tuple[str, ...]
-    cycle_id: str | None
-    created_at: dt.datetime
-    created_by: str
-    removed_at: dt.datetime | None
-    removed_by: str | None
-    last_seen_at: dt.datetime | None
-
-    @property
-    def active(self) -> bool:
-        return self.removed_at is None
-
-    def identity(self, agency_names: Iterable[str] = ()) -> Identity:
-        """Whom this user acts as (see :class:`workbook.access.Grant`)."""
-        return grant_identity(f"hub:{self.username}", self, agency_names)
 
 
 def _user(row: Any) -> HubUser:

@@ -9,7 +9,6 @@ place or deleted.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import insert, select
@@ -20,6 +19,7 @@ from workbook.schema.responses import text_problem
 from workbook.store import tables as T
 from workbook.store.engine import utc
 from workbook.store.facade import Store
+from workbook.store.records import ActionMark, Moderation
 
 Scope = Literal["partnership", "agency"]
 
@@ -27,42 +27,6 @@ TOP_LIMITS: dict[str, int] = {"partnership": 5, "agency": 3}
 """How many actions the chair may mark: the partnership's top 5, each agency's top 3."""
 
 MAX_COMMENT = 10_000
-
-
-@dataclass(frozen=True)
-class Moderation:
-    """One recorded moderation of one agency's self-rating of one criterion."""
-
-    id: int
-    cycle_id: str
-    agency_id: str
-    criterion_id: str
-    rating: str | None
-    comment: str
-    self_rating: str | None
-    revision: int | None
-    author: str
-    saved_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class ActionMark:
-    """One marking (or unmarking) of an action as a top priority."""
-
-    id: int
-    cycle_id: str
-    agency_id: str
-    criterion_id: str
-    action_text: str
-    scope: str
-    marked: bool
-    author: str
-    saved_at: dt.datetime
-
-    @property
-    def key(self) -> tuple[str, str, str, str, str]:
-        """What identifies the marked action within its cycle, with the scope."""
-        return (self.cycle_id, self.agency_id, self.criterion_id, self.action_text, self.scope)
 
 
 def _check_text(**texts: str) -> None:

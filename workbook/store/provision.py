@@ -9,7 +9,7 @@ from workbook.schema import loader as templates
 from workbook.schema.framework import Framework
 from workbook.schema.partnership import Partnership
 from workbook.store.facade import Store
-from workbook.store.shared import Joined
+from workbook.store.records import Joined
 
 
 def _at(source: str, path: tuple[str | int, ...]) -> str:

@@ -34,9 +34,8 @@ from workbook.store import notes as N
 from workbook.store import revisions as R
 from workbook.store import tables as T
 from workbook.store.catalog import Catalog
-from workbook.store.current import CycleReturns
 from workbook.store.engine import Database, utc
-from workbook.store.revisions import ReturnState, RevisionInfo
+from workbook.store.records import CycleReturns, ReturnState, RevisionInfo
 from workbook.store.sharing import Sharing
 
 

@@ -8,11 +8,9 @@ may see what (that is :mod:`workbook.store.returns`).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -24,35 +22,9 @@ from workbook.schema.framework import Framework
 from workbook.schema.responses import Action, Answer, Status
 from workbook.store import tables as T
 from workbook.store.engine import utc
+from workbook.store.records import ReturnState
 
 _ACTIONS = TypeAdapter(tuple[Action, ...])
-
-
-@dataclass(frozen=True)
-class ReturnState:
-    """An agency's return as of one revision."""
-
-    cycle_id: str
-    agency_id: str
-    revision: int
-    status: Status
-    author: str
-    saved_at: dt.datetime
-    answers: dict[str, Answer] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RevisionInfo:
-    """One entry of a return's history: who saved what, when, and why."""
-
-    number: int
-    based_on: int | None
-    status: Status
-    author: str
-    saved_at: dt.datetime
-    note: str
-    changes: dict[str, list[str]]
-    saved_by: str | None = None
 
 
 def homes(conn: Connection, cycle_id: str, agency_id: str | None = None) -> dict[str, str]:

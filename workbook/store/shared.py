@@ -15,7 +15,6 @@ loading says so.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import func, insert, select
@@ -24,35 +23,9 @@ from sqlalchemy.engine import Connection
 from workbook.access import Identity
 from workbook.store import action_rows
 from workbook.store import tables as T
-from workbook.store.catalog import Catalog, CycleInfo
+from workbook.store.catalog import Catalog
 from workbook.store.engine import Database
-
-
-@dataclass(frozen=True)
-class SharedWith:
-    """Another partnership's cycle that reads the same return."""
-
-    cycle_id: str
-    cycle_title: str
-    partnership_id: str
-    partnership_name: str
-    home: bool
-    """The return is kept under this cycle."""
-
-
-@dataclass(frozen=True)
-class Joined:
-    """What loading a cycle did about one agency's return: shared, or kept apart."""
-
-    agency_id: str
-    cycle_id: str
-    home_cycle_id: str
-    apart: tuple[str, ...] = ()
-    """Cycles whose own return was started before sharing, and so stays separate."""
-
-    @property
-    def shared(self) -> bool:
-        return not self.apart
+from workbook.store.records import CycleInfo, Joined, SharedWith
 
 
 def overlap(a: CycleInfo, b: CycleInfo) -> bool:

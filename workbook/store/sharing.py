@@ -15,8 +15,9 @@ from workbook.access import Identity, Role
 from workbook.errors import AccessDenied, NotFound
 from workbook.schema.responses import Status
 from workbook.store import tables as T
-from workbook.store.catalog import Catalog, CycleInfo
+from workbook.store.catalog import Catalog
 from workbook.store.engine import Database
+from workbook.store.records import CycleInfo
 
 
 class Sharing:
