@@ -175,6 +175,21 @@ def test_a_relative_sqlite_path_is_the_kernels_folder(
     assert remote.open_store(f"sqlite:///{database.name}").cycle("c1").id == "c1"
 
 
+def test_a_kernel_closing_its_store_leaves_the_others_theirs(store: Store, running: str) -> None:
+    """One set of connections per store serves every kernel: one page's close must not
+    take them from the others; and a repository asked for again is the same entry."""
+    first, second = (remote.open_store(_engine_url(store)) for _ in range(2))
+    shared = service.DATABASES.store(_engine_url(store), environ={}).database
+    pool = shared.engine.pool
+    with first:
+        assert first.cycle("c1").id == "c1"
+    first.close()
+    assert shared.engine.pool is pool, "the connections were not disposed of"
+    assert second.cycle("c1").id == "c1"
+    assert first.cycle("c1").id == "c1"
+    assert first.actions._number == first.actions._number
+
+
 def test_no_private_attribute_is_reached(store: Store, running: str) -> None:
     page = remote.open_store(_engine_url(store))
     with pytest.raises(AttributeError):

@@ -159,6 +159,7 @@ class Session:
     def __init__(self, connection: socket.socket) -> None:
         self.connection = connection
         self.objects: dict[int, Any] = {}
+        self.numbers: dict[int, int] = {}
 
     def run(self) -> None:
         with Session._count:
@@ -176,6 +177,7 @@ class Session:
                 send(self.connection, reply)
         finally:
             self.objects.clear()
+            self.numbers.clear()
             self.connection.close()
             with Session._count:
                 Session.open -= 1
@@ -186,6 +188,8 @@ class Session:
             return self.keep(DATABASES.store(message[1], environ=message[2]))
         target = self.objects[message[1]]
         if what == "exit":
+            if _shares_connections(target):
+                return None
             failed = message[2]
             error = RuntimeError("the page's block failed")
             target.__exit__(*((RuntimeError, error, None) if failed else (None, None, None)))
@@ -199,13 +203,19 @@ class Session:
                 return ("method", None)
             return self.out(value)
         if what == "call":
+            if name == "close" and _shares_connections(target):
+                return self.out(None)
             args, kwargs = message[3], message[4]
             return self.out(getattr(target, name)(*args, **kwargs))
         raise ValueError(f"not a store service request: {what!r}")
 
     def keep(self, value: object) -> int:
-        number = len(self.objects) + 1
-        self.objects[number] = value
+        """The number ``value`` goes by: the same for the same object (``store.actions``
+        asked for at every autosave is one entry, however long the page stays open)."""
+        number = self.numbers.get(id(value))
+        if number is None:
+            number = self.numbers[id(value)] = len(self.objects) + 1
+            self.objects[number] = value  # kept, so its id is not another object's
         return number
 
     def out(self, value: object) -> tuple[str, Any]:
@@ -214,6 +224,14 @@ class Session:
             with contextlib.suppress(TypeError, AttributeError, pickle.PicklingError):
                 return ("value", pickle.dumps(value, PROTOCOL))
         return ("ref", self.keep(value))
+
+
+def _shares_connections(target: object) -> bool:
+    """Whether ``target`` is a kernel's store, whose connections are every kernel's: its
+    ``close()`` (or the end of its ``with`` block) leaves them open, for the others."""
+    from workbook.store.facade import Store
+
+    return isinstance(target, Store)
 
 
 def by_reference(value: object) -> bool:
