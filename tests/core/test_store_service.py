@@ -7,6 +7,7 @@ PostgreSQL, and a service or store it cannot reach must be refused in words.
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import shutil
 import socket
@@ -40,19 +41,9 @@ def socket_path() -> Iterator[str]:
 @pytest.fixture
 def running(socket_path: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A store service in a thread of this process, which this process's pages use."""
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(socket_path)
-    listener.listen(8)
-    stop = threading.Event()
-    thread = threading.Thread(target=service.serve, args=(listener,), kwargs={"until": stop.is_set})
-    thread.start()
     monkeypatch.setenv(remote.ENV, socket_path)
-    try:
+    with _serving(socket_path):
         yield socket_path
-    finally:
-        stop.set()
-        thread.join(10)
-        listener.close()
 
 
 def _engine_url(store: Store) -> str:
@@ -208,6 +199,41 @@ def test_a_service_that_has_stopped_is_an_unreachable_store(
     assert refused.value.kind == "store_unreachable"
     assert remote.GONE in str(refused.value)
     assert "last saved revision is intact" in str(refused.value)
+
+
+def test_a_kernel_whose_service_went_is_refused_from_then_on(
+    store: Store, socket_path: str
+) -> None:
+    """Its numbered objects went with its session: a service that came back must not be
+    asked about them, so the page stays refused until it is opened again."""
+    with _serving(socket_path):
+        page = remote.Channel(socket_path, _engine_url(store)).open()
+        assert page.cycle("c1").id == "c1"
+        page._channel._sock.shutdown(socket.SHUT_RDWR)  # as the service's end would
+        with pytest.raises(StoreUnavailable):
+            page.cycle("c1")
+    Path(socket_path).unlink()
+    with _serving(socket_path):  # another service where the first was
+        with pytest.raises(StoreUnavailable) as still:
+            page.cycle("c1")  # not a new session's unknown number
+        assert still.value.kind == "store_unreachable"
+        assert remote.Channel(socket_path, _engine_url(store)).open().cycle("c1").id == "c1"
+
+
+@contextlib.contextmanager
+def _serving(path: str) -> Iterator[None]:
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(8)
+    stop = threading.Event()
+    thread = threading.Thread(target=service.serve, args=(listener,), kwargs={"until": stop.is_set})
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(10)
+        listener.close()
 
 
 def test_without_a_service_a_page_opens_the_store_itself(

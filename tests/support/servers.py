@@ -357,8 +357,9 @@ STACKS_SECONDS = 0.3
 
 
 def dump_stacks(server: int) -> None:
-    """Have a Voila server, its kernel template and its pages' kernels print every thread's
-    stack into the server's log (``kill -USR1``, :data:`widgets.kernel.STACKS_SIGNAL`)."""
+    """Have a Voila server, its kernel template and store service, and its pages' kernels
+    print every thread's stack into the server's log (``kill -USR1``,
+    :data:`widgets.kernel.STACKS_SIGNAL`)."""
     found = processes()
     ours, grew = {server}, True
     while grew:  # the server's descendants: its template, and the kernels of both
@@ -370,7 +371,10 @@ def dump_stacks(server: int) -> None:
     for pid in sorted(ours):
         cmdline = found[pid][1] if pid in found else b""
         # only what registers the signal: to anything else it would be fatal
-        if pid == server or b"widgets.kernel" in cmdline or b"widgets.forkserver" in cmdline:
+        if pid == server or any(
+            name in cmdline
+            for name in (b"widgets.kernel", b"widgets.forkserver", b"workbook.store.service")
+        ):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGUSR1)
                 time.sleep(STACKS_SECONDS)  # one at a time: their stacks share the log

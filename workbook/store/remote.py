@@ -47,6 +47,9 @@ _HEADER = struct.Struct("!Q")
 PROTOCOL = 5
 """Pickle's protocol for both ends (out-of-band buffers; Python 3.8 and later)."""
 GONE = "the store service has stopped"
+REPLY_SECONDS = 300.0
+"""How long a kernel waits for one answer: far past the store's own lock waits (30 s),
+so only a service that has hung, not a busy store, runs it out."""
 
 
 def open_store(url: str | None = None) -> Store:
@@ -124,6 +127,7 @@ class Channel:
         self.url = url
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
+        self._broken = ""
 
     def open(self) -> Remote:
         """The service's ``Store.open`` of :attr:`url`: its refusals are raised here.
@@ -134,18 +138,30 @@ class Channel:
         return Remote(self, self.ask(("open", self.url, visitor_environment())))
 
     def ask(self, message: tuple[Any, ...]) -> Any:
-        """Send ``message``; what the service answers, or the error it raised."""
+        """Send ``message``; what the service answers, or the error it raised.
+
+        A channel that has failed once stays failed: the service's objects this kernel
+        referred to went with its session, so the page says the store cannot be reached
+        until it is opened again (a new kernel, a new session).
+        """
         with self._lock:
+            if self._broken:
+                raise StoreUnavailable("store_unreachable", url=self.url, reason=self._broken)
             try:
                 if self._sock is None:
                     self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    self._sock.settimeout(REPLY_SECONDS)
                     self._sock.connect(self.path)
                 send(self._sock, message)
                 ok, answer = receive(self._sock)
             except (OSError, EOFError) as exc:
                 self._close()
-                reason = GONE if isinstance(exc, EOFError) else f"{GONE}: {exc.strerror or exc}"
-                raise StoreUnavailable("store_unreachable", url=self.url, reason=reason) from None
+                self._broken = (
+                    GONE if isinstance(exc, EOFError) else f"{GONE}: {exc.strerror or exc}"
+                )
+                raise StoreUnavailable(
+                    "store_unreachable", url=self.url, reason=self._broken
+                ) from None
         if not ok:
             raise answer
         return answer
