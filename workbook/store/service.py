@@ -20,6 +20,7 @@ import logging
 import os
 import pickle
 import select
+import signal
 import socket
 import struct
 import sys
@@ -59,6 +60,8 @@ def start(path: str, *, server: int) -> int:
             os.close(handle)
         return pid
     _title(listener)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the server's terminal: it
+    # ends with its server, as the kernels do, when the server has finished with them
     code = 0
     try:
         server_gone, forker_gone = (_ended(handle) for handle in watched)
