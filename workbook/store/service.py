@@ -5,7 +5,8 @@ kernel that connects gets a thread of its own, which opens the store as a page d
 carries out the kernel's calls on it, in order, through the ordinary :class:`Store`:
 every read and write is checked for the identity the kernel's store acts for, as in any
 other process. Only the store's public attributes are reached (no name starting with
-``_``). A kernel's objects are dropped, and its store closed, when it disconnects.
+``_``). A kernel's objects are dropped when it disconnects; the connections stay, one
+set per store for every kernel (:class:`Databases`).
 
 ``python -m workbook.store.service SOCKET`` runs one on its own; the kernel template
 (widgets/forkserver/template.py) forks one with :func:`start` before it imports
@@ -27,10 +28,14 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbook.errors import WorkbookError
 from workbook.store.remote import PROTOCOL, receive, send
+
+if TYPE_CHECKING:
+    from workbook.store.engine import Database
+    from workbook.store.facade import Store
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +125,10 @@ class Databases:
     :meth:`Store.as_identity` shares one: 200 open forms are not 200 connection pools."""
 
     def __init__(self) -> None:
-        self._open: dict[str, tuple[Any, tuple[int, int] | None]] = {}
+        self._open: dict[str, tuple[Database, tuple[int, int] | None]] = {}
         self._lock = threading.Lock()
 
-    def store(self, url: str, *, environ: dict[str, str]) -> Any:
+    def store(self, url: str, *, environ: dict[str, str]) -> Store:
         """A :class:`Store` at ``url`` as a page opens it (``create`` and ``migrate``
         False), deciding who visits in the page kernel's ``environ``
         (:func:`workbook.access.visitor_environment`), not the service's; opened again if
