@@ -181,6 +181,27 @@ def test_a_kernel_closing_its_store_leaves_the_others_theirs(store: Store, runni
     assert first.actions._number == first.actions._number
 
 
+def test_a_call_is_one_round_trip(
+    store: Store, running: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every call to the service waits on another process: a reference comes with the
+    names of its methods, and a repository read once is kept, so a form opening makes
+    one round trip per call it needs, not two."""
+    asked: list[str] = []
+    ask = remote.Channel.ask
+
+    def counted(channel: remote.Channel, message: tuple[object, ...]) -> object:
+        asked.append(str(message[0]))
+        return ask(channel, message)
+
+    monkeypatch.setattr(remote.Channel, "ask", counted)
+    page = remote.open_store(_engine_url(store))
+    assert page.cycle("c1").id == "c1"
+    assert page.actions is page.actions
+    page.actions.marks("c1")
+    assert asked == ["open", "call", "get", "call"]
+
+
 def test_no_private_attribute_is_reached(store: Store, running: str) -> None:
     page = remote.open_store(_engine_url(store))
     with pytest.raises(AttributeError):

@@ -135,7 +135,7 @@ class Channel:
         Who visits is decided in this process's environment (in Voila or not, under the
         workbook's hub or not), which the service's is not: it is sent along.
         """
-        return Remote(self, self.ask(("open", self.url, visitor_environment())))
+        return Remote(self, *self.ask(("open", self.url, visitor_environment())))
 
     def ask(self, message: tuple[Any, ...]) -> Any:
         """Send ``message``; what the service answers, or the error it raised.
@@ -178,34 +178,41 @@ class Channel:
 class Remote:
     """The store, or one of its repositories (``store.actions``), as the service keeps it.
 
-    Attributes that are methods become calls to the service; other attributes
-    (``store.identity``, ``store.url``) are read from it; what comes back is a value, or
-    another :class:`Remote` for the service's store objects (``store.for_visitor(...)``).
+    Attributes that are methods (the service names them with each reference) become
+    calls to the service; other attributes (``store.identity``, ``store.url``) are read
+    from it; what comes back is a value, or another :class:`Remote` for the service's
+    store objects (``store.for_visitor(...)``, ``store.actions``, kept once read).
     """
 
-    __slots__ = ("_channel", "_number", "_methods")
+    __slots__ = ("_channel", "_number", "_methods", "_parts")
 
-    def __init__(self, channel: Channel, number: int) -> None:
+    def __init__(self, channel: Channel, number: int, methods: frozenset[str]) -> None:
         self._channel = channel
         self._number = number
-        self._methods: set[str] = set()
+        self._methods = methods
+        self._parts: dict[str, Remote] = {}
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        if name not in self._methods:
-            kind, value = self._channel.ask(("get", self._number, name))
-            if kind != "method":
-                return self._received(kind, value)
-            self._methods.add(name)
-        return functools.partial(self._call, name)
+        if name in self._methods:
+            return functools.partial(self._call, name)
+        if name in self._parts:  # the store's repositories never change (store.actions)
+            return self._parts[name]
+        kind, value = self._channel.ask(("get", self._number, name))
+        if kind == "method":  # a callable attribute of the instance's own
+            return functools.partial(self._call, name)
+        found = self._received(kind, value)
+        if isinstance(found, Remote):
+            self._parts[name] = found
+        return found
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         return self._received(*self._channel.ask(("call", self._number, name, args, kwargs)))
 
     def _received(self, kind: str, value: Any) -> Any:
         if kind == "ref":
-            return Remote(self._channel, value)
+            return Remote(self._channel, *value)
         return pickle.loads(value)
 
     def __enter__(self) -> Any:

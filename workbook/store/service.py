@@ -193,7 +193,7 @@ class Session:
     def answer(self, message: tuple[Any, ...]) -> Any:
         what = message[0]
         if what == "open":
-            return self.keep(DATABASES.store(message[1], environ=message[2]))
+            return self.out(DATABASES.store(message[1], environ=message[2]))[1]
         target = self.objects[message[1]]
         if what == "exit":
             if _shares_connections(target):
@@ -227,11 +227,29 @@ class Session:
         return number
 
     def out(self, value: object) -> tuple[str, Any]:
-        """A value pickled, or, for the store's own objects, a number to refer to it by."""
+        """A value pickled, or, for the store's own objects, a number to refer to it by
+        with the names of its methods (the kernel then calls them without asking first)."""
         if not by_reference(value):
             with contextlib.suppress(TypeError, AttributeError, pickle.PicklingError):
                 return ("value", pickle.dumps(value, PROTOCOL))
-        return ("ref", self.keep(value))
+        return ("ref", (self.keep(value), methods(type(value))))
+
+
+_METHODS: dict[type, frozenset[str]] = {}
+
+
+def methods(cls: type) -> frozenset[str]:
+    """The public methods of ``cls`` (not its properties or its instances' attributes).
+
+    >>> sorted(methods(contextlib.ExitStack))[:3]
+    ['callback', 'close', 'enter_context']
+    """
+    found = _METHODS.get(cls)
+    if found is None:
+        found = _METHODS[cls] = frozenset(
+            name for name in dir(cls) if not name.startswith("_") and callable(getattr(cls, name))
+        )
+    return found
 
 
 def _shares_connections(target: object) -> bool:
