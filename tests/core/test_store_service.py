@@ -222,6 +222,14 @@ def test_a_service_that_has_stopped_is_an_unreachable_store(
     assert "last saved revision is intact" in str(refused.value)
 
 
+def test_a_refusal_of_the_service_hides_the_stores_password(socket_path: str) -> None:
+    url = "postgresql://workbook:s3cret-pw@db.example/workbook"
+    with pytest.raises(StoreUnavailable) as refused:
+        remote.Channel(socket_path, url).open()  # nothing listens there
+    assert "s3cret-pw" not in str(refused.value)
+    assert "workbook:***@db.example" in str(refused.value)
+
+
 def test_a_kernel_whose_service_went_is_refused_from_then_on(
     store: Store, socket_path: str
 ) -> None:

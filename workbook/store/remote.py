@@ -92,6 +92,21 @@ def service_url(url: str) -> str | None:
     return f"{parts.scheme}:///{absolute}" + (f"?{parts.query}" if parts.query else "")
 
 
+def shown_url(url: str) -> str:
+    """``url`` with any password hidden, as SQLAlchemy shows one.
+
+    >>> shown_url("postgresql://wb:s3cret@db.example:5432/workbook")
+    'postgresql://wb:***@db.example:5432/workbook'
+    >>> shown_url("sqlite:////srv/w.db")
+    'sqlite:////srv/w.db'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, host = parts.netloc.rsplit("@", 1)
+    return parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}").geturl()
+
+
 def send(sock: socket.socket, message: object) -> None:
     """One message: its length, then its pickle."""
     data = pickle.dumps(message, PROTOCOL)
@@ -128,6 +143,8 @@ class Channel:
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
         self._broken = ""
+        self.shown = shown_url(url)
+        """:attr:`url` as a refusal shows it: its password hidden, as the store's own are."""
 
     def open(self) -> Remote:
         """The service's ``Store.open`` of :attr:`url`: its refusals are raised here.
@@ -146,7 +163,7 @@ class Channel:
         """
         with self._lock:
             if self._broken:
-                raise StoreUnavailable("store_unreachable", url=self.url, reason=self._broken)
+                raise StoreUnavailable("store_unreachable", url=self.shown, reason=self._broken)
             try:
                 if self._sock is None:
                     self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -160,7 +177,7 @@ class Channel:
                     GONE if isinstance(exc, EOFError) else f"{GONE}: {exc.strerror or exc}"
                 )
                 raise StoreUnavailable(
-                    "store_unreachable", url=self.url, reason=self._broken
+                    "store_unreachable", url=self.shown, reason=self._broken
                 ) from None
         if not ok:
             raise answer
