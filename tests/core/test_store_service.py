@@ -11,6 +11,7 @@ import contextlib
 import pickle
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -200,6 +201,21 @@ def test_a_call_is_one_round_trip(
     assert page.actions is page.actions
     page.actions.marks("c1")
     assert asked == ["open", "call", "get", "call"]
+
+
+def test_a_request_the_service_cannot_read_is_refused_and_the_session_goes_on(
+    store: Store, running: str
+) -> None:
+    page = remote.open_store(_engine_url(store))
+    channel = page._channel
+    sock = channel._sock
+    assert sock is not None
+    unreadable = b"cno_such_module\nThing\n."  # a class only the sender has
+    sock.sendall(struct.pack("!Q", len(unreadable)) + unreadable)
+    ok, error = remote.receive(sock)
+    assert not ok
+    assert isinstance(error, ModuleNotFoundError)
+    assert page.cycle("c1").id == "c1"
 
 
 def test_no_private_attribute_is_reached(store: Store, running: str) -> None:

@@ -178,6 +178,9 @@ class Session:
                     message = receive(self.connection)
                 except (EOFError, OSError):
                     return
+                except Exception as exc:  # read whole, but not to be unpickled here
+                    send(self.connection, (False, sendable(exc)))
+                    continue
                 try:
                     reply: tuple[bool, Any] = (True, self.answer(message))
                 except Exception as exc:  # noqa: BLE001 - raised again in the kernel
