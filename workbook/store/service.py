@@ -161,17 +161,18 @@ class Session:
     """One kernel's connection: the store objects it refers to, by number."""
 
     open = 0
-    """Kernels connected now (each session's thread counts itself in and out)."""
+    """Kernels connected now: counted in as accepted (before the service next asks whether
+    to end), out by the session's thread as it ends."""
     _count = threading.Lock()
 
     def __init__(self, connection: socket.socket) -> None:
         self.connection = connection
         self.objects: dict[int, Any] = {}
         self.numbers: dict[int, int] = {}
-
-    def run(self) -> None:
         with Session._count:
             Session.open += 1
+
+    def run(self) -> None:
         try:
             while True:
                 try:
@@ -179,13 +180,16 @@ class Session:
                 except (EOFError, OSError):
                     return
                 except Exception as exc:  # read whole, but not to be unpickled here
-                    send(self.connection, (False, sendable(exc)))
-                    continue
+                    reply: tuple[bool, Any] = (False, sendable(exc))
+                else:
+                    try:
+                        reply = (True, self.answer(message))
+                    except Exception as exc:  # noqa: BLE001 - raised again in the kernel
+                        reply = (False, sendable(exc))
                 try:
-                    reply: tuple[bool, Any] = (True, self.answer(message))
-                except Exception as exc:  # noqa: BLE001 - raised again in the kernel
-                    reply = (False, sendable(exc))
-                send(self.connection, reply)
+                    send(self.connection, reply)
+                except OSError:  # the kernel has gone meanwhile
+                    return
         finally:
             self.objects.clear()
             self.numbers.clear()
