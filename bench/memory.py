@@ -76,26 +76,23 @@ def pss_mib(pid: int) -> float:
     return float("nan")
 
 
+def _children(parents: set[int], marker: bytes, found: dict[int, tuple[int, bytes]]) -> set[int]:
+    return {
+        pid for pid, (parent, cmdline) in found.items() if parent in parents and marker in cmdline
+    }
+
+
 def templates(server: int, found: dict[int, tuple[int, bytes]] | None = None) -> set[int]:
     """The server's kernel template (widgets/forkserver/), which its kernels fork from;
     among ``found`` (:func:`processes`) when given, else every process now."""
-    return {
-        pid
-        for pid, (parent, cmdline) in (processes() if found is None else found).items()
-        if parent == server and b"widgets.forkserver" in cmdline
-    }
+    return _children({server}, b"widgets.forkserver", processes() if found is None else found)
 
 
 def services(server: int, found: dict[int, tuple[int, bytes]] | None = None) -> set[int]:
     """The store services (workbook/store/service.py) of the server's kernel templates,
     through which its form kernels read the store (issue #19): part of what serving costs."""
     found = processes() if found is None else found
-    parents = templates(server, found)
-    return {
-        pid
-        for pid, (parent, cmdline) in found.items()
-        if parent in parents and b"workbook.store.service" in cmdline
-    }
+    return _children(templates(server, found), b"workbook.store.service", found)
 
 
 def kernels(server: int) -> set[int]:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.programs import gone_soon
 from workbook import errors
 from workbook.access import Role
 from workbook.errors import AccessDenied, Conflict, StorageError, StoreUnavailable
@@ -267,9 +268,7 @@ def test_a_kernel_whose_service_went_is_refused_from_then_on(
 
 @contextlib.contextmanager
 def _serving(path: str) -> Iterator[None]:
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
-    listener.listen(8)
+    listener = service.listen(path)
     stop = threading.Event()
     thread = threading.Thread(target=service.serve, args=(listener,), kwargs={"until": stop.is_set})
     thread.start()
@@ -325,18 +324,5 @@ def test_a_service_started_by_fork_serves_and_ends_with_its_server(
         assert page.cycle("c1").id == "c1"
     finally:
         subprocess.run(["kill", str(server)], check=False)
-    assert _gone(pid), "the service ended with its server"
+    assert gone_soon(pid, 20), "the service ended with its server"
     assert not Path(socket_path).exists()
-
-
-def _gone(pid: int, seconds: float = 20) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return True
-        if state == "Z":
-            return True
-        time.sleep(0.1)
-    return False

@@ -318,3 +318,22 @@ def processes() -> dict[int, tuple[int, bytes]]:
                 parent = int(stat.rsplit(")", 1)[1].split()[1])
                 found[int(entry.name)] = (parent, (entry / "cmdline").read_bytes())
     return found
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (a zombie, ended but not yet reaped, is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def gone_soon(pid: int, seconds: float = 10) -> bool:
+    """Whether process ``pid`` ends within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

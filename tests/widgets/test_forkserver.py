@@ -29,7 +29,7 @@ from jupyter_client.provisioning.factory import KernelProvisionerFactory
 
 import widgets.forkserver as extension
 from tests.support.kernels import run_async, run_code, widget_states
-from tests.support.programs import processes
+from tests.support.programs import alive, gone_soon, processes
 from tests.support.servers import is_page_kernel
 from widgets.forkserver import client as forkserver
 from workbook import config
@@ -57,23 +57,6 @@ def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KernelManager]:
         yield manager
     finally:
         manager.shutdown_kernel(now=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
-def _gone_soon(pid: int, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_the_page_kernelspec_names_the_provisioner_and_it_is_installed() -> None:
@@ -160,7 +143,7 @@ def test_a_restart_forks_a_new_kernel_and_the_old_one_ends(kernel: KernelManager
     kernel.restart_kernel(now=True)
     after = kernel.provisioner.pid  # type: ignore[union-attr]
     assert after != before
-    assert _gone_soon(before)
+    assert gone_soon(before)
     assert isinstance(kernel.provisioner.process, forkserver.ForkedKernel)  # type: ignore[union-attr]
     assert run_code(kernel, "print(6 * 7)").strip() == "42"
 
@@ -173,8 +156,8 @@ def test_shutting_a_kernel_down_ends_it_and_what_it_started() -> None:
     )
     pid = manager.provisioner.pid  # type: ignore[union-attr]
     manager.shutdown_kernel(now=True)
-    assert _gone_soon(pid)
-    assert _gone_soon(child)  # the kernel's process group, as for Jupyter's own kernels
+    assert gone_soon(pid)
+    assert gone_soon(child)  # the kernel's process group, as for Jupyter's own kernels
 
 
 def test_a_kernel_shut_down_in_order_runs_its_exit_handlers(tmp_path: Path) -> None:
@@ -388,13 +371,13 @@ def test_a_kernel_forked_for_a_server_that_stopped_waiting_is_ended(
         for entry in Path("/proc").iterdir()
         if entry.name.isdigit() and _cmdline_has(int(entry.name), connection.name.encode())
     ]
-    assert all(_gone_soon(pid) for pid in late)  # ...and was ended
+    assert all(gone_soon(pid) for pid in late)  # ...and was ended
     assert run_code(kernel, "print(6 * 7)").strip() == "42"  # the template serves on
 
 
 def _cmdline_has(pid: int, part: bytes) -> bool:
     try:
-        return part in Path(f"/proc/{pid}/cmdline").read_bytes() and _alive(pid)
+        return part in Path(f"/proc/{pid}/cmdline").read_bytes() and alive(pid)
     except OSError:
         return False
 
@@ -419,17 +402,17 @@ def test_the_template_and_its_kernels_end_when_their_server_does(tmp_path: Path)
     ) as process:
         assert process.stdout is not None
         template, kernel = (int(pid) for pid in process.stdout.readline().split())
-        assert _alive(template)
-        assert _alive(kernel)
+        assert alive(template)
+        assert alive(kernel)
         (store_service,) = (
             pid
             for pid, (parent, cmdline) in processes().items()
             if parent == template and b"workbook.store.service" in cmdline
         )
         process.send_signal(signal.SIGKILL)
-    assert _gone_soon(template)
-    assert _gone_soon(kernel)
-    assert _gone_soon(store_service)
+    assert gone_soon(template)
+    assert gone_soon(kernel)
+    assert gone_soon(store_service)
 
 
 def test_kill_usr1_makes_the_template_and_a_forked_kernel_print_their_stacks(

@@ -15,7 +15,6 @@ import os
 import shlex
 import signal
 import socket
-import struct
 import sys
 import threading
 import traceback
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from widgets.forkserver.client import KERNEL_MODULE, MODULE, REPLY_SECONDS, readable
+from workbook.store import service
 
 PRELOADED = ("landing", "form")
 """The pages (:data:`widgets.app.PAGES`) a template prepares unless told others. Not the
@@ -99,8 +99,6 @@ _service = ""
 def _start_service(path: str) -> str:
     """Start the store service these pages' kernels read the store through; its socket,
     or "" if it could not start (the kernels then open the store themselves)."""
-    from workbook.store import service
-
     try:
         pid = service.start(path, server=os.getppid())
     except OSError as exc:
@@ -135,7 +133,7 @@ def _answer(connection: socket.socket, listener: socket.socket) -> None:
 
 
 def _request(connection: socket.socket) -> dict[str, Any]:
-    uid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
+    uid = service.peer_uid(connection)
     if uid != os.getuid():
         raise ValueError(f"asked by user {uid}, not this server's")
     data = b""

@@ -52,9 +52,7 @@ def start(path: str, *, server: int) -> int:
     no kernel is connected: the kernels, not their template, follow the server
     (widgets/forkserver/), so a retired template's kernels keep their store.
     """
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
-    listener.listen(64)
+    listener = listen(path)
     watched = (os.pidfd_open(server), os.pidfd_open(os.getpid()))
     sys.stdout.flush()
     sys.stderr.flush()
@@ -99,7 +97,7 @@ def serve(listener: socket.socket, *, until: Callable[[], bool] = lambda: False)
         while not until():
             if poller.poll(1000):
                 connection, _ = listener.accept()
-                if _peer_uid(connection) != os.getuid():
+                if peer_uid(connection) != os.getuid():
                     connection.close()
                     continue
                 threading.Thread(target=Session(connection).run, daemon=True).start()
@@ -114,7 +112,16 @@ def _title(listener: socket.socket) -> None:
     setproctitle.setproctitle(f"{sys.executable} -m {__name__} {listener.getsockname()}")
 
 
-def _peer_uid(connection: socket.socket) -> int:
+def listen(path: str) -> socket.socket:
+    """A Unix socket listening on ``path``, for a service to :func:`serve` on."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
+    return listener
+
+
+def peer_uid(connection: socket.socket) -> int:
+    """The user id of the process at the other end of a Unix socket."""
     creds = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     return int(struct.unpack("3i", creds)[1])
 
@@ -292,9 +299,7 @@ def sendable(exc: Exception) -> Exception:
 def main(argv: list[str] | None = None) -> None:
     """``python -m workbook.store.service SOCKET``: a service of its own, until stopped."""
     (path,) = argv if argv is not None else sys.argv[1:]
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
-    listener.listen(64)
+    listener = listen(path)
     _title(listener)
     try:
         serve(listener)
